@@ -1,0 +1,161 @@
+//! Typed column handles: `c.name.eq("x")` compiles only when the value fits the column.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::expr::{CmpOp, ColumnRef, Expr, Order};
+use crate::value::{SqlType, ValueOf};
+
+/// A handle on a column whose values are of Rust type `T` (without `Option`).
+///
+/// `#[derive(Model)]` builds one per field into the model's columns struct, which
+/// `filter` and `order_by` closures receive. The methods take values that are
+/// [`ValueOf<T>`](ValueOf), so comparing a text column with a number does not compile.
+pub struct Column<T> {
+    column: ColumnRef,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Column<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Column<T> {}
+
+impl<T> fmt::Debug for Column<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Column({}.{})", self.column.table, self.column.column)
+    }
+}
+
+impl<T> Column<T> {
+    /// A handle on `table.column`. Used by `#[derive(Model)]`.
+    pub const fn new(table: &'static str, column: &'static str) -> Self {
+        Column {
+            column: ColumnRef { table, column },
+            _type: PhantomData,
+        }
+    }
+
+    /// The column this handle refers to.
+    pub const fn column_ref(&self) -> ColumnRef {
+        self.column
+    }
+
+    /// The column's name.
+    pub const fn name(&self) -> &'static str {
+        self.column.column
+    }
+
+    /// `column IS NULL`.
+    pub fn is_null(self) -> Expr {
+        Expr::IsNull {
+            column: self.column,
+            negated: false,
+        }
+    }
+
+    /// `column IS NOT NULL`.
+    pub fn is_not_null(self) -> Expr {
+        Expr::IsNull {
+            column: self.column,
+            negated: true,
+        }
+    }
+
+    /// Ascending order on this column.
+    pub fn asc(self) -> Order {
+        Order {
+            column: self.column,
+            descending: false,
+        }
+    }
+
+    /// Descending order on this column.
+    pub fn desc(self) -> Order {
+        Order {
+            column: self.column,
+            descending: true,
+        }
+    }
+}
+
+impl<T: SqlType> Column<T> {
+    fn compare(self, op: CmpOp, value: impl ValueOf<T>) -> Expr {
+        Expr::Compare {
+            column: self.column,
+            op,
+            value: value.into_value_of(),
+        }
+    }
+
+    /// `column = value`. To match NULL, use [`is_null`](Self::is_null).
+    pub fn eq(self, value: impl ValueOf<T>) -> Expr {
+        self.compare(CmpOp::Eq, value)
+    }
+
+    /// `column <> value`.
+    pub fn ne(self, value: impl ValueOf<T>) -> Expr {
+        self.compare(CmpOp::Ne, value)
+    }
+
+    /// `column < value`.
+    pub fn lt(self, value: impl ValueOf<T>) -> Expr {
+        self.compare(CmpOp::Lt, value)
+    }
+
+    /// `column <= value`.
+    pub fn le(self, value: impl ValueOf<T>) -> Expr {
+        self.compare(CmpOp::Le, value)
+    }
+
+    /// `column > value`.
+    pub fn gt(self, value: impl ValueOf<T>) -> Expr {
+        self.compare(CmpOp::Gt, value)
+    }
+
+    /// `column >= value`.
+    pub fn ge(self, value: impl ValueOf<T>) -> Expr {
+        self.compare(CmpOp::Ge, value)
+    }
+
+    /// `column IN (values)`; an empty list matches no row.
+    pub fn is_in<V: ValueOf<T>>(self, values: impl IntoIterator<Item = V>) -> Expr {
+        Expr::In {
+            column: self.column,
+            values: values.into_iter().map(ValueOf::into_value_of).collect(),
+            negated: false,
+        }
+    }
+
+    /// `column NOT IN (values)`; an empty list matches every row.
+    pub fn is_not_in<V: ValueOf<T>>(self, values: impl IntoIterator<Item = V>) -> Expr {
+        Expr::In {
+            column: self.column,
+            values: values.into_iter().map(ValueOf::into_value_of).collect(),
+            negated: true,
+        }
+    }
+}
+
+impl Column<String> {
+    /// `column LIKE pattern`, with `%` and `_` wildcards.
+    pub fn like(self, pattern: impl Into<String>) -> Expr {
+        Expr::Like {
+            column: self.column,
+            pattern: pattern.into(),
+            negated: false,
+        }
+    }
+
+    /// `column NOT LIKE pattern`.
+    pub fn not_like(self, pattern: impl Into<String>) -> Expr {
+        Expr::Like {
+            column: self.column,
+            pattern: pattern.into(),
+            negated: true,
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! [`Database`]: a pool of connections to one database, chosen by URL.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::driver::{Driver, Executor, Pool, registry};
+use crate::error::Result;
+use crate::session::session_methods;
+use crate::transaction::Transaction;
+use crate::url::DatabaseUrl;
+
+/// A connection pool to one database. Cheap to clone (clones share the pool), `Send`
+/// and `Sync`.
+#[derive(Clone)]
+pub struct Database {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Box<dyn Pool>,
+    driver: &'static dyn Driver,
+    url: DatabaseUrl,
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Database")
+            .field("backend", &self.inner.driver.name())
+            .field("url", &self.inner.url)
+            .finish()
+    }
+}
+
+impl Database {
+    /// Connects to the database at `url`; its scheme picks the driver.
+    ///
+    /// `sqlite::memory:`, `sqlite://file.db?mode=rwc`, `postgres://user:pw@host/db`,
+    /// `mysql://user:pw@host/db`. Every driver reads `min_connections`,
+    /// `max_connections`, `acquire_timeout` (seconds) and `ssl`/`sslmode` from the
+    /// query string.
+    pub async fn connect(url: &str) -> Result<Database> {
+        let url = DatabaseUrl::parse(url)?;
+        let driver = registry::lookup(url.scheme())?;
+        url.pool_options()?;
+        let pool = driver.connect(&url).await?;
+        Ok(Database {
+            inner: Arc::new(Inner { pool, driver, url }),
+        })
+    }
+
+    fn executor(&self) -> &dyn Executor {
+        &*self.inner.pool
+    }
+
+    session_methods!();
+
+    /// Opens a transaction that owns its connection, so it may outlive this handle
+    /// and move between tasks.
+    pub async fn begin_owned(&self) -> Result<Transaction<'static>> {
+        Ok(Transaction::new(self.inner.pool.begin_owned().await?))
+    }
+
+    /// The URL this database was opened with, its password redacted when displayed.
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.inner.url
+    }
+
+    /// The driver's own pool (an `sqlx::SqlitePool`, `PgPool` or `MySqlPool`), for
+    /// what om does not cover.
+    pub fn raw_pool<P: 'static>(&self) -> Option<&P> {
+        self.inner.pool.as_any().downcast_ref::<P>()
+    }
+
+    /// Closes every connection of the pool.
+    pub async fn close(&self) {
+        self.inner.pool.close().await;
+    }
+}

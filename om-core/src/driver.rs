@@ -1,0 +1,108 @@
+//! The object-safe traits a backend implements, and the URL-scheme registry.
+//!
+//! A driver for another database implements [`Driver`] (connect from a URL), [`Pool`]
+//! and [`TransactionExecutor`] (both [`Executor`]s), registers its schemes in
+//! [`registry::DRIVERS`] (or with [`registry::register`]) and runs om-testkit's
+//! conformance suite.
+
+pub mod registry;
+
+use std::any::Any;
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+
+use crate::error::Result;
+use crate::ir::{Insert, Statement};
+use crate::row::Row;
+use crate::url::DatabaseUrl;
+
+pub use registry::{DRIVERS, register};
+
+/// What a backend's dialect can and cannot do. The conformance suite reads it: a case
+/// for a missing capability checks for [`Error::Unsupported`](crate::Error::Unsupported)
+/// or for the declared behaviour instead of skipping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// `INSERT ... RETURNING` (otherwise the driver reads the last insert id).
+    pub returning: bool,
+    /// Whether `LIKE` tells upper from lower case for ASCII text.
+    pub case_sensitive_like: bool,
+    /// Whether DDL statements take part in transactions.
+    pub transactional_ddl: bool,
+    /// The most bound parameters one statement may carry.
+    pub max_parameters: usize,
+}
+
+impl Capabilities {
+    /// Capabilities of a dialect with RETURNING, case-sensitive LIKE, transactional DDL
+    /// and room for 32766 parameters; adjust the fields that differ.
+    pub const fn standard() -> Self {
+        Capabilities {
+            returning: true,
+            case_sensitive_like: true,
+            transactional_ddl: true,
+            max_parameters: 32766,
+        }
+    }
+}
+
+/// Receives each row of a result, in order.
+pub type RowSink<'a> = dyn FnMut(&dyn Row) -> Result<()> + Send + 'a;
+
+/// A stream of rows read through a cursor.
+pub type RowStream<'a> = BoxStream<'a, Result<Box<dyn Row + 'a>>>;
+
+/// A backend: its name, the URL schemes it serves, and how to connect.
+#[async_trait]
+pub trait Driver: Send + Sync + Debug + 'static {
+    /// The backend's name (`sqlite`, `postgres`, `mysql`).
+    fn name(&self) -> &'static str;
+    /// The URL schemes it serves.
+    fn schemes(&self) -> &'static [&'static str];
+    /// What its dialect can do.
+    fn capabilities(&self) -> &'static Capabilities;
+    /// Opens a pool for `url`, whose scheme is one of [`Driver::schemes`].
+    async fn connect(&self, url: &DatabaseUrl) -> Result<Box<dyn Pool>>;
+}
+
+/// Something statements run on: a pool, a transaction, or a savepoint.
+#[async_trait]
+pub trait Executor: Send + Sync + Debug {
+    /// The backend's name.
+    fn backend(&self) -> &'static str;
+    /// What the backend can do.
+    fn capabilities(&self) -> &'static Capabilities;
+    /// Runs a statement and returns the number of rows it affected.
+    async fn execute(&self, stmt: &Statement) -> Result<u64>;
+    /// Inserts one row and returns the generated key named by `insert.returning`.
+    async fn insert_returning(&self, insert: &Insert) -> Result<i64>;
+    /// Runs a query and passes each row to `sink`, in order.
+    async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()>;
+    /// Runs a query and streams its rows through a cursor.
+    fn stream(&self, stmt: Statement) -> RowStream<'_>;
+    /// Opens a transaction (or, inside one, a savepoint).
+    async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>>;
+}
+
+/// A connection pool: the executor behind a [`Database`](crate::Database).
+#[async_trait]
+pub trait Pool: Executor {
+    /// Opens a transaction that owns its connection.
+    async fn begin_owned(&self) -> Result<Box<dyn TransactionExecutor>>;
+    /// Closes every connection; later calls fail with [`Error::Closed`](crate::Error::Closed).
+    async fn close(&self);
+    /// The driver's sqlx pool, for what om does not cover (downcast it).
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// An open transaction or savepoint. Dropped without `commit`, it is rolled back.
+#[async_trait]
+pub trait TransactionExecutor: Executor {
+    /// Makes the transaction's work permanent (or releases the savepoint).
+    async fn commit(self: Box<Self>) -> Result<()>;
+    /// Undoes the transaction's work (or rolls back to the savepoint).
+    async fn rollback(self: Box<Self>) -> Result<()>;
+}

@@ -1,0 +1,63 @@
+//! The one place that maps URL schemes to drivers.
+
+use std::sync::RwLock;
+
+use crate::driver::Driver;
+use crate::error::{Error, Result};
+
+/// Drivers linked into the program. A driver crate adds itself with
+/// `#[linkme::distributed_slice(om_core::driver::DRIVERS)]`.
+#[linkme::distributed_slice]
+pub static DRIVERS: [&'static dyn Driver];
+
+static REGISTERED: RwLock<Vec<&'static dyn Driver>> = RwLock::new(Vec::new());
+
+/// The backends om ships, whether or not their feature is on: scheme → (backend, feature).
+const BUILT_IN: &[(&str, &str, &str)] = &[
+    ("sqlite", "sqlite", "sqlite"),
+    ("postgres", "postgres", "postgres"),
+    ("postgresql", "postgres", "postgres"),
+    ("mysql", "mysql", "mysql"),
+    ("mariadb", "mysql", "mysql"),
+];
+
+/// Registers a driver at run time; it takes precedence over linked drivers for its schemes.
+pub fn register(driver: &'static dyn Driver) {
+    let mut registered = REGISTERED.write().unwrap_or_else(|e| e.into_inner());
+    registered.push(driver);
+}
+
+fn all() -> Vec<&'static dyn Driver> {
+    let registered = REGISTERED.read().unwrap_or_else(|e| e.into_inner());
+    registered
+        .iter()
+        .rev()
+        .copied()
+        .chain(DRIVERS.iter().copied())
+        .collect()
+}
+
+/// The driver for `scheme`, or the error telling the user what to do.
+pub fn lookup(scheme: &str) -> Result<&'static dyn Driver> {
+    let drivers = all();
+    if let Some(d) = drivers.iter().find(|d| d.schemes().contains(&scheme)) {
+        return Ok(*d);
+    }
+    if let Some((_, backend, feature)) = BUILT_IN.iter().find(|(s, _, _)| *s == scheme) {
+        return Err(Error::BackendNotEnabled {
+            scheme: scheme.to_string(),
+            backend,
+            feature,
+        });
+    }
+    let mut known: Vec<&'static str> = BUILT_IN.iter().map(|(s, _, _)| *s).collect();
+    for d in &drivers {
+        known.extend(d.schemes().iter().copied());
+    }
+    known.sort_unstable();
+    known.dedup();
+    Err(Error::UnknownScheme {
+        scheme: scheme.to_string(),
+        known,
+    })
+}

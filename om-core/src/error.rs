@@ -1,0 +1,278 @@
+//! The one error type of om.
+
+use std::fmt;
+
+/// A result whose error is om's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A boxed error from a driver or a library beneath it.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong in om.
+///
+/// Each variant is a distinct situation a caller can match on; [`Error::kind`] groups
+/// them further, and drivers fill [`ErrorKind`] from their database's error codes.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The URL's scheme names no backend om knows.
+    #[error("unknown database scheme `{scheme}`: known schemes are {}", known.join(", "))]
+    UnknownScheme {
+        /// The scheme of the URL, as given.
+        scheme: String,
+        /// Every scheme om knows, compiled in or not.
+        known: Vec<&'static str>,
+    },
+
+    /// The URL could not be parsed, or one of its options is invalid.
+    #[error("invalid database URL `{url}`: {reason}")]
+    InvalidUrl {
+        /// The URL with its password replaced by `***`.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The URL names a backend whose cargo feature is not enabled.
+    #[error("backend not enabled: `{scheme}` URLs need the {backend} driver; enable the cargo feature `{feature}` of om")]
+    BackendNotEnabled {
+        /// The scheme of the URL.
+        scheme: String,
+        /// The backend that serves it.
+        backend: &'static str,
+        /// The cargo feature of `om` to enable.
+        feature: &'static str,
+    },
+
+    /// A statement referred to a table that does not exist.
+    #[error("table `{table}` does not exist (did you call create_all?): {message}")]
+    TableNotFound {
+        /// The table the statement used, as far as om knows it.
+        table: String,
+        /// The database's own message.
+        message: String,
+    },
+
+    /// A stored value could not be decoded into the field's Rust type.
+    #[error("cannot decode column `{table}.{column}`: {source}")]
+    Decode {
+        /// The table of the column.
+        table: &'static str,
+        /// The column.
+        column: &'static str,
+        /// What went wrong, with the expected and the found types.
+        source: DecodeError,
+    },
+
+    /// `one()` or `get_one()` found no row.
+    #[error("expected one row of `{table}`, found none")]
+    NotFound {
+        /// The table queried.
+        table: &'static str,
+    },
+
+    /// `one()` found more than one row.
+    #[error("expected one row of `{table}`, found several")]
+    MultipleRows {
+        /// The table queried.
+        table: &'static str,
+    },
+
+    /// `update` or `delete` was given an object whose primary key is not set.
+    #[error("cannot {operation} a `{table}` row whose primary key `{column}` is not set (add it first)")]
+    KeyNotSet {
+        /// `update` or `delete`.
+        operation: &'static str,
+        /// The model's table.
+        table: &'static str,
+        /// The unset key column.
+        column: &'static str,
+    },
+
+    /// `update` found no row with the object's key.
+    #[error("no `{table}` row has the key of the object to {operation}")]
+    RowNotFound {
+        /// `update`.
+        operation: &'static str,
+        /// The model's table.
+        table: &'static str,
+    },
+
+    /// The query cannot run as built.
+    #[error("invalid query: {reason}")]
+    InvalidQuery {
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A value cannot be represented in the database (an integer out of range, ...).
+    #[error("invalid value for `{table}.{column}`: {reason}")]
+    InvalidValue {
+        /// The table of the column.
+        table: &'static str,
+        /// The column.
+        column: &'static str,
+        /// Why the value is refused.
+        reason: String,
+    },
+
+    /// The backend cannot do what was asked; see its [`Capabilities`](crate::Capabilities).
+    #[error("the {backend} backend does not support {feature}")]
+    Unsupported {
+        /// The backend's name.
+        backend: &'static str,
+        /// What it cannot do.
+        feature: String,
+    },
+
+    /// A constraint of the database refused the statement.
+    #[error("{kind} violation: {message}")]
+    Constraint {
+        /// Which kind of constraint.
+        kind: ErrorKind,
+        /// The database's own message.
+        message: String,
+    },
+
+    /// The pool timed out waiting for a free connection.
+    #[error("timed out waiting for a database connection from the pool")]
+    PoolTimedOut,
+
+    /// The pool or the transaction has been closed.
+    #[error("the connection pool or transaction is closed")]
+    Closed,
+
+    /// Connecting to the database failed, or the connection broke.
+    #[error("connection to {url} failed: {source}")]
+    Connection {
+        /// The URL with its password replaced by `***`.
+        url: String,
+        /// The underlying error.
+        source: BoxError,
+    },
+
+    /// Any other error the database reported.
+    #[error("database error{}: {message}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
+    Database {
+        /// The database's error code (SQLSTATE or vendor code), when it gave one.
+        code: Option<String>,
+        /// The database's own message.
+        message: String,
+    },
+
+    /// An error of the driver that fits no other variant.
+    #[error("driver error: {0}")]
+    Driver(BoxError),
+}
+
+/// What kind of failure an [`Error`] is, independent of the backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A unique or primary-key constraint was violated.
+    UniqueViolation,
+    /// A foreign-key constraint was violated.
+    ForeignKeyViolation,
+    /// A NOT NULL constraint was violated.
+    NotNullViolation,
+    /// A CHECK constraint was violated.
+    CheckViolation,
+    /// The URL, its options or the backend selection is wrong.
+    Configuration,
+    /// A table is missing.
+    TableNotFound,
+    /// A value could not be encoded or decoded.
+    Value,
+    /// A row count was not what the call required.
+    RowCount,
+    /// The object's key is missing.
+    KeyNotSet,
+    /// The backend lacks the feature.
+    Unsupported,
+    /// Connection, pool or I/O trouble.
+    Connection,
+    /// Anything else.
+    Other,
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            ErrorKind::UniqueViolation => "unique constraint",
+            ErrorKind::ForeignKeyViolation => "foreign key constraint",
+            ErrorKind::NotNullViolation => "not null constraint",
+            ErrorKind::CheckViolation => "check constraint",
+            ErrorKind::Configuration => "configuration",
+            ErrorKind::TableNotFound => "missing table",
+            ErrorKind::Value => "value",
+            ErrorKind::RowCount => "row count",
+            ErrorKind::KeyNotSet => "key not set",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Connection => "connection",
+            ErrorKind::Other => "other",
+        };
+        f.write_str(s)
+    }
+}
+
+impl Error {
+    /// The backend-independent kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::UnknownScheme { .. }
+            | Error::InvalidUrl { .. }
+            | Error::BackendNotEnabled { .. } => ErrorKind::Configuration,
+            Error::TableNotFound { .. } => ErrorKind::TableNotFound,
+            Error::Decode { .. } | Error::InvalidValue { .. } => ErrorKind::Value,
+            Error::NotFound { .. } | Error::MultipleRows { .. } | Error::RowNotFound { .. } => {
+                ErrorKind::RowCount
+            }
+            Error::KeyNotSet { .. } => ErrorKind::KeyNotSet,
+            Error::Unsupported { .. } => ErrorKind::Unsupported,
+            Error::InvalidQuery { .. } => ErrorKind::Other,
+            Error::Constraint { kind, .. } => *kind,
+            Error::PoolTimedOut | Error::Closed | Error::Connection { .. } => {
+                ErrorKind::Connection
+            }
+            Error::Database { .. } | Error::Driver(_) => ErrorKind::Other,
+        }
+    }
+
+    /// Wraps a column-level decode failure with its table and column.
+    pub fn decode(table: &'static str, column: &'static str, source: DecodeError) -> Self {
+        Error::Decode {
+            table,
+            column,
+            source,
+        }
+    }
+}
+
+/// A value read from a row did not fit the Rust type asked for.
+///
+/// Drivers return it from [`Row`](crate::Row) accessors; the model's decoder wraps it
+/// into [`Error::Decode`] with the table and column.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The stored type does not convert to the Rust type.
+    #[error("expected {expected}, found {found}")]
+    Mismatch {
+        /// The Rust type of the field.
+        expected: &'static str,
+        /// The database's type of the stored value (and the value, when helpful).
+        found: String,
+    },
+    /// The column is NULL but the field is not an `Option`.
+    #[error("expected {expected}, found NULL (make the field an Option to allow it)")]
+    UnexpectedNull {
+        /// The Rust type of the field.
+        expected: &'static str,
+    },
+    /// The row has fewer columns than the model needs.
+    #[error("the row has no column at index {index}")]
+    MissingColumn {
+        /// The position asked for.
+        index: usize,
+    },
+}

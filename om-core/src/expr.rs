@@ -1,0 +1,154 @@
+//! Typed filter expressions and orderings, as built by column handles.
+
+use std::ops::{BitAnd, BitOr, Not};
+
+use crate::value::Value;
+
+/// A column of a table, as expressions refer to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ColumnRef {
+    /// The table's name.
+    pub table: &'static str,
+    /// The column's name.
+    pub column: &'static str,
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CmpOp {
+    /// `=`
+    Eq,
+    /// `<>`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// A boolean expression over a model's columns: the `WHERE` of a query.
+///
+/// Built by [`Column`](crate::Column) methods and combined with [`Expr::and`],
+/// [`Expr::or`] and [`Expr::not`] (or `&`, `|` and `!`). Values are always bound as
+/// parameters.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Expr {
+    /// `column <op> value`.
+    Compare {
+        /// The column.
+        column: ColumnRef,
+        /// The operator.
+        op: CmpOp,
+        /// The value, bound as a parameter.
+        value: Value,
+    },
+    /// `column [NOT] IN (values)`.
+    In {
+        /// The column.
+        column: ColumnRef,
+        /// The values; an empty list matches nothing (or, negated, everything).
+        values: Vec<Value>,
+        /// `NOT IN` when true.
+        negated: bool,
+    },
+    /// `column IS [NOT] NULL`.
+    IsNull {
+        /// The column.
+        column: ColumnRef,
+        /// `IS NOT NULL` when true.
+        negated: bool,
+    },
+    /// `column [NOT] LIKE pattern`.
+    Like {
+        /// The column.
+        column: ColumnRef,
+        /// The pattern, with `%` and `_` wildcards.
+        pattern: String,
+        /// `NOT LIKE` when true.
+        negated: bool,
+    },
+    /// Every expression holds (true when empty).
+    And(Vec<Expr>),
+    /// At least one expression holds (false when empty).
+    Or(Vec<Expr>),
+    /// The expression does not hold.
+    Not(Box<Expr>),
+}
+
+impl Expr {
+    /// Both `self` and `other` hold.
+    pub fn and(self, other: Expr) -> Expr {
+        match self {
+            Expr::And(mut all) => {
+                all.push(other);
+                Expr::And(all)
+            }
+            first => Expr::And(vec![first, other]),
+        }
+    }
+
+    /// `self`, `other` or both hold.
+    pub fn or(self, other: Expr) -> Expr {
+        match self {
+            Expr::Or(mut any) => {
+                any.push(other);
+                Expr::Or(any)
+            }
+            first => Expr::Or(vec![first, other]),
+        }
+    }
+
+    /// `self` does not hold.
+    #[allow(clippy::should_implement_trait)]
+    pub fn not(self) -> Expr {
+        match self {
+            Expr::Not(inner) => *inner,
+            other => Expr::Not(Box::new(other)),
+        }
+    }
+
+    /// Every expression of `exprs` holds.
+    pub fn all(exprs: impl IntoIterator<Item = Expr>) -> Expr {
+        Expr::And(exprs.into_iter().collect())
+    }
+
+    /// At least one expression of `exprs` holds.
+    pub fn any(exprs: impl IntoIterator<Item = Expr>) -> Expr {
+        Expr::Or(exprs.into_iter().collect())
+    }
+}
+
+impl BitAnd for Expr {
+    type Output = Expr;
+    fn bitand(self, rhs: Expr) -> Expr {
+        self.and(rhs)
+    }
+}
+
+impl BitOr for Expr {
+    type Output = Expr;
+    fn bitor(self, rhs: Expr) -> Expr {
+        self.or(rhs)
+    }
+}
+
+impl Not for Expr {
+    type Output = Expr;
+    fn not(self) -> Expr {
+        Expr::not(self)
+    }
+}
+
+/// One key of an `ORDER BY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Order {
+    /// The column.
+    pub column: ColumnRef,
+    /// Descending when true.
+    pub descending: bool,
+}

@@ -1,0 +1,133 @@
+//! The query IR: what om asks a driver to run, before any dialect is chosen.
+//!
+//! Drivers render these with sea-query in their own dialect ([`crate::sql`] holds the
+//! dialect-neutral part of that lowering) and bind every value as a parameter.
+
+use crate::expr::{ColumnRef, Expr, Order};
+use crate::model::{ColumnMeta, TableMeta};
+use crate::value::Value;
+
+/// What a `SELECT` returns.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Projection {
+    /// Every column of the table, in metadata order: what a model decodes.
+    Model,
+    /// These columns, in this order.
+    Columns(Vec<ColumnRef>),
+    /// `COUNT(*)` of the matching rows (honouring limit and offset).
+    Count,
+    /// The constant `1`, to test whether any row matches.
+    One,
+}
+
+/// A `SELECT` on one model's table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Select {
+    /// The table.
+    pub table: &'static TableMeta,
+    /// What to return.
+    pub projection: Projection,
+    /// The `WHERE`, if any.
+    pub filter: Option<Expr>,
+    /// The `ORDER BY` keys.
+    pub order: Vec<Order>,
+    /// The `LIMIT`.
+    pub limit: Option<u64>,
+    /// The `OFFSET`.
+    pub offset: Option<u64>,
+}
+
+impl Select {
+    /// Every row of `table`, as models.
+    pub fn new(table: &'static TableMeta) -> Self {
+        Select {
+            table,
+            projection: Projection::Model,
+            filter: None,
+            order: Vec::new(),
+            limit: None,
+            offset: None,
+        }
+    }
+
+    /// Adds a condition, AND-ed with those already there.
+    pub fn and_where(&mut self, expr: Expr) {
+        self.filter = Some(match self.filter.take() {
+            None => expr,
+            Some(existing) => existing.and(expr),
+        });
+    }
+}
+
+/// An `INSERT` of rows into one table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Insert {
+    /// The table.
+    pub table: &'static TableMeta,
+    /// The columns written, in the order of each row's values.
+    pub columns: Vec<&'static ColumnMeta>,
+    /// The rows, each with one value per column.
+    pub rows: Vec<Vec<Value>>,
+    /// The generated column to read back, for a single-row insert.
+    pub returning: Option<&'static ColumnMeta>,
+}
+
+/// An `UPDATE` of one table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    /// The table.
+    pub table: &'static TableMeta,
+    /// The columns set, and their new values.
+    pub set: Vec<(&'static ColumnMeta, Value)>,
+    /// The `WHERE`.
+    pub filter: Option<Expr>,
+}
+
+/// A `DELETE` from one table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delete {
+    /// The table.
+    pub table: &'static TableMeta,
+    /// The `WHERE`; `None` deletes every row.
+    pub filter: Option<Expr>,
+}
+
+/// A statement for a driver to render and run.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Statement {
+    /// A query.
+    Select(Select),
+    /// An insert.
+    Insert(Insert),
+    /// An update.
+    Update(Update),
+    /// A delete.
+    Delete(Delete),
+    /// `CREATE TABLE IF NOT EXISTS`, with the table's indexes.
+    CreateTable(&'static TableMeta),
+    /// `DROP TABLE IF EXISTS`.
+    DropTable(&'static TableMeta),
+    /// SQL written by the user in the backend's dialect, with bound values.
+    Raw {
+        /// The SQL text.
+        sql: String,
+        /// The values for its placeholders.
+        values: Vec<Value>,
+    },
+}
+
+impl Statement {
+    /// The table the statement is about, if it is about one.
+    pub fn table(&self) -> Option<&'static TableMeta> {
+        match self {
+            Statement::Select(s) => Some(s.table),
+            Statement::Insert(s) => Some(s.table),
+            Statement::Update(s) => Some(s.table),
+            Statement::Delete(s) => Some(s.table),
+            Statement::CreateTable(t) | Statement::DropTable(t) => Some(t),
+            Statement::Raw { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! The core of om, an async object mapper.
+//!
+//! om-core owns what every backend shares and knows no SQL dialect:
+//!
+//! - model metadata ([`TableMeta`], [`ColumnMeta`]) built at compile time by `#[derive(Model)]`;
+//! - typed column handles ([`Column`]) and the expressions they build ([`Expr`]);
+//! - the query IR ([`ir`]) that drivers render into their own dialect;
+//! - values and the row-access abstraction ([`Row`]);
+//! - the object-safe [`Driver`] and [`Executor`] traits and the URL-scheme registry;
+//! - [`Database`], [`Transaction`] and the user-facing [`Query`];
+//! - the one error enum, [`Error`].
+#![warn(missing_docs)]
+
+pub mod column;
+pub mod database;
+pub mod driver;
+pub mod error;
+pub mod expr;
+pub mod ir;
+pub mod model;
+pub mod query;
+pub mod row;
+pub mod sql;
+pub mod transaction;
+pub mod url;
+pub mod value;
+
+mod session;
+mod write;
+
+pub use column::Column;
+pub use database::Database;
+pub use driver::{Capabilities, Driver, Executor, Pool, TransactionExecutor};
+pub use error::{DecodeError, Error, ErrorKind, Result};
+pub use expr::{Expr, Order};
+pub use model::{ColumnMeta, ColumnType, DefaultValue, Model, TableMeta};
+pub use query::Query;
+pub use row::Row;
+pub use transaction::Transaction;
+pub use url::DatabaseUrl;
+pub use value::{Field, KeyArg, SqlType, Value, ValueOf};
+
+/// Re-exports that `#[derive(Model)]` expands to. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::model::__assert;
+}

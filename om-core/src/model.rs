@@ -1,0 +1,238 @@
+//! Model metadata and the [`Model`] trait that `#[derive(Model)]` implements.
+
+use crate::error::Result;
+use crate::row::Row;
+use crate::value::Value;
+
+/// The portable type of a column; each driver maps it to its dialect's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ColumnType {
+    /// `bool`.
+    Bool,
+    /// 16-bit integer.
+    SmallInt,
+    /// 32-bit integer.
+    Integer,
+    /// 64-bit integer.
+    BigInt,
+    /// 32-bit float.
+    Float,
+    /// 64-bit float.
+    Double,
+    /// Text, with an optional maximum length in characters (`VARCHAR(n)`).
+    Text(Option<u32>),
+    /// Binary data.
+    Bytes,
+    /// A calendar date.
+    Date,
+    /// A time of day.
+    Time,
+    /// A timestamp without time zone.
+    DateTime,
+    /// A timestamp with time zone, read back as UTC.
+    DateTimeUtc,
+    /// A UUID.
+    Uuid,
+    /// An exact decimal number.
+    Decimal,
+    /// A JSON document.
+    Json,
+}
+
+impl ColumnType {
+    /// The same type with a maximum length, for text columns; other types are unchanged.
+    pub const fn with_size(self, size: u32) -> Self {
+        match self {
+            ColumnType::Text(_) => ColumnType::Text(Some(size)),
+            other => other,
+        }
+    }
+
+    /// Whether values of this type are integers.
+    pub const fn is_integer(self) -> bool {
+        matches!(
+            self,
+            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt
+        )
+    }
+}
+
+/// How a default or on-update value is produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DefaultValue {
+    /// No default.
+    None,
+    /// A constant written in the attribute.
+    Constant,
+    /// A function called each time.
+    Function,
+}
+
+/// One column of a model's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnMeta {
+    /// The column's name in the database.
+    pub name: &'static str,
+    /// The Rust field it maps to.
+    pub field: &'static str,
+    /// The column's portable type.
+    pub ty: ColumnType,
+    /// Whether the column accepts NULL (the field is an `Option`).
+    pub nullable: bool,
+    /// Whether the column is part of the primary key.
+    pub primary_key: bool,
+    /// Whether the database generates the value (an integer key that is `None` until added).
+    pub generated: bool,
+    /// Whether the column has a (non-unique) index.
+    pub index: bool,
+    /// Whether the column's values are unique.
+    pub unique: bool,
+    /// The column's default, applied by om when the field is `None` at `add`.
+    pub default: DefaultValue,
+    /// The column's on-update value, applied by om at every `update`.
+    pub on_update: DefaultValue,
+}
+
+impl ColumnMeta {
+    /// A column with the given name, field and type and every flag off.
+    pub const fn new(name: &'static str, field: &'static str, ty: ColumnType) -> Self {
+        ColumnMeta {
+            name,
+            field,
+            ty,
+            nullable: false,
+            primary_key: false,
+            generated: false,
+            index: false,
+            unique: false,
+            default: DefaultValue::None,
+            on_update: DefaultValue::None,
+        }
+    }
+}
+
+/// A model's table: its name, its columns in field order and its primary key.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TableMeta {
+    /// The table's name.
+    pub name: &'static str,
+    /// The Rust type of the model.
+    pub model: &'static str,
+    /// The columns, in the order of the struct's fields and of the model's row decoder.
+    pub columns: &'static [ColumnMeta],
+    /// Positions in `columns` of the primary key's columns, in key order.
+    pub primary_key: &'static [usize],
+}
+
+impl TableMeta {
+    /// The primary key's columns.
+    pub fn key_columns(&self) -> impl Iterator<Item = &'static ColumnMeta> + '_ {
+        let columns = self.columns;
+        self.primary_key.iter().map(move |&i| &columns[i])
+    }
+
+    /// The column the database generates, if the model has one.
+    pub fn generated_column(&self) -> Option<(usize, &'static ColumnMeta)> {
+        self.columns.iter().enumerate().find(|(_, c)| c.generated)
+    }
+
+    /// The column with this database name.
+    pub fn column(&self, name: &str) -> Option<&'static ColumnMeta> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// A struct mapped to a table. Implemented by `#[derive(Model)]`; do not implement it by hand.
+///
+/// Everything here that can be computed at compile time is: the metadata is a `static`,
+/// the column handles are a `const`, and rows decode straight into the fields by position.
+pub trait Model: Sized + Send + Sync + Unpin + 'static {
+    /// The struct of typed column handles passed to `filter` and `order_by` closures.
+    type Columns: Sync + 'static;
+    /// The type of the primary key: the key column's type, or a tuple for a composite key.
+    type Key;
+
+    /// The model's table metadata.
+    fn table() -> &'static TableMeta;
+
+    /// The model's typed column handles.
+    fn columns() -> &'static Self::Columns;
+
+    /// Decodes a model from `row`, starting at column position `offset`.
+    fn from_row(row: &dyn Row, offset: usize) -> Result<Self>;
+
+    /// Appends the value of every column, in [`TableMeta::columns`] order, to `out`.
+    fn write_values(&self, out: &mut Vec<Value>);
+
+    /// Appends the value of every primary key column, in key order, to `out`.
+    fn write_key(&self, out: &mut Vec<Value>);
+
+    /// Sets (or with `None`, clears) the database-generated key.
+    ///
+    /// Returns an error when the value does not fit the field.
+    fn set_generated_key(&mut self, key: Option<i64>) -> Result<()>;
+
+    /// Whether the database-generated key, if the model has one, is still unset.
+    fn needs_generated_key(&self) -> bool;
+
+    /// Fills every field that is `None` and declares a default.
+    fn apply_defaults(&mut self);
+
+    /// Applies every declared on-update value.
+    fn apply_on_update(&mut self);
+}
+
+/// Compile-time checks used by `#[derive(Model)]`. Not a public API.
+#[doc(hidden)]
+pub mod __assert {
+    /// Types that `#[om(size = N)]` applies to.
+    #[diagnostic::on_unimplemented(
+        message = "`size` applies to text columns only, and `{Self}` is not text",
+        label = "not a text field"
+    )]
+    pub trait TextField {}
+    impl TextField for String {}
+    impl TextField for Option<String> {}
+
+    /// Types a database-generated key can have.
+    #[diagnostic::on_unimplemented(
+        message = "a generated primary key must be `Option<i64>`, `Option<i32>` or `Option<i16>`, not `{Self}`",
+        label = "a key that is `Option<_>` is generated by the database; make it an integer Option, or not an Option"
+    )]
+    pub trait GeneratedKey {
+        /// Converts a generated key into the field.
+        fn from_generated(key: Option<i64>) -> Option<Self>
+        where
+            Self: Sized;
+    }
+    impl GeneratedKey for Option<i64> {
+        fn from_generated(key: Option<i64>) -> Option<Self> {
+            Some(key)
+        }
+    }
+    impl GeneratedKey for Option<i32> {
+        fn from_generated(key: Option<i64>) -> Option<Self> {
+            match key {
+                None => Some(None),
+                Some(k) => i32::try_from(k).ok().map(Some),
+            }
+        }
+    }
+    impl GeneratedKey for Option<i16> {
+        fn from_generated(key: Option<i64>) -> Option<Self> {
+            match key {
+                None => Some(None),
+                Some(k) => i16::try_from(k).ok().map(Some),
+            }
+        }
+    }
+
+    /// Checks at compile time that `T` implements [`GeneratedKey`].
+    pub const fn generated_key<T: GeneratedKey>() {}
+    /// Checks at compile time that `T` implements [`TextField`].
+    pub const fn text_field<T: TextField>() {}
+    /// Checks at compile time that `T` is a column type om can store.
+    pub const fn field<T: crate::value::Field>() {}
+}

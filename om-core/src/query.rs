@@ -1,0 +1,213 @@
+//! `db.query::<M>()`: filters, ordering, paging, and the ways to read the result.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use futures::stream::{BoxStream, StreamExt};
+
+use crate::driver::Executor;
+use crate::error::{Error, Result};
+use crate::expr::{Expr, Order};
+use crate::ir::{Delete, Projection, Select, Statement};
+use crate::model::Model;
+use crate::value::KeyArg;
+use crate::write::key_filter;
+
+/// A query on model `M`, built step by step and run by one of its async methods.
+///
+/// Several `filter`s AND together. Nothing runs until `all`, `first`, `one`,
+/// `one_or_none`, `get`, `count`, `exists`, `delete` or `stream` is called.
+#[must_use = "a query does nothing until it is run"]
+pub struct Query<'a, M> {
+    exec: &'a dyn Executor,
+    select: Select,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> fmt::Debug for Query<'_, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Query").field("select", &self.select).finish()
+    }
+}
+
+impl<M> Clone for Query<'_, M> {
+    fn clone(&self) -> Self {
+        Query {
+            exec: self.exec,
+            select: self.select.clone(),
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<'a, M: Model> Query<'a, M> {
+    pub(crate) fn new(exec: &'a dyn Executor) -> Self {
+        Query {
+            exec,
+            select: Select::new(M::table()),
+            _model: PhantomData,
+        }
+    }
+
+    /// Keeps the rows for which `f`'s expression holds; several filters AND together.
+    pub fn filter(mut self, f: impl FnOnce(&M::Columns) -> Expr) -> Self {
+        self.select.and_where(f(M::columns()));
+        self
+    }
+
+    /// Orders by a column: `order_by(|c| c.name.asc())`. Later calls order ties.
+    pub fn order_by(mut self, f: impl FnOnce(&M::Columns) -> Order) -> Self {
+        self.select.order.push(f(M::columns()));
+        self
+    }
+
+    /// Returns at most `n` rows.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.select.limit = Some(n);
+        self
+    }
+
+    /// Skips the first `n` rows.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.select.offset = Some(n);
+        self
+    }
+
+    /// The IR this query runs, for inspection and tests.
+    pub fn to_select(&self) -> &Select {
+        &self.select
+    }
+
+    /// The row with this primary key (a tuple for a composite key), `None` when absent.
+    pub async fn get(mut self, key: impl KeyArg<M::Key>) -> Result<Option<M>> {
+        let table = M::table();
+        let mut values = Vec::with_capacity(table.primary_key.len());
+        key.write_key(&mut values);
+        self.select.and_where(key_filter(table, values, "get")?);
+        self.select.limit = Some(1);
+        self.fetch_first().await
+    }
+
+    /// Every matching row.
+    pub async fn all(self) -> Result<Vec<M>> {
+        let mut out = Vec::new();
+        self.exec
+            .fetch(&Statement::Select(self.select), &mut |row| {
+                out.push(M::from_row(row, 0)?);
+                Ok(())
+            })
+            .await?;
+        Ok(out)
+    }
+
+    /// The first matching row, `None` when there is none.
+    pub async fn first(mut self) -> Result<Option<M>> {
+        self.select.limit = Some(1);
+        self.fetch_first().await
+    }
+
+    async fn fetch_first(self) -> Result<Option<M>> {
+        let mut out = None;
+        self.exec
+            .fetch(&Statement::Select(self.select), &mut |row| {
+                if out.is_none() {
+                    out = Some(M::from_row(row, 0)?);
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(out)
+    }
+
+    /// Exactly one matching row: [`Error::NotFound`] when there is none,
+    /// [`Error::MultipleRows`] when there are several.
+    pub async fn one(self) -> Result<M> {
+        self.one_or_none().await?.ok_or(Error::NotFound {
+            table: M::table().name,
+        })
+    }
+
+    /// The one matching row, `None` when there is none, [`Error::MultipleRows`] when
+    /// there are several.
+    pub async fn one_or_none(mut self) -> Result<Option<M>> {
+        // Two rows are enough to tell "several" from "one".
+        self.select.limit = Some(self.select.limit.map_or(2, |l| l.min(2)));
+        let mut rows = Vec::with_capacity(2);
+        self.exec
+            .fetch(&Statement::Select(self.select), &mut |row| {
+                rows.push(M::from_row(row, 0)?);
+                Ok(())
+            })
+            .await?;
+        if rows.len() > 1 {
+            return Err(Error::MultipleRows {
+                table: M::table().name,
+            });
+        }
+        Ok(rows.pop())
+    }
+
+    /// The number of matching rows (after `limit` and `offset`).
+    pub async fn count(mut self) -> Result<u64> {
+        self.select.projection = Projection::Count;
+        let mut count = 0i64;
+        self.exec
+            .fetch(&Statement::Select(self.select), &mut |row| {
+                count = row
+                    .get_i64(0)
+                    .map_err(|e| Error::decode(M::table().name, "count(*)", e))?
+                    .unwrap_or(0);
+                Ok(())
+            })
+            .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Whether any row matches.
+    pub async fn exists(mut self) -> Result<bool> {
+        self.select.projection = Projection::One;
+        self.select.limit = Some(1);
+        self.select.order.clear();
+        let mut found = false;
+        self.exec
+            .fetch(&Statement::Select(self.select), &mut |_| {
+                found = true;
+                Ok(())
+            })
+            .await?;
+        Ok(found)
+    }
+
+    /// Deletes every matching row and returns how many were deleted.
+    ///
+    /// A query with `limit`, `offset` or `order_by` is refused rather than widened to
+    /// every matching row.
+    pub async fn delete(self) -> Result<u64> {
+        if self.select.limit.is_some() || self.select.offset.is_some() {
+            return Err(Error::InvalidQuery {
+                reason: "a bulk delete cannot have a limit or an offset: filter the rows instead"
+                    .into(),
+            });
+        }
+        if !self.select.order.is_empty() {
+            return Err(Error::InvalidQuery {
+                reason: "a bulk delete cannot be ordered".into(),
+            });
+        }
+        self.exec
+            .execute(&Statement::Delete(Delete {
+                table: self.select.table,
+                filter: self.select.filter,
+            }))
+            .await
+    }
+
+    /// The matching rows as a stream, read one at a time through a cursor in constant
+    /// memory.
+    pub fn stream(self) -> BoxStream<'a, Result<M>> {
+        self.exec
+            .stream(Statement::Select(self.select))
+            .map(|row| row.and_then(|row| M::from_row(&*row, 0)))
+            .boxed()
+    }
+}

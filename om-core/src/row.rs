@@ -1,0 +1,38 @@
+//! Row access: how a model reads its fields from whatever row type a driver has.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::error::DecodeError;
+
+/// One row of a result, read by column position.
+///
+/// Each driver implements it over its own row type; a model decodes straight from it
+/// into its fields, with no intermediate map of values. Every accessor returns `None`
+/// for SQL NULL and a [`DecodeError`] naming both types when the stored value does not
+/// convert.
+#[allow(missing_docs)]
+pub trait Row: Send {
+    /// The number of columns.
+    fn len(&self) -> usize;
+    /// Whether the row has no columns.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn get_bool(&self, index: usize) -> Result<Option<bool>, DecodeError>;
+    fn get_i16(&self, index: usize) -> Result<Option<i16>, DecodeError>;
+    fn get_i32(&self, index: usize) -> Result<Option<i32>, DecodeError>;
+    fn get_i64(&self, index: usize) -> Result<Option<i64>, DecodeError>;
+    fn get_f32(&self, index: usize) -> Result<Option<f32>, DecodeError>;
+    fn get_f64(&self, index: usize) -> Result<Option<f64>, DecodeError>;
+    fn get_string(&self, index: usize) -> Result<Option<String>, DecodeError>;
+    fn get_bytes(&self, index: usize) -> Result<Option<Vec<u8>>, DecodeError>;
+    fn get_date(&self, index: usize) -> Result<Option<NaiveDate>, DecodeError>;
+    fn get_time(&self, index: usize) -> Result<Option<NaiveTime>, DecodeError>;
+    fn get_datetime(&self, index: usize) -> Result<Option<NaiveDateTime>, DecodeError>;
+    fn get_datetime_utc(&self, index: usize) -> Result<Option<DateTime<Utc>>, DecodeError>;
+    fn get_uuid(&self, index: usize) -> Result<Option<Uuid>, DecodeError>;
+    fn get_decimal(&self, index: usize) -> Result<Option<Decimal>, DecodeError>;
+    fn get_json(&self, index: usize) -> Result<Option<serde_json::Value>, DecodeError>;
+}

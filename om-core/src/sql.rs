@@ -1,0 +1,10 @@
+//! The dialect-neutral half of rendering: IR → sea-query statements.
+//!
+//! A driver calls these, adjusts what its dialect needs (RETURNING, DDL types, index
+//! placement) and builds the SQL with its own sea-query `QueryBuilder`.
+
+pub mod ddl;
+pub mod dml;
+
+pub use ddl::{column_def, create_indexes, create_table, drop_table};
+pub use dml::{delete, expr, insert, select, update};

@@ -1,0 +1,98 @@
+//! Tables and indexes from model metadata.
+
+use sea_query::{
+    ColumnDef, Index, IndexCreateStatement, Table, TableCreateStatement, TableDropStatement,
+};
+
+use crate::model::{ColumnMeta, ColumnType, TableMeta};
+
+/// The portable definition of a column: type, nullability and a single generated key.
+///
+/// A driver may change it before use (MySQL, say, cannot index unbounded text).
+pub fn column_def(table: &TableMeta, c: &ColumnMeta) -> ColumnDef {
+    let mut def = ColumnDef::new(c.name);
+    match c.ty {
+        ColumnType::Bool => def.boolean(),
+        ColumnType::SmallInt => def.small_integer(),
+        ColumnType::Integer => def.integer(),
+        ColumnType::BigInt => def.big_integer(),
+        ColumnType::Float => def.float(),
+        ColumnType::Double => def.double(),
+        ColumnType::Text(Some(n)) => def.string_len(n),
+        ColumnType::Text(None) => def.text(),
+        ColumnType::Bytes => def.blob(),
+        ColumnType::Date => def.date(),
+        ColumnType::Time => def.time(),
+        ColumnType::DateTime => def.date_time(),
+        ColumnType::DateTimeUtc => def.timestamp_with_time_zone(),
+        ColumnType::Uuid => def.uuid(),
+        ColumnType::Decimal => def.decimal(),
+        ColumnType::Json => def.json(),
+    };
+    if c.nullable && !c.primary_key {
+        def.null();
+    } else {
+        def.not_null();
+    }
+    if c.generated && table.primary_key.len() == 1 {
+        def.auto_increment().primary_key();
+    }
+    def
+}
+
+/// `CREATE TABLE IF NOT EXISTS` for `table`, each column defined by `define`.
+///
+/// A single generated key is declared on its column; any other key as a table-level
+/// `PRIMARY KEY`. Indexes are separate statements: see [`create_indexes`].
+pub fn create_table(
+    table: &TableMeta,
+    define: impl Fn(&TableMeta, &ColumnMeta) -> ColumnDef,
+) -> TableCreateStatement {
+    let mut stmt = Table::create();
+    stmt.table(table.name).if_not_exists();
+    for c in table.columns {
+        stmt.col(define(table, c));
+    }
+    let generated_key = table.generated_column().is_some() && table.primary_key.len() == 1;
+    if !generated_key && !table.primary_key.is_empty() {
+        let mut pk = Index::create();
+        for c in table.key_columns() {
+            pk.col(c.name);
+        }
+        stmt.primary_key(&mut pk);
+    }
+    stmt
+}
+
+/// The name om gives the index on `table.column`.
+pub fn index_name(table: &TableMeta, column: &ColumnMeta) -> String {
+    let prefix = if column.unique { "ux" } else { "ix" };
+    format!("{prefix}_{}_{}", table.name, column.name)
+}
+
+/// `CREATE [UNIQUE] INDEX IF NOT EXISTS` for every indexed or unique column.
+pub fn create_indexes(table: &TableMeta) -> Vec<IndexCreateStatement> {
+    table
+        .columns
+        .iter()
+        .filter(|c| c.index || c.unique)
+        .map(|c| {
+            let mut idx = Index::create();
+            idx.if_not_exists()
+                .name(index_name(table, c))
+                .table(table.name)
+                .col(c.name);
+            if c.unique {
+                idx.unique();
+            }
+            idx
+        })
+        .collect()
+}
+
+/// `DROP TABLE IF EXISTS`.
+pub fn drop_table(table: &TableMeta) -> TableDropStatement {
+    let mut stmt = Table::drop();
+    stmt.table(table.name).if_exists();
+    stmt
+}

@@ -1,0 +1,197 @@
+//! Queries, inserts, updates and deletes.
+
+use sea_query::{
+    Alias, DeleteStatement, ExprTrait, Func, InsertStatement, Query, SelectStatement,
+    UpdateStatement,
+};
+
+use crate::error::{Error, Result};
+use crate::expr::{CmpOp, ColumnRef, Expr, Order};
+use crate::ir::{Delete, Insert, Projection, Select, Update};
+
+type SqExpr = sea_query::Expr;
+
+fn col(c: &ColumnRef) -> SqExpr {
+    SqExpr::col((c.table, c.column))
+}
+
+/// Lowers a filter expression.
+pub fn expr(e: &Expr) -> SqExpr {
+    match e {
+        Expr::Compare { column, op, value } => {
+            let lhs = col(column);
+            let rhs = SqExpr::val(value.clone());
+            match op {
+                CmpOp::Eq => lhs.eq(rhs),
+                CmpOp::Ne => lhs.ne(rhs),
+                CmpOp::Lt => lhs.lt(rhs),
+                CmpOp::Le => lhs.lte(rhs),
+                CmpOp::Gt => lhs.gt(rhs),
+                CmpOp::Ge => lhs.gte(rhs),
+            }
+        }
+        Expr::In {
+            column,
+            values,
+            negated,
+        } => {
+            if values.is_empty() {
+                return constant(*negated);
+            }
+            let values = values.iter().cloned().map(SqExpr::val);
+            if *negated {
+                col(column).is_not_in(values)
+            } else {
+                col(column).is_in(values)
+            }
+        }
+        Expr::IsNull { column, negated } => {
+            if *negated {
+                col(column).is_not_null()
+            } else {
+                col(column).is_null()
+            }
+        }
+        Expr::Like {
+            column,
+            pattern,
+            negated,
+        } => {
+            if *negated {
+                col(column).not_like(pattern.as_str())
+            } else {
+                col(column).like(pattern.as_str())
+            }
+        }
+        Expr::And(all) => fold(all, true),
+        Expr::Or(any) => fold(any, false),
+        Expr::Not(inner) => expr(inner).not(),
+    }
+}
+
+fn fold(exprs: &[Expr], and: bool) -> SqExpr {
+    let mut iter = exprs.iter().map(expr);
+    let Some(first) = iter.next() else {
+        return constant(and);
+    };
+    iter.fold(first, |acc, next| if and { acc.and(next) } else { acc.or(next) })
+}
+
+/// `1 = 1` or `1 = 0`: a portable boolean constant.
+fn constant(value: bool) -> SqExpr {
+    SqExpr::val(1).eq(SqExpr::val(if value { 1 } else { 0 }))
+}
+
+fn order(stmt: &mut SelectStatement, order: &[Order]) {
+    for o in order {
+        let dir = if o.descending {
+            sea_query::Order::Desc
+        } else {
+            sea_query::Order::Asc
+        };
+        stmt.order_by((o.column.table, o.column.column), dir);
+    }
+}
+
+/// Lowers a `SELECT`. A count with a limit or an offset counts a subquery.
+pub fn select(s: &Select) -> SelectStatement {
+    let table = s.table.name;
+    let mut stmt = Query::select();
+    stmt.from(table);
+    match &s.projection {
+        Projection::Model => {
+            stmt.columns(s.table.columns.iter().map(|c| (table, c.name)));
+        }
+        Projection::Columns(cols) => {
+            stmt.columns(cols.iter().map(|c| (c.table, c.column)));
+        }
+        Projection::One => {
+            stmt.expr(SqExpr::val(1));
+        }
+        Projection::Count => {
+            if s.limit.is_some() || s.offset.is_some() {
+                let mut inner = Query::select();
+                inner.from(table).expr(SqExpr::val(1));
+                if let Some(f) = &s.filter {
+                    inner.and_where(expr(f));
+                }
+                order(&mut inner, &s.order);
+                limit_offset(&mut inner, s);
+                let mut outer = Query::select();
+                outer
+                    .expr(Func::count(SqExpr::col(sea_query::Asterisk)))
+                    .from_subquery(inner, Alias::new("om_counted"));
+                return outer;
+            }
+            stmt.expr(Func::count(SqExpr::col(sea_query::Asterisk)));
+            if let Some(f) = &s.filter {
+                stmt.and_where(expr(f));
+            }
+            return stmt;
+        }
+    }
+    if let Some(f) = &s.filter {
+        stmt.and_where(expr(f));
+    }
+    order(&mut stmt, &s.order);
+    limit_offset(&mut stmt, s);
+    stmt
+}
+
+/// The largest LIMIT or OFFSET every backend accepts (a signed 64-bit integer).
+const MAX_ROWS: u64 = i64::MAX as u64;
+
+fn limit_offset(stmt: &mut SelectStatement, s: &Select) {
+    // SQLite and MySQL accept OFFSET only after a LIMIT: "no limit" is the largest one.
+    let limit = match (s.limit, s.offset) {
+        (None, Some(_)) => Some(MAX_ROWS),
+        (limit, _) => limit,
+    };
+    if let Some(limit) = limit {
+        stmt.limit(Ord::min(limit, MAX_ROWS));
+    }
+    if let Some(offset) = s.offset {
+        stmt.offset(Ord::min(offset, MAX_ROWS));
+    }
+}
+
+/// Lowers an `INSERT` (without `RETURNING`: a driver adds it when its dialect has it).
+pub fn insert(i: &Insert) -> Result<InsertStatement> {
+    let mut stmt = Query::insert();
+    stmt.into_table(i.table.name);
+    if i.columns.is_empty() {
+        let rows = u32::try_from(i.rows.len()).map_err(|_| Error::Database {
+            code: None,
+            message: "too many rows in one insert".into(),
+        })?;
+        stmt.or_default_values_many(rows);
+        return Ok(stmt);
+    }
+    stmt.columns(i.columns.iter().map(|c| c.name));
+    for row in &i.rows {
+        stmt.values(row.iter().cloned().map(SqExpr::val))
+            .map_err(|e| Error::Driver(Box::new(e)))?;
+    }
+    Ok(stmt)
+}
+
+/// Lowers an `UPDATE`.
+pub fn update(u: &Update) -> UpdateStatement {
+    let mut stmt = Query::update();
+    stmt.table(u.table.name);
+    stmt.values(u.set.iter().map(|(c, v)| (c.name, SqExpr::val(v.clone()))));
+    if let Some(f) = &u.filter {
+        stmt.and_where(expr(f));
+    }
+    stmt
+}
+
+/// Lowers a `DELETE`.
+pub fn delete(d: &Delete) -> DeleteStatement {
+    let mut stmt = Query::delete();
+    stmt.from_table(d.table.name);
+    if let Some(f) = &d.filter {
+        stmt.and_where(expr(f));
+    }
+    stmt
+}

@@ -1,0 +1,293 @@
+//! Connection URLs: parsing, the options every driver shares, and password redaction.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// Options every driver reads from a URL's query string.
+pub const POOL_OPTIONS: &[&str] = &[
+    "min_connections",
+    "max_connections",
+    "acquire_timeout",
+    "ssl",
+    "sslmode",
+];
+
+/// A parsed connection URL. Its password never appears in `Debug`, `Display` or errors.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    raw: String,
+    url: url::Url,
+}
+
+/// TLS policy, from `sslmode=` (PostgreSQL style) or `ssl=true|false`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SslMode {
+    /// Never use TLS.
+    Disable,
+    /// Use TLS when the server offers it (the default).
+    #[default]
+    Prefer,
+    /// Require TLS, without verifying the certificate.
+    Require,
+    /// Require TLS and verify the certificate authority.
+    VerifyCa,
+    /// Require TLS and verify the certificate and the host name.
+    VerifyFull,
+}
+
+/// Pool settings read from a URL's query string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolOptions {
+    /// `min_connections`: connections kept open.
+    pub min_connections: Option<u32>,
+    /// `max_connections`: the most connections open at once.
+    pub max_connections: Option<u32>,
+    /// `acquire_timeout`: seconds to wait for a free connection.
+    pub acquire_timeout: Option<Duration>,
+    /// `ssl` / `sslmode`: the TLS policy, when given.
+    pub ssl: Option<SslMode>,
+}
+
+impl DatabaseUrl {
+    /// Parses a URL such as `sqlite::memory:` or `postgres://user:pw@host/db`.
+    pub fn parse(url: &str) -> Result<Self> {
+        let parsed = url::Url::parse(url).map_err(|e| Error::InvalidUrl {
+            url: redact_unparsed(url),
+            reason: e.to_string(),
+        })?;
+        Ok(DatabaseUrl {
+            raw: url.to_string(),
+            url: parsed,
+        })
+    }
+
+    /// The scheme, lower-cased (`sqlite`, `postgres`, ...).
+    pub fn scheme(&self) -> &str {
+        self.url.scheme()
+    }
+
+    /// The parsed URL, password included: for drivers only.
+    pub fn expose(&self) -> &url::Url {
+        &self.url
+    }
+
+    /// The URL exactly as given, password included: for drivers only.
+    pub fn expose_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// The URL with its password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        let mut url = self.url.clone();
+        if url.password().is_some() {
+            let _ = url.set_password(Some("***"));
+        }
+        url.to_string()
+    }
+
+    /// The query-string options, percent-decoded.
+    pub fn options(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        self.url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+    }
+
+    /// The options that are not pool options, for the driver's own settings.
+    pub fn driver_options(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        self.options()
+            .filter(|(k, _)| !POOL_OPTIONS.contains(&k.as_str()))
+    }
+
+    /// An error about this URL.
+    pub fn invalid(&self, reason: impl Into<String>) -> Error {
+        Error::InvalidUrl {
+            url: self.redacted(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The URL's password, percent-decoded.
+    pub fn password(&self) -> Result<Option<String>> {
+        match self.url.password() {
+            None => Ok(None),
+            Some(p) => percent_decode(p)
+                .map(Some)
+                .map_err(|_| self.invalid("the password is not valid percent-encoded UTF-8")),
+        }
+    }
+
+    /// The URL's user name, percent-decoded (empty when none is given).
+    pub fn username(&self) -> Result<String> {
+        percent_decode(self.url.username())
+            .map_err(|_| self.invalid("the user name is not valid percent-encoded UTF-8"))
+    }
+
+    /// The pool options, validated.
+    pub fn pool_options(&self) -> Result<PoolOptions> {
+        let mut out = PoolOptions::default();
+        for (key, value) in self.options() {
+            match key.as_str() {
+                "min_connections" => out.min_connections = Some(self.parse_u32(&key, &value)?),
+                "max_connections" => {
+                    let n = self.parse_u32(&key, &value)?;
+                    if n == 0 {
+                        return Err(self.invalid("max_connections must be at least 1"));
+                    }
+                    out.max_connections = Some(n);
+                }
+                "acquire_timeout" => {
+                    let secs: f64 = value.parse().map_err(|_| {
+                        self.invalid(format!(
+                            "acquire_timeout must be a number of seconds, not `{value}`"
+                        ))
+                    })?;
+                    if !(secs.is_finite() && secs > 0.0) {
+                        return Err(self.invalid("acquire_timeout must be a positive number"));
+                    }
+                    out.acquire_timeout = Some(Duration::from_secs_f64(secs));
+                }
+                "sslmode" => {
+                    out.ssl = Some(match value.as_str() {
+                        "disable" => SslMode::Disable,
+                        "prefer" | "allow" => SslMode::Prefer,
+                        "require" => SslMode::Require,
+                        "verify-ca" | "verify_ca" => SslMode::VerifyCa,
+                        "verify-full" | "verify_identity" => SslMode::VerifyFull,
+                        other => {
+                            return Err(self.invalid(format!(
+                                "sslmode must be disable, prefer, require, verify-ca or verify-full, not `{other}`"
+                            )));
+                        }
+                    })
+                }
+                "ssl" => {
+                    out.ssl = Some(match value.as_str() {
+                        "true" | "1" | "on" => SslMode::Require,
+                        "false" | "0" | "off" => SslMode::Disable,
+                        other => {
+                            return Err(
+                                self.invalid(format!("ssl must be true or false, not `{other}`"))
+                            );
+                        }
+                    })
+                }
+                _ => {}
+            }
+        }
+        if let (Some(min), Some(max)) = (out.min_connections, out.max_connections) {
+            if min > max {
+                return Err(self.invalid(format!(
+                    "min_connections ({min}) exceeds max_connections ({max})"
+                )));
+            }
+        }
+        Ok(out)
+    }
+
+    fn parse_u32(&self, key: &str, value: &str) -> Result<u32> {
+        value.parse().map_err(|_| {
+            self.invalid(format!(
+                "{key} must be a whole number, not `{value}`"
+            ))
+        })
+    }
+}
+
+fn percent_decode(s: &str) -> std::result::Result<String, std::str::Utf8Error> {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+}
+
+/// Best-effort redaction of a URL that did not parse: drops anything between `://` and `@`.
+fn redact_unparsed(url: &str) -> String {
+    if let Some(start) = url.find("://") {
+        let rest = &url[start + 3..];
+        if let Some(at) = rest.rfind('@') {
+            let creds = &rest[..at];
+            if let Some(colon) = creds.find(':') {
+                return format!(
+                    "{}://{}:***@{}",
+                    &url[..start],
+                    &creds[..colon],
+                    &rest[at + 1..]
+                );
+            }
+        }
+    }
+    url.to_string()
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("DatabaseUrl").field(&self.redacted()).finish()
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        DatabaseUrl::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_is_redacted_everywhere() {
+        let url = DatabaseUrl::parse("postgres://u:s3cret@localhost/db").unwrap();
+        assert!(!url.to_string().contains("s3cret"));
+        assert!(!format!("{url:?}").contains("s3cret"));
+        assert!(!url.invalid("x").to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn unparsed_url_is_redacted() {
+        let err = DatabaseUrl::parse("postgres://u:s3cret@[bad/db").unwrap_err();
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn percent_encoded_password_decodes() {
+        let url = DatabaseUrl::parse("mysql://root:p%40ss%23word@h/db").unwrap();
+        assert_eq!(url.password().unwrap().as_deref(), Some("p@ss#word"));
+    }
+
+    #[test]
+    fn pool_options_parse_and_validate() {
+        let url = DatabaseUrl::parse(
+            "postgres://h/db?min_connections=1&max_connections=4&acquire_timeout=2.5&sslmode=require",
+        )
+        .unwrap();
+        let o = url.pool_options().unwrap();
+        assert_eq!(o.min_connections, Some(1));
+        assert_eq!(o.max_connections, Some(4));
+        assert_eq!(o.acquire_timeout, Some(Duration::from_millis(2500)));
+        assert_eq!(o.ssl, Some(SslMode::Require));
+        for bad in [
+            "max_connections=0",
+            "max_connections=x",
+            "acquire_timeout=-1",
+            "sslmode=sometimes",
+            "ssl=maybe",
+            "min_connections=5&max_connections=2",
+        ] {
+            let url = DatabaseUrl::parse(&format!("postgres://h/db?{bad}")).unwrap();
+            assert!(
+                matches!(url.pool_options(), Err(Error::InvalidUrl { .. })),
+                "{bad}"
+            );
+        }
+    }
+}

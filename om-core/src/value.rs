@@ -1,0 +1,246 @@
+//! Values and the Rust types that map to columns.
+//!
+//! [`SqlType`] is implemented by every Rust type that is a column's type; [`Field`] by
+//! what a model's field may be (such a type or an `Option` of one). [`ValueOf`] says which
+//! Rust values may be compared with a column of a given type, which is what makes
+//! `c.name.eq(42)` a compile error when `name` is text.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::error::DecodeError;
+use crate::model::ColumnType;
+use crate::row::Row;
+
+/// A value bound to a statement: sea-query's value type, so hand-built sea-query
+/// statements and om's own share one representation.
+pub use sea_query::Value;
+
+/// A Rust type stored in one column.
+pub trait SqlType: Sized + Send + Sync + 'static {
+    /// The portable column type.
+    const COLUMN_TYPE: ColumnType;
+    /// The type's name, for error messages.
+    const NAME: &'static str;
+    /// Converts into a bound value.
+    fn into_value(self) -> Value;
+    /// Converts a borrowed value into a bound value.
+    fn to_value(&self) -> Value;
+    /// A NULL of this type.
+    fn null() -> Value;
+    /// Reads the column at `index`, `None` when it is NULL.
+    fn decode(row: &dyn Row, index: usize) -> Result<Option<Self>, DecodeError>;
+}
+
+macro_rules! sql_type {
+    ($ty:ty, $ct:expr, $variant:ident, $getter:ident) => {
+        impl SqlType for $ty {
+            const COLUMN_TYPE: ColumnType = $ct;
+            const NAME: &'static str = stringify!($ty);
+            #[inline]
+            fn into_value(self) -> Value {
+                Value::$variant(Some(self.into()))
+            }
+            #[inline]
+            fn to_value(&self) -> Value {
+                Value::$variant(Some(self.clone().into()))
+            }
+            #[inline]
+            fn null() -> Value {
+                Value::$variant(None)
+            }
+            #[inline]
+            fn decode(row: &dyn Row, index: usize) -> Result<Option<Self>, DecodeError> {
+                row.$getter(index)
+            }
+        }
+    };
+}
+
+sql_type!(bool, ColumnType::Bool, Bool, get_bool);
+sql_type!(i16, ColumnType::SmallInt, SmallInt, get_i16);
+sql_type!(i32, ColumnType::Integer, Int, get_i32);
+sql_type!(i64, ColumnType::BigInt, BigInt, get_i64);
+sql_type!(f32, ColumnType::Float, Float, get_f32);
+sql_type!(f64, ColumnType::Double, Double, get_f64);
+sql_type!(String, ColumnType::Text(None), String, get_string);
+sql_type!(Vec<u8>, ColumnType::Bytes, Bytes, get_bytes);
+sql_type!(NaiveDate, ColumnType::Date, ChronoDate, get_date);
+sql_type!(NaiveTime, ColumnType::Time, ChronoTime, get_time);
+sql_type!(NaiveDateTime, ColumnType::DateTime, ChronoDateTime, get_datetime);
+sql_type!(DateTime<Utc>, ColumnType::DateTimeUtc, ChronoDateTimeUtc, get_datetime_utc);
+sql_type!(Uuid, ColumnType::Uuid, Uuid, get_uuid);
+sql_type!(Decimal, ColumnType::Decimal, Decimal, get_decimal);
+
+impl SqlType for serde_json::Value {
+    const COLUMN_TYPE: ColumnType = ColumnType::Json;
+    const NAME: &'static str = "serde_json::Value";
+    fn into_value(self) -> Value {
+        Value::Json(Some(Box::new(self)))
+    }
+    fn to_value(&self) -> Value {
+        Value::Json(Some(Box::new(self.clone())))
+    }
+    fn null() -> Value {
+        Value::Json(None)
+    }
+    fn decode(row: &dyn Row, index: usize) -> Result<Option<Self>, DecodeError> {
+        row.get_json(index)
+    }
+}
+
+/// What a model's field may be: a [`SqlType`] (a NOT NULL column) or an `Option` of one
+/// (a nullable column).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a column of a model",
+    label = "om stores bool, i16, i32, i64, f32, f64, String, Vec<u8>, chrono dates and times, Uuid, Decimal and serde_json::Value, or an Option of one"
+)]
+pub trait Field: Sized + Send + Sync + 'static {
+    /// The column's type, without the `Option`.
+    type Base: SqlType;
+    /// Whether the column is nullable.
+    const NULLABLE: bool;
+    /// The field's value, bound as a parameter.
+    fn to_value(&self) -> Value;
+    /// Reads the field from the column at `index`.
+    fn decode(row: &dyn Row, index: usize) -> Result<Self, DecodeError>;
+}
+
+impl<T: SqlType> Field for T {
+    type Base = T;
+    const NULLABLE: bool = false;
+    #[inline]
+    fn to_value(&self) -> Value {
+        SqlType::to_value(self)
+    }
+    #[inline]
+    fn decode(row: &dyn Row, index: usize) -> Result<Self, DecodeError> {
+        T::decode(row, index)?.ok_or(DecodeError::UnexpectedNull { expected: T::NAME })
+    }
+}
+
+impl<T: SqlType> Field for Option<T> {
+    type Base = T;
+    const NULLABLE: bool = true;
+    #[inline]
+    fn to_value(&self) -> Value {
+        match self {
+            Some(v) => SqlType::to_value(v),
+            None => T::null(),
+        }
+    }
+    #[inline]
+    fn decode(row: &dyn Row, index: usize) -> Result<Self, DecodeError> {
+        T::decode(row, index)
+    }
+}
+
+/// A Rust value that may be compared with, or stored in, a column of type `T`.
+///
+/// `T` itself always qualifies; so do narrower integers for wider integer columns,
+/// `&str` for text, `&[u8]` for bytes and `f32` for `f64`. Nothing converts between
+/// text and numbers: `c.name.eq(42)` does not compile when `name` is a `String`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be compared with a column of type `{T}`",
+    label = "expected a value of the column's type, `{T}`"
+)]
+pub trait ValueOf<T: SqlType> {
+    /// Converts into a bound value of the column's type.
+    fn into_value_of(self) -> Value;
+}
+
+impl<T: SqlType> ValueOf<T> for T {
+    #[inline]
+    fn into_value_of(self) -> Value {
+        self.into_value()
+    }
+}
+
+impl<T: SqlType> ValueOf<T> for &T {
+    #[inline]
+    fn into_value_of(self) -> Value {
+        self.to_value()
+    }
+}
+
+macro_rules! value_of {
+    ($target:ty: $($src:ty),*) => {$(
+        impl ValueOf<$target> for $src {
+            #[inline]
+            fn into_value_of(self) -> Value {
+                <$target as SqlType>::into_value(<$target>::from(self))
+            }
+        }
+    )*};
+}
+
+value_of!(i64: i32, i16, i8, u32, u16, u8);
+value_of!(i32: i16, i8, u16, u8);
+value_of!(i16: i8, u8);
+value_of!(f64: f32);
+value_of!(String: &str, Box<str>);
+value_of!(Vec<u8>: &[u8]);
+
+/// A value for a model's primary key of type `K`: one value for a single key, a tuple for
+/// a composite one.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a key of type `{K}`",
+    label = "give one value per primary key column, in key order (a tuple for a composite key)"
+)]
+pub trait KeyArg<K> {
+    /// Appends the key's values, in key order.
+    fn write_key(self, out: &mut Vec<Value>);
+}
+
+impl<T: SqlType, V: ValueOf<T>> KeyArg<T> for V {
+    #[inline]
+    fn write_key(self, out: &mut Vec<Value>) {
+        out.push(self.into_value_of());
+    }
+}
+
+macro_rules! key_tuple {
+    ($(($k:ident, $v:ident, $i:tt)),+) => {
+        impl<$($k: SqlType, $v: ValueOf<$k>),+> KeyArg<($($k,)+)> for ($($v,)+) {
+            #[inline]
+            fn write_key(self, out: &mut Vec<Value>) {
+                $(out.push(self.$i.into_value_of());)+
+            }
+        }
+    };
+}
+
+key_tuple!((K1, V1, 0), (K2, V2, 1));
+key_tuple!((K1, V1, 0), (K2, V2, 1), (K3, V3, 2));
+key_tuple!((K1, V1, 0), (K2, V2, 1), (K3, V3, 2), (K4, V4, 3));
+
+/// Whether a bound value is SQL NULL.
+pub fn is_null(value: &Value) -> bool {
+    match value {
+        Value::Bool(v) => v.is_none(),
+        Value::TinyInt(v) => v.is_none(),
+        Value::SmallInt(v) => v.is_none(),
+        Value::Int(v) => v.is_none(),
+        Value::BigInt(v) => v.is_none(),
+        Value::TinyUnsigned(v) => v.is_none(),
+        Value::SmallUnsigned(v) => v.is_none(),
+        Value::Unsigned(v) => v.is_none(),
+        Value::BigUnsigned(v) => v.is_none(),
+        Value::Float(v) => v.is_none(),
+        Value::Double(v) => v.is_none(),
+        Value::String(v) => v.is_none(),
+        Value::Char(v) => v.is_none(),
+        Value::Bytes(v) => v.is_none(),
+        Value::Json(v) => v.is_none(),
+        Value::ChronoDate(v) => v.is_none(),
+        Value::ChronoTime(v) => v.is_none(),
+        Value::ChronoDateTime(v) => v.is_none(),
+        Value::ChronoDateTimeUtc(v) => v.is_none(),
+        Value::ChronoDateTimeLocal(v) => v.is_none(),
+        Value::ChronoDateTimeWithTimeZone(v) => v.is_none(),
+        Value::Uuid(v) => v.is_none(),
+        Value::Decimal(v) => v.is_none(),
+        _ => false,
+    }
+}

@@ -1,0 +1,232 @@
+//! Writing objects: add, update, delete, and the schema operations. Shared by
+//! [`Database`](crate::Database) and [`Transaction`](crate::Transaction).
+
+use crate::driver::{Executor, TransactionExecutor};
+use crate::error::{Error, Result};
+use crate::expr::{CmpOp, ColumnRef, Expr};
+use crate::ir::{Delete, Insert, Statement, Update};
+use crate::model::{Model, TableMeta};
+use crate::value::{Value, is_null};
+
+/// `pk1 = v1 AND pk2 = v2 ...` for `table`'s key, or `KeyNotSet` when a value is NULL.
+pub(crate) fn key_filter(
+    table: &'static TableMeta,
+    values: Vec<Value>,
+    operation: &'static str,
+) -> Result<Expr> {
+    let mut parts = Vec::with_capacity(values.len());
+    for (column, value) in table.key_columns().zip(values) {
+        if is_null(&value) {
+            return Err(Error::KeyNotSet {
+                operation,
+                table: table.name,
+                column: column.name,
+            });
+        }
+        parts.push(Expr::Compare {
+            column: ColumnRef {
+                table: table.name,
+                column: column.name,
+            },
+            op: CmpOp::Eq,
+            value,
+        });
+    }
+    Ok(if parts.len() == 1 {
+        parts.remove(0)
+    } else {
+        Expr::And(parts)
+    })
+}
+
+fn key_of<M: Model>(obj: &M, operation: &'static str) -> Result<Expr> {
+    let table = M::table();
+    let mut values = Vec::with_capacity(table.primary_key.len());
+    obj.write_key(&mut values);
+    key_filter(table, values, operation)
+}
+
+/// The columns and values an insert of `obj` writes: all but a generated key still unset.
+fn insert_row<M: Model>(obj: &M, skip_generated: bool) -> Vec<Value> {
+    let mut values = Vec::with_capacity(M::table().columns.len());
+    obj.write_values(&mut values);
+    if skip_generated {
+        if let Some((i, _)) = M::table().generated_column() {
+            values.remove(i);
+        }
+    }
+    values
+}
+
+fn insert_of<M: Model>(skip_generated: bool) -> Insert {
+    let table = M::table();
+    let generated = if skip_generated {
+        table.generated_column().map(|(i, _)| i)
+    } else {
+        None
+    };
+    Insert {
+        table,
+        columns: table
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != generated)
+            .map(|(_, c)| c)
+            .collect(),
+        rows: Vec::new(),
+        returning: generated.map(|i| &table.columns[i]),
+    }
+}
+
+/// Inserts one object, writing back its defaults and generated key.
+pub(crate) async fn add<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result<()> {
+    obj.apply_defaults();
+    let generate = obj.needs_generated_key();
+    let mut insert = insert_of::<M>(generate);
+    insert.rows.push(insert_row(obj, generate));
+    if generate {
+        let key = exec.insert_returning(&insert).await?;
+        obj.set_generated_key(Some(key))?;
+    } else {
+        exec.execute(&Statement::Insert(insert)).await?;
+    }
+    Ok(())
+}
+
+/// Inserts several objects in one transaction: all of them or none.
+pub(crate) async fn add_all<M: Model>(exec: &dyn Executor, objs: &mut [M]) -> Result<()> {
+    match objs {
+        [] => return Ok(()),
+        [one] => return add(exec, one).await,
+        _ => {}
+    }
+    let generated: Vec<bool> = objs.iter().map(Model::needs_generated_key).collect();
+    let tx = exec.begin().await?;
+    match add_each(&*tx, objs).await {
+        Ok(()) => tx.commit().await,
+        Err(e) => {
+            // The original error matters more than a failed rollback; a dropped
+            // transaction is rolled back by the driver in any case.
+            let _ = tx.rollback().await;
+            // Keys handed out inside the rolled-back transaction are void.
+            for (obj, _) in objs.iter_mut().zip(generated).filter(|(_, g)| *g) {
+                obj.set_generated_key(None)?;
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn add_each<M: Model>(tx: &dyn TransactionExecutor, objs: &mut [M]) -> Result<()> {
+    let width = M::table().columns.len().max(1);
+    let per_statement = (tx.capabilities().max_parameters / width).clamp(1, 1000);
+    let mut batch = insert_of::<M>(false);
+    for obj in objs.iter_mut() {
+        obj.apply_defaults();
+        if obj.needs_generated_key() {
+            flush(tx, &mut batch).await?;
+            let mut insert = insert_of::<M>(true);
+            insert.rows.push(insert_row(obj, true));
+            let key = tx.insert_returning(&insert).await?;
+            obj.set_generated_key(Some(key))?;
+        } else {
+            batch.rows.push(insert_row(obj, false));
+            if batch.rows.len() >= per_statement {
+                flush(tx, &mut batch).await?;
+            }
+        }
+    }
+    flush(tx, &mut batch).await
+}
+
+async fn flush(tx: &dyn TransactionExecutor, batch: &mut Insert) -> Result<()> {
+    if batch.rows.is_empty() {
+        return Ok(());
+    }
+    let full = Insert {
+        table: batch.table,
+        columns: batch.columns.clone(),
+        rows: std::mem::take(&mut batch.rows),
+        returning: None,
+    };
+    tx.execute(&Statement::Insert(full)).await?;
+    Ok(())
+}
+
+/// Writes an object by its key, applying its on-update values first.
+pub(crate) async fn update<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result<()> {
+    let table = M::table();
+    let filter = key_of(obj, "update")?;
+    obj.apply_on_update();
+    let mut values = Vec::with_capacity(table.columns.len());
+    obj.write_values(&mut values);
+    let set: Vec<_> = table
+        .columns
+        .iter()
+        .zip(values)
+        .filter(|(c, _)| !c.primary_key)
+        .collect();
+    if set.is_empty() {
+        // A table of key columns only: nothing to write, but the row must exist.
+        let mut select = crate::ir::Select::new(table);
+        select.projection = crate::ir::Projection::One;
+        select.filter = Some(filter);
+        let mut found = false;
+        exec.fetch(&Statement::Select(select), &mut |_| {
+            found = true;
+            Ok(())
+        })
+        .await?;
+        return if found {
+            Ok(())
+        } else {
+            Err(Error::RowNotFound {
+                operation: "update",
+                table: table.name,
+            })
+        };
+    }
+    let affected = exec
+        .execute(&Statement::Update(Update {
+            table,
+            set,
+            filter: Some(filter),
+        }))
+        .await?;
+    if affected == 0 {
+        return Err(Error::RowNotFound {
+            operation: "update",
+            table: table.name,
+        });
+    }
+    Ok(())
+}
+
+/// Deletes an object by its key; `true` when a row was deleted.
+pub(crate) async fn delete<M: Model>(exec: &dyn Executor, obj: &M) -> Result<bool> {
+    let filter = key_of(obj, "delete")?;
+    let affected = exec
+        .execute(&Statement::Delete(Delete {
+            table: M::table(),
+            filter: Some(filter),
+        }))
+        .await?;
+    Ok(affected > 0)
+}
+
+/// Creates every table (and its indexes) that does not exist yet.
+pub(crate) async fn create_all(exec: &dyn Executor, tables: &[&'static TableMeta]) -> Result<()> {
+    for table in tables {
+        exec.execute(&Statement::CreateTable(table)).await?;
+    }
+    Ok(())
+}
+
+/// Drops every table that exists, in reverse order.
+pub(crate) async fn drop_all(exec: &dyn Executor, tables: &[&'static TableMeta]) -> Result<()> {
+    for table in tables.iter().rev() {
+        exec.execute(&Statement::DropTable(table)).await?;
+    }
+    Ok(())
+}

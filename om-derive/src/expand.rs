@@ -1,0 +1,365 @@
+//! Code generation for `#[derive(Model)]`.
+
+use heck::ToSnakeCase;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, Ident, Type};
+
+use crate::attrs::{FieldAttrs, ValueSource, field_attrs, model_attrs, option_inner};
+
+struct Field<'a> {
+    ident: &'a Ident,
+    ty: &'a Type,
+    column: String,
+    attrs: FieldAttrs,
+    optional: bool,
+}
+
+pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new(
+            input.generics.span(),
+            "#[derive(Model)] does not support generic structs",
+        ));
+    }
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new(
+            input.ident.span(),
+            "#[derive(Model)] applies to structs with named fields",
+        ));
+    };
+    let Fields::Named(named) = &data.fields else {
+        return Err(syn::Error::new(
+            data.fields.span(),
+            "#[derive(Model)] needs named fields: each field is a column",
+        ));
+    };
+
+    let model_attrs = model_attrs(&input.attrs)?;
+    let table = model_attrs
+        .table
+        .map(|l| l.value())
+        .unwrap_or_else(|| input.ident.to_string().to_snake_case());
+
+    let mut fields = Vec::new();
+    let mut errors: Option<syn::Error> = None;
+    let mut push_error = |e: syn::Error| match &mut errors {
+        Some(all) => all.combine(e),
+        None => errors = Some(e),
+    };
+    for f in &named.named {
+        let ident = f.ident.as_ref().ok_or_else(|| syn::Error::new(f.span(), "unnamed field"))?;
+        match field_attrs(&f.attrs) {
+            Ok(attrs) => {
+                let column = attrs
+                    .column
+                    .as_ref()
+                    .map(|l| l.value())
+                    .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
+                fields.push(Field {
+                    ident,
+                    ty: &f.ty,
+                    column,
+                    optional: option_inner(&f.ty).is_some(),
+                    attrs,
+                });
+            }
+            Err(e) => push_error(e),
+        }
+    }
+    if let Some(e) = errors.take() {
+        return Err(e);
+    }
+
+    validate(input, &fields)?;
+
+    let name = &input.ident;
+    let vis = &input.vis;
+    let columns_ident = format_ident!("{}Columns", name);
+    let core = quote!(::om::__core);
+    let key_fields: Vec<&Field> = fields.iter().filter(|f| f.attrs.primary_key.is_some()).collect();
+    let generated = key_fields.len() == 1 && key_fields[0].optional;
+
+    // Metadata.
+    let column_metas = fields.iter().map(|f| {
+        let column = &f.column;
+        let field_name = f.ident.to_string();
+        let ty = f.ty;
+        let mut column_type = quote!(<<#ty as #core::Field>::Base as #core::SqlType>::COLUMN_TYPE);
+        if let Some(size) = &f.attrs.size {
+            column_type = quote!(#column_type.with_size(#size));
+        }
+        let primary_key = f.attrs.primary_key.is_some();
+        let is_generated = primary_key && generated;
+        let index = f.attrs.index;
+        let unique = f.attrs.unique;
+        let source = |s: &Option<(proc_macro2::Span, ValueSource)>| match s {
+            None => quote!(#core::DefaultValue::None),
+            Some((_, ValueSource::Constant(_))) => quote!(#core::DefaultValue::Constant),
+            Some((_, ValueSource::Function(_))) => quote!(#core::DefaultValue::Function),
+        };
+        let default = source(&f.attrs.default);
+        let on_update = source(&f.attrs.on_update);
+        quote! {
+            #core::ColumnMeta {
+                name: #column,
+                field: #field_name,
+                ty: #column_type,
+                nullable: <#ty as #core::Field>::NULLABLE,
+                primary_key: #primary_key,
+                generated: #is_generated,
+                index: #index,
+                unique: #unique,
+                default: #default,
+                on_update: #on_update,
+            }
+        }
+    });
+    let key_positions = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.attrs.primary_key.is_some())
+        .map(|(i, _)| i);
+    let model_name = name.to_string();
+
+    // Column handles.
+    let handle_fields = fields.iter().map(|f| {
+        let ident = f.ident;
+        let ty = f.ty;
+        let doc = format!("The `{}` column.", f.column);
+        quote! {
+            #[doc = #doc]
+            pub #ident: #core::Column<<#ty as #core::Field>::Base>
+        }
+    });
+    let handle_values = fields.iter().map(|f| {
+        let ident = f.ident;
+        let column = &f.column;
+        quote!(#ident: #core::Column::new(#table, #column))
+    });
+
+    // Row decoding, by position.
+    let decoders = fields.iter().enumerate().map(|(i, f)| {
+        let ident = f.ident;
+        let ty = f.ty;
+        let column = &f.column;
+        quote! {
+            #ident: <#ty as #core::Field>::decode(row, offset + #i)
+                .map_err(|e| #core::Error::decode(#table, #column, e))?
+        }
+    });
+    let writers = fields.iter().map(|f| {
+        let ident = f.ident;
+        quote!(out.push(#core::Field::to_value(&self.#ident));)
+    });
+    let key_writers = key_fields.iter().map(|f| {
+        let ident = f.ident;
+        quote!(out.push(#core::Field::to_value(&self.#ident));)
+    });
+    let key_type = if key_fields.len() == 1 {
+        let ty = key_fields[0].ty;
+        quote!(<#ty as #core::Field>::Base)
+    } else {
+        let tys = key_fields.iter().map(|f| {
+            let ty = f.ty;
+            quote!(<#ty as #core::Field>::Base)
+        });
+        quote!((#(#tys,)*))
+    };
+
+    let (set_key, needs_key) = if generated {
+        let f = key_fields[0];
+        let ident = f.ident;
+        let ty = f.ty;
+        let column = &f.column;
+        (
+            quote! {
+                match <#ty as #core::__private::__assert::GeneratedKey>::from_generated(key) {
+                    ::core::option::Option::Some(v) => {
+                        self.#ident = v;
+                        ::core::result::Result::Ok(())
+                    }
+                    ::core::option::Option::None => ::core::result::Result::Err(#core::Error::InvalidValue {
+                        table: #table,
+                        column: #column,
+                        reason: ::std::format!("the generated key {:?} does not fit the field's type", key),
+                    }),
+                }
+            },
+            quote!(self.#ident.is_none()),
+        )
+    } else {
+        (
+            quote! {
+                let _ = key;
+                ::core::result::Result::Ok(())
+            },
+            quote!(false),
+        )
+    };
+
+    let defaults = fields.iter().filter_map(|f| {
+        let (_, source) = f.attrs.default.as_ref()?;
+        let ident = f.ident;
+        let value = value_tokens(source);
+        Some(quote! {
+            if self.#ident.is_none() {
+                self.#ident = ::core::option::Option::Some(::core::convert::Into::into(#value));
+            }
+        })
+    });
+    let on_updates = fields.iter().filter_map(|f| {
+        let (_, source) = f.attrs.on_update.as_ref()?;
+        let ident = f.ident;
+        let value = value_tokens(source);
+        Some(if f.optional {
+            quote!(self.#ident = ::core::option::Option::Some(::core::convert::Into::into(#value));)
+        } else {
+            quote!(self.#ident = ::core::convert::Into::into(#value);)
+        })
+    });
+
+    // Compile-time checks, spanned at the offending field.
+    let checks = fields.iter().map(|f| {
+        let ty = f.ty;
+        let mut out = quote_spanned! {ty.span()=>
+            const _: () = #core::__private::__assert::field::<#ty>();
+        };
+        if f.attrs.size.is_some() {
+            out.extend(quote_spanned! {ty.span()=>
+                const _: () = #core::__private::__assert::text_field::<#ty>();
+            });
+        }
+        if generated && f.attrs.primary_key.is_some() {
+            out.extend(quote_spanned! {ty.span()=>
+                const _: () = #core::__private::__assert::generated_key::<#ty>();
+            });
+        }
+        out
+    });
+
+    let columns_doc = format!("Typed column handles of [`{name}`], for `filter` and `order_by`.");
+    Ok(quote! {
+        #[doc = #columns_doc]
+        #[derive(Debug, Clone, Copy)]
+        #[allow(dead_code)]
+        #vis struct #columns_ident {
+            #(#handle_fields,)*
+        }
+
+        #(#checks)*
+
+        impl #core::Model for #name {
+            type Columns = #columns_ident;
+            type Key = #key_type;
+
+            fn table() -> &'static #core::TableMeta {
+                static TABLE: #core::TableMeta = #core::TableMeta {
+                    name: #table,
+                    model: #model_name,
+                    columns: &[#(#column_metas,)*],
+                    primary_key: &[#(#key_positions,)*],
+                };
+                &TABLE
+            }
+
+            fn columns() -> &'static #columns_ident {
+                static COLUMNS: #columns_ident = #columns_ident { #(#handle_values,)* };
+                &COLUMNS
+            }
+
+            #[inline]
+            fn from_row(row: &dyn #core::Row, offset: usize) -> #core::Result<Self> {
+                ::core::result::Result::Ok(Self { #(#decoders,)* })
+            }
+
+            #[inline]
+            fn write_values(&self, out: &mut ::std::vec::Vec<#core::Value>) {
+                #(#writers)*
+            }
+
+            #[inline]
+            fn write_key(&self, out: &mut ::std::vec::Vec<#core::Value>) {
+                #(#key_writers)*
+            }
+
+            fn set_generated_key(&mut self, key: ::core::option::Option<i64>) -> #core::Result<()> {
+                #set_key
+            }
+
+            #[inline]
+            fn needs_generated_key(&self) -> bool {
+                #needs_key
+            }
+
+            fn apply_defaults(&mut self) {
+                #(#defaults)*
+            }
+
+            fn apply_on_update(&mut self) {
+                #(#on_updates)*
+            }
+        }
+    })
+}
+
+fn value_tokens(source: &ValueSource) -> TokenStream {
+    match source {
+        ValueSource::Constant(expr) => quote!(#expr),
+        ValueSource::Function(path) => quote!(#path()),
+    }
+}
+
+fn validate(input: &DeriveInput, fields: &[Field<'_>]) -> syn::Result<()> {
+    let keys: Vec<&Field> = fields.iter().filter(|f| f.attrs.primary_key.is_some()).collect();
+    if keys.is_empty() {
+        return Err(syn::Error::new(
+            input.ident.span(),
+            "a model needs a primary key: mark one or more fields `#[om(primary_key)]`",
+        ));
+    }
+    if keys.len() > 4 {
+        return Err(syn::Error::new(
+            keys[4].ident.span(),
+            "a primary key may have at most 4 columns",
+        ));
+    }
+    if keys.len() > 1 {
+        if let Some(f) = keys.iter().find(|f| f.optional) {
+            return Err(syn::Error::new(
+                f.ty.span(),
+                "a column of a composite primary key cannot be an Option: only a single integer key is generated by the database",
+            ));
+        }
+    }
+    for (i, f) in fields.iter().enumerate() {
+        if let Some(other) = fields[..i].iter().find(|o| o.column == f.column) {
+            return Err(syn::Error::new(
+                f.ident.span(),
+                format!(
+                    "column `{}` is already the column of field `{}`",
+                    f.column, other.ident
+                ),
+            ));
+        }
+        if let Some((span, _)) = &f.attrs.default {
+            if !f.optional {
+                return Err(syn::Error::new(
+                    *span,
+                    "a default fills a field that is None at `add`: the field must be an Option",
+                ));
+            }
+        }
+        if let (Some(span), Some(_)) = (f.attrs.primary_key, &f.attrs.default) {
+            return Err(syn::Error::new(span, "a primary key cannot have a default"));
+        }
+        if f.attrs.primary_key.is_some() && f.attrs.on_update.is_some() {
+            return Err(syn::Error::new(
+                f.ident.span(),
+                "a primary key cannot have an on-update value",
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! The pool executor, and the statement-running helpers the transaction shares.
+
+use std::any::Any;
+
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use om_core::driver::{Capabilities, Executor, Pool, RowSink, RowStream, TransactionExecutor};
+use om_core::ir::{Insert, Statement};
+use om_core::{Error, Result, Row};
+use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
+
+use crate::CAPABILITIES;
+use crate::error::map;
+use crate::render::{render, render_insert_returning};
+use crate::row::OmRow;
+use crate::transaction::SqliteTransaction;
+
+/// A pool of SQLite connections.
+#[derive(Debug, Clone)]
+pub(crate) struct SqlitePool {
+    pool: sqlx::SqlitePool,
+}
+
+impl SqlitePool {
+    pub(crate) fn new(pool: sqlx::SqlitePool) -> Self {
+        SqlitePool { pool }
+    }
+}
+
+/// Runs `stmt` on `conn` and returns the rows it affected.
+pub(crate) async fn execute_on(conn: &mut SqliteConnection, stmt: &Statement) -> Result<u64> {
+    let mut affected = 0;
+    for (sql, values) in render(stmt)? {
+        let done = sqlx::query_with(AssertSqlSafe(sql), values)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| map(e, stmt.table()))?;
+        affected += done.rows_affected();
+    }
+    Ok(affected)
+}
+
+/// Inserts one row on `conn` and returns its generated key.
+pub(crate) async fn insert_returning_on(conn: &mut SqliteConnection, insert: &Insert) -> Result<i64> {
+    let (sql, values) = render_insert_returning(insert)?;
+    let row = sqlx::query_with(AssertSqlSafe(sql), values)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| map(e, Some(insert.table)))?;
+    OmRow(row)
+        .get_i64(0)
+        .map_err(|e| Error::decode(insert.table.name, "(generated key)", e))?
+        .ok_or(Error::Database {
+            code: None,
+            message: "INSERT ... RETURNING returned NULL".into(),
+        })
+}
+
+/// Runs a query on `conn` and passes each row to `sink`.
+pub(crate) async fn fetch_on(
+    conn: &mut SqliteConnection,
+    stmt: &Statement,
+    sink: &mut RowSink<'_>,
+) -> Result<()> {
+    for (sql, values) in render(stmt)? {
+        let mut rows = sqlx::query_with(AssertSqlSafe(sql), values).fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await.map_err(|e| map(e, stmt.table()))? {
+            sink(&OmRow(row))?;
+        }
+    }
+    Ok(())
+}
+
+/// Streams the rows of a query on `conn`.
+pub(crate) fn stream_on<'c>(
+    conn: impl std::ops::DerefMut<Target = SqliteConnection> + Send + 'c,
+    stmt: Statement,
+) -> RowStream<'c> {
+    Box::pin(async_stream::try_stream! {
+        let mut conn = conn;
+        let table = stmt.table();
+        for (sql, values) in render(&stmt)? {
+            let mut rows = sqlx::query_with(AssertSqlSafe(sql), values).fetch(&mut *conn);
+            while let Some(row) = rows.try_next().await.map_err(|e| map(e, table))? {
+                yield Box::new(OmRow(row)) as Box<dyn Row>;
+            }
+        }
+    })
+}
+
+impl SqlitePool {
+    async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<Sqlite>> {
+        self.pool.acquire().await.map_err(|e| map(e, None))
+    }
+}
+
+#[async_trait]
+impl Executor for SqlitePool {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn capabilities(&self) -> &'static Capabilities {
+        &CAPABILITIES
+    }
+
+    async fn execute(&self, stmt: &Statement) -> Result<u64> {
+        let mut conn = self.acquire().await?;
+        execute_on(&mut conn, stmt).await
+    }
+
+    async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
+        let mut conn = self.acquire().await?;
+        insert_returning_on(&mut conn, insert).await
+    }
+
+    async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
+        let mut conn = self.acquire().await?;
+        fetch_on(&mut conn, stmt, sink).await
+    }
+
+    fn stream(&self, stmt: Statement) -> RowStream<'_> {
+        let pool = self.pool.clone();
+        Box::pin(async_stream::try_stream! {
+            let conn = pool.acquire().await.map_err(|e| map(e, None))?;
+            let mut rows = stream_on(conn, stmt);
+            while let Some(row) = futures::StreamExt::next(&mut rows).await {
+                yield row?;
+            }
+        })
+    }
+
+    async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {
+        Ok(self.begin_owned().await?)
+    }
+}
+
+#[async_trait]
+impl Pool for SqlitePool {
+    async fn begin_owned(&self) -> Result<Box<dyn TransactionExecutor>> {
+        let tx = self.pool.begin().await.map_err(|e| map(e, None))?;
+        Ok(Box::new(SqliteTransaction::top(tx)))
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        &self.pool
+    }
+}

@@ -1,0 +1,57 @@
+//! The SQLite driver of om: `sqlite::memory:`, `sqlite://relative.db`,
+//! `sqlite:///absolute/path.db`, with `?mode=rwc`-style options.
+//!
+//! It renders om's IR with sea-query's SQLite dialect, binds every value and runs it
+//! with sqlx. An in-memory database is one database for the whole pool: every pooled
+//! connection sees the same tables.
+#![warn(missing_docs)]
+
+mod connect;
+mod error;
+mod executor;
+mod render;
+mod row;
+mod transaction;
+
+use async_trait::async_trait;
+use om_core::driver::{Capabilities, Driver, Pool};
+use om_core::{DatabaseUrl, Result};
+
+pub use render::render;
+
+/// The SQLite driver.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SqliteDriver;
+
+/// What SQLite can do: RETURNING, transactional DDL, 32766 parameters per statement;
+/// its `LIKE` ignores ASCII case.
+pub static CAPABILITIES: Capabilities = {
+    let mut c = Capabilities::standard();
+    c.case_sensitive_like = false;
+    c
+};
+
+#[linkme::distributed_slice(om_core::driver::DRIVERS)]
+static SQLITE: &'static dyn Driver = &SqliteDriver;
+
+#[async_trait]
+impl Driver for SqliteDriver {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn schemes(&self) -> &'static [&'static str] {
+        &["sqlite"]
+    }
+
+    fn capabilities(&self) -> &'static Capabilities {
+        &CAPABILITIES
+    }
+
+    async fn connect(&self, url: &DatabaseUrl) -> Result<Box<dyn Pool>> {
+        Ok(Box::new(connect::connect(url).await?))
+    }
+}
+
+/// The sqlx pool behind a SQLite [`Database`](om_core::Database), for `raw_pool`.
+pub type RawPool = sqlx::SqlitePool;

@@ -1,0 +1,183 @@
+//! om's IR → SQLite SQL, with every value bound.
+
+use om_core::ir::{Insert, Statement};
+use om_core::model::{ColumnMeta, ColumnType, TableMeta};
+use om_core::{Result, sql};
+use sea_query::SqliteQueryBuilder;
+use sea_query_sqlx::{SqlxBinder, SqlxValues};
+
+/// One SQL statement and its bound values.
+pub(crate) type Rendered = (String, SqlxValues);
+
+/// Renders a statement; DDL may become several (the table, then its indexes).
+pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
+    Ok(match stmt {
+        Statement::Select(s) => vec![sql::select(s).build_sqlx(SqliteQueryBuilder)],
+        Statement::Insert(i) => vec![sql::insert(i)?.build_sqlx(SqliteQueryBuilder)],
+        Statement::Update(u) => vec![sql::update(u).build_sqlx(SqliteQueryBuilder)],
+        Statement::Delete(d) => vec![sql::delete(d).build_sqlx(SqliteQueryBuilder)],
+        Statement::CreateTable(t) => {
+            let mut out = vec![(
+                sql::create_table(t, column_def).build(SqliteQueryBuilder),
+                SqlxValues(sea_query::Values(Vec::new())),
+            )];
+            for idx in sql::create_indexes(t) {
+                out.push((
+                    idx.build(SqliteQueryBuilder),
+                    SqlxValues(sea_query::Values(Vec::new())),
+                ));
+            }
+            out
+        }
+        Statement::DropTable(t) => vec![(
+            sql::drop_table(t).build(SqliteQueryBuilder),
+            SqlxValues(sea_query::Values(Vec::new())),
+        )],
+        Statement::Raw { sql, values } => vec![(
+            sql.clone(),
+            SqlxValues(sea_query::Values(values.clone())),
+        )],
+        _ => {
+            return Err(om_core::Error::Unsupported {
+                backend: "sqlite",
+                feature: format!("{stmt:?}"),
+            });
+        }
+    })
+}
+
+/// SQLite's column definitions: decimals are stored as text, which keeps them exact
+/// (a NUMERIC column would turn them into floats).
+fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
+    let mut def = sql::column_def(table, column);
+    if column.ty == ColumnType::Decimal {
+        def.text();
+    }
+    def
+}
+
+/// Renders a single-row insert that returns the generated key.
+pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
+    let mut stmt = sql::insert(insert)?;
+    if let Some(col) = insert.returning {
+        stmt.returning_col(col.name);
+    }
+    Ok(stmt.build_sqlx(SqliteQueryBuilder))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Exact SQL per statement kind; no database needed.
+    use super::*;
+    use om_core::expr::{CmpOp, ColumnRef, Expr};
+    use om_core::ir::{Delete, Projection, Select, Update};
+
+    static COLUMNS: [ColumnMeta; 3] = {
+        let mut id = ColumnMeta::new("id", "id", ColumnType::BigInt);
+        id.primary_key = true;
+        id.generated = true;
+        id.nullable = true;
+        let mut name = ColumnMeta::new("name", "name", ColumnType::Text(Some(100)));
+        name.index = true;
+        let mut value = ColumnMeta::new("value", "value", ColumnType::Text(None));
+        value.nullable = true;
+        [id, name, value]
+    };
+    static TABLE: TableMeta = TableMeta {
+        name: "orm_test",
+        model: "OrmTest",
+        columns: &COLUMNS,
+        primary_key: &[0],
+    };
+
+    fn name_eq(v: &str) -> Expr {
+        Expr::Compare {
+            column: ColumnRef { table: "orm_test", column: "name" },
+            op: CmpOp::Eq,
+            value: v.into(),
+        }
+    }
+
+    fn sql_of(stmt: Statement) -> Vec<String> {
+        render(&stmt).unwrap().into_iter().map(|(s, _)| s).collect()
+    }
+
+    #[test]
+    fn select() {
+        let mut s = Select::new(&TABLE);
+        s.and_where(name_eq("xx"));
+        s.order.push(om_core::Order { column: ColumnRef { table: "orm_test", column: "id" }, descending: true });
+        s.limit = Some(10);
+        s.offset = Some(5);
+        assert_eq!(
+            sql_of(Statement::Select(s)),
+            [r#"SELECT "orm_test"."id", "orm_test"."name", "orm_test"."value" FROM "orm_test" WHERE "orm_test"."name" = ? ORDER BY "orm_test"."id" DESC LIMIT ? OFFSET ?"#]
+        );
+    }
+
+    #[test]
+    fn count_and_offset_without_limit() {
+        let mut s = Select::new(&TABLE);
+        s.projection = Projection::Count;
+        assert_eq!(sql_of(Statement::Select(s.clone())), [r#"SELECT COUNT(*) FROM "orm_test""#]);
+        s.offset = Some(1);
+        assert_eq!(
+            sql_of(Statement::Select(s)),
+            [r#"SELECT COUNT(*) FROM (SELECT ? FROM "orm_test" LIMIT ? OFFSET ?) AS "om_counted""#]
+        );
+    }
+
+    #[test]
+    fn insert_returning() {
+        let insert = Insert {
+            table: &TABLE,
+            columns: vec![&COLUMNS[1], &COLUMNS[2]],
+            rows: vec![vec!["a".into(), "b".into()]],
+            returning: Some(&COLUMNS[0]),
+        };
+        let (sql, _) = render_insert_returning(&insert).unwrap();
+        assert_eq!(sql, r#"INSERT INTO "orm_test" ("name", "value") VALUES (?, ?) RETURNING "id""#);
+    }
+
+    #[test]
+    fn update_and_delete() {
+        let update = Update {
+            table: &TABLE,
+            set: vec![(&COLUMNS[1], "n".into())],
+            filter: Some(name_eq("x")),
+        };
+        assert_eq!(
+            sql_of(Statement::Update(update)),
+            [r#"UPDATE "orm_test" SET "name" = ? WHERE "orm_test"."name" = ?"#]
+        );
+        let delete = Delete { table: &TABLE, filter: Some(name_eq("x").not()) };
+        assert_eq!(
+            sql_of(Statement::Delete(delete)),
+            [r#"DELETE FROM "orm_test" WHERE NOT "orm_test"."name" = ?"#]
+        );
+    }
+
+    #[test]
+    fn create_and_drop() {
+        assert_eq!(
+            sql_of(Statement::CreateTable(&TABLE)),
+            [
+                r#"CREATE TABLE IF NOT EXISTS "orm_test" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(100) NOT NULL, "value" text NULL )"#,
+                r#"CREATE INDEX IF NOT EXISTS "ix_orm_test_name" ON "orm_test" ("name")"#,
+            ]
+        );
+        assert_eq!(sql_of(Statement::DropTable(&TABLE)), [r#"DROP TABLE IF EXISTS "orm_test""#]);
+    }
+
+    #[test]
+    fn empty_in_list_matches_nothing() {
+        let mut s = Select::new(&TABLE);
+        s.projection = Projection::One;
+        s.and_where(Expr::In {
+            column: ColumnRef { table: "orm_test", column: "id" },
+            values: vec![],
+            negated: false,
+        });
+        assert_eq!(sql_of(Statement::Select(s)), [r#"SELECT ? FROM "orm_test" WHERE ? = ?"#]);
+    }
+}

@@ -1,0 +1,103 @@
+//! sqlx's SQLite row → om's [`Row`].
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use om_core::{DecodeError, Row};
+use rust_decimal::Decimal;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row as _, TypeInfo, ValueRef};
+use uuid::Uuid;
+
+/// A SQLite result row.
+#[derive(Debug)]
+pub(crate) struct OmRow(pub(crate) SqliteRow);
+
+impl OmRow {
+    fn get<T>(&self, index: usize, expected: &'static str) -> Result<Option<T>, DecodeError>
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+    {
+        self.0.try_get::<Option<T>, _>(index).map_err(|e| self.mismatch(index, expected, e))
+    }
+
+    fn mismatch(&self, index: usize, expected: &'static str, e: sqlx::Error) -> DecodeError {
+        match e {
+            sqlx::Error::ColumnIndexOutOfBounds { .. } => DecodeError::MissingColumn { index },
+            other => {
+                let found = self
+                    .0
+                    .try_get_raw(index)
+                    .map(|v| v.type_info().name().to_string())
+                    .unwrap_or_else(|_| other.to_string());
+                DecodeError::Mismatch { expected, found }
+            }
+        }
+    }
+
+    /// Text parsed by `parse`, for types SQLite stores as text.
+    fn parsed<T>(
+        &self,
+        index: usize,
+        expected: &'static str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<Option<T>, DecodeError> {
+        let Some(text) = self.get::<String>(index, expected)? else {
+            return Ok(None);
+        };
+        parse(&text).map(Some).ok_or_else(|| DecodeError::Mismatch {
+            expected,
+            found: format!("TEXT {text:?}"),
+        })
+    }
+}
+
+impl Row for OmRow {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn get_bool(&self, i: usize) -> Result<Option<bool>, DecodeError> {
+        self.get(i, "bool")
+    }
+    fn get_i16(&self, i: usize) -> Result<Option<i16>, DecodeError> {
+        self.get(i, "i16")
+    }
+    fn get_i32(&self, i: usize) -> Result<Option<i32>, DecodeError> {
+        self.get(i, "i32")
+    }
+    fn get_i64(&self, i: usize) -> Result<Option<i64>, DecodeError> {
+        self.get(i, "i64")
+    }
+    fn get_f32(&self, i: usize) -> Result<Option<f32>, DecodeError> {
+        self.get(i, "f32")
+    }
+    fn get_f64(&self, i: usize) -> Result<Option<f64>, DecodeError> {
+        self.get(i, "f64")
+    }
+    fn get_string(&self, i: usize) -> Result<Option<String>, DecodeError> {
+        self.get(i, "String")
+    }
+    fn get_bytes(&self, i: usize) -> Result<Option<Vec<u8>>, DecodeError> {
+        self.get(i, "Vec<u8>")
+    }
+    fn get_date(&self, i: usize) -> Result<Option<NaiveDate>, DecodeError> {
+        self.get(i, "NaiveDate")
+    }
+    fn get_time(&self, i: usize) -> Result<Option<NaiveTime>, DecodeError> {
+        self.get(i, "NaiveTime")
+    }
+    fn get_datetime(&self, i: usize) -> Result<Option<NaiveDateTime>, DecodeError> {
+        self.get(i, "NaiveDateTime")
+    }
+    fn get_datetime_utc(&self, i: usize) -> Result<Option<DateTime<Utc>>, DecodeError> {
+        self.get(i, "DateTime<Utc>")
+    }
+    fn get_uuid(&self, i: usize) -> Result<Option<Uuid>, DecodeError> {
+        self.get(i, "Uuid")
+    }
+    fn get_decimal(&self, i: usize) -> Result<Option<Decimal>, DecodeError> {
+        // sea-query binds decimals as text on SQLite, which keeps them exact.
+        self.parsed(i, "Decimal", |s| s.parse().ok())
+    }
+    fn get_json(&self, i: usize) -> Result<Option<serde_json::Value>, DecodeError> {
+        self.parsed(i, "serde_json::Value", |s| serde_json::from_str(s).ok())
+    }
+}

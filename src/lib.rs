@@ -1,0 +1,69 @@
+//! om: an async object mapper for PostgreSQL, MySQL/MariaDB and SQLite.
+//!
+//! Derive [`Model`] on a plain struct, connect with a URL, and add, query, stream,
+//! update and delete its rows:
+//!
+//! ```no_run
+//! use om::prelude::*;
+//!
+//! #[derive(Model, Debug, Clone, PartialEq)]
+//! #[om(table = "orm_test")]
+//! pub struct OrmTest {
+//!     #[om(primary_key)]
+//!     pub id: Option<i64>,
+//!     #[om(size = 100, index)]
+//!     pub name: String,
+//!     pub value: Option<String>,
+//! }
+//!
+//! # async fn run() -> om::Result<()> {
+//! let db = Database::connect("sqlite::memory:").await?;
+//! db.create_all(&[OrmTest::table()]).await?;
+//! let mut row = OrmTest { id: None, name: "xx".into(), value: None };
+//! db.add(&mut row).await?;
+//! let found = db.query::<OrmTest>().filter(|c| c.name.eq("xx")).all().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Backends are cargo features: `sqlite` (default), `postgres`, `mysql`, or
+//! `all-backends`; runtimes are `runtime-tokio` (default) and `runtime-async-std`.
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub use om_core::{
+    Capabilities, Column, ColumnMeta, ColumnType, Database, DatabaseUrl, DecodeError, Driver,
+    Error, ErrorKind, Executor, Expr, Field, KeyArg, Model, Order, Pool, Query, Result, Row,
+    SqlType, TableMeta, Transaction, TransactionExecutor, Value, ValueOf,
+};
+pub use om_core::{driver, expr, ir, model, sql, url, value};
+
+/// `#[derive(Model)]`: maps a struct to a table.
+pub use om_derive::Model;
+
+/// sea-query, for hand-built statements over a model's table.
+pub use sea_query;
+
+/// The SQLite driver.
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use om_sqlite as sqlite;
+
+/// The PostgreSQL driver.
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use om_postgres as postgres;
+
+/// The MySQL / MariaDB driver.
+#[cfg(feature = "mysql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+pub use om_mysql as mysql;
+
+/// What `#[derive(Model)]` expands to refers to this path. Not a public API.
+#[doc(hidden)]
+pub use om_core as __core;
+
+/// Everything a typical user needs: `use om::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Database, Expr, Model, Transaction};
+    pub use futures::{StreamExt as _, TryStreamExt as _};
+}
