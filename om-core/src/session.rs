@@ -54,6 +54,21 @@ macro_rules! session_methods {
             $crate::write::delete(self.executor(), obj).await
         }
 
+        /// Runs SQL written in the backend's own dialect and placeholders (`$1` on
+        /// PostgreSQL, `?` elsewhere), with `values` bound; returns the rows affected.
+        pub async fn execute(
+            &self,
+            sql: &str,
+            values: ::std::vec::Vec<$crate::value::Value>,
+        ) -> $crate::error::Result<u64> {
+            self.executor()
+                .execute(&$crate::ir::Statement::Raw {
+                    sql: sql.to_string(),
+                    values,
+                })
+                .await
+        }
+
         /// A query on model `M`.
         pub fn query<M: $crate::model::Model>(&self) -> $crate::query::Query<'_, M> {
             $crate::query::Query::new(self.executor())

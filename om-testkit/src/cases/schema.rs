@@ -1,0 +1,45 @@
+//! create_all and drop_all from model metadata.
+
+use om::{Database, ErrorKind, Model, Result};
+
+use crate::models::{Account, OrmTest};
+
+/// Creating tables twice is harmless (IF NOT EXISTS), indexes included.
+pub async fn create_all_is_idempotent(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table(), Account::table()]).await?;
+    db.add(&mut OrmTest::new("kept", None)).await?;
+    db.create_all(&[OrmTest::table(), Account::table()]).await?;
+    assert_eq!(db.query::<OrmTest>().count().await?, 1, "the second create_all kept the row");
+    Ok(())
+}
+
+/// drop_all removes the tables; dropping again is harmless (IF EXISTS).
+pub async fn drop_all_removes_tables(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    db.drop_all(&[OrmTest::table()]).await?;
+    let err = db.query::<OrmTest>().count().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TableNotFound, "{err}");
+    db.drop_all(&[OrmTest::table()]).await?;
+    Ok(())
+}
+
+/// A `unique` column gets a unique index: a duplicate is a typed constraint error.
+pub async fn unique_index_is_enforced(db: &Database) -> Result<()> {
+    db.create_all(&[Account::table()]).await?;
+    let mut a = Account {
+        code: "a".into(),
+        email: "x@example.com".into(),
+        name: "A".into(),
+        active: true,
+        balance: 0,
+    };
+    db.add(&mut a).await?;
+    let mut b = Account {
+        code: "b".into(),
+        ..a.clone()
+    };
+    let err = db.add(&mut b).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UniqueViolation, "{err}");
+    assert_eq!(db.query::<Account>().count().await?, 1);
+    Ok(())
+}

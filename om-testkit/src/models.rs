@@ -1,0 +1,162 @@
+//! The models the cases use.
+#![allow(missing_docs)]
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use om::Model;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+/// asyncom's own example model.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "orm_test")]
+pub struct OrmTest {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(size = 100, index)]
+    pub name: String,
+    pub value: Option<String>,
+}
+
+impl OrmTest {
+    pub fn new(name: &str, value: Option<&str>) -> Self {
+        OrmTest {
+            id: None,
+            name: name.into(),
+            value: value.map(Into::into),
+        }
+    }
+}
+
+static COUNTER: AtomicI64 = AtomicI64::new(1);
+
+/// A function default and on-update value: a process-wide counter.
+pub fn next_counter() -> i64 {
+    COUNTER.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Defaults and on-update values, constant and computed.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Element {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(size = 100, index)]
+    pub key: String,
+    #[om(default = "asdf")]
+    pub label: Option<String>,
+    #[om(default_fn = next_counter, on_update_fn = next_counter)]
+    pub revision: Option<i64>,
+    #[om(default = 7, on_update = 0)]
+    pub touched: Option<i32>,
+}
+
+impl Element {
+    pub fn new(key: &str) -> Self {
+        Element {
+            id: None,
+            key: key.into(),
+            label: None,
+            revision: None,
+            touched: None,
+        }
+    }
+}
+
+/// A composite primary key of an integer and a text column.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Membership {
+    #[om(primary_key)]
+    pub group_id: i64,
+    #[om(primary_key, size = 50)]
+    pub member: String,
+    pub role: Option<String>,
+}
+
+/// A key the user always gives, a unique column and a renamed column.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "accounts")]
+pub struct Account {
+    #[om(primary_key, size = 36)]
+    pub code: String,
+    #[om(size = 120, unique)]
+    pub email: String,
+    #[om(column = "display_name", size = 80)]
+    pub name: String,
+    pub active: bool,
+    pub balance: i32,
+}
+
+/// Every column type om stores, NOT NULL.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct AllTypes {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    pub flag: bool,
+    pub small: i16,
+    pub int: i32,
+    pub big: i64,
+    pub real: f32,
+    pub double: f64,
+    #[om(size = 20)]
+    pub short_text: String,
+    pub long_text: String,
+    pub bytes: Vec<u8>,
+    pub date: NaiveDate,
+    pub time: NaiveTime,
+    pub datetime: NaiveDateTime,
+    pub timestamp: DateTime<Utc>,
+    pub uuid: Uuid,
+    pub decimal: Decimal,
+    pub json: serde_json::Value,
+}
+
+/// Every column type om stores, nullable.
+#[derive(Model, Debug, Clone, PartialEq, Default)]
+pub struct NullableTypes {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    pub flag: Option<bool>,
+    pub small: Option<i16>,
+    pub int: Option<i32>,
+    pub big: Option<i64>,
+    pub real: Option<f32>,
+    pub double: Option<f64>,
+    pub text: Option<String>,
+    pub bytes: Option<Vec<u8>>,
+    pub date: Option<NaiveDate>,
+    pub time: Option<NaiveTime>,
+    pub datetime: Option<NaiveDateTime>,
+    pub timestamp: Option<DateTime<Utc>>,
+    pub uuid: Option<Uuid>,
+    pub decimal: Option<Decimal>,
+    pub json: Option<serde_json::Value>,
+}
+
+/// Writes text into `decode_probe.value`...
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "decode_probe")]
+pub struct DecodeAsText {
+    #[om(primary_key)]
+    pub id: i64,
+    #[om(size = 20)]
+    pub value: String,
+}
+
+/// ...and reads it back as an integer, which must fail with a decode error.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "decode_probe")]
+pub struct DecodeAsInt {
+    #[om(primary_key)]
+    pub id: i64,
+    pub value: i64,
+}
+
+/// A model whose table is never created.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "never_created")]
+pub struct Ghost {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    pub name: String,
+}
