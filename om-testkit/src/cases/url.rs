@@ -1,1 +1,92 @@
-//! Cases.
+//! Connection URLs: schemes, malformed URLs, options and password redaction.
+
+use om::{Database, Error, ErrorKind, Result};
+
+/// An unknown scheme is an error listing the known ones.
+pub async fn unknown_scheme(_db: &Database) -> Result<()> {
+    let err = Database::connect("oracle://scott:tiger@host/db").await.unwrap_err();
+    match &err {
+        Error::UnknownScheme { scheme, known } => {
+            assert_eq!(scheme, "oracle");
+            for s in ["sqlite", "postgres", "postgresql", "mysql", "mariadb"] {
+                assert!(known.contains(&s), "{known:?} lists {s}");
+            }
+        }
+        other => panic!("expected UnknownScheme, got {other:?}"),
+    }
+    assert!(err.to_string().contains("postgres"), "{err}");
+    assert!(!err.to_string().contains("tiger"), "{err}");
+    Ok(())
+}
+
+/// A malformed URL is `InvalidUrl`, and its password is not echoed.
+pub async fn malformed_url(_db: &Database) -> Result<()> {
+    for url in ["not a url", "", "postgres://user:hunter2@[::1/db", "://nothing"] {
+        let err = Database::connect(url).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidUrl { .. }), "{url}: {err:?}");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        assert!(!format!("{err:?}").contains("hunter2"), "{err:?}");
+    }
+    Ok(())
+}
+
+/// Invalid pool options are refused before connecting, for every backend.
+pub async fn invalid_pool_options(db: &Database) -> Result<()> {
+    let base = match db.backend() {
+        "sqlite" => "sqlite::memory:",
+        "postgres" => "postgres://u:hunter2@127.0.0.1:1/db",
+        _ => "mysql://u:hunter2@127.0.0.1:1/db",
+    };
+    for bad in ["max_connections=0", "max_connections=many", "acquire_timeout=soon", "sslmode=sometimes"] {
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let err = Database::connect(&format!("{base}{sep}{bad}")).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidUrl { .. }), "{bad}: {err:?}");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+    Ok(())
+}
+
+/// A URL's password appears in no Display, Debug or error output.
+pub async fn password_is_never_shown(db: &Database) -> Result<()> {
+    let url = match db.backend() {
+        "postgres" => "postgres://om:p%40ss%23word@127.0.0.1:1/db?acquire_timeout=1",
+        "mysql" => "mysql://om:p%40ss%23word@127.0.0.1:1/db?acquire_timeout=1",
+        _ => "postgres://om:p%40ss%23word@127.0.0.1:1/db?acquire_timeout=1",
+    };
+    // Nothing listens on port 1: the connection fails, and the error must not leak.
+    if let Err(err) = Database::connect(url).await {
+        for shown in [err.to_string(), format!("{err:?}")] {
+            assert!(!shown.contains("p%40ss") && !shown.contains("p@ss"), "{shown}");
+        }
+        assert_eq!(err.kind(), ErrorKind::Connection, "{err:?}");
+    }
+    for shown in [db.url().to_string(), format!("{db:?}")] {
+        assert!(!shown.contains("p%40ss"), "{shown}");
+    }
+    let parsed = om::DatabaseUrl::parse(url)?;
+    assert_eq!(parsed.password()?.as_deref(), Some("p@ss#word"), "percent-encoded passwords decode");
+    assert!(!parsed.to_string().contains("p%40ss"));
+    Ok(())
+}
+
+/// SQLite URLs: memory, relative and absolute files, `mode=` options; an in-memory
+/// database is one database for the whole pool.
+pub async fn sqlite_urls(_db: &Database) -> Result<()> {
+    let memory = Database::connect("sqlite::memory:?max_connections=4").await?;
+    memory.execute("CREATE TABLE t (x INTEGER)", vec![]).await?;
+    let many: Vec<_> = (0..8).map(|_| memory.execute("INSERT INTO t (x) VALUES (1)", vec![])).collect();
+    futures::future::try_join_all(many).await?;
+    let dir = std::env::temp_dir().join(format!("om-url-{}-{}", std::process::id(), line!()));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::Driver(Box::new(e)))?;
+    let absolute = format!("sqlite://{}/abs.db?mode=rwc", dir.display());
+    let file = Database::connect(&absolute).await?;
+    file.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)", vec![]).await?;
+    file.close().await;
+    assert!(dir.join("abs.db").exists());
+    let err = Database::connect(&format!("sqlite://{}/missing.db?mode=rw", dir.display())).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connection, "{err:?}");
+    let err = Database::connect("sqlite::memory:?mode=sideways").await.unwrap_err();
+    assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}

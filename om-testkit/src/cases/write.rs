@@ -1,1 +1,247 @@
-//! Cases.
+//! add, add_all, update and delete.
+
+use om::{Database, Error, Model, Result};
+
+use crate::models::{Account, Element, Membership, OrmTest};
+
+/// `add` writes a generated key back into the object.
+pub async fn add_writes_back_generated_key(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let mut a = OrmTest::new("xx", Some("yy"));
+    let mut b = OrmTest::new("zz", None);
+    db.add(&mut a).await?;
+    db.add(&mut b).await?;
+    let (ka, kb) = (a.id.expect("a key"), b.id.expect("a key"));
+    assert_ne!(ka, kb);
+    assert_eq!(db.query::<OrmTest>().get(ka).await?, Some(a));
+    assert_eq!(db.query::<OrmTest>().get(kb).await?, Some(b));
+    Ok(())
+}
+
+/// A key the user set is inserted as is, and later generated keys do not collide with it.
+pub async fn add_keeps_user_set_key(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let mut given = OrmTest {
+        id: Some(40),
+        ..OrmTest::new("given", None)
+    };
+    db.add(&mut given).await?;
+    assert_eq!(given.id, Some(40));
+    let mut generated = OrmTest::new("generated", None);
+    db.add(&mut generated).await?;
+    assert!(generated.id.is_some_and(|k| k != 40), "{generated:?}");
+    assert_eq!(db.query::<OrmTest>().count().await?, 2);
+    Ok(())
+}
+
+/// `0`, `false` and `""` are values, not "missing".
+pub async fn add_writes_zero_false_and_empty(db: &Database) -> Result<()> {
+    db.create_all(&[Account::table()]).await?;
+    let mut a = Account {
+        code: "zero".into(),
+        email: String::new(),
+        name: String::new(),
+        active: false,
+        balance: 0,
+    };
+    db.add(&mut a).await?;
+    let back = db.query::<Account>().get("zero").await?.expect("the row");
+    assert_eq!(back, a);
+    Ok(())
+}
+
+/// Constant and function defaults fill `None` fields at `add` and are written back.
+pub async fn add_fills_defaults(db: &Database) -> Result<()> {
+    db.create_all(&[Element::table()]).await?;
+    let mut e = Element::new("k");
+    db.add(&mut e).await?;
+    assert_eq!(e.label.as_deref(), Some("asdf"));
+    assert_eq!(e.touched, Some(7));
+    assert!(e.revision.is_some());
+    let back = db.query::<Element>().get(e.id.expect("key")).await?;
+    assert_eq!(back.as_ref(), Some(&e));
+    Ok(())
+}
+
+/// A value the user gave wins over the default.
+pub async fn add_keeps_given_value_over_default(db: &Database) -> Result<()> {
+    db.create_all(&[Element::table()]).await?;
+    let mut e = Element {
+        label: Some(String::new()),
+        revision: Some(0),
+        touched: Some(0),
+        ..Element::new("k")
+    };
+    db.add(&mut e).await?;
+    let back = db.query::<Element>().one().await?;
+    assert_eq!(back.label.as_deref(), Some(""));
+    assert_eq!(back.revision, Some(0));
+    assert_eq!(back.touched, Some(0));
+    Ok(())
+}
+
+/// `add_all` inserts many objects and writes back every generated key.
+pub async fn add_all_writes_every_key(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let mut rows: Vec<OrmTest> = (0..25)
+        .map(|i| OrmTest::new(&format!("n{i}"), Some("v")))
+        .collect();
+    rows[3].id = Some(1000);
+    db.add_all(&mut rows).await?;
+    let mut keys: Vec<i64> = rows.iter().map(|r| r.id.expect("a key")).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), 25);
+    for r in &rows {
+        assert_eq!(db.query::<OrmTest>().get(r.id.expect("key")).await?.as_ref(), Some(r));
+    }
+    let mut empty: Vec<OrmTest> = Vec::new();
+    db.add_all(&mut empty).await?;
+    Ok(())
+}
+
+/// A failed `add_all` leaves none of its objects written, and clears the keys it
+/// handed out.
+pub async fn add_all_is_atomic(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table(), Account::table()]).await?;
+    let mut rows = vec![
+        OrmTest::new("a", None),
+        OrmTest::new("b", None),
+        OrmTest {
+            id: Some(7),
+            ..OrmTest::new("c", None)
+        },
+        OrmTest {
+            id: Some(7),
+            ..OrmTest::new("duplicate key", None)
+        },
+    ];
+    let err = db.add_all(&mut rows).await.unwrap_err();
+    assert_eq!(err.kind(), om::ErrorKind::UniqueViolation, "{err}");
+    assert_eq!(db.query::<OrmTest>().count().await?, 0, "nothing was written");
+    assert_eq!(rows[0].id, None, "generated keys are cleared");
+    assert_eq!(rows[1].id, None);
+    assert_eq!(rows[2].id, Some(7), "given keys stay");
+
+    // Batched rows (keys given) are atomic too.
+    let account = |code: &str, email: &str| Account {
+        code: code.into(),
+        email: email.into(),
+        name: "n".into(),
+        active: true,
+        balance: 1,
+    };
+    let mut accounts = vec![account("1", "a@x"), account("2", "b@x"), account("3", "a@x")];
+    let err = db.add_all(&mut accounts).await.unwrap_err();
+    assert_eq!(err.kind(), om::ErrorKind::UniqueViolation, "{err}");
+    assert_eq!(db.query::<Account>().count().await?, 0);
+    Ok(())
+}
+
+/// `update` writes every field by the key.
+pub async fn update_writes_fields(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let mut a = OrmTest::new("before", Some("v"));
+    let mut other = OrmTest::new("other", Some("v"));
+    db.add(&mut a).await?;
+    db.add(&mut other).await?;
+    a.name = "after".into();
+    a.value = None;
+    db.update(&mut a).await?;
+    assert_eq!(db.query::<OrmTest>().get(a.id.expect("key")).await?, Some(a));
+    assert_eq!(
+        db.query::<OrmTest>().get(other.id.expect("key")).await?,
+        Some(other),
+        "only the object's row changed"
+    );
+    Ok(())
+}
+
+/// An update that changes nothing still finds its row.
+pub async fn update_without_changes_succeeds(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let mut a = OrmTest::new("same", None);
+    db.add(&mut a).await?;
+    db.update(&mut a).await?;
+    Ok(())
+}
+
+/// On-update values are applied at every update and written back.
+pub async fn update_applies_on_update(db: &Database) -> Result<()> {
+    db.create_all(&[Element::table()]).await?;
+    let mut e = Element::new("k");
+    db.add(&mut e).await?;
+    let first = e.revision;
+    assert_eq!(e.touched, Some(7));
+    db.update(&mut e).await?;
+    assert_ne!(e.revision, first);
+    assert_eq!(e.touched, Some(0));
+    let back = db.query::<Element>().get(e.id.expect("key")).await?;
+    assert_eq!(back.as_ref(), Some(&e));
+    Ok(())
+}
+
+/// `update` and `delete` of an object whose key is unset fail with `KeyNotSet`.
+pub async fn update_and_delete_need_a_key(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let mut a = OrmTest::new("unsaved", None);
+    let err = db.update(&mut a).await.unwrap_err();
+    assert!(
+        matches!(err, Error::KeyNotSet { operation: "update", table: "orm_test", column: "id" }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("orm_test"), "{err}");
+    let err = db.delete(&a).await.unwrap_err();
+    assert!(matches!(err, Error::KeyNotSet { operation: "delete", .. }), "{err:?}");
+    Ok(())
+}
+
+/// `update` of an object whose row is gone fails with `RowNotFound`.
+pub async fn update_of_missing_row_fails(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let mut a = OrmTest {
+        id: Some(123),
+        ..OrmTest::new("ghost", None)
+    };
+    let err = db.update(&mut a).await.unwrap_err();
+    assert!(matches!(err, Error::RowNotFound { .. }), "{err:?}");
+    assert_eq!(db.query::<OrmTest>().count().await?, 0);
+    Ok(())
+}
+
+/// `delete` removes the object's row only, and reports whether it did.
+pub async fn delete_removes_the_row(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let mut a = OrmTest::new("a", None);
+    let mut b = OrmTest::new("b", None);
+    db.add(&mut a).await?;
+    db.add(&mut b).await?;
+    assert!(db.delete(&a).await?);
+    assert!(!db.delete(&a).await?, "already deleted");
+    assert_eq!(db.query::<OrmTest>().get(a.id.expect("key")).await?, None);
+    assert_eq!(db.query::<OrmTest>().all().await?, vec![b]);
+    Ok(())
+}
+
+/// Composite keys work for get, update and delete.
+pub async fn composite_key_get_update_delete(db: &Database) -> Result<()> {
+    db.create_all(&[Membership::table()]).await?;
+    let mut rows = vec![
+        Membership { group_id: 1, member: "ann".into(), role: Some("admin".into()) },
+        Membership { group_id: 1, member: "bob".into(), role: None },
+        Membership { group_id: 2, member: "ann".into(), role: None },
+    ];
+    db.add_all(&mut rows).await?;
+    assert_eq!(db.query::<Membership>().get((1, "bob")).await?.as_ref(), Some(&rows[1]));
+    assert_eq!(db.query::<Membership>().get((2, "bob")).await?, None);
+    let mut m = rows[2].clone();
+    m.role = Some("owner".into());
+    db.update(&mut m).await?;
+    assert_eq!(db.query::<Membership>().get((2, "ann")).await?, Some(m.clone()));
+    assert_eq!(db.query::<Membership>().get((1, "ann")).await?.as_ref(), Some(&rows[0]));
+    assert!(db.delete(&m).await?);
+    assert_eq!(db.query::<Membership>().count().await?, 2);
+    let err = db.add(&mut rows[0].clone()).await.unwrap_err();
+    assert_eq!(err.kind(), om::ErrorKind::UniqueViolation, "{err}");
+    Ok(())
+}
