@@ -61,3 +61,37 @@ pub fn lookup(scheme: &str) -> Result<&'static dyn Driver> {
         known,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // om-core links no driver: every built-in scheme is "not enabled".
+    #[test]
+    fn built_in_scheme_without_its_driver_names_the_feature() {
+        for (scheme, feature) in [
+            ("postgres", "postgres"),
+            ("postgresql", "postgres"),
+            ("mysql", "mysql"),
+            ("mariadb", "mysql"),
+            ("sqlite", "sqlite"),
+        ] {
+            let err = lookup(scheme).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(
+                err.contains(&format!("enable the cargo feature `{feature}` of om")),
+                "{scheme}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_scheme_lists_the_known_ones() {
+        match lookup("oracle") {
+            Err(Error::UnknownScheme { scheme, known }) => {
+                assert_eq!(scheme, "oracle");
+                assert_eq!(known, ["mariadb", "mysql", "postgres", "postgresql", "sqlite"]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! From a `mysql://` or `mariadb://` URL to a pool.
+
+use std::str::FromStr;
+
+use om_core::url::SslMode;
+use om_core::{DatabaseUrl, Result};
+use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions, MySqlSslMode};
+
+use crate::error::connect_error;
+use crate::executor::MysqlPool;
+
+/// The query-string options the driver understands besides om's pool options.
+pub(crate) const DRIVER_OPTIONS: &[&str] = &[
+    "charset",
+    "collation",
+    "timezone",
+    "time-zone",
+    "socket",
+    "ssl-mode",
+    "sslca",
+    "ssl-ca",
+    "sslcert",
+    "ssl-cert",
+    "sslkey",
+    "ssl-key",
+    "statement-cache-capacity",
+    "statement_cache_capacity",
+];
+
+/// Opens the pool.
+pub(crate) async fn connect(url: &DatabaseUrl) -> Result<MysqlPool> {
+    let pool_options = url.pool_options()?;
+    let options = connect_options(url)?;
+
+    let mut pool = MySqlPoolOptions::new();
+    if let Some(n) = pool_options.max_connections {
+        pool = pool.max_connections(n);
+    }
+    if let Some(n) = pool_options.min_connections {
+        pool = pool.min_connections(n);
+    }
+    if let Some(t) = pool_options.acquire_timeout {
+        pool = pool.acquire_timeout(t);
+    }
+    let pool = pool
+        .connect_with(options)
+        .await
+        .map_err(|e| connect_error(url, e))?;
+    Ok(MysqlPool::new(pool))
+}
+
+/// sqlx's options for `url`: host, port, credentials and database from the URL, TLS
+/// from `ssl`/`sslmode`, and the MySQL options of its query string. A `mariadb://`
+/// URL is read exactly like a `mysql://` one.
+pub(crate) fn connect_options(url: &DatabaseUrl) -> Result<MySqlConnectOptions> {
+    let parsed = url.expose();
+    let mut options = MySqlConnectOptions::new().charset("utf8mb4");
+    if let Some(host) = parsed.host_str() {
+        options = options.host(host.trim_start_matches('[').trim_end_matches(']'));
+    }
+    if let Some(port) = parsed.port() {
+        options = options.port(port);
+    }
+    let username = url.username()?;
+    if !username.is_empty() {
+        options = options.username(&username);
+    }
+    if let Some(password) = url.password()? {
+        options = options.password(&password);
+    }
+    let path = parsed.path().trim_start_matches('/');
+    if !path.is_empty() {
+        let database = percent_decode(path)
+            .ok_or_else(|| url.invalid("the database name is not valid percent-encoded UTF-8"))?;
+        if database.contains('/') {
+            return Err(url.invalid(format!(
+                "`{database}` is not a database name: the path must be one segment"
+            )));
+        }
+        options = options.database(&database);
+    }
+    if let Some(ssl) = url.pool_options()?.ssl {
+        options = options.ssl_mode(ssl_mode(ssl));
+    }
+    for (key, value) in url.driver_options() {
+        options = match key.as_str() {
+            "charset" => options.charset(&identifier(url, &key, &value)?),
+            "collation" => options.collation(&identifier(url, &key, &value)?),
+            "timezone" | "time-zone" => options.timezone(Some(time_zone(url, &key, &value)?)),
+            "socket" => options.socket(&value),
+            "ssl-mode" => options.ssl_mode(
+                MySqlSslMode::from_str(&value).map_err(|e| url.invalid(format!("{key}: {e}")))?,
+            ),
+            "sslca" | "ssl-ca" => options.ssl_ca(&value),
+            "sslcert" | "ssl-cert" => options.ssl_client_cert(&value),
+            "sslkey" | "ssl-key" => options.ssl_client_key(&value),
+            "statement-cache-capacity" | "statement_cache_capacity" => {
+                let n = value.parse().map_err(|_| {
+                    url.invalid(format!("{key} must be a whole number, not `{value}`"))
+                })?;
+                options.statement_cache_capacity(n)
+            }
+            _ => {
+                return Err(url.invalid(format!(
+                    "unknown option `{key}` for MySQL: known options are {}, and {}",
+                    DRIVER_OPTIONS.join(", "),
+                    om_core::url::POOL_OPTIONS.join(", ")
+                )));
+            }
+        };
+    }
+    Ok(options)
+}
+
+/// om's TLS policy as sqlx's MySQL one.
+fn ssl_mode(mode: SslMode) -> MySqlSslMode {
+    match mode {
+        SslMode::Disable => MySqlSslMode::Disabled,
+        SslMode::Prefer => MySqlSslMode::Preferred,
+        SslMode::Require => MySqlSslMode::Required,
+        SslMode::VerifyCa => MySqlSslMode::VerifyCa,
+        // `SslMode` is non-exhaustive: anything stricter verifies the host too.
+        _ => MySqlSslMode::VerifyIdentity,
+    }
+}
+
+/// A character set or collation name; sqlx writes it into `SET NAMES` unquoted.
+fn identifier(url: &DatabaseUrl, key: &str, value: &str) -> Result<String> {
+    if !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        Ok(value.to_string())
+    } else {
+        Err(url.invalid(format!("{key} must be a name such as utf8mb4, not `{value}`")))
+    }
+}
+
+/// A time zone (`+00:00`, `SYSTEM`, `Europe/Paris`); sqlx writes it between quotes.
+fn time_zone(url: &DatabaseUrl, key: &str, value: &str) -> Result<String> {
+    let ok = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | ':' | '/' | '_'));
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err(url.invalid(format!("{key} must be a time zone such as +00:00, not `{value}`")))
+    }
+}
+
+/// Percent-decodes a URL path segment (`+` stays a plus, as in paths).
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}

@@ -1,0 +1,200 @@
+//! The pool executor, and the statement-running helpers the transaction shares.
+
+use std::any::Any;
+
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use futures::stream::BoxStream;
+use om_core::driver::{Capabilities, Executor, Pool, RowSink, RowStream, TransactionExecutor};
+use om_core::ir::{Insert, Statement};
+use om_core::{Error, Result, Row};
+use sea_query_sqlx::SqlxValues;
+use sqlx::mysql::{MySqlQueryResult, MySqlRow};
+use sqlx::{AssertSqlSafe, MySql, MySqlConnection};
+
+use crate::CAPABILITIES;
+use crate::error::map;
+use crate::render::{render, render_insert, unprepared};
+use crate::row::OmRow;
+use crate::transaction::MysqlTransaction;
+
+/// A pool of MySQL connections.
+#[derive(Debug, Clone)]
+pub(crate) struct MysqlPool {
+    pool: sqlx::MySqlPool,
+}
+
+impl MysqlPool {
+    pub(crate) fn new(pool: sqlx::MySqlPool) -> Self {
+        MysqlPool { pool }
+    }
+}
+
+/// Runs one rendered statement: prepared with its values, or as plain text.
+async fn run(
+    conn: &mut MySqlConnection,
+    sql: String,
+    values: Option<SqlxValues>,
+) -> Result<MySqlQueryResult, sqlx::Error> {
+    match values {
+        Some(values) => {
+            sqlx::query_with(AssertSqlSafe(sql), values)
+                .execute(conn)
+                .await
+        }
+        None => sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn).await,
+    }
+}
+
+/// The rows of one rendered statement: prepared with its values, or as plain text.
+fn rows(
+    conn: &mut MySqlConnection,
+    sql: String,
+    values: Option<SqlxValues>,
+) -> BoxStream<'_, Result<MySqlRow, sqlx::Error>> {
+    match values {
+        Some(values) => sqlx::query_with(AssertSqlSafe(sql), values).fetch(conn),
+        None => sqlx::raw_sql(AssertSqlSafe(sql)).fetch(conn),
+    }
+}
+
+/// `stmt` rendered, each statement with its values unless it runs as plain text.
+fn rendered(stmt: &Statement) -> Result<Vec<(String, Option<SqlxValues>)>> {
+    let text = unprepared(stmt);
+    Ok(render(stmt)?
+        .into_iter()
+        .map(|(sql, values)| (sql, (!text).then_some(values)))
+        .collect())
+}
+
+/// Runs `stmt` on `conn` and returns the rows it affected (for an `UPDATE`, the rows
+/// it matched, changed or not: sqlx connects with `CLIENT_FOUND_ROWS`).
+pub(crate) async fn execute_on(conn: &mut MySqlConnection, stmt: &Statement) -> Result<u64> {
+    let mut affected = 0;
+    for (sql, values) in rendered(stmt)? {
+        let done = run(&mut *conn, sql, values)
+            .await
+            .map_err(|e| map(e, stmt.table()))?;
+        affected += done.rows_affected();
+    }
+    Ok(affected)
+}
+
+/// Inserts one row on `conn` and returns its generated key: the insert's
+/// `last_insert_id` (MySQL has no `RETURNING`; MariaDB's is not used, so one path
+/// serves both).
+pub(crate) async fn insert_returning_on(conn: &mut MySqlConnection, insert: &Insert) -> Result<i64> {
+    let (sql, values) = render_insert(insert)?;
+    let done = run(conn, sql, Some(values))
+        .await
+        .map_err(|e| map(e, Some(insert.table)))?;
+    let id = done.last_insert_id();
+    if id == 0 {
+        return Err(Error::Database {
+            code: None,
+            message: format!(
+                "the insert into `{}` generated no key (is the key column AUTO_INCREMENT?)",
+                insert.table.name
+            ),
+        });
+    }
+    i64::try_from(id).map_err(|_| Error::Database {
+        code: None,
+        message: format!("the generated key {id} does not fit an i64"),
+    })
+}
+
+/// Runs a query on `conn` and passes each row to `sink`.
+pub(crate) async fn fetch_on(
+    conn: &mut MySqlConnection,
+    stmt: &Statement,
+    sink: &mut RowSink<'_>,
+) -> Result<()> {
+    for (sql, values) in rendered(stmt)? {
+        let mut rows = rows(&mut *conn, sql, values);
+        while let Some(row) = rows.try_next().await.map_err(|e| map(e, stmt.table()))? {
+            sink(&OmRow(row))?;
+        }
+    }
+    Ok(())
+}
+
+/// Streams the rows of a query on `conn`.
+pub(crate) fn stream_on<'c>(
+    conn: impl std::ops::DerefMut<Target = MySqlConnection> + Send + 'c,
+    stmt: Statement,
+) -> RowStream<'c> {
+    Box::pin(async_stream::try_stream! {
+        let mut conn = conn;
+        let table = stmt.table();
+        for (sql, values) in rendered(&stmt)? {
+            let mut rows = rows(&mut conn, sql, values);
+            while let Some(row) = rows.try_next().await.map_err(|e| map(e, table))? {
+                yield Box::new(OmRow(row)) as Box<dyn Row>;
+            }
+        }
+    })
+}
+
+impl MysqlPool {
+    async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<MySql>> {
+        self.pool.acquire().await.map_err(|e| map(e, None))
+    }
+}
+
+#[async_trait]
+impl Executor for MysqlPool {
+    fn backend(&self) -> &'static str {
+        "mysql"
+    }
+
+    fn capabilities(&self) -> &'static Capabilities {
+        &CAPABILITIES
+    }
+
+    async fn execute(&self, stmt: &Statement) -> Result<u64> {
+        let mut conn = self.acquire().await?;
+        execute_on(&mut conn, stmt).await
+    }
+
+    async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
+        let mut conn = self.acquire().await?;
+        insert_returning_on(&mut conn, insert).await
+    }
+
+    async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
+        let mut conn = self.acquire().await?;
+        fetch_on(&mut conn, stmt, sink).await
+    }
+
+    fn stream(&self, stmt: Statement) -> RowStream<'_> {
+        let pool = self.pool.clone();
+        Box::pin(async_stream::try_stream! {
+            let conn = pool.acquire().await.map_err(|e| map(e, None))?;
+            let mut rows = stream_on(conn, stmt);
+            while let Some(row) = futures::StreamExt::next(&mut rows).await {
+                yield row?;
+            }
+        })
+    }
+
+    async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {
+        Ok(self.begin_owned().await?)
+    }
+}
+
+#[async_trait]
+impl Pool for MysqlPool {
+    async fn begin_owned(&self) -> Result<Box<dyn TransactionExecutor>> {
+        let tx = self.pool.begin().await.map_err(|e| map(e, None))?;
+        Ok(Box::new(MysqlTransaction::top(tx)))
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        &self.pool
+    }
+}

@@ -1,0 +1,332 @@
+//! om's IR → MySQL SQL, with every value bound.
+
+use om_core::ir::{Insert, Statement};
+use om_core::model::{ColumnMeta, ColumnType, TableMeta};
+use om_core::{Result, sql};
+use sea_query::{MysqlQueryBuilder, TableCreateStatement};
+use sea_query_sqlx::{SqlxBinder, SqlxValues};
+
+/// One SQL statement and its bound values.
+pub(crate) type Rendered = (String, SqlxValues);
+
+/// The longest `VARCHAR` that fits MySQL's 65535-byte row in `utf8mb4` (4 bytes a
+/// character); a longer unindexed text column is `LONGTEXT`.
+const MAX_VARCHAR: u32 = 16383;
+
+/// Renders a statement as the SQL MySQL runs.
+///
+/// Every statement renders to exactly one: `CREATE TABLE` carries its indexes, since
+/// MySQL 8 has no `CREATE INDEX IF NOT EXISTS`.
+pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
+    Ok(vec![match stmt {
+        Statement::Select(s) => sql::select(s).build_sqlx(MysqlQueryBuilder),
+        Statement::Insert(i) => sql::insert(i)?.build_sqlx(MysqlQueryBuilder),
+        Statement::Update(u) => sql::update(u).build_sqlx(MysqlQueryBuilder),
+        Statement::Delete(d) => sql::delete(d).build_sqlx(MysqlQueryBuilder),
+        Statement::CreateTable(t) => (create_table(t).build(MysqlQueryBuilder), no_values()),
+        Statement::DropTable(t) => (sql::drop_table(t).build(MysqlQueryBuilder), no_values()),
+        Statement::Raw { sql, values } => {
+            (sql.clone(), SqlxValues(sea_query::Values(values.clone())))
+        }
+        _ => {
+            return Err(om_core::Error::Unsupported {
+                backend: "mysql",
+                feature: format!("{stmt:?}"),
+            });
+        }
+    }])
+}
+
+/// Whether `stmt` runs as plain text rather than as a prepared statement: DDL, and raw
+/// SQL without values (which may be a statement MySQL cannot prepare).
+pub(crate) fn unprepared(stmt: &Statement) -> bool {
+    match stmt {
+        Statement::CreateTable(_) | Statement::DropTable(_) => true,
+        Statement::Raw { values, .. } => values.is_empty(),
+        _ => false,
+    }
+}
+
+fn no_values() -> SqlxValues {
+    SqlxValues(sea_query::Values(Vec::new()))
+}
+
+/// `CREATE TABLE IF NOT EXISTS` with the table's indexes inside it, InnoDB, `utf8mb4`.
+fn create_table(table: &TableMeta) -> TableCreateStatement {
+    let mut stmt = sql::create_table(table, column_def);
+    for mut idx in sql::create_indexes(table) {
+        stmt.index(&mut idx);
+    }
+    stmt.engine("InnoDB").character_set("utf8mb4");
+    stmt
+}
+
+/// MySQL's column definitions.
+///
+/// - Unbounded text is `LONGTEXT`; but `TEXT` types cannot be indexed without a prefix
+///   length, so an indexed, unique or primary-key column of unbounded text is
+///   `VARCHAR(255)`, and such a binary column is `VARBINARY(255)`.
+/// - A `VARCHAR(n)` longer than [`MAX_VARCHAR`] characters does not fit a row: an
+///   unindexed one becomes `LONGTEXT` (its length is then not enforced).
+/// - Times and timestamps keep microseconds (`TIME(6)`, `DATETIME(6)`); a UTC
+///   timestamp is a `DATETIME(6)` holding its UTC time (a `TIMESTAMP` would end in 2038).
+/// - Decimals are `DECIMAL(65, 28)`: 28 is the largest scale of a `rust_decimal`, and
+///   a bare `DECIMAL` would be `DECIMAL(10, 0)`.
+/// - UUIDs are `BINARY(16)`, as sqlx binds them.
+fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
+    let mut def = sql::column_def(table, column);
+    let keyed = column.primary_key || column.index || column.unique;
+    match column.ty {
+        ColumnType::Text(None) if keyed => {
+            def.string_len(255);
+        }
+        ColumnType::Text(None) => {
+            def.custom("longtext");
+        }
+        ColumnType::Text(Some(n)) if n > MAX_VARCHAR && !keyed => {
+            def.custom("longtext");
+        }
+        ColumnType::Bytes if keyed => {
+            def.var_binary(255);
+        }
+        ColumnType::Bytes => {
+            def.custom("longblob");
+        }
+        ColumnType::Time => {
+            def.custom("time(6)");
+        }
+        ColumnType::DateTime | ColumnType::DateTimeUtc => {
+            def.custom("datetime(6)");
+        }
+        ColumnType::Decimal => {
+            def.decimal_len(65, 28);
+        }
+        ColumnType::Uuid => {
+            def.binary_len(16);
+        }
+        ColumnType::Json => {
+            def.json();
+        }
+        _ => {}
+    }
+    def
+}
+
+/// Renders a single-row insert; its generated key is the result's `last_insert_id`.
+pub(crate) fn render_insert(insert: &Insert) -> Result<Rendered> {
+    Ok(sql::insert(insert)?.build_sqlx(MysqlQueryBuilder))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Exact SQL per statement kind; no database needed.
+    use super::*;
+    use om_core::expr::{CmpOp, ColumnRef, Expr};
+    use om_core::ir::{Delete, Projection, Select, Update};
+
+    static COLUMNS: [ColumnMeta; 3] = {
+        let mut id = ColumnMeta::new("id", "id", ColumnType::BigInt);
+        id.primary_key = true;
+        id.generated = true;
+        id.nullable = true;
+        let mut name = ColumnMeta::new("name", "name", ColumnType::Text(Some(100)));
+        name.index = true;
+        let mut value = ColumnMeta::new("value", "value", ColumnType::Text(None));
+        value.nullable = true;
+        [id, name, value]
+    };
+    static TABLE: TableMeta = TableMeta {
+        name: "orm_test",
+        model: "OrmTest",
+        columns: &COLUMNS,
+        primary_key: &[0],
+    };
+
+    /// A composite key of an integer and a text column, an indexed unbounded text, a
+    /// unique column, and one column of each type whose MySQL type differs from the
+    /// portable one.
+    static TYPED_COLUMNS: [ColumnMeta; 11] = {
+        let mut group = ColumnMeta::new("group_id", "group_id", ColumnType::Integer);
+        group.primary_key = true;
+        let mut member = ColumnMeta::new("member", "member", ColumnType::Text(None));
+        member.primary_key = true;
+        let mut tag = ColumnMeta::new("tag", "tag", ColumnType::Text(None));
+        tag.index = true;
+        let mut email = ColumnMeta::new("email", "email", ColumnType::Text(Some(200)));
+        email.unique = true;
+        let mut at = ColumnMeta::new("at", "at", ColumnType::DateTimeUtc);
+        at.nullable = true;
+        [
+            group,
+            member,
+            tag,
+            email,
+            ColumnMeta::new("flag", "flag", ColumnType::Bool),
+            ColumnMeta::new("ratio", "ratio", ColumnType::Float),
+            ColumnMeta::new("amount", "amount", ColumnType::Decimal),
+            ColumnMeta::new("uid", "uid", ColumnType::Uuid),
+            ColumnMeta::new("doc", "doc", ColumnType::Json),
+            ColumnMeta::new("data", "data", ColumnType::Bytes),
+            at,
+        ]
+    };
+    static TYPED: TableMeta = TableMeta {
+        name: "membership",
+        model: "Membership",
+        columns: &TYPED_COLUMNS,
+        primary_key: &[0, 1],
+    };
+
+    fn name_eq(v: &str) -> Expr {
+        Expr::Compare {
+            column: ColumnRef {
+                table: "orm_test",
+                column: "name",
+            },
+            op: CmpOp::Eq,
+            value: v.into(),
+        }
+    }
+
+    fn sql_of(stmt: Statement) -> Vec<String> {
+        render(&stmt).unwrap().into_iter().map(|(s, _)| s).collect()
+    }
+
+    #[test]
+    fn select() {
+        let mut s = Select::new(&TABLE);
+        s.and_where(name_eq("xx"));
+        s.order.push(om_core::Order {
+            column: ColumnRef {
+                table: "orm_test",
+                column: "id",
+            },
+            descending: true,
+        });
+        s.limit = Some(10);
+        s.offset = Some(5);
+        assert_eq!(
+            sql_of(Statement::Select(s)),
+            [
+                "SELECT `orm_test`.`id`, `orm_test`.`name`, `orm_test`.`value` FROM `orm_test` WHERE `orm_test`.`name` = ? ORDER BY `orm_test`.`id` DESC LIMIT ? OFFSET ?"
+            ]
+        );
+    }
+
+    #[test]
+    fn count_and_offset_without_limit() {
+        let mut s = Select::new(&TABLE);
+        s.projection = Projection::Count;
+        assert_eq!(
+            sql_of(Statement::Select(s.clone())),
+            ["SELECT COUNT(*) FROM `orm_test`"]
+        );
+        s.offset = Some(1);
+        assert_eq!(
+            sql_of(Statement::Select(s)),
+            [
+                "SELECT COUNT(*) FROM (SELECT ? FROM `orm_test` LIMIT ? OFFSET ?) AS `om_counted`"
+            ]
+        );
+    }
+
+    #[test]
+    fn insert_without_returning() {
+        let insert = Insert {
+            table: &TABLE,
+            columns: vec![&COLUMNS[1], &COLUMNS[2]],
+            rows: vec![vec!["a".into(), "b".into()]],
+            returning: Some(&COLUMNS[0]),
+        };
+        let (sql, _) = render_insert(&insert).unwrap();
+        assert_eq!(sql, "INSERT INTO `orm_test` (`name`, `value`) VALUES (?, ?)");
+        let defaults = Insert {
+            table: &TABLE,
+            columns: vec![],
+            rows: vec![vec![], vec![]],
+            returning: None,
+        };
+        assert_eq!(
+            sql_of(Statement::Insert(defaults)),
+            ["INSERT INTO `orm_test` VALUES (), ()"]
+        );
+    }
+
+    #[test]
+    fn update_and_delete() {
+        let update = Update {
+            table: &TABLE,
+            set: vec![(&COLUMNS[1], "n".into())],
+            filter: Some(name_eq("x")),
+        };
+        assert_eq!(
+            sql_of(Statement::Update(update)),
+            ["UPDATE `orm_test` SET `name` = ? WHERE `orm_test`.`name` = ?"]
+        );
+        let delete = Delete {
+            table: &TABLE,
+            filter: Some(name_eq("x").not()),
+        };
+        assert_eq!(
+            sql_of(Statement::Delete(delete)),
+            ["DELETE FROM `orm_test` WHERE NOT `orm_test`.`name` = ?"]
+        );
+    }
+
+    #[test]
+    fn create_with_generated_key_and_index() {
+        assert_eq!(
+            sql_of(Statement::CreateTable(&TABLE)),
+            [
+                "CREATE TABLE IF NOT EXISTS `orm_test` ( `id` bigint NOT NULL AUTO_INCREMENT PRIMARY KEY, `name` varchar(100) NOT NULL, `value` longtext NULL, KEY `ix_orm_test_name` (`name`) ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+            ]
+        );
+    }
+
+    #[test]
+    fn create_with_composite_key_and_indexed_text() {
+        assert_eq!(
+            sql_of(Statement::CreateTable(&TYPED)),
+            [
+                "CREATE TABLE IF NOT EXISTS `membership` ( `group_id` int NOT NULL, `member` varchar(255) NOT NULL, `tag` varchar(255) NOT NULL, `email` varchar(200) NOT NULL, `flag` bool NOT NULL, `ratio` float NOT NULL, `amount` decimal(65, 28) NOT NULL, `uid` binary(16) NOT NULL, `doc` json NOT NULL, `data` longblob NOT NULL, `at` datetime(6) NULL, PRIMARY KEY (`group_id`, `member`), KEY `ix_membership_tag` (`tag`), UNIQUE KEY `ux_membership_email` (`email`) ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+            ]
+        );
+    }
+
+    #[test]
+    fn drop() {
+        assert_eq!(
+            sql_of(Statement::DropTable(&TABLE)),
+            ["DROP TABLE IF EXISTS `orm_test`"]
+        );
+    }
+
+    #[test]
+    fn raw_runs_as_written() {
+        let raw = Statement::Raw {
+            sql: "SELECT count(*) FROM orm_test WHERE name = ?".into(),
+            values: vec!["xx".into()],
+        };
+        assert!(!unprepared(&raw));
+        assert_eq!(sql_of(raw), ["SELECT count(*) FROM orm_test WHERE name = ?"]);
+        assert!(unprepared(&Statement::CreateTable(&TABLE)));
+    }
+
+    #[test]
+    fn empty_in_list_matches_nothing() {
+        let mut s = Select::new(&TABLE);
+        s.projection = Projection::One;
+        s.and_where(Expr::In {
+            column: ColumnRef {
+                table: "orm_test",
+                column: "id",
+            },
+            values: vec![],
+            negated: false,
+        });
+        assert_eq!(
+            sql_of(Statement::Select(s)),
+            ["SELECT ? FROM `orm_test` WHERE ? = ?"]
+        );
+    }
+}
