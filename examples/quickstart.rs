@@ -33,11 +33,23 @@ async fn main() -> om::Result<()> {
     println!("added {test:?}");
 
     let mut more = vec![
-        OrmTest { id: None, name: "xx".into(), value: None },
-        OrmTest { id: None, name: "zz".into(), value: Some("ww".into()) },
+        OrmTest {
+            id: None,
+            name: "xx".into(),
+            value: None,
+        },
+        OrmTest {
+            id: None,
+            name: "zz".into(),
+            value: Some("ww".into()),
+        },
     ];
     db.add_all(&mut more).await?;
-    println!("added {} more in one transaction: keys {:?}", more.len(), more.iter().map(|r| r.id).collect::<Vec<_>>());
+    println!(
+        "added {} more in one transaction: keys {:?}",
+        more.len(),
+        more.iter().map(|r| r.id).collect::<Vec<_>>()
+    );
 
     let found: Option<OrmTest> = db.query::<OrmTest>().get(1).await?;
     println!("get(1) -> {found:?}");
@@ -47,7 +59,11 @@ async fn main() -> om::Result<()> {
     let total: u64 = db.query::<OrmTest>().count().await?;
     println!("count() -> {total}");
 
-    let rows = db.query::<OrmTest>().filter(|c| c.name.eq("xx")).all().await?;
+    let rows = db
+        .query::<OrmTest>()
+        .filter(|c| c.name.eq("xx"))
+        .all()
+        .await?;
     println!("filter(name = \"xx\").all() -> {} rows", rows.len());
 
     let mut stream = db
@@ -66,9 +82,17 @@ async fn main() -> om::Result<()> {
     println!("updated -> {:?}", db.query::<OrmTest>().get(1).await?);
 
     db.delete(&first).await?;
-    println!("deleted row 1; count() -> {}", db.query::<OrmTest>().count().await?);
+    println!(
+        "deleted row 1; count() -> {}",
+        db.query::<OrmTest>().count().await?
+    );
 
-    let err = db.query::<OrmTest>().filter(|c| c.name.eq("nobody")).one().await.unwrap_err();
+    let err = db
+        .query::<OrmTest>()
+        .filter(|c| c.name.eq("nobody"))
+        .one()
+        .await
+        .unwrap_err();
     println!("one() on no rows -> error: {err}");
     Ok(())
 }

@@ -34,7 +34,9 @@ pub enum Error {
     },
 
     /// The URL names a backend whose cargo feature is not enabled.
-    #[error("backend not enabled: `{scheme}` URLs need the {backend} driver; enable the cargo feature `{feature}` of om")]
+    #[error(
+        "backend not enabled: `{scheme}` URLs need the {backend} driver; enable the cargo feature `{feature}` of om"
+    )]
     BackendNotEnabled {
         /// The scheme of the URL.
         scheme: String,
@@ -79,7 +81,9 @@ pub enum Error {
     },
 
     /// `update` or `delete` was given an object whose primary key is not set.
-    #[error("cannot {operation} a `{table}` row whose primary key `{column}` is not set (add it first)")]
+    #[error(
+        "cannot {operation} a `{table}` row whose primary key `{column}` is not set (add it first)"
+    )]
     KeyNotSet {
         /// `update` or `delete`.
         operation: &'static str,
@@ -231,9 +235,7 @@ impl Error {
             Error::Unsupported { .. } => ErrorKind::Unsupported,
             Error::InvalidQuery { .. } => ErrorKind::Other,
             Error::Constraint { kind, .. } => *kind,
-            Error::PoolTimedOut | Error::Closed | Error::Connection { .. } => {
-                ErrorKind::Connection
-            }
+            Error::PoolTimedOut | Error::Closed | Error::Connection { .. } => ErrorKind::Connection,
             Error::Database { .. } | Error::Driver(_) => ErrorKind::Other,
         }
     }

@@ -26,7 +26,9 @@ pub struct Query<'a, M> {
 
 impl<M> fmt::Debug for Query<'_, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Query").field("select", &self.select).finish()
+        f.debug_struct("Query")
+            .field("select", &self.select)
+            .finish()
     }
 }
 

@@ -87,7 +87,9 @@ macro_rules! session_methods {
         /// Opens a transaction (inside a transaction: a savepoint), rolled back when
         /// dropped without `commit`.
         pub async fn begin(&self) -> $crate::error::Result<$crate::transaction::Transaction<'_>> {
-            Ok($crate::transaction::Transaction::new(self.executor().begin().await?))
+            Ok($crate::transaction::Transaction::new(
+                self.executor().begin().await?,
+            ))
         }
     };
 }

@@ -177,22 +177,20 @@ impl DatabaseUrl {
                 _ => {}
             }
         }
-        if let (Some(min), Some(max)) = (out.min_connections, out.max_connections) {
-            if min > max {
-                return Err(self.invalid(format!(
-                    "min_connections ({min}) exceeds max_connections ({max})"
-                )));
-            }
+        if let (Some(min), Some(max)) = (out.min_connections, out.max_connections)
+            && min > max
+        {
+            return Err(self.invalid(format!(
+                "min_connections ({min}) exceeds max_connections ({max})"
+            )));
         }
         Ok(out)
     }
 
     fn parse_u32(&self, key: &str, value: &str) -> Result<u32> {
-        value.parse().map_err(|_| {
-            self.invalid(format!(
-                "{key} must be a whole number, not `{value}`"
-            ))
-        })
+        value
+            .parse()
+            .map_err(|_| self.invalid(format!("{key} must be a whole number, not `{value}`")))
     }
 }
 
@@ -229,7 +227,9 @@ impl fmt::Display for DatabaseUrl {
 
 impl fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("DatabaseUrl").field(&self.redacted()).finish()
+        f.debug_tuple("DatabaseUrl")
+            .field(&self.redacted())
+            .finish()
     }
 }
 

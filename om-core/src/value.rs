@@ -68,8 +68,18 @@ sql_type!(String, ColumnType::Text(None), String, get_string);
 sql_type!(Vec<u8>, ColumnType::Bytes, Bytes, get_bytes);
 sql_type!(NaiveDate, ColumnType::Date, ChronoDate, get_date);
 sql_type!(NaiveTime, ColumnType::Time, ChronoTime, get_time);
-sql_type!(NaiveDateTime, ColumnType::DateTime, ChronoDateTime, get_datetime);
-sql_type!(DateTime<Utc>, ColumnType::DateTimeUtc, ChronoDateTimeUtc, get_datetime_utc);
+sql_type!(
+    NaiveDateTime,
+    ColumnType::DateTime,
+    ChronoDateTime,
+    get_datetime
+);
+sql_type!(
+    DateTime<Utc>,
+    ColumnType::DateTimeUtc,
+    ChronoDateTimeUtc,
+    get_datetime_utc
+);
 sql_type!(Uuid, ColumnType::Uuid, Uuid, get_uuid);
 sql_type!(Decimal, ColumnType::Decimal, Decimal, get_decimal);
 

@@ -50,10 +50,8 @@ fn key_of<M: Model>(obj: &M, operation: &'static str) -> Result<Expr> {
 fn insert_row<M: Model>(obj: &M, skip_generated: bool) -> Vec<Value> {
     let mut values = Vec::with_capacity(M::table().columns.len());
     obj.write_values(&mut values);
-    if skip_generated {
-        if let Some((i, _)) = M::table().generated_column() {
-            values.remove(i);
-        }
+    if let (true, Some((i, _))) = (skip_generated, M::table().generated_column()) {
+        values.remove(i);
     }
     values
 }

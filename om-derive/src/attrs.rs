@@ -87,7 +87,11 @@ pub(crate) fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                     if slot.is_some() {
                         return Err(meta.error(format!(
                             "`{name}` given twice: a field has one {} value",
-                            if name.starts_with("default") { "default" } else { "on-update" }
+                            if name.starts_with("default") {
+                                "default"
+                            } else {
+                                "on-update"
+                            }
                         )));
                     }
                     *slot = Some((span, source));
@@ -115,9 +119,7 @@ fn check_identifier(lit: &LitStr) -> syn::Result<()> {
     let value = lit.value();
     let ok = !value.is_empty()
         && value.len() <= 63
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !value.starts_with(|c: char| c.is_ascii_digit());
     if ok {
         Ok(())
@@ -147,4 +149,3 @@ pub(crate) fn option_inner(ty: &Type) -> Option<&Type> {
         _ => None,
     }
 }
-

@@ -23,9 +23,12 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<SqlitePool> {
     } else {
         format!("{base}?{}", query.join("&"))
     };
-    let options = SqliteConnectOptions::from_str(&sqlx_url)
-        .map_err(|e| url.invalid(e.to_string()))?;
-    let in_memory = base.ends_with(":memory:") || url.driver_options().any(|(k, v)| k == "mode" && v == "memory");
+    let options =
+        SqliteConnectOptions::from_str(&sqlx_url).map_err(|e| url.invalid(e.to_string()))?;
+    let in_memory = base.ends_with(":memory:")
+        || url
+            .driver_options()
+            .any(|(k, v)| k == "mode" && v == "memory");
 
     let mut pool = SqlitePoolOptions::new();
     if let Some(n) = pool_options.max_connections {

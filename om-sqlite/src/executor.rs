@@ -41,7 +41,10 @@ pub(crate) async fn execute_on(conn: &mut SqliteConnection, stmt: &Statement) ->
 }
 
 /// Inserts one row on `conn` and returns its generated key.
-pub(crate) async fn insert_returning_on(conn: &mut SqliteConnection, insert: &Insert) -> Result<i64> {
+pub(crate) async fn insert_returning_on(
+    conn: &mut SqliteConnection,
+    insert: &Insert,
+) -> Result<i64> {
     let (sql, values) = render_insert_returning(insert)?;
     let row = sqlx::query_with(AssertSqlSafe(sql), values)
         .fetch_one(&mut *conn)

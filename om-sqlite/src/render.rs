@@ -33,10 +33,9 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
             sql::drop_table(t).build(SqliteQueryBuilder),
             SqlxValues(sea_query::Values(Vec::new())),
         )],
-        Statement::Raw { sql, values } => vec![(
-            sql.clone(),
-            SqlxValues(sea_query::Values(values.clone())),
-        )],
+        Statement::Raw { sql, values } => {
+            vec![(sql.clone(), SqlxValues(sea_query::Values(values.clone())))]
+        }
         _ => {
             return Err(om_core::Error::Unsupported {
                 backend: "sqlite",
@@ -92,7 +91,10 @@ mod tests {
 
     fn name_eq(v: &str) -> Expr {
         Expr::Compare {
-            column: ColumnRef { table: "orm_test", column: "name" },
+            column: ColumnRef {
+                table: "orm_test",
+                column: "name",
+            },
             op: CmpOp::Eq,
             value: v.into(),
         }
@@ -106,12 +108,20 @@ mod tests {
     fn select() {
         let mut s = Select::new(&TABLE);
         s.and_where(name_eq("xx"));
-        s.order.push(om_core::Order { column: ColumnRef { table: "orm_test", column: "id" }, descending: true });
+        s.order.push(om_core::Order {
+            column: ColumnRef {
+                table: "orm_test",
+                column: "id",
+            },
+            descending: true,
+        });
         s.limit = Some(10);
         s.offset = Some(5);
         assert_eq!(
             sql_of(Statement::Select(s)),
-            [r#"SELECT "orm_test"."id", "orm_test"."name", "orm_test"."value" FROM "orm_test" WHERE "orm_test"."name" = ? ORDER BY "orm_test"."id" DESC LIMIT ? OFFSET ?"#]
+            [
+                r#"SELECT "orm_test"."id", "orm_test"."name", "orm_test"."value" FROM "orm_test" WHERE "orm_test"."name" = ? ORDER BY "orm_test"."id" DESC LIMIT ? OFFSET ?"#
+            ]
         );
     }
 
@@ -119,7 +129,10 @@ mod tests {
     fn count_and_offset_without_limit() {
         let mut s = Select::new(&TABLE);
         s.projection = Projection::Count;
-        assert_eq!(sql_of(Statement::Select(s.clone())), [r#"SELECT COUNT(*) FROM "orm_test""#]);
+        assert_eq!(
+            sql_of(Statement::Select(s.clone())),
+            [r#"SELECT COUNT(*) FROM "orm_test""#]
+        );
         s.offset = Some(1);
         assert_eq!(
             sql_of(Statement::Select(s)),
@@ -136,7 +149,10 @@ mod tests {
             returning: Some(&COLUMNS[0]),
         };
         let (sql, _) = render_insert_returning(&insert).unwrap();
-        assert_eq!(sql, r#"INSERT INTO "orm_test" ("name", "value") VALUES (?, ?) RETURNING "id""#);
+        assert_eq!(
+            sql,
+            r#"INSERT INTO "orm_test" ("name", "value") VALUES (?, ?) RETURNING "id""#
+        );
     }
 
     #[test]
@@ -150,7 +166,10 @@ mod tests {
             sql_of(Statement::Update(update)),
             [r#"UPDATE "orm_test" SET "name" = ? WHERE "orm_test"."name" = ?"#]
         );
-        let delete = Delete { table: &TABLE, filter: Some(name_eq("x").not()) };
+        let delete = Delete {
+            table: &TABLE,
+            filter: Some(name_eq("x").not()),
+        };
         assert_eq!(
             sql_of(Statement::Delete(delete)),
             [r#"DELETE FROM "orm_test" WHERE NOT "orm_test"."name" = ?"#]
@@ -166,7 +185,10 @@ mod tests {
                 r#"CREATE INDEX IF NOT EXISTS "ix_orm_test_name" ON "orm_test" ("name")"#,
             ]
         );
-        assert_eq!(sql_of(Statement::DropTable(&TABLE)), [r#"DROP TABLE IF EXISTS "orm_test""#]);
+        assert_eq!(
+            sql_of(Statement::DropTable(&TABLE)),
+            [r#"DROP TABLE IF EXISTS "orm_test""#]
+        );
     }
 
     #[test]
@@ -174,10 +196,16 @@ mod tests {
         let mut s = Select::new(&TABLE);
         s.projection = Projection::One;
         s.and_where(Expr::In {
-            column: ColumnRef { table: "orm_test", column: "id" },
+            column: ColumnRef {
+                table: "orm_test",
+                column: "id",
+            },
             values: vec![],
             negated: false,
         });
-        assert_eq!(sql_of(Statement::Select(s)), [r#"SELECT ? FROM "orm_test" WHERE ? = ?"#]);
+        assert_eq!(
+            sql_of(Statement::Select(s)),
+            [r#"SELECT ? FROM "orm_test" WHERE ? = ?"#]
+        );
     }
 }

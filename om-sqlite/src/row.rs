@@ -16,7 +16,9 @@ impl OmRow {
     where
         T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
     {
-        self.0.try_get::<Option<T>, _>(index).map_err(|e| self.mismatch(index, expected, e))
+        self.0
+            .try_get::<Option<T>, _>(index)
+            .map_err(|e| self.mismatch(index, expected, e))
     }
 
     fn mismatch(&self, index: usize, expected: &'static str, e: sqlx::Error) -> DecodeError {

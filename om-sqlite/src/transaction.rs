@@ -113,7 +113,11 @@ impl SqliteTransaction<'_> {
         match std::mem::replace(&mut self.conn, Conn::Done) {
             Conn::Owned(m) => {
                 let tx = m.into_inner().tx;
-                let done = if commit { tx.commit().await } else { tx.rollback().await };
+                let done = if commit {
+                    tx.commit().await
+                } else {
+                    tx.rollback().await
+                };
                 done.map_err(|e| map(e, None))
             }
             _ => Err(Error::Closed),
@@ -201,10 +205,10 @@ impl Drop for SqliteTransaction<'_> {
         // A savepoint dropped unfinished is rolled back before the connection's next
         // statement; a whole transaction is rolled back by sqlx when its connection
         // returns to the pool.
-        if let (Some(name), Ok(shared)) = (&self.savepoint, self.shared()) {
-            if let Some(mut shared) = shared.try_lock() {
-                shared.pending.extend(savepoint_end(name, false));
-            }
+        if let (Some(name), Ok(shared)) = (&self.savepoint, self.shared())
+            && let Some(mut shared) = shared.try_lock()
+        {
+            shared.pending.extend(savepoint_end(name, false));
         }
     }
 }

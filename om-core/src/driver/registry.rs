@@ -76,7 +76,10 @@ mod tests {
             ("mariadb", "mysql"),
             ("sqlite", "sqlite"),
         ] {
-            let err = lookup(scheme).err().map(|e| e.to_string()).unwrap_or_default();
+            let err = lookup(scheme)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
             assert!(
                 err.contains(&format!("enable the cargo feature `{feature}` of om")),
                 "{scheme}: {err}"
@@ -89,7 +92,10 @@ mod tests {
         match lookup("oracle") {
             Err(Error::UnknownScheme { scheme, known }) => {
                 assert_eq!(scheme, "oracle");
-                assert_eq!(known, ["mariadb", "mysql", "postgres", "postgresql", "sqlite"]);
+                assert_eq!(
+                    known,
+                    ["mariadb", "mysql", "postgres", "postgresql", "sqlite"]
+                );
             }
             other => panic!("{other:?}"),
         }

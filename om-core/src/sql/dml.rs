@@ -74,7 +74,10 @@ fn fold(exprs: &[Expr], and: bool) -> SqExpr {
     let Some(first) = iter.next() else {
         return constant(and);
     };
-    iter.fold(first, |acc, next| if and { acc.and(next) } else { acc.or(next) })
+    iter.fold(
+        first,
+        |acc, next| if and { acc.and(next) } else { acc.or(next) },
+    )
 }
 
 /// `1 = 1` or `1 = 0`: a portable boolean constant.

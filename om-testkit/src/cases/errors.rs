@@ -7,9 +7,18 @@ use crate::models::{DecodeAsInt, DecodeAsText, Ghost, OrmTest};
 /// A query or write on a table that does not exist is `TableNotFound`.
 pub async fn missing_table(db: &Database) -> Result<()> {
     let err = db.query::<Ghost>().all().await.unwrap_err();
-    assert!(matches!(&err, Error::TableNotFound { table, .. } if table == "never_created"), "{err:?}");
+    assert!(
+        matches!(&err, Error::TableNotFound { table, .. } if table == "never_created"),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("never_created"), "{err}");
-    let err = db.add(&mut Ghost { id: None, name: "x".into() }).await.unwrap_err();
+    let err = db
+        .add(&mut Ghost {
+            id: None,
+            name: "x".into(),
+        })
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TableNotFound, "{err:?}");
     let err = db.query::<Ghost>().count().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TableNotFound, "{err:?}");
@@ -20,7 +29,11 @@ pub async fn missing_table(db: &Database) -> Result<()> {
 /// table.column and both types.
 pub async fn undecodable_value(db: &Database) -> Result<()> {
     db.create_all(&[DecodeAsText::table()]).await?;
-    db.add(&mut DecodeAsText { id: 1, value: "not a number".into() }).await?;
+    db.add(&mut DecodeAsText {
+        id: 1,
+        value: "not a number".into(),
+    })
+    .await?;
     let err = db.query::<DecodeAsInt>().all().await.unwrap_err();
     match &err {
         Error::Decode { table, column, .. } => {
@@ -30,17 +43,25 @@ pub async fn undecodable_value(db: &Database) -> Result<()> {
     }
     let message = err.to_string();
     assert!(message.contains("decode_probe.value"), "{message}");
-    assert!(message.contains("i64"), "the message names the field's type: {message}");
+    assert!(
+        message.contains("i64"),
+        "the message names the field's type: {message}"
+    );
     assert!(
         message.to_lowercase().contains("text") || message.to_lowercase().contains("char"),
         "the message names the stored type: {message}"
     );
     // The stream reports it too, and the data is unchanged.
     let mut stream = db.query::<DecodeAsInt>().stream();
-    let item = futures::StreamExt::next(&mut stream).await.expect("an item");
+    let item = futures::StreamExt::next(&mut stream)
+        .await
+        .expect("an item");
     assert!(matches!(item, Err(Error::Decode { .. })));
     drop(stream);
-    assert_eq!(db.query::<DecodeAsText>().one().await?.value, "not a number");
+    assert_eq!(
+        db.query::<DecodeAsText>().one().await?.value,
+        "not a number"
+    );
     Ok(())
 }
 
@@ -58,7 +79,16 @@ pub async fn null_into_required_field(db: &Database) -> Result<()> {
         value: String,
     }
     let err = db.query::<Strict>().all().await.unwrap_err();
-    assert!(matches!(err, Error::Decode { column: "value", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Decode {
+                column: "value",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("NULL"), "{err}");
     Ok(())
 }

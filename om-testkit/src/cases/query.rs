@@ -26,7 +26,10 @@ fn names(rows: &[OrmTest]) -> Vec<&str> {
 pub async fn get_by_key(db: &Database) -> Result<()> {
     let rows = seed(db).await?;
     let id = rows[1].id.expect("key");
-    assert_eq!(db.query::<OrmTest>().get(id).await?.as_ref(), Some(&rows[1]));
+    assert_eq!(
+        db.query::<OrmTest>().get(id).await?.as_ref(),
+        Some(&rows[1])
+    );
     assert_eq!(db.query::<OrmTest>().get(id + 1000).await?, None);
     assert_eq!(db.query::<OrmTest>().get(-1).await?, None);
     Ok(())
@@ -57,7 +60,15 @@ pub async fn comparison_operators(db: &Database) -> Result<()> {
     assert_eq!(count(q().filter(|c| c.id.le(ids[2])).all().await?), 3);
     assert_eq!(count(q().filter(|c| c.id.gt(ids[2])).all().await?), 2);
     assert_eq!(count(q().filter(|c| c.id.ge(ids[2])).all().await?), 3);
-    assert_eq!(names(&q().filter(|c| c.name.gt("beta")).filter(|c| c.name.lt("zeta")).all().await?), ["gamma", "delta"]);
+    assert_eq!(
+        names(
+            &q().filter(|c| c.name.gt("beta"))
+                .filter(|c| c.name.lt("zeta"))
+                .all()
+                .await?
+        ),
+        ["gamma", "delta"]
+    );
     Ok(())
 }
 
@@ -65,14 +76,23 @@ pub async fn comparison_operators(db: &Database) -> Result<()> {
 pub async fn like_patterns(db: &Database) -> Result<()> {
     seed(db).await?;
     let q = || db.query::<OrmTest>().order_by(|c| c.id.asc());
-    assert_eq!(names(&q().filter(|c| c.name.like("%ta")).all().await?), ["beta", "delta"]);
-    assert_eq!(names(&q().filter(|c| c.name.like("_amma")).all().await?), ["gamma"]);
+    assert_eq!(
+        names(&q().filter(|c| c.name.like("%ta")).all().await?),
+        ["beta", "delta"]
+    );
+    assert_eq!(
+        names(&q().filter(|c| c.name.like("_amma")).all().await?),
+        ["gamma"]
+    );
     assert_eq!(q().filter(|c| c.name.not_like("%a")).count().await?, 0);
     let alpha = names(&q().filter(|c| c.name.like("alpha")).all().await?).len();
     if db.capabilities().case_sensitive_like {
         assert_eq!(alpha, 1, "a case-sensitive LIKE matches `alpha` only");
     } else {
-        assert_eq!(alpha, 2, "a case-insensitive LIKE matches `alpha` and `Alpha`");
+        assert_eq!(
+            alpha, 2,
+            "a case-insensitive LIKE matches `alpha` and `Alpha`"
+        );
     }
     Ok(())
 }
@@ -81,8 +101,20 @@ pub async fn like_patterns(db: &Database) -> Result<()> {
 pub async fn in_and_not_in(db: &Database) -> Result<()> {
     seed(db).await?;
     let q = || db.query::<OrmTest>().order_by(|c| c.id.asc());
-    assert_eq!(names(&q().filter(|c| c.name.is_in(["beta", "gamma", "nope"])).all().await?), ["beta", "gamma"]);
-    assert_eq!(q().filter(|c| c.name.is_not_in(["beta", "gamma"])).count().await?, 3);
+    assert_eq!(
+        names(
+            &q().filter(|c| c.name.is_in(["beta", "gamma", "nope"]))
+                .all()
+                .await?
+        ),
+        ["beta", "gamma"]
+    );
+    assert_eq!(
+        q().filter(|c| c.name.is_not_in(["beta", "gamma"]))
+            .count()
+            .await?,
+        3
+    );
     let none: [&str; 0] = [];
     assert_eq!(q().filter(|c| c.name.is_in(none)).count().await?, 0);
     assert_eq!(q().filter(|c| c.name.is_not_in(none)).count().await?, 5);
@@ -92,8 +124,22 @@ pub async fn in_and_not_in(db: &Database) -> Result<()> {
 /// `is_null` / `is_not_null`.
 pub async fn null_checks(db: &Database) -> Result<()> {
     seed(db).await?;
-    assert_eq!(names(&db.query::<OrmTest>().filter(|c| c.value.is_null()).all().await?), ["gamma"]);
-    assert_eq!(db.query::<OrmTest>().filter(|c| c.value.is_not_null()).count().await?, 4);
+    assert_eq!(
+        names(
+            &db.query::<OrmTest>()
+                .filter(|c| c.value.is_null())
+                .all()
+                .await?
+        ),
+        ["gamma"]
+    );
+    assert_eq!(
+        db.query::<OrmTest>()
+            .filter(|c| c.value.is_not_null())
+            .count()
+            .await?,
+        4
+    );
     Ok(())
 }
 
@@ -101,25 +147,53 @@ pub async fn null_checks(db: &Database) -> Result<()> {
 pub async fn boolean_combinators(db: &Database) -> Result<()> {
     seed(db).await?;
     let q = || db.query::<OrmTest>().order_by(|c| c.id.asc());
-    let rows = q().filter(|c| c.name.eq("alpha").or(c.name.eq("gamma"))).all().await?;
+    let rows = q()
+        .filter(|c| c.name.eq("alpha").or(c.name.eq("gamma")))
+        .all()
+        .await?;
     assert_eq!(names(&rows), ["alpha", "gamma"]);
-    let rows = q().filter(|c| (c.value.eq("2") & c.name.eq("beta")) | c.value.is_null()).all().await?;
+    let rows = q()
+        .filter(|c| (c.value.eq("2") & c.name.eq("beta")) | c.value.is_null())
+        .all()
+        .await?;
     assert_eq!(names(&rows), ["beta", "gamma"]);
     let rows = q().filter(|c| !c.value.eq("2")).all().await?;
     assert_eq!(names(&rows), ["alpha", "Alpha"], "NOT of NULL is not true");
-    let rows = q().filter(|c| c.value.eq("2").not().and(c.value.is_not_null())).all().await?;
+    let rows = q()
+        .filter(|c| c.value.eq("2").not().and(c.value.is_not_null()))
+        .all()
+        .await?;
     assert_eq!(names(&rows), ["alpha", "Alpha"]);
-    assert_eq!(q().filter(|_| Expr::any([])).count().await?, 0, "an empty OR is false");
-    assert_eq!(q().filter(|_| Expr::all([])).count().await?, 5, "an empty AND is true");
+    assert_eq!(
+        q().filter(|_| Expr::any([])).count().await?,
+        0,
+        "an empty OR is false"
+    );
+    assert_eq!(
+        q().filter(|_| Expr::all([])).count().await?,
+        5,
+        "an empty AND is true"
+    );
     Ok(())
 }
 
 /// `order_by` ascending and descending, with ties ordered by a second key.
 pub async fn order_by_columns(db: &Database) -> Result<()> {
     seed(db).await?;
-    let rows = db.query::<OrmTest>().filter(|c| c.value.is_not_null()).order_by(|c| c.value.desc()).order_by(|c| c.name.asc()).all().await?;
+    let rows = db
+        .query::<OrmTest>()
+        .filter(|c| c.value.is_not_null())
+        .order_by(|c| c.value.desc())
+        .order_by(|c| c.name.asc())
+        .all()
+        .await?;
     assert_eq!(names(&rows), ["Alpha", "beta", "delta", "alpha"]);
-    let rows = db.query::<OrmTest>().order_by(|c| c.id.desc()).limit(2).all().await?;
+    let rows = db
+        .query::<OrmTest>()
+        .order_by(|c| c.id.desc())
+        .limit(2)
+        .all()
+        .await?;
     assert_eq!(names(&rows), ["Alpha", "delta"]);
     Ok(())
 }
@@ -129,7 +203,10 @@ pub async fn limit_and_offset(db: &Database) -> Result<()> {
     seed(db).await?;
     let q = || db.query::<OrmTest>().order_by(|c| c.id.asc());
     assert_eq!(names(&q().limit(2).all().await?), ["alpha", "beta"]);
-    assert_eq!(names(&q().limit(2).offset(2).all().await?), ["gamma", "delta"]);
+    assert_eq!(
+        names(&q().limit(2).offset(2).all().await?),
+        ["gamma", "delta"]
+    );
     assert_eq!(names(&q().offset(3).all().await?), ["delta", "Alpha"]);
     assert_eq!(q().offset(10).all().await?.len(), 0);
     assert_eq!(q().limit(0).all().await?.len(), 0);
@@ -140,9 +217,19 @@ pub async fn limit_and_offset(db: &Database) -> Result<()> {
 /// `first` gives the first row or `None`.
 pub async fn first_row(db: &Database) -> Result<()> {
     seed(db).await?;
-    let first = db.query::<OrmTest>().order_by(|c| c.name.desc()).first().await?;
+    let first = db
+        .query::<OrmTest>()
+        .order_by(|c| c.name.desc())
+        .first()
+        .await?;
     assert_eq!(first.map(|r| r.name), Some("gamma".to_string()));
-    assert_eq!(db.query::<OrmTest>().filter(|c| c.name.eq("none")).first().await?, None);
+    assert_eq!(
+        db.query::<OrmTest>()
+            .filter(|c| c.name.eq("none"))
+            .first()
+            .await?,
+        None
+    );
     Ok(())
 }
 
@@ -152,11 +239,22 @@ pub async fn one_and_one_or_none(db: &Database) -> Result<()> {
     let q = || db.query::<OrmTest>();
     assert_eq!(q().filter(|c| c.name.eq("beta")).one().await?.name, "beta");
     let err = q().filter(|c| c.name.eq("none")).one().await.unwrap_err();
-    assert!(matches!(err, Error::NotFound { table: "orm_test" }), "{err:?}");
+    assert!(
+        matches!(err, Error::NotFound { table: "orm_test" }),
+        "{err:?}"
+    );
     let err = q().filter(|c| c.value.eq("2")).one().await.unwrap_err();
-    assert!(matches!(err, Error::MultipleRows { table: "orm_test" }), "{err:?}");
+    assert!(
+        matches!(err, Error::MultipleRows { table: "orm_test" }),
+        "{err:?}"
+    );
     assert_eq!(q().filter(|c| c.name.eq("none")).one_or_none().await?, None);
-    assert!(q().filter(|c| c.name.eq("beta")).one_or_none().await?.is_some());
+    assert!(
+        q().filter(|c| c.name.eq("beta"))
+            .one_or_none()
+            .await?
+            .is_some()
+    );
     let err = q().one_or_none().await.unwrap_err();
     assert!(matches!(err, Error::MultipleRows { .. }), "{err:?}");
     Ok(())
@@ -169,20 +267,48 @@ pub async fn count_and_exists(db: &Database) -> Result<()> {
     assert!(!db.query::<OrmTest>().exists().await?);
     seed(db).await?;
     assert_eq!(db.query::<OrmTest>().count().await?, 5);
-    assert_eq!(db.query::<OrmTest>().filter(|c| c.value.eq("2")).count().await?, 2);
+    assert_eq!(
+        db.query::<OrmTest>()
+            .filter(|c| c.value.eq("2"))
+            .count()
+            .await?,
+        2
+    );
     assert_eq!(db.query::<OrmTest>().limit(3).count().await?, 3);
     assert_eq!(db.query::<OrmTest>().offset(4).count().await?, 1);
-    assert!(db.query::<OrmTest>().filter(|c| c.name.eq("beta")).exists().await?);
-    assert!(!db.query::<OrmTest>().filter(|c| c.name.eq("zeta")).exists().await?);
+    assert!(
+        db.query::<OrmTest>()
+            .filter(|c| c.name.eq("beta"))
+            .exists()
+            .await?
+    );
+    assert!(
+        !db.query::<OrmTest>()
+            .filter(|c| c.name.eq("zeta"))
+            .exists()
+            .await?
+    );
     Ok(())
 }
 
 /// A bulk delete removes what the filter matches and says how many.
 pub async fn bulk_delete(db: &Database) -> Result<()> {
     seed(db).await?;
-    assert_eq!(db.query::<OrmTest>().filter(|c| c.value.eq("2")).delete().await?, 2);
+    assert_eq!(
+        db.query::<OrmTest>()
+            .filter(|c| c.value.eq("2"))
+            .delete()
+            .await?,
+        2
+    );
     assert_eq!(db.query::<OrmTest>().count().await?, 3);
-    assert_eq!(db.query::<OrmTest>().filter(|c| c.value.eq("2")).delete().await?, 0);
+    assert_eq!(
+        db.query::<OrmTest>()
+            .filter(|c| c.value.eq("2"))
+            .delete()
+            .await?,
+        0
+    );
     assert_eq!(db.query::<OrmTest>().delete().await?, 3);
     assert_eq!(db.query::<OrmTest>().count().await?, 0);
     Ok(())
@@ -194,7 +320,11 @@ pub async fn bulk_delete_refuses_paging(db: &Database) -> Result<()> {
     for err in [
         db.query::<OrmTest>().limit(1).delete().await.unwrap_err(),
         db.query::<OrmTest>().offset(1).delete().await.unwrap_err(),
-        db.query::<OrmTest>().order_by(|c| c.id.asc()).delete().await.unwrap_err(),
+        db.query::<OrmTest>()
+            .order_by(|c| c.id.asc())
+            .delete()
+            .await
+            .unwrap_err(),
     ] {
         assert!(matches!(err, Error::InvalidQuery { .. }), "{err:?}");
     }
@@ -205,7 +335,9 @@ pub async fn bulk_delete_refuses_paging(db: &Database) -> Result<()> {
 /// `stream()` yields every matching row, in order, one at a time.
 pub async fn stream_rows(db: &Database) -> Result<()> {
     db.create_all(&[OrmTest::table()]).await?;
-    let mut rows: Vec<OrmTest> = (0..300).map(|i| OrmTest::new(&format!("r{i:03}"), None)).collect();
+    let mut rows: Vec<OrmTest> = (0..300)
+        .map(|i| OrmTest::new(&format!("r{i:03}"), None))
+        .collect();
     db.add_all(&mut rows).await?;
     let mut stream = db.query::<OrmTest>().order_by(|c| c.name.asc()).stream();
     let mut seen = 0;
@@ -214,7 +346,12 @@ pub async fn stream_rows(db: &Database) -> Result<()> {
         seen += 1;
     }
     assert_eq!(seen, 300);
-    let filtered: Vec<OrmTest> = db.query::<OrmTest>().filter(|c| c.name.like("r00%")).stream().try_collect().await?;
+    let filtered: Vec<OrmTest> = db
+        .query::<OrmTest>()
+        .filter(|c| c.name.like("r00%"))
+        .stream()
+        .try_collect()
+        .await?;
     assert_eq!(filtered.len(), 10);
     Ok(())
 }
@@ -230,10 +367,18 @@ pub async fn stream_alongside_other_queries(db: &Database) -> Result<()> {
         assert_eq!(db.query::<OrmTest>().count().await?, 5);
         drop(stream);
     }
-    let mut a = Account { code: "c".into(), email: "e".into(), name: "n".into(), active: true, balance: 3 };
+    let mut a = Account {
+        code: "c".into(),
+        email: "e".into(),
+        name: "n".into(),
+        active: true,
+        balance: 3,
+    };
     db.create_all(&[Account::table()]).await?;
     db.add(&mut a).await?;
-    let (x, y) = futures::future::try_join(db.query::<OrmTest>().count(), db.query::<Account>().all()).await?;
+    let (x, y) =
+        futures::future::try_join(db.query::<OrmTest>().count(), db.query::<Account>().all())
+            .await?;
     assert_eq!((x, y), (5, vec![a]));
     Ok(())
 }
@@ -242,11 +387,33 @@ pub async fn stream_alongside_other_queries(db: &Database) -> Result<()> {
 pub async fn renamed_column(db: &Database) -> Result<()> {
     db.create_all(&[Account::table()]).await?;
     assert_eq!(Account::table().columns[2].name, "display_name");
-    let mut a = Account { code: "r".into(), email: "r@x".into(), name: "Rita".into(), active: true, balance: -5 };
+    let mut a = Account {
+        code: "r".into(),
+        email: "r@x".into(),
+        name: "Rita".into(),
+        active: true,
+        balance: -5,
+    };
     db.add(&mut a).await?;
-    let back = db.query::<Account>().filter(|c| c.name.eq("Rita")).one().await?;
+    let back = db
+        .query::<Account>()
+        .filter(|c| c.name.eq("Rita"))
+        .one()
+        .await?;
     assert_eq!(back, a);
-    assert_eq!(db.query::<Account>().filter(|c| c.balance.lt(0)).count().await?, 1);
-    assert_eq!(db.query::<Account>().filter(|c| c.active.eq(true)).count().await?, 1);
+    assert_eq!(
+        db.query::<Account>()
+            .filter(|c| c.balance.lt(0))
+            .count()
+            .await?,
+        1
+    );
+    assert_eq!(
+        db.query::<Account>()
+            .filter(|c| c.active.eq(true))
+            .count()
+            .await?,
+        1
+    );
     Ok(())
 }

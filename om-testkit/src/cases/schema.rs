@@ -9,7 +9,11 @@ pub async fn create_all_is_idempotent(db: &Database) -> Result<()> {
     db.create_all(&[OrmTest::table(), Account::table()]).await?;
     db.add(&mut OrmTest::new("kept", None)).await?;
     db.create_all(&[OrmTest::table(), Account::table()]).await?;
-    assert_eq!(db.query::<OrmTest>().count().await?, 1, "the second create_all kept the row");
+    assert_eq!(
+        db.query::<OrmTest>().count().await?,
+        1,
+        "the second create_all kept the row"
+    );
     Ok(())
 }
 

@@ -19,7 +19,13 @@ pub async fn commit_rollback_and_drop(db: &Database) -> Result<()> {
         let tx = db.begin_owned().await?;
         tx.add(&mut OrmTest::new("dropped", None)).await?;
     }
-    let names: Vec<String> = db.query::<OrmTest>().all().await?.into_iter().map(|r| r.name).collect();
+    let names: Vec<String> = db
+        .query::<OrmTest>()
+        .all()
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     assert_eq!(names, ["committed"]);
     Ok(())
 }
@@ -30,22 +36,39 @@ pub async fn savepoints(db: &Database) -> Result<()> {
     let tx = db.begin().await?;
     tx.add(&mut OrmTest::new("outer", None)).await?;
     let inner = tx.begin().await?;
-    inner.add(&mut OrmTest::new("inner rolled back", None)).await?;
+    inner
+        .add(&mut OrmTest::new("inner rolled back", None))
+        .await?;
     inner.rollback().await?;
     let inner = tx.begin().await?;
-    inner.add(&mut OrmTest::new("inner committed", None)).await?;
+    inner
+        .add(&mut OrmTest::new("inner committed", None))
+        .await?;
     inner.commit().await?;
     {
         let dropped = tx.begin().await?;
-        dropped.add(&mut OrmTest::new("inner dropped", None)).await?;
+        dropped
+            .add(&mut OrmTest::new("inner dropped", None))
+            .await?;
     }
     // A failed add_all inside a transaction rolls back to its savepoint only.
     let mut bad = vec![
-        OrmTest { id: Some(1_000), ..OrmTest::new("dup", None) },
-        OrmTest { id: Some(1_000), ..OrmTest::new("dup", None) },
+        OrmTest {
+            id: Some(1_000),
+            ..OrmTest::new("dup", None)
+        },
+        OrmTest {
+            id: Some(1_000),
+            ..OrmTest::new("dup", None)
+        },
     ];
     assert!(tx.add_all(&mut bad).await.is_err());
-    let rows: Vec<OrmTest> = tx.query::<OrmTest>().order_by(|c| c.id.asc()).stream().try_collect().await?;
+    let rows: Vec<OrmTest> = tx
+        .query::<OrmTest>()
+        .order_by(|c| c.id.asc())
+        .stream()
+        .try_collect()
+        .await?;
     let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["outer", "inner committed"]);
     tx.commit().await?;

@@ -23,7 +23,10 @@ fn sample() -> AllTypes {
         datetime: NaiveDate::from_ymd_opt(1999, 12, 31)
             .and_then(|d| d.and_hms_micro_opt(12, 34, 56, 789_012))
             .unwrap_or_default(),
-        timestamp: Utc.with_ymd_and_hms(2030, 1, 2, 3, 4, 5).single().unwrap_or_default(),
+        timestamp: Utc
+            .with_ymd_and_hms(2030, 1, 2, 3, 4, 5)
+            .single()
+            .unwrap_or_default(),
         uuid: uuid::Uuid::from_u128(0x1234_5678_9abc_def0_1234_5678_9abc_def0),
         decimal: Decimal::new(-1_234_567_890_123, 4),
         json: serde_json::json!({"a": [1, 2, {"b": null}], "c": "d"}),
@@ -35,19 +38,38 @@ pub async fn all_types_round_trip(db: &Database) -> Result<()> {
     db.create_all(&[AllTypes::table()]).await?;
     let mut row = sample();
     db.add(&mut row).await?;
-    let back = db.query::<AllTypes>().get(row.id.unwrap_or_default()).await?;
+    let back = db
+        .query::<AllTypes>()
+        .get(row.id.unwrap_or_default())
+        .await?;
     assert_eq!(back.as_ref(), Some(&row));
     let q = || db.query::<AllTypes>();
     assert_eq!(q().filter(|c| c.flag.eq(true)).count().await?, 1);
     assert_eq!(q().filter(|c| c.small.eq(-12_345i16)).count().await?, 1);
     assert_eq!(q().filter(|c| c.big.lt(0)).count().await?, 1);
-    assert_eq!(q().filter(|c| c.short_text.eq("ünïcödé ✓")).count().await?, 1);
+    assert_eq!(
+        q().filter(|c| c.short_text.eq("ünïcödé ✓")).count().await?,
+        1
+    );
     assert_eq!(q().filter(|c| c.date.eq(row.date)).count().await?, 1);
-    assert_eq!(q().filter(|c| c.datetime.eq(row.datetime)).count().await?, 1);
-    assert_eq!(q().filter(|c| c.timestamp.eq(row.timestamp)).count().await?, 1);
+    assert_eq!(
+        q().filter(|c| c.datetime.eq(row.datetime)).count().await?,
+        1
+    );
+    assert_eq!(
+        q().filter(|c| c.timestamp.eq(row.timestamp))
+            .count()
+            .await?,
+        1
+    );
     assert_eq!(q().filter(|c| c.uuid.eq(row.uuid)).count().await?, 1);
     assert_eq!(q().filter(|c| c.decimal.eq(row.decimal)).count().await?, 1);
-    assert_eq!(q().filter(|c| c.bytes.eq(&[0u8, 1, 2, 255, 0][..])).count().await?, 1);
+    assert_eq!(
+        q().filter(|c| c.bytes.eq(&[0u8, 1, 2, 255, 0][..]))
+            .count()
+            .await?,
+        1
+    );
     Ok(())
 }
 
@@ -62,7 +84,11 @@ pub async fn integer_limits(db: &Database) -> Result<()> {
     rows[1].int = i32::MAX;
     rows[1].big = i64::MAX;
     db.add_all(&mut rows).await?;
-    let back = db.query::<AllTypes>().order_by(|c| c.big.asc()).all().await?;
+    let back = db
+        .query::<AllTypes>()
+        .order_by(|c| c.big.asc())
+        .all()
+        .await?;
     assert_eq!(back, rows);
     Ok(())
 }
@@ -92,9 +118,25 @@ pub async fn nullable_types_round_trip(db: &Database) -> Result<()> {
         json: Some(serde_json::json!([])),
     };
     db.add(&mut full).await?;
-    let back = db.query::<NullableTypes>().order_by(|c| c.id.asc()).all().await?;
+    let back = db
+        .query::<NullableTypes>()
+        .order_by(|c| c.id.asc())
+        .all()
+        .await?;
     assert_eq!(back, vec![empty, full]);
-    assert_eq!(db.query::<NullableTypes>().filter(|c| c.text.is_null()).count().await?, 1);
-    assert_eq!(db.query::<NullableTypes>().filter(|c| c.text.eq("")).count().await?, 1);
+    assert_eq!(
+        db.query::<NullableTypes>()
+            .filter(|c| c.text.is_null())
+            .count()
+            .await?,
+        1
+    );
+    assert_eq!(
+        db.query::<NullableTypes>()
+            .filter(|c| c.text.eq(""))
+            .count()
+            .await?,
+        1
+    );
     Ok(())
 }

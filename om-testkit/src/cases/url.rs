@@ -4,7 +4,9 @@ use om::{Database, Error, ErrorKind, Result};
 
 /// An unknown scheme is an error listing the known ones.
 pub async fn unknown_scheme(_db: &Database) -> Result<()> {
-    let err = Database::connect("oracle://scott:tiger@host/db").await.unwrap_err();
+    let err = Database::connect("oracle://scott:tiger@host/db")
+        .await
+        .unwrap_err();
     match &err {
         Error::UnknownScheme { scheme, known } => {
             assert_eq!(scheme, "oracle");
@@ -21,7 +23,12 @@ pub async fn unknown_scheme(_db: &Database) -> Result<()> {
 
 /// A malformed URL is `InvalidUrl`, and its password is not echoed.
 pub async fn malformed_url(_db: &Database) -> Result<()> {
-    for url in ["not a url", "", "postgres://user:hunter2@[::1/db", "://nothing"] {
+    for url in [
+        "not a url",
+        "",
+        "postgres://user:hunter2@[::1/db",
+        "://nothing",
+    ] {
         let err = Database::connect(url).await.unwrap_err();
         assert!(matches!(err, Error::InvalidUrl { .. }), "{url}: {err:?}");
         assert!(!err.to_string().contains("hunter2"), "{err}");
@@ -37,9 +44,16 @@ pub async fn invalid_pool_options(db: &Database) -> Result<()> {
         "postgres" => "postgres://u:hunter2@127.0.0.1:1/db",
         _ => "mysql://u:hunter2@127.0.0.1:1/db",
     };
-    for bad in ["max_connections=0", "max_connections=many", "acquire_timeout=soon", "sslmode=sometimes"] {
+    for bad in [
+        "max_connections=0",
+        "max_connections=many",
+        "acquire_timeout=soon",
+        "sslmode=sometimes",
+    ] {
         let sep = if base.contains('?') { '&' } else { '?' };
-        let err = Database::connect(&format!("{base}{sep}{bad}")).await.unwrap_err();
+        let err = Database::connect(&format!("{base}{sep}{bad}"))
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::InvalidUrl { .. }), "{bad}: {err:?}");
         assert!(!err.to_string().contains("hunter2"), "{err}");
     }
@@ -56,7 +70,10 @@ pub async fn password_is_never_shown(db: &Database) -> Result<()> {
     // Nothing listens on port 1: the connection fails, and the error must not leak.
     if let Err(err) = Database::connect(url).await {
         for shown in [err.to_string(), format!("{err:?}")] {
-            assert!(!shown.contains("p%40ss") && !shown.contains("p@ss"), "{shown}");
+            assert!(
+                !shown.contains("p%40ss") && !shown.contains("p@ss"),
+                "{shown}"
+            );
         }
         assert_eq!(err.kind(), ErrorKind::Connection, "{err:?}");
     }
@@ -64,7 +81,11 @@ pub async fn password_is_never_shown(db: &Database) -> Result<()> {
         assert!(!shown.contains("p%40ss"), "{shown}");
     }
     let parsed = om::DatabaseUrl::parse(url)?;
-    assert_eq!(parsed.password()?.as_deref(), Some("p@ss#word"), "percent-encoded passwords decode");
+    assert_eq!(
+        parsed.password()?.as_deref(),
+        Some("p@ss#word"),
+        "percent-encoded passwords decode"
+    );
     assert!(!parsed.to_string().contains("p%40ss"));
     Ok(())
 }
@@ -74,18 +95,25 @@ pub async fn password_is_never_shown(db: &Database) -> Result<()> {
 pub async fn sqlite_urls(_db: &Database) -> Result<()> {
     let memory = Database::connect("sqlite::memory:?max_connections=4").await?;
     memory.execute("CREATE TABLE t (x INTEGER)", vec![]).await?;
-    let many: Vec<_> = (0..8).map(|_| memory.execute("INSERT INTO t (x) VALUES (1)", vec![])).collect();
+    let many: Vec<_> = (0..8)
+        .map(|_| memory.execute("INSERT INTO t (x) VALUES (1)", vec![]))
+        .collect();
     futures::future::try_join_all(many).await?;
     let dir = std::env::temp_dir().join(format!("om-url-{}-{}", std::process::id(), line!()));
     std::fs::create_dir_all(&dir).map_err(|e| Error::Driver(Box::new(e)))?;
     let absolute = format!("sqlite://{}/abs.db?mode=rwc", dir.display());
     let file = Database::connect(&absolute).await?;
-    file.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)", vec![]).await?;
+    file.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)", vec![])
+        .await?;
     file.close().await;
     assert!(dir.join("abs.db").exists());
-    let err = Database::connect(&format!("sqlite://{}/missing.db?mode=rw", dir.display())).await.unwrap_err();
+    let err = Database::connect(&format!("sqlite://{}/missing.db?mode=rw", dir.display()))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Connection, "{err:?}");
-    let err = Database::connect("sqlite::memory:?mode=sideways").await.unwrap_err();
+    let err = Database::connect("sqlite::memory:?mode=sideways")
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())

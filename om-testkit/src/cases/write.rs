@@ -93,7 +93,13 @@ pub async fn add_all_writes_every_key(db: &Database) -> Result<()> {
     keys.dedup();
     assert_eq!(keys.len(), 25);
     for r in &rows {
-        assert_eq!(db.query::<OrmTest>().get(r.id.expect("key")).await?.as_ref(), Some(r));
+        assert_eq!(
+            db.query::<OrmTest>()
+                .get(r.id.expect("key"))
+                .await?
+                .as_ref(),
+            Some(r)
+        );
     }
     let mut empty: Vec<OrmTest> = Vec::new();
     db.add_all(&mut empty).await?;
@@ -118,7 +124,11 @@ pub async fn add_all_is_atomic(db: &Database) -> Result<()> {
     ];
     let err = db.add_all(&mut rows).await.unwrap_err();
     assert_eq!(err.kind(), om::ErrorKind::UniqueViolation, "{err}");
-    assert_eq!(db.query::<OrmTest>().count().await?, 0, "nothing was written");
+    assert_eq!(
+        db.query::<OrmTest>().count().await?,
+        0,
+        "nothing was written"
+    );
     assert_eq!(rows[0].id, None, "generated keys are cleared");
     assert_eq!(rows[1].id, None);
     assert_eq!(rows[2].id, Some(7), "given keys stay");
@@ -131,7 +141,11 @@ pub async fn add_all_is_atomic(db: &Database) -> Result<()> {
         active: true,
         balance: 1,
     };
-    let mut accounts = vec![account("1", "a@x"), account("2", "b@x"), account("3", "a@x")];
+    let mut accounts = vec![
+        account("1", "a@x"),
+        account("2", "b@x"),
+        account("3", "a@x"),
+    ];
     let err = db.add_all(&mut accounts).await.unwrap_err();
     assert_eq!(err.kind(), om::ErrorKind::UniqueViolation, "{err}");
     assert_eq!(db.query::<Account>().count().await?, 0);
@@ -148,7 +162,10 @@ pub async fn update_writes_fields(db: &Database) -> Result<()> {
     a.name = "after".into();
     a.value = None;
     db.update(&mut a).await?;
-    assert_eq!(db.query::<OrmTest>().get(a.id.expect("key")).await?, Some(a));
+    assert_eq!(
+        db.query::<OrmTest>().get(a.id.expect("key")).await?,
+        Some(a)
+    );
     assert_eq!(
         db.query::<OrmTest>().get(other.id.expect("key")).await?,
         Some(other),
@@ -187,12 +204,28 @@ pub async fn update_and_delete_need_a_key(db: &Database) -> Result<()> {
     let mut a = OrmTest::new("unsaved", None);
     let err = db.update(&mut a).await.unwrap_err();
     assert!(
-        matches!(err, Error::KeyNotSet { operation: "update", table: "orm_test", column: "id" }),
+        matches!(
+            err,
+            Error::KeyNotSet {
+                operation: "update",
+                table: "orm_test",
+                column: "id"
+            }
+        ),
         "{err:?}"
     );
     assert!(err.to_string().contains("orm_test"), "{err}");
     let err = db.delete(&a).await.unwrap_err();
-    assert!(matches!(err, Error::KeyNotSet { operation: "delete", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::KeyNotSet {
+                operation: "delete",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     Ok(())
 }
 
@@ -227,18 +260,39 @@ pub async fn delete_removes_the_row(db: &Database) -> Result<()> {
 pub async fn composite_key_get_update_delete(db: &Database) -> Result<()> {
     db.create_all(&[Membership::table()]).await?;
     let mut rows = vec![
-        Membership { group_id: 1, member: "ann".into(), role: Some("admin".into()) },
-        Membership { group_id: 1, member: "bob".into(), role: None },
-        Membership { group_id: 2, member: "ann".into(), role: None },
+        Membership {
+            group_id: 1,
+            member: "ann".into(),
+            role: Some("admin".into()),
+        },
+        Membership {
+            group_id: 1,
+            member: "bob".into(),
+            role: None,
+        },
+        Membership {
+            group_id: 2,
+            member: "ann".into(),
+            role: None,
+        },
     ];
     db.add_all(&mut rows).await?;
-    assert_eq!(db.query::<Membership>().get((1, "bob")).await?.as_ref(), Some(&rows[1]));
+    assert_eq!(
+        db.query::<Membership>().get((1, "bob")).await?.as_ref(),
+        Some(&rows[1])
+    );
     assert_eq!(db.query::<Membership>().get((2, "bob")).await?, None);
     let mut m = rows[2].clone();
     m.role = Some("owner".into());
     db.update(&mut m).await?;
-    assert_eq!(db.query::<Membership>().get((2, "ann")).await?, Some(m.clone()));
-    assert_eq!(db.query::<Membership>().get((1, "ann")).await?.as_ref(), Some(&rows[0]));
+    assert_eq!(
+        db.query::<Membership>().get((2, "ann")).await?,
+        Some(m.clone())
+    );
+    assert_eq!(
+        db.query::<Membership>().get((1, "ann")).await?.as_ref(),
+        Some(&rows[0])
+    );
     assert!(db.delete(&m).await?);
     assert_eq!(db.query::<Membership>().count().await?, 2);
     let err = db.add(&mut rows[0].clone()).await.unwrap_err();
