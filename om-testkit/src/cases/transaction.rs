@@ -75,3 +75,25 @@ pub async fn savepoints(db: &Database) -> Result<()> {
     assert_eq!(db.query::<OrmTest>().count().await?, 2);
     Ok(())
 }
+
+/// `Database`, `Transaction` and the futures of their methods are `Send`, so they run
+/// inside spawned tasks; a `Database` clone shares the pool.
+pub async fn handles_and_futures_are_send(db: &Database) -> Result<()> {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    fn send<T: Send>(_: &T) {}
+    send_sync(db);
+    let clone = db.clone();
+    clone.create_all(&[OrmTest::table()]).await?;
+    let mut row = OrmTest::new("shared", None);
+    let add = clone.add(&mut row);
+    send(&add);
+    add.await?;
+    send(&db.query::<OrmTest>().all());
+    send(&db.query::<OrmTest>().stream());
+    let tx = db.begin_owned().await?;
+    send_sync(&tx);
+    send(&tx.query::<OrmTest>().count());
+    tx.rollback().await?;
+    assert_eq!(db.query::<OrmTest>().count().await?, 1, "the clone shares the pool");
+    Ok(())
+}
