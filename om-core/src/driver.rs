@@ -32,18 +32,22 @@ pub struct Capabilities {
     pub case_sensitive_like: bool,
     /// Whether DDL statements take part in transactions.
     pub transactional_ddl: bool,
+    /// Whether a text longer than its column's `size` is refused (otherwise it is
+    /// stored whole).
+    pub enforces_text_size: bool,
     /// The most bound parameters one statement may carry.
     pub max_parameters: usize,
 }
 
 impl Capabilities {
-    /// Capabilities of a dialect with RETURNING, case-sensitive LIKE, transactional DDL
-    /// and room for 32766 parameters; adjust the fields that differ.
+    /// Capabilities of a dialect with RETURNING, case-sensitive LIKE, transactional DDL,
+    /// enforced text sizes and room for 32766 parameters; adjust the fields that differ.
     pub const fn standard() -> Self {
         Capabilities {
             returning: true,
             case_sensitive_like: true,
             transactional_ddl: true,
+            enforces_text_size: true,
             max_parameters: 32766,
         }
     }

@@ -181,6 +181,8 @@ pub enum ErrorKind {
     NotNullViolation,
     /// A CHECK constraint was violated.
     CheckViolation,
+    /// A text was longer than its column's size.
+    ValueTooLong,
     /// The URL, its options or the backend selection is wrong.
     Configuration,
     /// A table is missing.
@@ -206,6 +208,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::ForeignKeyViolation => "foreign key constraint",
             ErrorKind::NotNullViolation => "not null constraint",
             ErrorKind::CheckViolation => "check constraint",
+            ErrorKind::ValueTooLong => "column size",
             ErrorKind::Configuration => "configuration",
             ErrorKind::TableNotFound => "missing table",
             ErrorKind::Value => "value",

@@ -24,10 +24,11 @@ pub use render::render;
 pub struct SqliteDriver;
 
 /// What SQLite can do: RETURNING, transactional DDL, 32766 parameters per statement;
-/// its `LIKE` ignores ASCII case.
+/// its `LIKE` ignores ASCII case, and it stores text longer than `VARCHAR(n)` whole.
 pub static CAPABILITIES: Capabilities = {
     let mut c = Capabilities::standard();
     c.case_sensitive_like = false;
+    c.enforces_text_size = false;
     c
 };
 

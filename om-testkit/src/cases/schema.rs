@@ -4,8 +4,11 @@ use om::{Database, ErrorKind, Model, Result};
 
 use crate::models::{Account, OrmTest};
 
-/// Creating tables twice is harmless (IF NOT EXISTS), indexes included.
+/// Creating tables twice is harmless (IF NOT EXISTS), indexes included; a table is
+/// named after its struct in snake_case unless `table = ".."` says otherwise.
 pub async fn create_all_is_idempotent(db: &Database) -> Result<()> {
+    assert_eq!(crate::models::AllTypes::table().name, "all_types");
+    assert_eq!(OrmTest::table().name, "orm_test");
     db.create_all(&[OrmTest::table(), Account::table()]).await?;
     db.add(&mut OrmTest::new("kept", None)).await?;
     db.create_all(&[OrmTest::table(), Account::table()]).await?;
@@ -45,5 +48,24 @@ pub async fn unique_index_is_enforced(db: &Database) -> Result<()> {
     let err = db.add(&mut b).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UniqueViolation, "{err}");
     assert_eq!(db.query::<Account>().count().await?, 1);
+    Ok(())
+}
+
+/// A text longer than its column's `size` is refused with `ValueTooLong` and nothing is
+/// written, where the backend enforces sizes; elsewhere it is stored whole (declared by
+/// `Capabilities::enforces_text_size`).
+pub async fn text_size_is_enforced_or_declared(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let long = "x".repeat(101);
+    let outcome = db.add(&mut OrmTest::new(&long, None)).await;
+    if db.capabilities().enforces_text_size {
+        let err = outcome.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ValueTooLong, "{err:?}");
+        assert_eq!(db.query::<OrmTest>().count().await?, 0);
+    } else {
+        outcome?;
+        assert_eq!(db.query::<OrmTest>().one().await?.name, long);
+    }
+    db.add(&mut OrmTest::new(&"y".repeat(100), None)).await?;
     Ok(())
 }

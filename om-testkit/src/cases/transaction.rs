@@ -94,6 +94,10 @@ pub async fn handles_and_futures_are_send(db: &Database) -> Result<()> {
     send_sync(&tx);
     send(&tx.query::<OrmTest>().count());
     tx.rollback().await?;
-    assert_eq!(db.query::<OrmTest>().count().await?, 1, "the clone shares the pool");
+    assert_eq!(
+        db.query::<OrmTest>().count().await?,
+        1,
+        "the clone shares the pool"
+    );
     Ok(())
 }

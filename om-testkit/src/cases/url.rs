@@ -107,6 +107,18 @@ pub async fn sqlite_urls(_db: &Database) -> Result<()> {
         .await?;
     file.close().await;
     assert!(dir.join("abs.db").exists());
+    let relative_name = format!("om-url-relative-{}.db", std::process::id());
+    let relative = Database::connect(&format!("sqlite://{relative_name}?mode=rwc")).await?;
+    relative
+        .execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)", vec![])
+        .await?;
+    relative.close().await;
+    let created = std::path::Path::new(&relative_name).exists();
+    let _ = std::fs::remove_file(&relative_name);
+    assert!(
+        created,
+        "a relative path is relative to the working directory"
+    );
     let err = Database::connect(&format!("sqlite://{}/missing.db?mode=rw", dir.display()))
         .await
         .unwrap_err();
