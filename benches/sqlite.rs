@@ -64,13 +64,12 @@ fn reads(c: &mut Criterion) {
     let mut group = c.benchmark_group("get_by_key");
     group.bench_function("sqlx", |b| {
         b.to_async(&rt).iter(|| async {
-            let row = sqlx::query(
-                "SELECT id, name, value, score FROM bench_rows WHERE id = ? LIMIT 1",
-            )
-            .bind(500_i64)
-            .fetch_optional(&pool)
-            .await
-            .expect("query");
+            let row =
+                sqlx::query("SELECT id, name, value, score FROM bench_rows WHERE id = ? LIMIT 1")
+                    .bind(500_i64)
+                    .fetch_optional(&pool)
+                    .await
+                    .expect("query");
             row.map(|r| map_row(&r))
         })
     });

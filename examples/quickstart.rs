@@ -87,12 +87,14 @@ async fn main() -> om::Result<()> {
         db.query::<OrmTest>().count().await?
     );
 
-    let err = db
+    match db
         .query::<OrmTest>()
         .filter(|c| c.name.eq("nobody"))
         .one()
         .await
-        .unwrap_err();
-    println!("one() on no rows -> error: {err}");
+    {
+        Err(err) => println!("one() on no rows -> error: {err}"),
+        Ok(row) => println!("one() on no rows -> unexpectedly {row:?}"),
+    }
     Ok(())
 }

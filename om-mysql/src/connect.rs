@@ -43,10 +43,26 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<MysqlPool> {
         pool = pool.acquire_timeout(t);
     }
     let pool = pool
+        .after_connect(|conn, _| Box::pin(async move { strict(conn).await }))
         .connect_with(options)
         .await
         .map_err(|e| connect_error(url, e))?;
     Ok(MysqlPool::new(pool))
+}
+
+/// Puts a new connection in strict mode unless the server's `sql_mode` already is:
+/// too long a text, an out-of-range number or a missing value is then an error rather
+/// than a warning and a silently changed value (MySQL 8 and MariaDB 10.2.4+ are strict
+/// by default; a server configured otherwise is not, for om's connections).
+async fn strict(conn: &mut sqlx::MySqlConnection) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(
+        "SET SESSION sql_mode = IF(FIND_IN_SET('STRICT_TRANS_TABLES', @@sql_mode) > 0 \
+         OR FIND_IN_SET('STRICT_ALL_TABLES', @@sql_mode) > 0, @@sql_mode, \
+         CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'STRICT_TRANS_TABLES'))",
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// sqlx's options for `url`: host, port, credentials and database from the URL, TLS
@@ -129,7 +145,9 @@ fn identifier(url: &DatabaseUrl, key: &str, value: &str) -> Result<String> {
     if !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         Ok(value.to_string())
     } else {
-        Err(url.invalid(format!("{key} must be a name such as utf8mb4, not `{value}`")))
+        Err(url.invalid(format!(
+            "{key} must be a name such as utf8mb4, not `{value}`"
+        )))
     }
 }
 
@@ -142,7 +160,9 @@ fn time_zone(url: &DatabaseUrl, key: &str, value: &str) -> Result<String> {
     if ok {
         Ok(value.to_string())
     } else {
-        Err(url.invalid(format!("{key} must be a time zone such as +00:00, not `{value}`")))
+        Err(url.invalid(format!(
+            "{key} must be a time zone such as +00:00, not `{value}`"
+        )))
     }
 }
 
@@ -163,4 +183,57 @@ fn percent_decode(s: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use om_core::Error;
+
+    fn options(url: &str) -> Result<MySqlConnectOptions> {
+        connect_options(&DatabaseUrl::parse(url).unwrap())
+    }
+
+    #[test]
+    fn url_parts_become_options() {
+        let o = options("mariadb://us%40er:p%40ss%23word@db.example:3307/my%20db?charset=utf8mb4&collation=utf8mb4_bin&sslmode=disable").unwrap();
+        assert_eq!(o.get_host(), "db.example");
+        assert_eq!(o.get_port(), 3307);
+        assert_eq!(o.get_username(), "us@er");
+        assert_eq!(o.get_database(), Some("my db"));
+        assert_eq!(o.get_collation(), Some("utf8mb4_bin"));
+        assert!(matches!(o.get_ssl_mode(), MySqlSslMode::Disabled));
+        let o = options("mysql://[::1]/db?ssl=true").unwrap();
+        assert_eq!(o.get_host(), "::1");
+        assert_eq!(o.get_port(), 3306);
+        assert_eq!(o.get_charset(), "utf8mb4");
+        assert!(matches!(o.get_ssl_mode(), MySqlSslMode::Required));
+        let o = options("mysql://h/db?sslmode=verify-full").unwrap();
+        assert!(matches!(o.get_ssl_mode(), MySqlSslMode::VerifyIdentity));
+    }
+
+    #[test]
+    fn bad_options_are_refused_without_the_password() {
+        for bad in [
+            "mysql://u:s3cret@h/db?frobnicate=1",
+            "mysql://u:s3cret@h/db?charset=utf8;DROP",
+            "mysql://u:s3cret@h/db?timezone=x'y",
+            "mysql://u:s3cret@h/db?statement-cache-capacity=many",
+            "mysql://u:s3cret@h/db?ssl-mode=sometimes",
+            "mysql://u:s3cret@h/a/b",
+        ] {
+            let err = options(bad).unwrap_err();
+            assert!(matches!(err, Error::InvalidUrl { .. }), "{bad}: {err}");
+            assert!(!err.to_string().contains("s3cret"), "{err}");
+            assert!(!format!("{err:?}").contains("s3cret"), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%20b+c").as_deref(), Some("a b+c"));
+        assert_eq!(percent_decode("%zz"), None);
+        assert_eq!(percent_decode("%2"), None);
+    }
 }

@@ -7,11 +7,15 @@ use sqlx::mysql::MySqlDatabaseError;
 const ER_NO_SUCH_TABLE: u16 = 1146;
 /// `ER_BAD_TABLE_ERROR`: "Unknown table 'db.t'" (a `DROP TABLE` without `IF EXISTS`).
 const ER_BAD_TABLE_ERROR: u16 = 1051;
+/// `ER_DATA_TOO_LONG`: "Data too long for column 'c' at row 1" (in strict mode, which
+/// every om connection is in).
+const ER_DATA_TOO_LONG: u16 = 1406;
 
 /// Maps an error of a statement on `table` (when it is about one).
 ///
 /// Constraint errors keep their kind (1062 duplicate key → unique, 1451/1452 → foreign
-/// key, 1048 → not null, 3819 or MariaDB's 4025 → check); a missing table is
+/// key, 1048 → not null, 3819 or MariaDB's 4025 → check, 1406 → value too long); a
+/// missing table is
 /// [`Error::TableNotFound`]; any other database error keeps its MySQL error number.
 pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
     match e {
@@ -19,9 +23,7 @@ pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
             let message = db.message().to_string();
             let kind = match db.kind() {
                 sqlx::error::ErrorKind::UniqueViolation => Some(ErrorKind::UniqueViolation),
-                sqlx::error::ErrorKind::ForeignKeyViolation => {
-                    Some(ErrorKind::ForeignKeyViolation)
-                }
+                sqlx::error::ErrorKind::ForeignKeyViolation => Some(ErrorKind::ForeignKeyViolation),
                 sqlx::error::ErrorKind::NotNullViolation => Some(ErrorKind::NotNullViolation),
                 sqlx::error::ErrorKind::CheckViolation => Some(ErrorKind::CheckViolation),
                 _ => None,
@@ -32,6 +34,12 @@ pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
             let number = db
                 .try_downcast_ref::<MySqlDatabaseError>()
                 .map(MySqlDatabaseError::number);
+            if number == Some(ER_DATA_TOO_LONG) {
+                return Error::Constraint {
+                    kind: ErrorKind::ValueTooLong,
+                    message,
+                };
+            }
             if matches!(number, Some(ER_NO_SUCH_TABLE | ER_BAD_TABLE_ERROR)) {
                 return Error::TableNotFound {
                     table: table.map_or_else(|| missing_table(&message), |t| t.name.to_string()),
@@ -69,12 +77,16 @@ pub(crate) fn connect_error(url: &DatabaseUrl, e: sqlx::Error) -> Error {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn missing_table_name() {
-        assert_eq!(missing_table("Table 'om_test_1.orm_test' doesn't exist"), "orm_test");
+        assert_eq!(
+            missing_table("Table 'om_test_1.orm_test' doesn't exist"),
+            "orm_test"
+        );
         assert_eq!(missing_table("Unknown table 'db.t'"), "t");
     }
 }

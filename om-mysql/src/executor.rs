@@ -9,12 +9,12 @@ use om_core::driver::{Capabilities, Executor, Pool, RowSink, RowStream, Transact
 use om_core::ir::{Insert, Statement};
 use om_core::{Error, Result, Row};
 use sea_query_sqlx::SqlxValues;
-use sqlx::mysql::{MySqlQueryResult, MySqlRow};
+use sqlx::mysql::{MySqlDatabaseError, MySqlQueryResult, MySqlRow};
 use sqlx::{AssertSqlSafe, MySql, MySqlConnection};
 
 use crate::CAPABILITIES;
 use crate::error::map;
-use crate::render::{render, render_insert, unprepared};
+use crate::render::{Protocol, protocol, render, render_insert};
 use crate::row::OmRow;
 use crate::transaction::MysqlTransaction;
 
@@ -30,7 +30,40 @@ impl MysqlPool {
     }
 }
 
-/// Runs one rendered statement: prepared with its values, or as plain text.
+/// `ER_UNSUPPORTED_PS`: "This command is not supported in the prepared statement
+/// protocol yet".
+const ER_UNSUPPORTED_PS: u16 = 1295;
+
+/// One rendered statement, ready to send.
+struct Ready {
+    sql: String,
+    /// The values to bind, or `None` to send the SQL as plain text.
+    values: Option<SqlxValues>,
+    /// The SQL to resend as plain text if the server cannot prepare it.
+    text_fallback: Option<String>,
+}
+
+/// `stmt` rendered, each statement with the protocol it is sent in.
+fn rendered(stmt: &Statement) -> Result<Vec<Ready>> {
+    let protocol = protocol(stmt);
+    Ok(render(stmt)?
+        .into_iter()
+        .map(|(sql, values)| Ready {
+            text_fallback: (protocol == Protocol::PreparedOrText).then(|| sql.clone()),
+            values: (protocol != Protocol::Text).then_some(values),
+            sql,
+        })
+        .collect())
+}
+
+/// Whether `e` says the server cannot prepare the statement.
+fn cannot_prepare(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db)
+        if db.try_downcast_ref::<MySqlDatabaseError>()
+            .is_some_and(|db| db.number() == ER_UNSUPPORTED_PS))
+}
+
+/// Runs one statement: prepared with its values, or as plain text.
 async fn run(
     conn: &mut MySqlConnection,
     sql: String,
@@ -46,7 +79,7 @@ async fn run(
     }
 }
 
-/// The rows of one rendered statement: prepared with its values, or as plain text.
+/// The rows of one statement: prepared with its values, or as plain text.
 fn rows(
     conn: &mut MySqlConnection,
     sql: String,
@@ -58,24 +91,21 @@ fn rows(
     }
 }
 
-/// `stmt` rendered, each statement with its values unless it runs as plain text.
-fn rendered(stmt: &Statement) -> Result<Vec<(String, Option<SqlxValues>)>> {
-    let text = unprepared(stmt);
-    Ok(render(stmt)?
-        .into_iter()
-        .map(|(sql, values)| (sql, (!text).then_some(values)))
-        .collect())
-}
-
 /// Runs `stmt` on `conn` and returns the rows it affected (for an `UPDATE`, the rows
 /// it matched, changed or not: sqlx connects with `CLIENT_FOUND_ROWS`).
 pub(crate) async fn execute_on(conn: &mut MySqlConnection, stmt: &Statement) -> Result<u64> {
     let mut affected = 0;
-    for (sql, values) in rendered(stmt)? {
-        let done = run(&mut *conn, sql, values)
-            .await
-            .map_err(|e| map(e, stmt.table()))?;
-        affected += done.rows_affected();
+    for Ready {
+        sql,
+        values,
+        text_fallback,
+    } in rendered(stmt)?
+    {
+        let done = match (run(&mut *conn, sql, values).await, text_fallback) {
+            (Err(e), Some(sql)) if cannot_prepare(&e) => run(&mut *conn, sql, None).await,
+            (done, _) => done,
+        };
+        affected += done.map_err(|e| map(e, stmt.table()))?.rows_affected();
     }
     Ok(affected)
 }
@@ -83,7 +113,10 @@ pub(crate) async fn execute_on(conn: &mut MySqlConnection, stmt: &Statement) -> 
 /// Inserts one row on `conn` and returns its generated key: the insert's
 /// `last_insert_id` (MySQL has no `RETURNING`; MariaDB's is not used, so one path
 /// serves both).
-pub(crate) async fn insert_returning_on(conn: &mut MySqlConnection, insert: &Insert) -> Result<i64> {
+pub(crate) async fn insert_returning_on(
+    conn: &mut MySqlConnection,
+    insert: &Insert,
+) -> Result<i64> {
     let (sql, values) = render_insert(insert)?;
     let done = run(conn, sql, Some(values))
         .await
@@ -110,10 +143,33 @@ pub(crate) async fn fetch_on(
     stmt: &Statement,
     sink: &mut RowSink<'_>,
 ) -> Result<()> {
-    for (sql, values) in rendered(stmt)? {
-        let mut rows = rows(&mut *conn, sql, values);
-        while let Some(row) = rows.try_next().await.map_err(|e| map(e, stmt.table()))? {
-            sink(&OmRow(row))?;
+    for Ready {
+        sql,
+        values,
+        text_fallback,
+    } in rendered(stmt)?
+    {
+        let mut retry = None;
+        let mut rows_of = rows(&mut *conn, sql, values);
+        let mut first = true;
+        loop {
+            match rows_of.try_next().await {
+                Ok(Some(row)) => sink(&OmRow(row))?,
+                Ok(None) => break,
+                Err(e) if first && text_fallback.is_some() && cannot_prepare(&e) => {
+                    retry = text_fallback;
+                    break;
+                }
+                Err(e) => return Err(map(e, stmt.table())),
+            }
+            first = false;
+        }
+        drop(rows_of);
+        if let Some(sql) = retry {
+            let mut rows_of = rows(&mut *conn, sql, None);
+            while let Some(row) = rows_of.try_next().await.map_err(|e| map(e, stmt.table()))? {
+                sink(&OmRow(row))?;
+            }
         }
     }
     Ok(())
@@ -127,10 +183,30 @@ pub(crate) fn stream_on<'c>(
     Box::pin(async_stream::try_stream! {
         let mut conn = conn;
         let table = stmt.table();
-        for (sql, values) in rendered(&stmt)? {
-            let mut rows = rows(&mut conn, sql, values);
-            while let Some(row) = rows.try_next().await.map_err(|e| map(e, table))? {
-                yield Box::new(OmRow(row)) as Box<dyn Row>;
+        for Ready { sql, values, text_fallback } in rendered(&stmt)? {
+            let mut retry = None;
+            let mut rows_of = rows(&mut conn, sql, values);
+            let mut first = true;
+            loop {
+                match rows_of.try_next().await {
+                    Ok(Some(row)) => yield Box::new(OmRow(row)) as Box<dyn Row>,
+                    Ok(None) => break,
+                    Err(e) => {
+                        if first && text_fallback.is_some() && cannot_prepare(&e) {
+                            retry = text_fallback;
+                            break;
+                        }
+                        Err(map(e, table))?;
+                    }
+                }
+                first = false;
+            }
+            drop(rows_of);
+            if let Some(sql) = retry {
+                let mut rows_of = rows(&mut conn, sql, None);
+                while let Some(row) = rows_of.try_next().await.map_err(|e| map(e, table))? {
+                    yield Box::new(OmRow(row)) as Box<dyn Row>;
+                }
             }
         }
     })

@@ -16,9 +16,12 @@
 //!   `rust_decimal::Decimal` can have; UUIDs are `BINARY(16)`; JSON is `JSON` (a
 //!   checked `LONGTEXT` on MariaDB, read either way).
 //!
-//! Tables are InnoDB in `utf8mb4`. DDL is not transactional on MySQL (it commits the
-//! open transaction), and `LIKE` and `=` on text follow the column's collation, which
-//! is case-insensitive by default.
+//! Tables are InnoDB in `utf8mb4` with the binary collation `utf8mb4_bin`, so text
+//! compares case-sensitively (`=`, `LIKE`, `ORDER BY`), as on SQLite and PostgreSQL;
+//! MySQL's default collations would ignore case. Every connection is in strict mode
+//! (`STRICT_TRANS_TABLES`, added to the server's `sql_mode` when missing), so a text
+//! longer than its column is refused rather than truncated. DDL is not transactional
+//! on MySQL (it commits the open transaction).
 #![warn(missing_docs)]
 
 mod connect;
@@ -39,13 +42,14 @@ pub use render::render;
 pub struct MysqlDriver;
 
 /// What MySQL can do: no `RETURNING` (generated keys come from `last_insert_id`),
-/// case-insensitive `LIKE` under the default collations, DDL that commits the open
-/// transaction, and 65535 parameters per statement.
+/// case-sensitive `LIKE` (om's tables use `utf8mb4_bin`), DDL that commits the open
+/// transaction, text sizes enforced (strict mode), and 65535 parameters per statement.
 pub static CAPABILITIES: Capabilities = {
     let mut c = Capabilities::standard();
     c.returning = false;
-    c.case_sensitive_like = false;
+    c.case_sensitive_like = true;
     c.transactional_ddl = false;
+    c.enforces_text_size = true;
     c.max_parameters = 65535;
     c
 };

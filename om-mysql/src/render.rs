@@ -2,7 +2,7 @@
 
 use om_core::ir::{Insert, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
-use om_core::{Result, sql};
+use om_core::{Result, Value, sql};
 use sea_query::{MysqlQueryBuilder, TableCreateStatement};
 use sea_query_sqlx::{SqlxBinder, SqlxValues};
 
@@ -18,7 +18,7 @@ const MAX_VARCHAR: u32 = 16383;
 /// Every statement renders to exactly one: `CREATE TABLE` carries its indexes, since
 /// MySQL 8 has no `CREATE INDEX IF NOT EXISTS`.
 pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
-    Ok(vec![match stmt {
+    let (sql, values) = match stmt {
         Statement::Select(s) => sql::select(s).build_sqlx(MysqlQueryBuilder),
         Statement::Insert(i) => sql::insert(i)?.build_sqlx(MysqlQueryBuilder),
         Statement::Update(u) => sql::update(u).build_sqlx(MysqlQueryBuilder),
@@ -34,16 +34,50 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
                 feature: format!("{stmt:?}"),
             });
         }
-    }])
+    };
+    Ok(vec![(sql, bindable(values))])
 }
 
-/// Whether `stmt` runs as plain text rather than as a prepared statement: DDL, and raw
-/// SQL without values (which may be a statement MySQL cannot prepare).
-pub(crate) fn unprepared(stmt: &Statement) -> bool {
+/// The values as MySQL should receive them. sqlx sends a `DateTime<Utc>` as a
+/// `TIMESTAMP`, whose range ends in 2038 (MariaDB turns a later one into NULL): it is
+/// sent as its UTC `DATETIME` instead, which is what the column stores. Timestamps with
+/// another offset are converted to UTC the same way.
+fn bindable(values: SqlxValues) -> SqlxValues {
+    let SqlxValues(sea_query::Values(values)) = values;
+    SqlxValues(sea_query::Values(
+        values
+            .into_iter()
+            .map(|v| match v {
+                Value::ChronoDateTimeUtc(t) => Value::ChronoDateTime(t.map(|t| t.naive_utc())),
+                Value::ChronoDateTimeLocal(t) => Value::ChronoDateTime(t.map(|t| t.naive_utc())),
+                Value::ChronoDateTimeWithTimeZone(t) => {
+                    Value::ChronoDateTime(t.map(|t| t.naive_utc()))
+                }
+                other => other,
+            })
+            .collect(),
+    ))
+}
+
+/// How a statement is sent to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Protocol {
+    /// As a prepared statement with bound values: every query and write. The binary
+    /// protocol returns values exactly (as text, MySQL prints a FLOAT with 6 digits).
+    Prepared,
+    /// Prepared, or as plain text when the server cannot prepare it (error 1295): raw
+    /// SQL without values, which may be any statement.
+    PreparedOrText,
+    /// As plain text: om's own DDL, which has no values and returns no rows.
+    Text,
+}
+
+/// How `stmt` is sent to the server.
+pub(crate) fn protocol(stmt: &Statement) -> Protocol {
     match stmt {
-        Statement::CreateTable(_) | Statement::DropTable(_) => true,
-        Statement::Raw { values, .. } => values.is_empty(),
-        _ => false,
+        Statement::CreateTable(_) | Statement::DropTable(_) => Protocol::Text,
+        Statement::Raw { values, .. } if values.is_empty() => Protocol::PreparedOrText,
+        _ => Protocol::Prepared,
     }
 }
 
@@ -51,13 +85,19 @@ fn no_values() -> SqlxValues {
     SqlxValues(sea_query::Values(Vec::new()))
 }
 
-/// `CREATE TABLE IF NOT EXISTS` with the table's indexes inside it, InnoDB, `utf8mb4`.
+/// `CREATE TABLE IF NOT EXISTS` with the table's indexes inside it, InnoDB, `utf8mb4`
+/// with the binary collation `utf8mb4_bin`: text compares, sorts and matches `LIKE`
+/// by code point and case-sensitively, as on SQLite and PostgreSQL (the default
+/// collations would make `name = 'alpha'` match `Alpha`). Like every MySQL `_bin`
+/// collation but the `NO PAD` ones, it ignores trailing spaces in comparisons.
 fn create_table(table: &TableMeta) -> TableCreateStatement {
     let mut stmt = sql::create_table(table, column_def);
     for mut idx in sql::create_indexes(table) {
         stmt.index(&mut idx);
     }
-    stmt.engine("InnoDB").character_set("utf8mb4");
+    stmt.engine("InnoDB")
+        .character_set("utf8mb4")
+        .collate("utf8mb4_bin");
     stmt
 }
 
@@ -114,10 +154,12 @@ fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
 
 /// Renders a single-row insert; its generated key is the result's `last_insert_id`.
 pub(crate) fn render_insert(insert: &Insert) -> Result<Rendered> {
-    Ok(sql::insert(insert)?.build_sqlx(MysqlQueryBuilder))
+    let (sql, values) = sql::insert(insert)?.build_sqlx(MysqlQueryBuilder);
+    Ok((sql, bindable(values)))
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     //! Exact SQL per statement kind; no database needed.
     use super::*;
@@ -224,9 +266,7 @@ mod tests {
         s.offset = Some(1);
         assert_eq!(
             sql_of(Statement::Select(s)),
-            [
-                "SELECT COUNT(*) FROM (SELECT ? FROM `orm_test` LIMIT ? OFFSET ?) AS `om_counted`"
-            ]
+            ["SELECT COUNT(*) FROM (SELECT ? FROM `orm_test` LIMIT ? OFFSET ?) AS `om_counted`"]
         );
     }
 
@@ -239,7 +279,10 @@ mod tests {
             returning: Some(&COLUMNS[0]),
         };
         let (sql, _) = render_insert(&insert).unwrap();
-        assert_eq!(sql, "INSERT INTO `orm_test` (`name`, `value`) VALUES (?, ?)");
+        assert_eq!(
+            sql,
+            "INSERT INTO `orm_test` (`name`, `value`) VALUES (?, ?)"
+        );
         let defaults = Insert {
             table: &TABLE,
             columns: vec![],
@@ -278,7 +321,7 @@ mod tests {
         assert_eq!(
             sql_of(Statement::CreateTable(&TABLE)),
             [
-                "CREATE TABLE IF NOT EXISTS `orm_test` ( `id` bigint NOT NULL AUTO_INCREMENT PRIMARY KEY, `name` varchar(100) NOT NULL, `value` longtext NULL, KEY `ix_orm_test_name` (`name`) ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+                "CREATE TABLE IF NOT EXISTS `orm_test` ( `id` bigint NOT NULL PRIMARY KEY AUTO_INCREMENT, `name` varchar(100) NOT NULL, `value` longtext NULL, KEY `ix_orm_test_name` (`name`) ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
             ]
         );
     }
@@ -288,7 +331,7 @@ mod tests {
         assert_eq!(
             sql_of(Statement::CreateTable(&TYPED)),
             [
-                "CREATE TABLE IF NOT EXISTS `membership` ( `group_id` int NOT NULL, `member` varchar(255) NOT NULL, `tag` varchar(255) NOT NULL, `email` varchar(200) NOT NULL, `flag` bool NOT NULL, `ratio` float NOT NULL, `amount` decimal(65, 28) NOT NULL, `uid` binary(16) NOT NULL, `doc` json NOT NULL, `data` longblob NOT NULL, `at` datetime(6) NULL, PRIMARY KEY (`group_id`, `member`), KEY `ix_membership_tag` (`tag`), UNIQUE KEY `ux_membership_email` (`email`) ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+                "CREATE TABLE IF NOT EXISTS `membership` ( `group_id` int NOT NULL, `member` varchar(255) NOT NULL, `tag` varchar(255) NOT NULL, `email` varchar(200) NOT NULL, `flag` bool NOT NULL, `ratio` float NOT NULL, `amount` decimal(65, 28) NOT NULL, `uid` binary(16) NOT NULL, `doc` json NOT NULL, `data` longblob NOT NULL, `at` datetime(6) NULL, PRIMARY KEY (`group_id`, `member`), KEY `ix_membership_tag` (`tag`), UNIQUE KEY `ux_membership_email` (`email`) ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
             ]
         );
     }
@@ -307,9 +350,17 @@ mod tests {
             sql: "SELECT count(*) FROM orm_test WHERE name = ?".into(),
             values: vec!["xx".into()],
         };
-        assert!(!unprepared(&raw));
-        assert_eq!(sql_of(raw), ["SELECT count(*) FROM orm_test WHERE name = ?"]);
-        assert!(unprepared(&Statement::CreateTable(&TABLE)));
+        assert_eq!(protocol(&raw), Protocol::Prepared);
+        assert_eq!(
+            sql_of(raw),
+            ["SELECT count(*) FROM orm_test WHERE name = ?"]
+        );
+        assert_eq!(protocol(&Statement::CreateTable(&TABLE)), Protocol::Text);
+        let bare = Statement::Raw {
+            sql: "SELECT 1".into(),
+            values: vec![],
+        };
+        assert_eq!(protocol(&bare), Protocol::PreparedOrText);
     }
 
     #[test]

@@ -115,8 +115,21 @@ impl MysqlTransaction<'_> {
         }
         match std::mem::replace(&mut self.conn, Conn::Done) {
             Conn::Owned(m) => {
-                let tx = m.into_inner().tx;
-                let done = if commit { tx.commit().await } else { tx.rollback().await };
+                let Shared { mut tx, pending } = m.into_inner();
+                if commit {
+                    // A savepoint dropped just before the commit is still rolled back.
+                    for sql in pending {
+                        sqlx::raw_sql(AssertSqlSafe(sql))
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| map(e, None))?;
+                    }
+                }
+                let done = if commit {
+                    tx.commit().await
+                } else {
+                    tx.rollback().await
+                };
                 done.map_err(|e| map(e, None))
             }
             _ => Err(Error::Closed),
@@ -204,10 +217,10 @@ impl Drop for MysqlTransaction<'_> {
         // A savepoint dropped unfinished is rolled back before the connection's next
         // statement; a whole transaction is rolled back by sqlx when its connection
         // returns to the pool.
-        if let (Some(name), Ok(shared)) = (&self.savepoint, self.shared()) {
-            if let Some(mut shared) = shared.try_lock() {
-                shared.pending.extend(savepoint_end(name, false));
-            }
+        if let (Some(name), Ok(shared)) = (&self.savepoint, self.shared())
+            && let Some(mut shared) = shared.try_lock()
+        {
+            shared.pending.extend(savepoint_end(name, false));
         }
     }
 }

@@ -57,10 +57,11 @@ pub(crate) fn connect_options(url: &DatabaseUrl) -> Result<PgConnectOptions> {
     }
     sqlx_url.set_query(None);
     if !driver_options.is_empty() {
-        sqlx_url.query_pairs_mut().extend_pairs(driver_options.iter());
+        sqlx_url
+            .query_pairs_mut()
+            .extend_pairs(driver_options.iter());
     }
-    let mut options =
-        PgConnectOptions::from_url(&sqlx_url).map_err(|e| connect_error(url, e))?;
+    let mut options = PgConnectOptions::from_url(&sqlx_url).map_err(|e| connect_error(url, e))?;
 
     // The user and password of the URL, percent-decoded (`p%40ss` is `p@ss`), unless a
     // `user=` or `password=` option overrides them.
@@ -69,10 +70,10 @@ pub(crate) fn connect_options(url: &DatabaseUrl) -> Result<PgConnectOptions> {
     if !user.is_empty() && !given("user") {
         options = options.username(&user);
     }
-    if let Some(password) = url.password()? {
-        if !given("password") {
-            options = options.password(&password);
-        }
+    if let Some(password) = url.password()?
+        && !given("password")
+    {
+        options = options.password(&password);
     }
 
     if let Some(mode) = pool_options.ssl {
@@ -83,7 +84,9 @@ pub(crate) fn connect_options(url: &DatabaseUrl) -> Result<PgConnectOptions> {
             SslMode::VerifyCa => PgSslMode::VerifyCa,
             SslMode::VerifyFull => PgSslMode::VerifyFull,
             other => {
-                return Err(url.invalid(format!("TLS mode {other:?} is not supported by PostgreSQL")));
+                return Err(
+                    url.invalid(format!("TLS mode {other:?} is not supported by PostgreSQL"))
+                );
             }
         };
         if !cfg!(feature = "tls")
@@ -92,9 +95,8 @@ pub(crate) fn connect_options(url: &DatabaseUrl) -> Result<PgConnectOptions> {
                 PgSslMode::Require | PgSslMode::VerifyCa | PgSslMode::VerifyFull
             )
         {
-            return Err(url.invalid(
-                "this TLS mode needs TLS support: enable the cargo feature `tls` of om",
-            ));
+            return Err(url
+                .invalid("this TLS mode needs TLS support: enable the cargo feature `tls` of om"));
         }
         options = options.ssl_mode(mode);
     }
@@ -157,7 +159,10 @@ mod tests {
         assert!(matches!(o.get_ssl_mode(), PgSslMode::Prefer));
         let require = options("postgres://h/db?sslmode=require");
         if cfg!(feature = "tls") {
-            assert!(matches!(require.unwrap().get_ssl_mode(), PgSslMode::Require));
+            assert!(matches!(
+                require.unwrap().get_ssl_mode(),
+                PgSslMode::Require
+            ));
         } else {
             assert!(matches!(require, Err(Error::InvalidUrl { .. })));
         }
@@ -165,7 +170,11 @@ mod tests {
 
     #[test]
     fn unknown_options_are_refused_without_the_password() {
-        for bad in ["frobnicate=1", "ssl-mode=require", "statement-cache-capacity=x"] {
+        for bad in [
+            "frobnicate=1",
+            "ssl-mode=require",
+            "statement-cache-capacity=x",
+        ] {
             let err = options(&format!("postgres://u:s3cret@h/db?{bad}")).unwrap_err();
             assert!(matches!(err, Error::InvalidUrl { .. }), "{bad}: {err:?}");
             assert!(!err.to_string().contains("s3cret"), "{err}");

@@ -4,6 +4,8 @@ use om_core::{DatabaseUrl, Error, ErrorKind, TableMeta};
 
 /// SQLSTATE of `relation "..." does not exist`.
 const UNDEFINED_TABLE: &str = "42P01";
+/// SQLSTATE of `value too long for type character varying(n)`.
+const STRING_DATA_RIGHT_TRUNCATION: &str = "22001";
 
 /// Maps an error of a statement on `table` (when it is about one).
 pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
@@ -12,9 +14,7 @@ pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
             let message = db.message().to_string();
             let kind = match db.kind() {
                 sqlx::error::ErrorKind::UniqueViolation => Some(ErrorKind::UniqueViolation),
-                sqlx::error::ErrorKind::ForeignKeyViolation => {
-                    Some(ErrorKind::ForeignKeyViolation)
-                }
+                sqlx::error::ErrorKind::ForeignKeyViolation => Some(ErrorKind::ForeignKeyViolation),
                 sqlx::error::ErrorKind::NotNullViolation => Some(ErrorKind::NotNullViolation),
                 sqlx::error::ErrorKind::CheckViolation => Some(ErrorKind::CheckViolation),
                 _ => None,
@@ -23,13 +23,17 @@ pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
                 return Error::Constraint { kind, message };
             }
             let code = db.code().map(|c| c.into_owned());
-            if code.as_deref() == Some(UNDEFINED_TABLE) {
-                return Error::TableNotFound {
+            match code.as_deref() {
+                Some(UNDEFINED_TABLE) => Error::TableNotFound {
                     table: table.map_or_else(|| missing_relation(&message), |t| t.name.to_string()),
                     message,
-                };
+                },
+                Some(STRING_DATA_RIGHT_TRUNCATION) => Error::Constraint {
+                    kind: ErrorKind::ValueTooLong,
+                    message,
+                },
+                _ => Error::Database { code, message },
             }
-            Error::Database { code, message }
         }
         sqlx::Error::PoolTimedOut => Error::PoolTimedOut,
         sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => Error::Closed,
@@ -63,7 +67,10 @@ mod tests {
 
     #[test]
     fn relation_name_from_message() {
-        assert_eq!(missing_relation(r#"relation "orm_test" does not exist"#), "orm_test");
+        assert_eq!(
+            missing_relation(r#"relation "orm_test" does not exist"#),
+            "orm_test"
+        );
         assert_eq!(missing_relation("something else"), "something else");
     }
 }

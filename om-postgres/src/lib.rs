@@ -6,6 +6,7 @@
 //! `RETURNING`; an insert that writes such a key explicitly advances its sequence, so the
 //! next generated key does not collide. Nested transactions are savepoints.
 #![warn(missing_docs)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod connect;
 mod error;

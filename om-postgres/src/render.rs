@@ -17,7 +17,7 @@ fn no_values() -> SqlxValues {
 ///
 /// Raw SQL is passed through as written, with PostgreSQL's `$1, $2, ...` placeholders.
 pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
-    Ok(match stmt {
+    let mut out = match stmt {
         Statement::Select(s) => vec![sql::select(s).build_sqlx(PostgresQueryBuilder)],
         Statement::Insert(i) => vec![sql::insert(i)?.build_sqlx(PostgresQueryBuilder)],
         Statement::Update(u) => vec![sql::update(u).build_sqlx(PostgresQueryBuilder)],
@@ -33,7 +33,9 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
             }
             out
         }
-        Statement::DropTable(t) => vec![(sql::drop_table(t).build(PostgresQueryBuilder), no_values())],
+        Statement::DropTable(t) => {
+            vec![(sql::drop_table(t).build(PostgresQueryBuilder), no_values())]
+        }
         Statement::Raw { sql, values } => {
             vec![(sql.clone(), SqlxValues(sea_query::Values(values.clone())))]
         }
@@ -43,7 +45,33 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
                 feature: format!("{stmt:?}"),
             });
         }
-    })
+    };
+    for (_, values) in &mut out {
+        bindable(values)?;
+    }
+    Ok(out)
+}
+
+/// Makes every value bindable on PostgreSQL, or refuses it with an error (rather than
+/// the panic it would cause in the binder): an `i8` becomes a `smallint` (PostgreSQL
+/// has no one-byte integer; sqlx would send the internal `"char"` type), and an
+/// unsigned 64-bit integer must fit a `bigint`.
+fn bindable(values: &mut SqlxValues) -> Result<()> {
+    for value in &mut values.0.0 {
+        match value {
+            Value::TinyInt(v) => *value = Value::SmallInt(v.map(i16::from)),
+            Value::BigUnsigned(Some(v)) if i64::try_from(*v).is_err() => {
+                return Err(Error::InvalidQuery {
+                    reason: format!(
+                        "the unsigned value {v} does not fit PostgreSQL's bigint (at most {})",
+                        i64::MAX
+                    ),
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// A generated key is an identity column, which only integers can be.
@@ -77,13 +105,15 @@ pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
     if let Some(col) = insert.returning {
         stmt.returning_col(col.name);
     }
-    Ok(stmt.build_sqlx(PostgresQueryBuilder))
+    let mut rendered = stmt.build_sqlx(PostgresQueryBuilder);
+    bindable(&mut rendered.1)?;
+    Ok(rendered)
 }
 
-/// Moves the sequence of a generated key past the largest value `sql` does not
-/// lower it, and leaves it alone when the sequence is already further (or the table
-/// has no sequence). `$1` is the largest key written, `$2` the quoted table, `$3` the
-/// column.
+/// Moves the sequence of a generated key up to the largest key written, and leaves
+/// it alone when the sequence is already further (it never moves backwards) or the
+/// column has no sequence. `$1` is the largest key written, `$2` the quoted table,
+/// `$3` the column.
 const ADVANCE_SEQUENCE: &str = "SELECT setval(s.seq, $1) \
      FROM (SELECT pg_get_serial_sequence($2, $3)::regclass AS seq) AS s \
      WHERE s.seq IS NOT NULL AND $1 > COALESCE(pg_sequence_last_value(s.seq), 0)";
@@ -93,15 +123,21 @@ const ADVANCE_SEQUENCE: &str = "SELECT setval(s.seq, $1) \
 /// left the key to the database.
 ///
 /// PostgreSQL's identity sequence only moves when it hands out a value, so without
-/// this the next generated key could collide with a key the user chose. The check and
-/// the move are one statement; a sequence never moves backwards.
+/// this the next generated key could collide with a key the user chose. It costs one
+/// round trip, only for inserts that write the key. The check and the move are one
+/// statement, so the sequence does not move backwards, except in a race PostgreSQL
+/// gives no way to close short of a lock per insert: another session drawing keys
+/// between the check and the move.
 pub(crate) fn advance_sequence(insert: &Insert) -> Option<Rendered> {
     let table = insert.table;
     if table.primary_key.len() != 1 {
         return None;
     }
     let (_, generated) = table.generated_column()?;
-    let position = insert.columns.iter().position(|c| c.name == generated.name)?;
+    let position = insert
+        .columns
+        .iter()
+        .position(|c| c.name == generated.name)?;
     let max = insert
         .rows
         .iter()
@@ -113,7 +149,10 @@ pub(crate) fn advance_sequence(insert: &Insert) -> Option<Rendered> {
         Value::String(Some(quoted)),
         Value::String(Some(generated.name.to_string())),
     ];
-    Some((ADVANCE_SEQUENCE.to_string(), SqlxValues(sea_query::Values(values))))
+    Some((
+        ADVANCE_SEQUENCE.to_string(),
+        SqlxValues(sea_query::Values(values)),
+    ))
 }
 
 /// An integer value, `None` for NULL or another type.
@@ -208,7 +247,10 @@ mod tests {
 
     fn name_eq(v: &str) -> Expr {
         Expr::Compare {
-            column: ColumnRef { table: "orm_test", column: "name" },
+            column: ColumnRef {
+                table: "orm_test",
+                column: "name",
+            },
             op: CmpOp::Eq,
             value: v.into(),
         }
@@ -222,12 +264,20 @@ mod tests {
     fn select() {
         let mut s = Select::new(&TABLE);
         s.and_where(name_eq("xx"));
-        s.order.push(om_core::Order { column: ColumnRef { table: "orm_test", column: "id" }, descending: true });
+        s.order.push(om_core::Order {
+            column: ColumnRef {
+                table: "orm_test",
+                column: "id",
+            },
+            descending: true,
+        });
         s.limit = Some(10);
         s.offset = Some(5);
         assert_eq!(
             sql_of(Statement::Select(s)),
-            [r#"SELECT "orm_test"."id", "orm_test"."name", "orm_test"."value" FROM "orm_test" WHERE "orm_test"."name" = $1 ORDER BY "orm_test"."id" DESC LIMIT $2 OFFSET $3"#]
+            [
+                r#"SELECT "orm_test"."id", "orm_test"."name", "orm_test"."value" FROM "orm_test" WHERE "orm_test"."name" = $1 ORDER BY "orm_test"."id" DESC LIMIT $2 OFFSET $3"#
+            ]
         );
     }
 
@@ -235,11 +285,16 @@ mod tests {
     fn count_and_offset_without_limit() {
         let mut s = Select::new(&TABLE);
         s.projection = Projection::Count;
-        assert_eq!(sql_of(Statement::Select(s.clone())), [r#"SELECT COUNT(*) FROM "orm_test""#]);
+        assert_eq!(
+            sql_of(Statement::Select(s.clone())),
+            [r#"SELECT COUNT(*) FROM "orm_test""#]
+        );
         s.offset = Some(1);
         assert_eq!(
             sql_of(Statement::Select(s)),
-            [r#"SELECT COUNT(*) FROM (SELECT $1 FROM "orm_test" LIMIT $2 OFFSET $3) AS "om_counted""#]
+            [
+                r#"SELECT COUNT(*) FROM (SELECT $1 FROM "orm_test" LIMIT $2 OFFSET $3) AS "om_counted""#
+            ]
         );
     }
 
@@ -248,7 +303,10 @@ mod tests {
         let insert = Insert {
             table: &TABLE,
             columns: vec![&COLUMNS[0], &COLUMNS[1], &COLUMNS[2]],
-            rows: vec![vec![5i64.into(), "a".into(), "b".into()], vec![7i64.into(), "c".into(), Value::String(None)]],
+            rows: vec![
+                vec![5i64.into(), "a".into(), "b".into()],
+                vec![7i64.into(), "c".into(), Value::String(None)],
+            ],
             returning: None,
         };
         assert_eq!(
@@ -262,7 +320,10 @@ mod tests {
             returning: Some(&COLUMNS[0]),
         };
         let (sql, _) = render_insert_returning(&insert).unwrap();
-        assert_eq!(sql, r#"INSERT INTO "orm_test" ("name", "value") VALUES ($1, $2) RETURNING "id""#);
+        assert_eq!(
+            sql,
+            r#"INSERT INTO "orm_test" ("name", "value") VALUES ($1, $2) RETURNING "id""#
+        );
     }
 
     #[test]
@@ -275,7 +336,10 @@ mod tests {
             returning: Some(&table.columns[0]),
         };
         let (sql, _) = render_insert_returning(&insert).unwrap();
-        assert_eq!(sql, r#"INSERT INTO "keyed" DEFAULT VALUES RETURNING "id""#);
+        assert_eq!(
+            sql,
+            r#"INSERT INTO "keyed" VALUES (DEFAULT) RETURNING "id""#
+        );
     }
 
     #[test]
@@ -327,13 +391,22 @@ mod tests {
             sql_of(Statement::Update(update)),
             [r#"UPDATE "orm_test" SET "name" = $1 WHERE "orm_test"."name" = $2"#]
         );
-        let delete = Delete { table: &TABLE, filter: Some(name_eq("x").not()) };
+        let delete = Delete {
+            table: &TABLE,
+            filter: Some(name_eq("x").not()),
+        };
         assert_eq!(
             sql_of(Statement::Delete(delete)),
             [r#"DELETE FROM "orm_test" WHERE NOT "orm_test"."name" = $1"#]
         );
-        let delete_all = Delete { table: &TABLE, filter: None };
-        assert_eq!(sql_of(Statement::Delete(delete_all)), [r#"DELETE FROM "orm_test""#]);
+        let delete_all = Delete {
+            table: &TABLE,
+            filter: None,
+        };
+        assert_eq!(
+            sql_of(Statement::Delete(delete_all)),
+            [r#"DELETE FROM "orm_test""#]
+        );
     }
 
     #[test]
@@ -345,7 +418,10 @@ mod tests {
                 r#"CREATE INDEX IF NOT EXISTS "ix_orm_test_name" ON "orm_test" ("name")"#,
             ]
         );
-        assert_eq!(sql_of(Statement::DropTable(&TABLE)), [r#"DROP TABLE IF EXISTS "orm_test""#]);
+        assert_eq!(
+            sql_of(Statement::DropTable(&TABLE)),
+            [r#"DROP TABLE IF EXISTS "orm_test""#]
+        );
     }
 
     #[test]
@@ -388,16 +464,42 @@ mod tests {
         let mut s = Select::new(&TABLE);
         s.projection = Projection::One;
         s.and_where(Expr::In {
-            column: ColumnRef { table: "orm_test", column: "id" },
+            column: ColumnRef {
+                table: "orm_test",
+                column: "id",
+            },
             values: vec![],
             negated: false,
         });
-        assert_eq!(sql_of(Statement::Select(s)), [r#"SELECT $1 FROM "orm_test" WHERE $2 = $3"#]);
+        assert_eq!(
+            sql_of(Statement::Select(s)),
+            [r#"SELECT $1 FROM "orm_test" WHERE $2 = $3"#]
+        );
+    }
+
+    #[test]
+    fn values_are_made_bindable() {
+        let raw = Statement::Raw {
+            sql: "SELECT $1, $2".into(),
+            values: vec![Value::TinyInt(Some(-3)), Value::BigUnsigned(Some(7))],
+        };
+        assert_eq!(
+            render(&raw).unwrap()[0].1.0.0,
+            vec![Value::SmallInt(Some(-3)), Value::BigUnsigned(Some(7))]
+        );
+        let too_big = Statement::Raw {
+            sql: "SELECT $1".into(),
+            values: vec![Value::BigUnsigned(Some(u64::MAX))],
+        };
+        assert!(matches!(render(&too_big), Err(Error::InvalidQuery { .. })));
     }
 
     #[test]
     fn raw_sql_is_passed_through() {
-        let raw = Statement::Raw { sql: "SELECT $1::int4".into(), values: vec![1i32.into()] };
+        let raw = Statement::Raw {
+            sql: "SELECT $1::int4".into(),
+            values: vec![1i32.into()],
+        };
         let rendered = render(&raw).unwrap();
         assert_eq!(rendered[0].0, "SELECT $1::int4");
         assert_eq!(rendered[0].1.0.0, vec![Value::Int(Some(1))]);

@@ -1,0 +1,359 @@
+//! sqlx's MySQL row → om's [`Row`].
+//!
+//! MySQL's types are loose (a `bool` is a `TINYINT(1)`, `COUNT(*)` a `BIGINT`, `SUM` a
+//! `DECIMAL`, MariaDB's JSON a `LONGTEXT`), so the getters accept every stored type
+//! that converts without loss of meaning, and report the MySQL type otherwise.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use om_core::{DecodeError, Row};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use sqlx::mysql::{MySqlRow, MySqlTypeInfo, MySqlValueRef};
+use sqlx::{Row as _, TypeInfo, ValueRef};
+use uuid::Uuid;
+
+/// A MySQL result row.
+#[derive(Debug)]
+pub(crate) struct OmRow(pub(crate) MySqlRow);
+
+/// A stored number, read losslessly from whichever numeric type MySQL sent.
+enum Number {
+    Signed(i64),
+    Unsigned(u64),
+    Decimal(Decimal),
+}
+
+const SIGNED_INTEGERS: &[&str] = &[
+    "BOOLEAN",
+    "TINYINT",
+    "SMALLINT",
+    "MEDIUMINT",
+    "INT",
+    "BIGINT",
+];
+
+impl OmRow {
+    /// The raw value at `index`, or `None` when it is NULL.
+    fn raw(&self, index: usize) -> Result<Option<MySqlValueRef<'_>>, DecodeError> {
+        let value = self
+            .0
+            .try_get_raw(index)
+            .map_err(|_| DecodeError::MissingColumn { index })?;
+        Ok((!value.is_null()).then_some(value))
+    }
+
+    /// The MySQL type of the column at `index` (`BIGINT UNSIGNED`, `VARCHAR`).
+    fn type_name(&self, index: usize) -> String {
+        self.0
+            .try_get_raw(index)
+            .map(|v| type_name(&v.type_info()))
+            .unwrap_or_else(|_| "?".to_string())
+    }
+
+    fn mismatch(&self, index: usize, expected: &'static str) -> DecodeError {
+        DecodeError::Mismatch {
+            expected,
+            found: self.type_name(index),
+        }
+    }
+
+    fn map_err(&self, index: usize, expected: &'static str, e: sqlx::Error) -> DecodeError {
+        match e {
+            sqlx::Error::ColumnIndexOutOfBounds { .. } => DecodeError::MissingColumn { index },
+            sqlx::Error::ColumnDecode { source, .. } if self.type_compatible_error(&*source) => {
+                self.mismatch(index, expected)
+            }
+            sqlx::Error::ColumnDecode { source, .. } => DecodeError::Mismatch {
+                expected,
+                found: format!("{} ({source})", self.type_name(index)),
+            },
+            other => DecodeError::Mismatch {
+                expected,
+                found: format!("{} ({other})", self.type_name(index)),
+            },
+        }
+    }
+
+    /// Whether a decode error only says the types differ (nothing more to report).
+    fn type_compatible_error(&self, source: &(dyn std::error::Error + Send + Sync)) -> bool {
+        source.to_string().contains("mismatched types")
+    }
+
+    /// A value sqlx decodes, after its own type check.
+    fn get<T>(&self, index: usize, expected: &'static str) -> Result<Option<T>, DecodeError>
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::MySql> + sqlx::Type<sqlx::MySql>,
+    {
+        self.0
+            .try_get::<Option<T>, _>(index)
+            .map_err(|e| self.map_err(index, expected, e))
+    }
+
+    /// A value sqlx decodes without its type check, for types known to convert.
+    fn get_unchecked<T>(
+        &self,
+        index: usize,
+        expected: &'static str,
+    ) -> Result<Option<T>, DecodeError>
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::MySql> + sqlx::Type<sqlx::MySql>,
+    {
+        self.0
+            .try_get_unchecked::<Option<T>, _>(index)
+            .map_err(|e| self.map_err(index, expected, e))
+    }
+
+    /// Text parsed by `parse`, for values MySQL sends as text (decimals).
+    fn parsed<T>(
+        &self,
+        index: usize,
+        expected: &'static str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<Option<T>, DecodeError> {
+        let Some(text) = self.get_unchecked::<String>(index, expected)? else {
+            return Ok(None);
+        };
+        parse(&text).map(Some).ok_or_else(|| DecodeError::Mismatch {
+            expected,
+            found: format!("{} {text:?}", self.type_name(index)),
+        })
+    }
+
+    /// Any integer or decimal column, as a number.
+    fn number(&self, index: usize, expected: &'static str) -> Result<Option<Number>, DecodeError> {
+        if self.raw(index)?.is_none() {
+            return Ok(None);
+        }
+        let name = self.type_name(index);
+        if SIGNED_INTEGERS.contains(&name.as_str()) {
+            return Ok(self.get::<i64>(index, expected)?.map(Number::Signed));
+        }
+        if name.ends_with(" UNSIGNED") {
+            return Ok(self.get::<u64>(index, expected)?.map(Number::Unsigned));
+        }
+        if name == "DECIMAL" {
+            return Ok(self
+                .parsed(index, expected, parse_decimal)?
+                .map(Number::Decimal));
+        }
+        Err(DecodeError::Mismatch {
+            expected,
+            found: name,
+        })
+    }
+
+    /// An integer column (or an integral decimal, such as `SUM`'s) as an integer of `T`.
+    fn integer<T>(&self, index: usize, expected: &'static str) -> Result<Option<T>, DecodeError>
+    where
+        T: TryFrom<i64> + TryFrom<u64>,
+    {
+        let Some(number) = self.number(index, expected)? else {
+            return Ok(None);
+        };
+        let out_of_range = |shown: String| DecodeError::Mismatch {
+            expected,
+            found: format!("{} {shown} (out of range)", self.type_name(index)),
+        };
+        let converted = match number {
+            Number::Signed(n) => T::try_from(n).map_err(|_| out_of_range(n.to_string())),
+            Number::Unsigned(n) => T::try_from(n).map_err(|_| out_of_range(n.to_string())),
+            Number::Decimal(d) if d.fract().is_zero() => match d.to_i64() {
+                Some(n) => T::try_from(n).map_err(|_| out_of_range(d.to_string())),
+                None => Err(out_of_range(d.to_string())),
+            },
+            Number::Decimal(d) => Err(DecodeError::Mismatch {
+                expected,
+                found: format!("{} {d} (not a whole number)", self.type_name(index)),
+            }),
+        };
+        converted.map(Some)
+    }
+
+    /// A floating-point column, or an integer or decimal one converted to `f64`.
+    fn float(&self, index: usize, expected: &'static str) -> Result<Option<f64>, DecodeError> {
+        if self.raw(index)?.is_none() {
+            return Ok(None);
+        }
+        let name = self.type_name(index);
+        if name == "FLOAT" || name == "DOUBLE" {
+            return self.get::<f64>(index, expected);
+        }
+        Ok(self.number(index, expected)?.map(|n| match n {
+            Number::Signed(n) => n as f64,
+            Number::Unsigned(n) => n as f64,
+            Number::Decimal(d) => d.to_f64().unwrap_or(f64::NAN),
+        }))
+    }
+}
+
+/// sqlx's name for a MySQL type, except that text in a binary collation (om's
+/// `utf8mb4_bin` columns) is named as text: sqlx names it after the column's `BINARY`
+/// flag, which MySQL also sets for `_bin` collations. Only the `binary` character set
+/// (63) marks true binary data; sqlx keeps it private, so it is read from `Debug`.
+fn type_name(info: &MySqlTypeInfo) -> String {
+    let name = info.name();
+    let as_text = match name {
+        "VARBINARY" => "VARCHAR",
+        "BINARY" => "CHAR",
+        "TINYBLOB" => "TINYTEXT",
+        "BLOB" => "TEXT",
+        "MEDIUMBLOB" => "MEDIUMTEXT",
+        "LONGBLOB" => "LONGTEXT",
+        other => return other.to_string(),
+    };
+    if format!("{info:?}").contains("Collation(63)") {
+        name.to_string()
+    } else {
+        as_text.to_string()
+    }
+}
+
+/// A decimal as MySQL prints it: trailing zeros of a `DECIMAL(65, 28)` are dropped
+/// first, and digits beyond a `Decimal`'s precision are rounded.
+fn parse_decimal(text: &str) -> Option<Decimal> {
+    let trimmed = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        text
+    };
+    Decimal::from_str(trimmed).ok()
+}
+
+impl Row for OmRow {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn get_bool(&self, i: usize) -> Result<Option<bool>, DecodeError> {
+        Ok(self.integer::<i64>(i, "bool")?.map(|n| n != 0))
+    }
+
+    fn get_i16(&self, i: usize) -> Result<Option<i16>, DecodeError> {
+        self.integer(i, "i16")
+    }
+
+    fn get_i32(&self, i: usize) -> Result<Option<i32>, DecodeError> {
+        self.integer(i, "i32")
+    }
+
+    fn get_i64(&self, i: usize) -> Result<Option<i64>, DecodeError> {
+        self.integer(i, "i64")
+    }
+
+    fn get_f32(&self, i: usize) -> Result<Option<f32>, DecodeError> {
+        if self.raw(i)?.is_some() && self.type_name(i) == "FLOAT" {
+            // Read as stored: widening to f64 and back could only lose nothing, but
+            // reading the 4 bytes directly is exact and cheaper.
+            return self.get::<f32>(i, "f32");
+        }
+        Ok(self.float(i, "f32")?.map(|f| f as f32))
+    }
+
+    fn get_f64(&self, i: usize) -> Result<Option<f64>, DecodeError> {
+        self.float(i, "f64")
+    }
+
+    fn get_string(&self, i: usize) -> Result<Option<String>, DecodeError> {
+        if self.raw(i)?.is_some() && self.type_name(i) == "JSON" {
+            return self.get_unchecked(i, "String");
+        }
+        self.get(i, "String")
+    }
+
+    fn get_bytes(&self, i: usize) -> Result<Option<Vec<u8>>, DecodeError> {
+        if self.raw(i)?.is_some() && self.type_name(i) == "JSON" {
+            return self.get_unchecked(i, "Vec<u8>");
+        }
+        self.get(i, "Vec<u8>")
+    }
+
+    fn get_date(&self, i: usize) -> Result<Option<NaiveDate>, DecodeError> {
+        self.get(i, "NaiveDate")
+    }
+
+    fn get_time(&self, i: usize) -> Result<Option<NaiveTime>, DecodeError> {
+        self.get(i, "NaiveTime")
+    }
+
+    fn get_datetime(&self, i: usize) -> Result<Option<NaiveDateTime>, DecodeError> {
+        if self.raw(i)?.is_some() && self.type_name(i) == "TIMESTAMP" {
+            return self.get_unchecked(i, "NaiveDateTime");
+        }
+        self.get(i, "NaiveDateTime")
+    }
+
+    fn get_datetime_utc(&self, i: usize) -> Result<Option<DateTime<Utc>>, DecodeError> {
+        // A UTC timestamp is stored as its UTC time in a DATETIME(6); a TIMESTAMP is
+        // read in the session's time zone, which sqlx sets to UTC.
+        self.get(i, "DateTime<Utc>")
+    }
+
+    fn get_uuid(&self, i: usize) -> Result<Option<Uuid>, DecodeError> {
+        // Stored as BINARY(16); a UUID written as text (CHAR(36)) is read too.
+        let Some(bytes) = self.get::<Vec<u8>>(i, "Uuid")? else {
+            return Ok(None);
+        };
+        let uuid = if bytes.len() == 16 {
+            Uuid::from_slice(&bytes).ok()
+        } else {
+            std::str::from_utf8(&bytes)
+                .ok()
+                .and_then(|s| Uuid::parse_str(s.trim()).ok())
+        };
+        uuid.map(Some).ok_or_else(|| DecodeError::Mismatch {
+            expected: "Uuid",
+            found: format!("{} of {} bytes", self.type_name(i), bytes.len()),
+        })
+    }
+
+    fn get_decimal(&self, i: usize) -> Result<Option<Decimal>, DecodeError> {
+        Ok(self.number(i, "Decimal")?.map(|n| match n {
+            Number::Signed(n) => Decimal::from(n),
+            Number::Unsigned(n) => Decimal::from(n),
+            Number::Decimal(d) => d,
+        }))
+    }
+
+    fn get_json(&self, i: usize) -> Result<Option<serde_json::Value>, DecodeError> {
+        // MySQL's JSON type, or MariaDB's (a LONGTEXT): either way, text to parse.
+        if self.raw(i)?.is_none() {
+            return Ok(None);
+        }
+        let name = self.type_name(i);
+        let textual = name == "JSON"
+            || name.ends_with("TEXT")
+            || name.ends_with("BLOB")
+            || matches!(name.as_str(), "VARCHAR" | "CHAR" | "VARBINARY" | "BINARY");
+        if !textual {
+            return Err(DecodeError::Mismatch {
+                expected: "serde_json::Value",
+                found: name,
+            });
+        }
+        self.parsed(i, "serde_json::Value", |s| serde_json::from_str(s).ok())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_parse_from_mysql_text() {
+        assert_eq!(
+            parse_decimal("1.5000000000000000000000000000"),
+            Some(Decimal::new(15, 1))
+        );
+        assert_eq!(parse_decimal("100.0000"), Some(Decimal::new(100, 0)));
+        assert_eq!(parse_decimal("100"), Some(Decimal::new(100, 0)));
+        assert_eq!(parse_decimal("-0.0100"), Some(Decimal::new(-1, 2)));
+        assert_eq!(
+            parse_decimal("12345678901234567890.1234567890123456789012345678"),
+            Decimal::from_str("12345678901234567890.123456789").ok()
+        );
+        assert_eq!(parse_decimal("abc"), None);
+    }
+}
