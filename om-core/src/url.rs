@@ -79,11 +79,25 @@ impl DatabaseUrl {
         &self.raw
     }
 
-    /// The URL with its password replaced by `***`.
+    /// The URL with its password (and any `password=` option) replaced by `***`.
     pub fn redacted(&self) -> String {
         let mut url = self.url.clone();
         if url.password().is_some() {
             let _ = url.set_password(Some("***"));
+        }
+        if url.query_pairs().any(|(k, _)| is_secret_option(&k)) {
+            let pairs: Vec<(String, String)> = url
+                .query_pairs()
+                .map(|(k, v)| {
+                    let v = if is_secret_option(&k) {
+                        "***".into()
+                    } else {
+                        v.into_owned()
+                    };
+                    (k.into_owned(), v)
+                })
+                .collect();
+            url.query_pairs_mut().clear().extend_pairs(pairs);
         }
         url.to_string()
     }
@@ -194,6 +208,11 @@ impl DatabaseUrl {
     }
 }
 
+/// Query options whose values are secrets.
+fn is_secret_option(key: &str) -> bool {
+    matches!(key, "password" | "pass" | "pwd" | "sslpassword")
+}
+
 fn percent_decode(s: &str) -> std::result::Result<String, std::str::Utf8Error> {
     percent_encoding::percent_decode_str(s)
         .decode_utf8()
@@ -250,6 +269,14 @@ mod tests {
         assert!(!url.to_string().contains("s3cret"));
         assert!(!format!("{url:?}").contains("s3cret"));
         assert!(!url.invalid("x").to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn password_option_is_redacted() {
+        let url = DatabaseUrl::parse("postgres://u@localhost/db?password=s3cret&x=1").unwrap();
+        let shown = url.to_string();
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("x=1"), "{shown}");
     }
 
     #[test]

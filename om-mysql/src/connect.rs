@@ -7,7 +7,7 @@ use om_core::{DatabaseUrl, Result};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions, MySqlSslMode};
 
 use crate::error::connect_error;
-use crate::executor::MysqlPool;
+use crate::executor::MysqlBackend;
 
 /// The query-string options the driver understands besides om's pool options.
 pub(crate) const DRIVER_OPTIONS: &[&str] = &[
@@ -28,7 +28,7 @@ pub(crate) const DRIVER_OPTIONS: &[&str] = &[
 ];
 
 /// Opens the pool.
-pub(crate) async fn connect(url: &DatabaseUrl) -> Result<MysqlPool> {
+pub(crate) async fn connect(url: &DatabaseUrl) -> Result<om_sqlx::SqlxPool<MysqlBackend>> {
     let pool_options = url.pool_options()?;
     let options = connect_options(url)?;
 
@@ -47,7 +47,7 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<MysqlPool> {
         .connect_with(options)
         .await
         .map_err(|e| connect_error(url, e))?;
-    Ok(MysqlPool::new(pool))
+    Ok(om_sqlx::SqlxPool::new(pool))
 }
 
 /// Puts a new connection in strict mode unless the server's `sql_mode` already is:

@@ -1,13 +1,13 @@
-//! The pool executor, and the statement-running helpers the transaction shares.
+//! Running statements on one MySQL connection: the dialect om-sqlx's pool and
+//! transaction executors run.
 
-use std::any::Any;
+use std::future::Future;
 
-use async_trait::async_trait;
 use futures::TryStreamExt;
 use futures::stream::BoxStream;
-use om_core::driver::{Capabilities, Executor, Pool, RowSink, RowStream, TransactionExecutor};
+use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, Statement};
-use om_core::{Error, Result, Row};
+use om_core::{Error, Result, Row, TableMeta};
 use sea_query_sqlx::SqlxValues;
 use sqlx::mysql::{MySqlDatabaseError, MySqlQueryResult, MySqlRow};
 use sqlx::{AssertSqlSafe, MySql, MySqlConnection};
@@ -16,19 +16,6 @@ use crate::CAPABILITIES;
 use crate::error::map;
 use crate::render::{Protocol, protocol, render, render_insert};
 use crate::row::OmRow;
-use crate::transaction::MysqlTransaction;
-
-/// A pool of MySQL connections.
-#[derive(Debug, Clone)]
-pub(crate) struct MysqlPool {
-    pool: sqlx::MySqlPool,
-}
-
-impl MysqlPool {
-    pub(crate) fn new(pool: sqlx::MySqlPool) -> Self {
-        MysqlPool { pool }
-    }
-}
 
 /// `ER_UNSUPPORTED_PS`: "This command is not supported in the prepared statement
 /// protocol yet".
@@ -212,65 +199,57 @@ pub(crate) fn stream_on<'c>(
     })
 }
 
-impl MysqlPool {
-    async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<MySql>> {
-        self.pool.acquire().await.map_err(|e| map(e, None))
-    }
-}
+/// The MySQL dialect, plugged into om-sqlx's pool and transaction executors.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MysqlBackend;
 
-#[async_trait]
-impl Executor for MysqlPool {
-    fn backend(&self) -> &'static str {
-        "mysql"
-    }
+impl om_sqlx::Backend for MysqlBackend {
+    type Db = MySql;
 
-    fn capabilities(&self) -> &'static Capabilities {
+    const NAME: &'static str = "mysql";
+
+    fn capabilities() -> &'static Capabilities {
         &CAPABILITIES
     }
 
-    async fn execute(&self, stmt: &Statement) -> Result<u64> {
-        let mut conn = self.acquire().await?;
-        execute_on(&mut conn, stmt).await
+    fn map_error(error: sqlx::Error, table: Option<&TableMeta>) -> Error {
+        map(error, table)
     }
 
-    async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
-        let mut conn = self.acquire().await?;
-        insert_returning_on(&mut conn, insert).await
+    fn execute<'c>(
+        conn: &'c mut MySqlConnection,
+        stmt: &'c Statement,
+    ) -> impl Future<Output = Result<u64>> + Send + 'c {
+        execute_on(conn, stmt)
     }
 
-    async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
-        let mut conn = self.acquire().await?;
-        fetch_on(&mut conn, stmt, sink).await
+    fn insert_returning<'c>(
+        conn: &'c mut MySqlConnection,
+        insert: &'c Insert,
+    ) -> impl Future<Output = Result<i64>> + Send + 'c {
+        insert_returning_on(conn, insert)
     }
 
-    fn stream(&self, stmt: Statement) -> RowStream<'_> {
-        let pool = self.pool.clone();
-        Box::pin(async_stream::try_stream! {
-            let conn = pool.acquire().await.map_err(|e| map(e, None))?;
-            let mut rows = stream_on(conn, stmt);
-            while let Some(row) = futures::StreamExt::next(&mut rows).await {
-                yield row?;
-            }
-        })
+    fn fetch<'c, 's: 'c>(
+        conn: &'c mut MySqlConnection,
+        stmt: &'c Statement,
+        sink: &'c mut RowSink<'s>,
+    ) -> impl Future<Output = Result<()>> + Send + 'c {
+        fetch_on(conn, stmt, sink)
     }
 
-    async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {
-        Ok(self.begin_owned().await?)
-    }
-}
-
-#[async_trait]
-impl Pool for MysqlPool {
-    async fn begin_owned(&self) -> Result<Box<dyn TransactionExecutor>> {
-        let tx = self.pool.begin().await.map_err(|e| map(e, None))?;
-        Ok(Box::new(MysqlTransaction::top(tx)))
+    fn stream<'c, C>(conn: C, stmt: Statement) -> RowStream<'c>
+    where
+        C: std::ops::DerefMut<Target = MySqlConnection> + Send + 'c,
+    {
+        stream_on(conn, stmt)
     }
 
-    async fn close(&self) {
-        self.pool.close().await;
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        &self.pool
+    async fn run_plain(conn: &mut MySqlConnection, sql: &str) -> Result<()> {
+        sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(conn)
+            .await
+            .map_err(|e| map(e, None))?;
+        Ok(())
     }
 }

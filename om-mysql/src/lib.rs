@@ -29,7 +29,6 @@ mod error;
 mod executor;
 mod render;
 mod row;
-mod transaction;
 
 use async_trait::async_trait;
 use om_core::driver::{Capabilities, Driver, Pool};

@@ -6,7 +6,7 @@ use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 
 use crate::error::connect_error;
-use crate::executor::PostgresPool;
+use crate::executor::PostgresBackend;
 
 /// The query-string options passed on to sqlx, as libpq spells them (sqlx's own
 /// spellings of the TLS files are accepted too). Pool options are read by om-core.
@@ -105,7 +105,7 @@ pub(crate) fn connect_options(url: &DatabaseUrl) -> Result<PgConnectOptions> {
 
 /// Opens the pool, with one connection made up front so that a wrong host, user or
 /// password is reported here.
-pub(crate) async fn connect(url: &DatabaseUrl) -> Result<PostgresPool> {
+pub(crate) async fn connect(url: &DatabaseUrl) -> Result<om_sqlx::SqlxPool<PostgresBackend>> {
     let pool_options = url.pool_options()?;
     let options = connect_options(url)?;
     let mut pool = PgPoolOptions::new();
@@ -122,7 +122,7 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<PostgresPool> {
         .connect_with(options)
         .await
         .map_err(|e| connect_error(url, e))?;
-    Ok(PostgresPool::new(pool))
+    Ok(om_sqlx::SqlxPool::new(pool))
 }
 
 #[cfg(test)]

@@ -6,11 +6,11 @@ use om_core::{DatabaseUrl, Result};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
 use crate::error::connect_error;
-use crate::executor::SqlitePool;
+use crate::executor::SqliteBackend;
 
 /// Opens the pool. An in-memory database keeps one connection open for the pool's
 /// whole life, so its tables live as long as the pool.
-pub(crate) async fn connect(url: &DatabaseUrl) -> Result<SqlitePool> {
+pub(crate) async fn connect(url: &DatabaseUrl) -> Result<om_sqlx::SqlxPool<SqliteBackend>> {
     let pool_options = url.pool_options()?;
     let raw = url.expose_str();
     let base = raw.split('?').next().unwrap_or(raw);
@@ -49,7 +49,7 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<SqlitePool> {
         .connect_with(options)
         .await
         .map_err(|e| connect_error(url, e))?;
-    Ok(SqlitePool::new(pool))
+    Ok(om_sqlx::SqlxPool::new(pool))
 }
 
 fn encode(s: &str) -> String {

@@ -62,6 +62,7 @@ macro_rules! for_each_case {
             types::nullable_types_round_trip,
             transaction::commit_rollback_and_drop,
             transaction::savepoints,
+            transaction::savepoint_dropped_before_commit,
             transaction::handles_and_futures_are_send,
         );
     };

@@ -1,6 +1,9 @@
 //! Fresh databases per case, runtimes, and the `suite!` macro.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -137,10 +140,13 @@ pub fn run(backend: Backend, name: &str, case: Case) {
             .await
             .unwrap_or_else(|e| panic!("cannot make a fresh {} database: {e}", backend.name()));
         assert_eq!(test_db.db.backend(), backend.name());
-        let outcome = case(&test_db.db).await;
+        // A failed assertion panics: catch it so the case's database is still dropped.
+        let outcome = AssertUnwindSafe(case(&test_db.db)).catch_unwind().await;
         let cleanup = test_db.cleanup().await;
-        if let Err(e) = outcome {
-            panic!("case {name} failed on {}: {e} ({e:?})", backend.name());
+        match outcome {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(Err(e)) => panic!("case {name} failed on {}: {e} ({e:?})", backend.name()),
+            Ok(Ok(())) => {}
         }
         if let Err(e) = cleanup {
             panic!("cleanup after {name} failed on {}: {e}", backend.name());

@@ -101,3 +101,25 @@ pub async fn handles_and_futures_are_send(db: &Database) -> Result<()> {
     );
     Ok(())
 }
+
+/// A savepoint dropped unfinished right before its transaction commits is still rolled
+/// back.
+pub async fn savepoint_dropped_before_commit(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let tx = db.begin().await?;
+    tx.add(&mut OrmTest::new("outer", None)).await?;
+    {
+        let savepoint = tx.begin().await?;
+        savepoint.add(&mut OrmTest::new("dropped", None)).await?;
+    }
+    tx.commit().await?;
+    let names: Vec<String> = db
+        .query::<OrmTest>()
+        .all()
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, ["outer"]);
+    Ok(())
+}

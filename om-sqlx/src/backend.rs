@@ -1,0 +1,57 @@
+//! The dialect a driver plugs into the shared executors.
+
+use std::future::Future;
+use std::ops::DerefMut;
+
+use om_core::driver::{Capabilities, RowSink, RowStream};
+use om_core::ir::{Insert, Statement};
+use om_core::{Error, Result, TableMeta};
+
+/// One sqlx connection of backend `B`.
+pub type Conn<B> = <<B as Backend>::Db as sqlx::Database>::Connection;
+
+/// A driver's dialect: everything that runs on one connection.
+pub trait Backend: Send + Sync + 'static {
+    /// The sqlx database.
+    type Db: sqlx::Database;
+
+    /// The backend's name (`sqlite`, `postgres`, `mysql`).
+    const NAME: &'static str;
+
+    /// What the dialect can do.
+    fn capabilities() -> &'static Capabilities;
+
+    /// Maps an error of a statement on `table` (when it is about one).
+    fn map_error(error: sqlx::Error, table: Option<&TableMeta>) -> Error;
+
+    /// Runs a statement and returns the rows it affected.
+    fn execute<'c>(
+        conn: &'c mut Conn<Self>,
+        stmt: &'c Statement,
+    ) -> impl Future<Output = Result<u64>> + Send + 'c;
+
+    /// Inserts one row and returns its generated key.
+    fn insert_returning<'c>(
+        conn: &'c mut Conn<Self>,
+        insert: &'c Insert,
+    ) -> impl Future<Output = Result<i64>> + Send + 'c;
+
+    /// Runs a query and passes each row to `sink`.
+    fn fetch<'c, 's: 'c>(
+        conn: &'c mut Conn<Self>,
+        stmt: &'c Statement,
+        sink: &'c mut RowSink<'s>,
+    ) -> impl Future<Output = Result<()>> + Send + 'c;
+
+    /// Streams the rows of a query through a cursor on `conn`, which it holds until
+    /// the stream is dropped.
+    fn stream<'c, C>(conn: C, stmt: Statement) -> RowStream<'c>
+    where
+        C: DerefMut<Target = Conn<Self>> + Send + 'c;
+
+    /// Runs one statement of om's own (a `SAVEPOINT`, say) without values.
+    fn run_plain<'c>(
+        conn: &'c mut Conn<Self>,
+        sql: &'c str,
+    ) -> impl Future<Output = Result<()>> + Send + 'c;
+}

@@ -1,0 +1,16 @@
+//! What om's sqlx-based drivers share: a pool executor and a transaction executor
+//! (with savepoints), generic over a driver's [`Backend`].
+//!
+//! A driver supplies the dialect: how to render and run a statement on one sqlx
+//! connection, how to read its rows and map its errors. This crate supplies the rest:
+//! acquiring connections, streaming through a cursor, transactions that roll back
+//! when dropped, and savepoints that share their transaction's connection.
+#![warn(missing_docs)]
+
+mod backend;
+mod pool;
+mod transaction;
+
+pub use backend::{Backend, Conn};
+pub use pool::SqlxPool;
+pub use transaction::SqlxTransaction;

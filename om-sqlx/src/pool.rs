@@ -1,0 +1,96 @@
+//! The executor behind a `Database`: a sqlx pool.
+
+use std::any::Any;
+use std::fmt;
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use om_core::Result;
+use om_core::driver::{Capabilities, Executor, Pool, RowSink, RowStream, TransactionExecutor};
+use om_core::ir::{Insert, Statement};
+
+use crate::backend::Backend;
+use crate::transaction::SqlxTransaction;
+
+/// A pool of connections of backend `B`. Each call acquires a connection for itself.
+pub struct SqlxPool<B: Backend> {
+    pool: sqlx::Pool<B::Db>,
+}
+
+impl<B: Backend> SqlxPool<B> {
+    /// Wraps a sqlx pool.
+    pub fn new(pool: sqlx::Pool<B::Db>) -> Self {
+        SqlxPool { pool }
+    }
+
+    async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<B::Db>> {
+        self.pool.acquire().await.map_err(|e| B::map_error(e, None))
+    }
+}
+
+impl<B: Backend> fmt::Debug for SqlxPool<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqlxPool")
+            .field("backend", &B::NAME)
+            .field("size", &self.pool.size())
+            .field("idle", &self.pool.num_idle())
+            .finish()
+    }
+}
+
+#[async_trait]
+impl<B: Backend> Executor for SqlxPool<B> {
+    fn backend(&self) -> &'static str {
+        B::NAME
+    }
+
+    fn capabilities(&self) -> &'static Capabilities {
+        B::capabilities()
+    }
+
+    async fn execute(&self, stmt: &Statement) -> Result<u64> {
+        let mut conn = self.acquire().await?;
+        B::execute(&mut conn, stmt).await
+    }
+
+    async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
+        let mut conn = self.acquire().await?;
+        B::insert_returning(&mut conn, insert).await
+    }
+
+    async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
+        let mut conn = self.acquire().await?;
+        B::fetch(&mut conn, stmt, sink).await
+    }
+
+    fn stream(&self, stmt: Statement) -> RowStream<'_> {
+        let pool = self.pool.clone();
+        Box::pin(async_stream::try_stream! {
+            let conn = pool.acquire().await.map_err(|e| B::map_error(e, None))?;
+            let mut rows = B::stream(conn, stmt);
+            while let Some(row) = rows.next().await {
+                yield row?;
+            }
+        })
+    }
+
+    async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {
+        Ok(self.begin_owned().await?)
+    }
+}
+
+#[async_trait]
+impl<B: Backend> Pool for SqlxPool<B> {
+    async fn begin_owned(&self) -> Result<Box<dyn TransactionExecutor>> {
+        let tx = self.pool.begin().await.map_err(|e| B::map_error(e, None))?;
+        Ok(Box::new(SqlxTransaction::<B>::top(tx)))
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        &self.pool
+    }
+}

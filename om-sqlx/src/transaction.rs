@@ -1,0 +1,228 @@
+//! Transactions and savepoints on one connection.
+//!
+//! A transaction owns its connection behind an async mutex; a savepoint borrows its
+//! transaction's. `SAVEPOINT`, `RELEASE` and `ROLLBACK TO` are statements of their own
+//! (PostgreSQL's extended protocol refuses several in one). A savepoint dropped
+//! unfinished is rolled back before the connection's next statement, or before its
+//! transaction commits; a transaction dropped unfinished is rolled back by sqlx when its
+//! connection returns to the pool.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use futures::lock::{Mutex, MutexGuard};
+use om_core::driver::{Capabilities, Executor, RowSink, RowStream, TransactionExecutor};
+use om_core::ir::{Insert, Statement};
+use om_core::{Error, Result};
+
+use crate::backend::{Backend, Conn};
+
+/// The connection a transaction and its savepoints share.
+struct Shared<B: Backend> {
+    tx: Mutex<sqlx::Transaction<'static, B::Db>>,
+    /// Statements to run before the next one: rollbacks of savepoints dropped
+    /// unfinished. A plain mutex, so that `Drop` can always record them.
+    pending: std::sync::Mutex<Vec<String>>,
+}
+
+impl<B: Backend> Shared<B> {
+    fn take_pending(&self) -> Vec<String> {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut *pending)
+    }
+
+    fn defer(&self, statements: Vec<String>) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.extend(statements);
+    }
+}
+
+enum Link<'a, B: Backend> {
+    Owned(Shared<B>),
+    Borrowed(&'a Shared<B>),
+    Done,
+}
+
+/// A transaction of backend `B`, or a savepoint inside one.
+pub struct SqlxTransaction<'a, B: Backend> {
+    link: Link<'a, B>,
+    savepoint: Option<String>,
+    depth: AtomicU32,
+    finished: bool,
+}
+
+impl<B: Backend> fmt::Debug for SqlxTransaction<'_, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqlxTransaction")
+            .field("backend", &B::NAME)
+            .field("savepoint", &self.savepoint)
+            .finish()
+    }
+}
+
+/// A locked connection, with pending savepoint rollbacks already run.
+struct Locked<'g, B: Backend>(MutexGuard<'g, sqlx::Transaction<'static, B::Db>>);
+
+impl<B: Backend> Deref for Locked<'_, B> {
+    type Target = Conn<B>;
+    fn deref(&self) -> &Conn<B> {
+        &self.0
+    }
+}
+
+impl<B: Backend> DerefMut for Locked<'_, B> {
+    fn deref_mut(&mut self) -> &mut Conn<B> {
+        &mut self.0
+    }
+}
+
+async fn run_all<B: Backend>(conn: &mut Conn<B>, statements: &[String]) -> Result<()> {
+    for sql in statements {
+        B::run_plain(conn, sql).await?;
+    }
+    Ok(())
+}
+
+/// The statements that end savepoint `name`.
+fn savepoint_end(name: &str, commit: bool) -> Vec<String> {
+    if commit {
+        vec![format!("RELEASE SAVEPOINT {name}")]
+    } else {
+        vec![
+            format!("ROLLBACK TO SAVEPOINT {name}"),
+            format!("RELEASE SAVEPOINT {name}"),
+        ]
+    }
+}
+
+impl<B: Backend> SqlxTransaction<'static, B> {
+    /// A transaction that owns its connection.
+    pub fn top(tx: sqlx::Transaction<'static, B::Db>) -> Self {
+        SqlxTransaction {
+            link: Link::Owned(Shared {
+                tx: Mutex::new(tx),
+                pending: std::sync::Mutex::new(Vec::new()),
+            }),
+            savepoint: None,
+            depth: AtomicU32::new(0),
+            finished: false,
+        }
+    }
+}
+
+impl<B: Backend> SqlxTransaction<'_, B> {
+    fn shared(&self) -> Result<&Shared<B>> {
+        match &self.link {
+            Link::Owned(s) => Ok(s),
+            Link::Borrowed(s) => Ok(s),
+            Link::Done => Err(Error::Closed),
+        }
+    }
+
+    async fn lock(&self) -> Result<Locked<'_, B>> {
+        let shared = self.shared()?;
+        let mut guard = shared.tx.lock().await;
+        let pending = shared.take_pending();
+        run_all::<B>(&mut guard, &pending).await?;
+        Ok(Locked(guard))
+    }
+
+    async fn finish(mut self: Box<Self>, commit: bool) -> Result<()> {
+        self.finished = true;
+        if let Some(name) = self.savepoint.take() {
+            let mut conn = self.lock().await?;
+            return run_all::<B>(&mut conn, &savepoint_end(&name, commit)).await;
+        }
+        match std::mem::replace(&mut self.link, Link::Done) {
+            Link::Owned(shared) => {
+                let pending = shared.take_pending();
+                let mut tx = shared.tx.into_inner();
+                if commit {
+                    // Savepoints dropped unfinished are undone before the commit.
+                    run_all::<B>(&mut tx, &pending).await?;
+                    tx.commit().await.map_err(|e| B::map_error(e, None))
+                } else {
+                    tx.rollback().await.map_err(|e| B::map_error(e, None))
+                }
+            }
+            _ => Err(Error::Closed),
+        }
+    }
+}
+
+#[async_trait]
+impl<B: Backend> Executor for SqlxTransaction<'_, B> {
+    fn backend(&self) -> &'static str {
+        B::NAME
+    }
+
+    fn capabilities(&self) -> &'static Capabilities {
+        B::capabilities()
+    }
+
+    async fn execute(&self, stmt: &Statement) -> Result<u64> {
+        let mut conn = self.lock().await?;
+        B::execute(&mut conn, stmt).await
+    }
+
+    async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
+        let mut conn = self.lock().await?;
+        B::insert_returning(&mut conn, insert).await
+    }
+
+    async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
+        let mut conn = self.lock().await?;
+        B::fetch(&mut conn, stmt, sink).await
+    }
+
+    fn stream(&self, stmt: Statement) -> RowStream<'_> {
+        Box::pin(async_stream::try_stream! {
+            let conn = self.lock().await?;
+            let mut rows = B::stream(conn, stmt);
+            while let Some(row) = rows.next().await {
+                yield row?;
+            }
+        })
+    }
+
+    async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {
+        let n = self.depth.fetch_add(1, Ordering::Relaxed) + 1;
+        let base = self.savepoint.as_deref().unwrap_or("om_sp");
+        let name = format!("{base}_{n}");
+        {
+            let mut conn = self.lock().await?;
+            B::run_plain(&mut conn, &format!("SAVEPOINT {name}")).await?;
+        }
+        Ok(Box::new(SqlxTransaction {
+            link: Link::Borrowed(self.shared()?),
+            savepoint: Some(name),
+            depth: AtomicU32::new(0),
+            finished: false,
+        }))
+    }
+}
+
+#[async_trait]
+impl<B: Backend> TransactionExecutor for SqlxTransaction<'_, B> {
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.finish(true).await
+    }
+
+    async fn rollback(self: Box<Self>) -> Result<()> {
+        self.finish(false).await
+    }
+}
+
+impl<B: Backend> Drop for SqlxTransaction<'_, B> {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        if let (Some(name), Ok(shared)) = (&self.savepoint, self.shared()) {
+            shared.defer(savepoint_end(name, false));
+        }
+    }
+}
