@@ -1,5 +1,9 @@
 //! om against hand-written sqlx, in the same run, on in-memory SQLite.
 //!
+//! The hand-written queries are what a user would write by hand (literal LIMITs, as om
+//! renders them on SQLite); the difference is om's own work: building and rendering the
+//! statement, and decoding rows into the model.
+//!
 //! `cargo bench --bench sqlite`; the ratios go in BENCHMARKS.md.
 
 use criterion::{Criterion, criterion_group, criterion_main};

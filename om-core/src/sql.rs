@@ -3,8 +3,10 @@
 //! A driver calls these, adjusts what its dialect needs (RETURNING, DDL types, index
 //! placement) and builds the SQL with its own sea-query `QueryBuilder`.
 
+pub mod cache;
 pub mod ddl;
 pub mod dml;
 
+pub use cache::StatementCache;
 pub use ddl::{column_def, create_indexes, create_table, drop_table};
-pub use dml::{delete, expr, insert, select, update};
+pub use dml::{delete, expr, insert, paging, select, select_with_literal_paging, update};

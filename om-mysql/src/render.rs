@@ -2,9 +2,15 @@
 
 use om_core::ir::{Insert, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
+use std::sync::LazyLock;
+
+use om_core::sql::StatementCache;
 use om_core::{Result, Value, sql};
 use sea_query::{MysqlQueryBuilder, TableCreateStatement};
 use sea_query_sqlx::{SqlxBinder, SqlxValues};
+
+/// Rendered queries by shape: a query that runs again skips sea-query.
+static SELECTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
 /// One SQL statement and its bound values.
 pub(crate) type Rendered = (String, SqlxValues);
@@ -19,7 +25,11 @@ const MAX_VARCHAR: u32 = 16383;
 /// MySQL 8 has no `CREATE INDEX IF NOT EXISTS`.
 pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
     let (sql, values) = match stmt {
-        Statement::Select(s) => sql::select(s).build_sqlx(MysqlQueryBuilder),
+        Statement::Select(s) => {
+            let (text, values) =
+                SELECTS.select(s, false, || sql::select(s).build(MysqlQueryBuilder));
+            (text.to_string(), SqlxValues(values))
+        }
         Statement::Insert(i) => sql::insert(i)?.build_sqlx(MysqlQueryBuilder),
         Statement::Update(u) => sql::update(u).build_sqlx(MysqlQueryBuilder),
         Statement::Delete(d) => sql::delete(d).build_sqlx(MysqlQueryBuilder),

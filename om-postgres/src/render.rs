@@ -2,9 +2,15 @@
 
 use om_core::ir::{Insert, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
+use std::sync::LazyLock;
+
+use om_core::sql::StatementCache;
 use om_core::{Error, Result, Value, sql};
 use sea_query::PostgresQueryBuilder;
 use sea_query_sqlx::{SqlxBinder, SqlxValues};
+
+/// Rendered queries by shape: a query that runs again skips sea-query.
+static SELECTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
 /// One SQL statement and its bound values.
 pub(crate) type Rendered = (String, SqlxValues);
@@ -18,7 +24,11 @@ fn no_values() -> SqlxValues {
 /// Raw SQL is passed through as written, with PostgreSQL's `$1, $2, ...` placeholders.
 pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
     let mut out = match stmt {
-        Statement::Select(s) => vec![sql::select(s).build_sqlx(PostgresQueryBuilder)],
+        Statement::Select(s) => {
+            let (text, values) =
+                SELECTS.select(s, false, || sql::select(s).build(PostgresQueryBuilder));
+            vec![(text.to_string(), SqlxValues(values))]
+        }
         Statement::Insert(i) => vec![sql::insert(i)?.build_sqlx(PostgresQueryBuilder)],
         Statement::Update(u) => vec![sql::update(u).build_sqlx(PostgresQueryBuilder)],
         Statement::Delete(d) => vec![sql::delete(d).build_sqlx(PostgresQueryBuilder)],

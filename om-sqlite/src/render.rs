@@ -2,9 +2,15 @@
 
 use om_core::ir::{Insert, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
+use std::sync::LazyLock;
+
+use om_core::sql::StatementCache;
 use om_core::{Result, sql};
 use sea_query::SqliteQueryBuilder;
 use sea_query_sqlx::{SqlxBinder, SqlxValues};
+
+/// Rendered queries by shape: a query that runs again skips sea-query.
+static SELECTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
 /// One SQL statement and its bound values.
 pub(crate) type Rendered = (String, SqlxValues);
@@ -12,7 +18,17 @@ pub(crate) type Rendered = (String, SqlxValues);
 /// Renders a statement; DDL may become several (the table, then its indexes).
 pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
     Ok(match stmt {
-        Statement::Select(s) => vec![sql::select(s).build_sqlx(SqliteQueryBuilder)],
+        Statement::Select(s) => {
+            // A bound LIMIT makes SQLite re-prepare the statement at every run, so
+            // LIMIT and OFFSET are literals here.
+            let (text, values) = SELECTS.select(s, true, || {
+                let (stmt, paging) = sql::select_with_literal_paging(s);
+                let (mut text, values) = stmt.build(SqliteQueryBuilder);
+                text.push_str(&paging);
+                (text, values)
+            });
+            vec![(text.to_string(), SqlxValues(values))]
+        }
         Statement::Insert(i) => vec![sql::insert(i)?.build_sqlx(SqliteQueryBuilder)],
         Statement::Update(u) => vec![sql::update(u).build_sqlx(SqliteQueryBuilder)],
         Statement::Delete(d) => vec![sql::delete(d).build_sqlx(SqliteQueryBuilder)],
@@ -120,7 +136,7 @@ mod tests {
         assert_eq!(
             sql_of(Statement::Select(s)),
             [
-                r#"SELECT "orm_test"."id", "orm_test"."name", "orm_test"."value" FROM "orm_test" WHERE "orm_test"."name" = ? ORDER BY "orm_test"."id" DESC LIMIT ? OFFSET ?"#
+                r#"SELECT "orm_test"."id", "orm_test"."name", "orm_test"."value" FROM "orm_test" WHERE "orm_test"."name" = ? ORDER BY "orm_test"."id" DESC LIMIT 10 OFFSET 5"#
             ]
         );
     }
@@ -137,6 +153,17 @@ mod tests {
         assert_eq!(
             sql_of(Statement::Select(s)),
             [r#"SELECT COUNT(*) FROM (SELECT ? FROM "orm_test" LIMIT ? OFFSET ?) AS "om_counted""#]
+        );
+    }
+
+    #[test]
+    fn offset_without_limit_gets_the_largest_limit() {
+        let mut s = Select::new(&TABLE);
+        s.projection = Projection::One;
+        s.offset = Some(3);
+        assert_eq!(
+            sql_of(Statement::Select(s)),
+            [r#"SELECT ? FROM "orm_test" LIMIT 9223372036854775807 OFFSET 3"#]
         );
     }
 

@@ -144,18 +144,50 @@ pub fn select(s: &Select) -> SelectStatement {
 /// The largest LIMIT or OFFSET every backend accepts (a signed 64-bit integer).
 const MAX_ROWS: u64 = i64::MAX as u64;
 
-fn limit_offset(stmt: &mut SelectStatement, s: &Select) {
-    // SQLite and MySQL accept OFFSET only after a LIMIT: "no limit" is the largest one.
+/// The LIMIT and OFFSET a query is rendered with: clamped to what every backend
+/// accepts, and with a LIMIT whenever there is an OFFSET (SQLite and MySQL accept
+/// OFFSET only after a LIMIT, so "no limit" is the largest one).
+pub fn paging(s: &Select) -> (Option<u64>, Option<u64>) {
     let limit = match (s.limit, s.offset) {
         (None, Some(_)) => Some(MAX_ROWS),
         (limit, _) => limit,
     };
+    (
+        limit.map(|l| Ord::min(l, MAX_ROWS)),
+        s.offset.map(|o| Ord::min(o, MAX_ROWS)),
+    )
+}
+
+fn limit_offset(stmt: &mut SelectStatement, s: &Select) {
+    let (limit, offset) = paging(s);
     if let Some(limit) = limit {
-        stmt.limit(Ord::min(limit, MAX_ROWS));
+        stmt.limit(limit);
     }
-    if let Some(offset) = s.offset {
-        stmt.offset(Ord::min(offset, MAX_ROWS));
+    if let Some(offset) = offset {
+        stmt.offset(offset);
     }
+}
+
+/// Lowers a `SELECT` whose LIMIT and OFFSET the caller writes as literals: the
+/// statement without them, and the ` LIMIT n OFFSET m` to append to its SQL.
+///
+/// For dialects (SQLite) that re-prepare a statement whose LIMIT is a bound parameter
+/// each time it runs. The numbers are integers om clamps, never user text.
+pub fn select_with_literal_paging(s: &Select) -> (SelectStatement, String) {
+    if s.projection == Projection::Count {
+        return (select(s), String::new());
+    }
+    let mut stmt = select(s);
+    stmt.reset_limit().reset_offset();
+    let mut suffix = String::new();
+    let (limit, offset) = paging(s);
+    if let Some(limit) = limit {
+        suffix.push_str(&format!(" LIMIT {limit}"));
+    }
+    if let Some(offset) = offset {
+        suffix.push_str(&format!(" OFFSET {offset}"));
+    }
+    (stmt, suffix)
 }
 
 /// Lowers an `INSERT` (without `RETURNING`: a driver adds it when its dialect has it).

@@ -1,0 +1,337 @@
+//! Rendered SQL, kept per query shape, so a query that runs again skips sea-query.
+//!
+//! A shape is everything that decides a statement's text: the table, the projection,
+//! the structure of the filter (columns, operators, list lengths), the order and the
+//! paging. Values are not part of it: they are bound. The key is an exact encoding of
+//! the shape (not a hash), so two shapes never share an entry; and an entry is stored
+//! only when the values om collects from the IR are exactly those sea-query bound, in
+//! the same order, so a cached text always gets its values right.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use sea_query::Values;
+
+use crate::expr::{CmpOp, ColumnRef, Expr};
+use crate::ir::{Projection, Select};
+use crate::sql::dml::paging;
+use crate::value::Value;
+
+/// At most this many shapes are kept per dialect; later ones are rendered each time.
+const CAPACITY: usize = 4096;
+
+/// Rendered `SELECT`s of one dialect, by shape. A driver keeps one in a `static`.
+#[derive(Debug, Default)]
+pub struct StatementCache {
+    map: Mutex<HashMap<Box<[u64]>, Arc<str>>>,
+}
+
+thread_local! {
+    static KEY: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
+
+impl StatementCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        StatementCache::default()
+    }
+
+    /// The SQL and values of `select`: from the cache when its shape was rendered
+    /// before, else from `render` (whose text is then kept).
+    ///
+    /// `literal_paging` says the dialect writes LIMIT and OFFSET as literals (they are
+    /// then part of the shape) rather than binding them.
+    pub fn select(
+        &self,
+        select: &Select,
+        literal_paging: bool,
+        render: impl FnOnce() -> (String, Values),
+    ) -> (Arc<str>, Values) {
+        let mut values = Vec::new();
+        let hit = KEY.with(|key| {
+            let mut key = key.borrow_mut();
+            key.clear();
+            shape(select, literal_paging, &mut key, &mut values);
+            let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+            map.get(key.as_slice()).cloned()
+        });
+        if let Some(sql) = hit {
+            return (sql, Values(values));
+        }
+        let (sql, rendered) = render();
+        let sql: Arc<str> = Arc::from(sql);
+        if rendered.0 == values {
+            KEY.with(|key| {
+                let key = key.borrow();
+                let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+                if map.len() < CAPACITY {
+                    map.insert(key.as_slice().into(), sql.clone());
+                }
+            });
+        }
+        (sql, rendered)
+    }
+
+    /// How many shapes are kept.
+    pub fn len(&self) -> usize {
+        self.map.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Whether no shape is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn text(key: &mut Vec<u64>, s: &'static str) {
+    key.push(s.as_ptr() as u64);
+    key.push(s.len() as u64);
+}
+
+fn column(key: &mut Vec<u64>, c: &ColumnRef) {
+    text(key, c.table);
+    text(key, c.column);
+}
+
+/// Encodes the shape of `s` into `key` and collects its bound values, in the order
+/// sea-query binds them.
+fn shape(s: &Select, literal_paging: bool, key: &mut Vec<u64>, values: &mut Vec<Value>) {
+    key.push(s.table as *const _ as u64);
+    match &s.projection {
+        Projection::Model => key.push(0),
+        Projection::Columns(cols) => {
+            key.push(1);
+            key.push(cols.len() as u64);
+            cols.iter().for_each(|c| column(key, c));
+        }
+        Projection::Count => key.push(2),
+        Projection::One => {
+            key.push(3);
+            values.push(Value::Int(Some(1)));
+        }
+    }
+    match &s.filter {
+        None => key.push(0),
+        Some(f) => {
+            key.push(1);
+            expr(f, key, values);
+        }
+    }
+    key.push(s.order.len() as u64);
+    for o in &s.order {
+        column(key, &o.column);
+        key.push(o.descending as u64);
+    }
+    let (limit, offset) = paging(s);
+    for n in [limit, offset] {
+        match n {
+            None => key.push(0),
+            Some(n) if literal_paging => key.extend([1, n]),
+            Some(n) => {
+                key.push(1);
+                values.push(Value::BigUnsigned(Some(n)));
+            }
+        }
+    }
+}
+
+fn constant(value: bool, values: &mut Vec<Value>) {
+    values.push(Value::Int(Some(1)));
+    values.push(Value::Int(Some(if value { 1 } else { 0 })));
+}
+
+fn expr(e: &Expr, key: &mut Vec<u64>, values: &mut Vec<Value>) {
+    match e {
+        Expr::Compare {
+            column: c,
+            op,
+            value,
+        } => {
+            key.push(10);
+            column(key, c);
+            key.push(match op {
+                CmpOp::Eq => 0,
+                CmpOp::Ne => 1,
+                CmpOp::Lt => 2,
+                CmpOp::Le => 3,
+                CmpOp::Gt => 4,
+                CmpOp::Ge => 5,
+            });
+            values.push(value.clone());
+        }
+        Expr::In {
+            column: c,
+            values: list,
+            negated,
+        } => {
+            key.extend([11, *negated as u64, list.len() as u64]);
+            column(key, c);
+            if list.is_empty() {
+                constant(*negated, values);
+            } else {
+                values.extend(list.iter().cloned());
+            }
+        }
+        Expr::IsNull { column: c, negated } => {
+            key.extend([12, *negated as u64]);
+            column(key, c);
+        }
+        Expr::Like {
+            column: c,
+            pattern,
+            negated,
+        } => {
+            key.extend([13, *negated as u64]);
+            column(key, c);
+            values.push(Value::String(Some(pattern.clone())));
+        }
+        Expr::And(all) | Expr::Or(all) => {
+            key.extend([
+                if matches!(e, Expr::And(_)) { 14 } else { 15 },
+                all.len() as u64,
+            ]);
+            if all.is_empty() {
+                constant(matches!(e, Expr::And(_)), values);
+            }
+            all.iter().for_each(|e| expr(e, key, values));
+        }
+        Expr::Not(inner) => {
+            key.push(16);
+            expr(inner, key, values);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ColumnMeta, ColumnType, TableMeta};
+    use sea_query::SqliteQueryBuilder;
+
+    static COLUMNS: [ColumnMeta; 2] = [
+        ColumnMeta::new("id", "id", ColumnType::BigInt),
+        ColumnMeta::new("name", "name", ColumnType::Text(None)),
+    ];
+    static TABLE: TableMeta = TableMeta {
+        name: "t",
+        model: "T",
+        columns: &COLUMNS,
+        primary_key: &[0],
+    };
+    // Statics, as the derive's column handles are: strings are keyed by address, so a
+    // `const` (a new value at each use) could only cost cache misses, never a wrong hit.
+    static ID: ColumnRef = ColumnRef {
+        table: "t",
+        column: "id",
+    };
+    static NAME: ColumnRef = ColumnRef {
+        table: "t",
+        column: "name",
+    };
+
+    fn selects() -> Vec<Select> {
+        let cmp = |c, op, v: Value| Expr::Compare {
+            column: c,
+            op,
+            value: v,
+        };
+        let mut out = Vec::new();
+        for (projection, filter, limit, offset) in [
+            (Projection::Model, None, None, None),
+            (
+                Projection::One,
+                Some(cmp(ID, CmpOp::Gt, 3.into())),
+                Some(1),
+                None,
+            ),
+            (
+                Projection::Count,
+                Some(Expr::IsNull {
+                    column: NAME,
+                    negated: true,
+                }),
+                None,
+                None,
+            ),
+            (
+                Projection::Model,
+                Some(Expr::And(vec![
+                    cmp(ID, CmpOp::Eq, 1.into()),
+                    Expr::Or(vec![
+                        Expr::Like {
+                            column: NAME,
+                            pattern: "a%".into(),
+                            negated: false,
+                        },
+                        Expr::In {
+                            column: ID,
+                            values: vec![1.into(), 2.into()],
+                            negated: true,
+                        },
+                        Expr::In {
+                            column: ID,
+                            values: vec![],
+                            negated: false,
+                        },
+                        Expr::Not(Box::new(Expr::Or(vec![]))),
+                    ]),
+                ])),
+                Some(10),
+                Some(20),
+            ),
+            (Projection::Columns(vec![NAME]), None, None, Some(5)),
+        ] {
+            let mut s = Select::new(&TABLE);
+            s.projection = projection;
+            s.filter = filter;
+            s.limit = limit;
+            s.offset = offset;
+            out.push(s);
+        }
+        out
+    }
+
+    #[test]
+    fn every_shape_is_cached_with_sea_querys_values() {
+        let cache = StatementCache::new();
+        for (i, s) in selects().iter().enumerate() {
+            let render = || crate::sql::select(s).build(SqliteQueryBuilder);
+            let (first_sql, first_values) = cache.select(s, false, render);
+            assert_eq!(cache.len(), i + 1, "shape {i} was cached");
+            let (again_sql, again_values) = cache.select(s, false, || unreachable!());
+            assert_eq!((first_sql, first_values), (again_sql, again_values));
+        }
+    }
+
+    #[test]
+    fn values_and_paging_are_kept_apart() {
+        let cache = StatementCache::new();
+        let mut s = selects().remove(3);
+        let render = |s: &Select| {
+            let (stmt, paging) = crate::sql::select_with_literal_paging(s);
+            let (mut sql, values) = stmt.build(SqliteQueryBuilder);
+            sql.push_str(&paging);
+            (sql, values)
+        };
+        let (sql, _) = cache.select(&s, true, || render(&s));
+        s.filter = s.filter.map(|f| match f {
+            Expr::And(mut all) => {
+                all[0] = Expr::Compare {
+                    column: ID,
+                    op: CmpOp::Eq,
+                    value: 99.into(),
+                };
+                Expr::And(all)
+            }
+            other => other,
+        });
+        let (same_sql, values) = cache.select(&s, true, || unreachable!());
+        assert_eq!(sql, same_sql, "a new value is the same shape");
+        assert_eq!(values.0[0], Value::Int(Some(99)));
+        s.offset = Some(21);
+        let (other_sql, _) = cache.select(&s, true, || render(&s));
+        assert!(other_sql.ends_with("OFFSET 21"), "{other_sql}");
+        assert_eq!(cache.len(), 2);
+    }
+}
