@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use om_core::url::SslMode;
 use om_core::{DatabaseUrl, Result};
-use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions, MySqlSslMode};
+use sqlx::mysql::{MySqlConnectOptions, MySqlSslMode};
 
 use crate::error::connect_error;
 use crate::executor::MysqlBackend;
@@ -32,16 +32,7 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<om_sqlx::SqlxPool<Mysql
     let pool_options = url.pool_options()?;
     let options = connect_options(url)?;
 
-    let mut pool = MySqlPoolOptions::new();
-    if let Some(n) = pool_options.max_connections {
-        pool = pool.max_connections(n);
-    }
-    if let Some(n) = pool_options.min_connections {
-        pool = pool.min_connections(n);
-    }
-    if let Some(t) = pool_options.acquire_timeout {
-        pool = pool.acquire_timeout(t);
-    }
+    let pool = om_sqlx::pool_options(&pool_options);
     let pool = pool
         .after_connect(|conn, _| Box::pin(async move { strict(conn).await }))
         .connect_with(options)

@@ -1,6 +1,9 @@
 //! sqlx errors → om errors, with MySQL's and MariaDB's error numbers.
 
-use om_core::{DatabaseUrl, Error, ErrorKind, TableMeta};
+use om_core::{Error, TableMeta};
+use om_sqlx::Classified;
+
+pub(crate) use om_sqlx::connect_error;
 use sqlx::mysql::MySqlDatabaseError;
 
 /// `ER_NO_SUCH_TABLE`: "Table 'db.t' doesn't exist".
@@ -18,62 +21,28 @@ const ER_DATA_TOO_LONG: u16 = 1406;
 /// missing table is
 /// [`Error::TableNotFound`]; any other database error keeps its MySQL error number.
 pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
-    match e {
-        sqlx::Error::Database(db) => {
-            let message = db.message().to_string();
-            let kind = match db.kind() {
-                sqlx::error::ErrorKind::UniqueViolation => Some(ErrorKind::UniqueViolation),
-                sqlx::error::ErrorKind::ForeignKeyViolation => Some(ErrorKind::ForeignKeyViolation),
-                sqlx::error::ErrorKind::NotNullViolation => Some(ErrorKind::NotNullViolation),
-                sqlx::error::ErrorKind::CheckViolation => Some(ErrorKind::CheckViolation),
-                _ => None,
-            };
-            if let Some(kind) = kind {
-                return Error::Constraint { kind, message };
+    om_sqlx::map_error(e, table, |db| {
+        let number = db
+            .try_downcast_ref::<MySqlDatabaseError>()
+            .map(MySqlDatabaseError::number);
+        match number {
+            Some(ER_DATA_TOO_LONG) => Classified::ValueTooLong,
+            Some(ER_NO_SUCH_TABLE | ER_BAD_TABLE_ERROR) => {
+                Classified::TableNotFound(missing_table(db.message()))
             }
-            let number = db
-                .try_downcast_ref::<MySqlDatabaseError>()
-                .map(MySqlDatabaseError::number);
-            if number == Some(ER_DATA_TOO_LONG) {
-                return Error::Constraint {
-                    kind: ErrorKind::ValueTooLong,
-                    message,
-                };
-            }
-            if matches!(number, Some(ER_NO_SUCH_TABLE | ER_BAD_TABLE_ERROR)) {
-                return Error::TableNotFound {
-                    table: table.map_or_else(|| missing_table(&message), |t| t.name.to_string()),
-                    message,
-                };
-            }
-            Error::Database {
-                code: number
+            _ => Classified::Other(
+                number
                     .map(|n| n.to_string())
                     .or_else(|| db.code().map(|c| c.into_owned())),
-                message,
-            }
+            ),
         }
-        sqlx::Error::PoolTimedOut => Error::PoolTimedOut,
-        sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => Error::Closed,
-        other => Error::Driver(Box::new(other)),
-    }
+    })
 }
 
 /// The table named in "Table 'db.t' doesn't exist", without its database.
 fn missing_table(message: &str) -> String {
     let quoted = message.split('\'').nth(1).unwrap_or(message);
     quoted.rsplit('.').next().unwrap_or(quoted).to_string()
-}
-
-/// Maps an error of opening the pool.
-pub(crate) fn connect_error(url: &DatabaseUrl, e: sqlx::Error) -> Error {
-    match e {
-        sqlx::Error::Configuration(reason) => url.invalid(reason.to_string()),
-        other => Error::Connection {
-            url: url.redacted(),
-            source: Box::new(other),
-        },
-    }
 }
 
 #[cfg(test)]

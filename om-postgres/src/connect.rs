@@ -3,7 +3,7 @@
 use om_core::url::SslMode;
 use om_core::{DatabaseUrl, Result};
 use sqlx::ConnectOptions;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
+use sqlx::postgres::{PgConnectOptions, PgSslMode};
 
 use crate::error::connect_error;
 use crate::executor::PostgresBackend;
@@ -108,16 +108,7 @@ pub(crate) fn connect_options(url: &DatabaseUrl) -> Result<PgConnectOptions> {
 pub(crate) async fn connect(url: &DatabaseUrl) -> Result<om_sqlx::SqlxPool<PostgresBackend>> {
     let pool_options = url.pool_options()?;
     let options = connect_options(url)?;
-    let mut pool = PgPoolOptions::new();
-    if let Some(n) = pool_options.max_connections {
-        pool = pool.max_connections(n);
-    }
-    if let Some(n) = pool_options.min_connections {
-        pool = pool.min_connections(n);
-    }
-    if let Some(t) = pool_options.acquire_timeout {
-        pool = pool.acquire_timeout(t);
-    }
+    let pool = om_sqlx::pool_options(&pool_options);
     let pool = pool
         .connect_with(options)
         .await

@@ -3,7 +3,7 @@
 use std::str::FromStr;
 
 use om_core::{DatabaseUrl, Result};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
 
 use crate::error::connect_error;
 use crate::executor::SqliteBackend;
@@ -30,20 +30,12 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<om_sqlx::SqlxPool<Sqlit
             .driver_options()
             .any(|(k, v)| k == "mode" && v == "memory");
 
-    let mut pool = SqlitePoolOptions::new();
-    if let Some(n) = pool_options.max_connections {
-        pool = pool.max_connections(n);
-    }
-    if let Some(t) = pool_options.acquire_timeout {
-        pool = pool.acquire_timeout(t);
-    }
+    let mut pool = om_sqlx::pool_options::<sqlx::Sqlite>(&pool_options);
     if in_memory {
         pool = pool
             .min_connections(pool_options.min_connections.unwrap_or(1).max(1))
             .idle_timeout(None)
             .max_lifetime(None);
-    } else if let Some(n) = pool_options.min_connections {
-        pool = pool.min_connections(n);
     }
     let pool = pool
         .connect_with(options)

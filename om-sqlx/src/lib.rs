@@ -8,9 +8,11 @@
 #![warn(missing_docs)]
 
 mod backend;
+mod error;
 mod pool;
 mod transaction;
 
 pub use backend::{Backend, Conn};
+pub use error::{Classified, connect_error, map_error, pool_options};
 pub use pool::SqlxPool;
 pub use transaction::SqlxTransaction;

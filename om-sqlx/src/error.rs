@@ -1,0 +1,82 @@
+//! sqlx errors → om errors: what every backend shares, with a hook for its own codes.
+
+use om_core::url::PoolOptions;
+use om_core::{DatabaseUrl, Error, ErrorKind, TableMeta};
+use sqlx::error::DatabaseError;
+
+/// How a backend classifies a database error that sqlx's own kinds (unique, foreign
+/// key, not null, check) leave open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Classified {
+    /// A table is missing: its name, as the message gives it.
+    TableNotFound(String),
+    /// A value is longer than its column allows.
+    ValueTooLong,
+    /// Anything else, with the code to report.
+    Other(Option<String>),
+}
+
+/// Maps an error of a statement on `table` (when it is about one): constraint
+/// violations by sqlx's kinds, the rest by the backend's `classify`.
+pub fn map_error(
+    error: sqlx::Error,
+    table: Option<&TableMeta>,
+    classify: impl FnOnce(&dyn DatabaseError) -> Classified,
+) -> Error {
+    match error {
+        sqlx::Error::Database(db) => {
+            let message = db.message().to_string();
+            let kind = match db.kind() {
+                sqlx::error::ErrorKind::UniqueViolation => Some(ErrorKind::UniqueViolation),
+                sqlx::error::ErrorKind::ForeignKeyViolation => Some(ErrorKind::ForeignKeyViolation),
+                sqlx::error::ErrorKind::NotNullViolation => Some(ErrorKind::NotNullViolation),
+                sqlx::error::ErrorKind::CheckViolation => Some(ErrorKind::CheckViolation),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                return Error::Constraint { kind, message };
+            }
+            match classify(&*db) {
+                Classified::TableNotFound(missing) => Error::TableNotFound {
+                    table: table.map_or(missing, |t| t.name.to_string()),
+                    message,
+                },
+                Classified::ValueTooLong => Error::Constraint {
+                    kind: ErrorKind::ValueTooLong,
+                    message,
+                },
+                Classified::Other(code) => Error::Database { code, message },
+            }
+        }
+        sqlx::Error::PoolTimedOut => Error::PoolTimedOut,
+        sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => Error::Closed,
+        other => Error::Driver(Box::new(other)),
+    }
+}
+
+/// Maps an error of opening a pool for `url`. Only the redacted URL appears in it;
+/// sqlx's own errors never carry the password.
+pub fn connect_error(url: &DatabaseUrl, error: sqlx::Error) -> Error {
+    match error {
+        sqlx::Error::Configuration(reason) => url.invalid(reason.to_string()),
+        other => Error::Connection {
+            url: url.redacted(),
+            source: Box::new(other),
+        },
+    }
+}
+
+/// sqlx pool settings from the URL's shared options.
+pub fn pool_options<DB: sqlx::Database>(options: &PoolOptions) -> sqlx::pool::PoolOptions<DB> {
+    let mut pool = sqlx::pool::PoolOptions::<DB>::new();
+    if let Some(n) = options.max_connections {
+        pool = pool.max_connections(n);
+    }
+    if let Some(n) = options.min_connections {
+        pool = pool.min_connections(n);
+    }
+    if let Some(t) = options.acquire_timeout {
+        pool = pool.acquire_timeout(t);
+    }
+    pool
+}
