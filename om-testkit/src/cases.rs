@@ -57,6 +57,7 @@ macro_rules! for_each_case {
             url::invalid_pool_options,
             url::password_is_never_shown,
             url::sqlite_urls,
+            url::pool_options_are_applied,
             types::all_types_round_trip,
             types::integer_limits,
             types::nullable_types_round_trip,

@@ -1,6 +1,6 @@
 //! Connection URLs: schemes, malformed URLs, options and password redaction.
 
-use om::{Database, Error, ErrorKind, Result};
+use om::{Database, Error, ErrorKind, Model, Result};
 
 /// An unknown scheme is an error listing the known ones.
 pub async fn unknown_scheme(_db: &Database) -> Result<()> {
@@ -128,5 +128,47 @@ pub async fn sqlite_urls(_db: &Database) -> Result<()> {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// `max_connections`, `acquire_timeout` and `sslmode` are applied: with one connection
+/// held by an open stream, another query waits `acquire_timeout` and fails with
+/// `PoolTimedOut`.
+pub async fn pool_options_are_applied(db: &Database) -> Result<()> {
+    let base = db.url().expose_str().to_string();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}max_connections=1&acquire_timeout=0.5&sslmode=disable");
+    let small = Database::connect(&url).await?;
+    small.create_all(&[crate::models::OrmTest::table()]).await?;
+    small
+        .add_all(&mut [
+            crate::models::OrmTest::new("a", None),
+            crate::models::OrmTest::new("b", None),
+        ])
+        .await?;
+    let mut stream = small.query::<crate::models::OrmTest>().stream();
+    let first = futures::StreamExt::next(&mut stream).await;
+    assert!(matches!(first, Some(Ok(_))), "{first:?}");
+    let started = std::time::Instant::now();
+    let err = small
+        .query::<crate::models::OrmTest>()
+        .count()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::PoolTimedOut), "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::Connection);
+    let waited = started.elapsed();
+    assert!(
+        waited >= std::time::Duration::from_millis(400)
+            && waited < std::time::Duration::from_secs(5),
+        "waited {waited:?}"
+    );
+    drop(stream);
+    assert_eq!(
+        small.query::<crate::models::OrmTest>().count().await?,
+        2,
+        "the connection is back"
+    );
+    small.close().await;
     Ok(())
 }
