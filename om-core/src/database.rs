@@ -54,6 +54,11 @@ impl Database {
 
     session_methods!();
 
+    /// Opens a transaction, rolled back when dropped without `commit`.
+    pub async fn begin(&self) -> Result<Transaction<'_>> {
+        Ok(Transaction::new(self.executor().begin().await?))
+    }
+
     /// Opens a transaction that owns its connection, so it may outlive this handle
     /// and move between tasks.
     pub async fn begin_owned(&self) -> Result<Transaction<'static>> {

@@ -138,6 +138,18 @@ pub enum Error {
         message: String,
     },
 
+    /// The connection is in use: a stream on this transaction is still open, or (SQLite)
+    /// another connection holds the lock the statement needs.
+    #[error("the connection is busy: {reason}")]
+    Busy {
+        /// What holds it.
+        reason: String,
+    },
+
+    /// The connection broke, or a network, TLS or protocol error happened on it.
+    #[error("the database connection failed: {0}")]
+    Io(BoxError),
+
     /// The pool timed out waiting for a free connection.
     #[error("timed out waiting for a database connection from the pool")]
     PoolTimedOut,
@@ -197,6 +209,8 @@ pub enum ErrorKind {
     Unsupported,
     /// Connection, pool or I/O trouble.
     Connection,
+    /// The connection or the data is locked by other work in progress.
+    Busy,
     /// Anything else.
     Other,
 }
@@ -216,6 +230,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::KeyNotSet => "key not set",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::Connection => "connection",
+            ErrorKind::Busy => "busy",
             ErrorKind::Other => "other",
         };
         f.write_str(s)
@@ -238,7 +253,10 @@ impl Error {
             Error::Unsupported { .. } => ErrorKind::Unsupported,
             Error::InvalidQuery { .. } => ErrorKind::Other,
             Error::Constraint { kind, .. } => *kind,
-            Error::PoolTimedOut | Error::Closed | Error::Connection { .. } => ErrorKind::Connection,
+            Error::PoolTimedOut | Error::Closed | Error::Connection { .. } | Error::Io(_) => {
+                ErrorKind::Connection
+            }
+            Error::Busy { .. } => ErrorKind::Busy,
             Error::Database { .. } | Error::Driver(_) => ErrorKind::Other,
         }
     }

@@ -83,14 +83,6 @@ macro_rules! session_methods {
         pub fn capabilities(&self) -> &'static $crate::driver::Capabilities {
             self.executor().capabilities()
         }
-
-        /// Opens a transaction (inside a transaction: a savepoint), rolled back when
-        /// dropped without `commit`.
-        pub async fn begin(&self) -> $crate::error::Result<$crate::transaction::Transaction<'_>> {
-            Ok($crate::transaction::Transaction::new(
-                self.executor().begin().await?,
-            ))
-        }
     };
 }
 

@@ -32,6 +32,16 @@ impl<'a> Transaction<'a> {
 
     session_methods!();
 
+    /// Opens a savepoint: a transaction nested in this one, rolled back (to the
+    /// savepoint) when dropped without `commit`.
+    ///
+    /// It borrows this transaction mutably, so the outer transaction cannot be used, nor
+    /// a second savepoint opened beside it, until the savepoint ends: its rollback can
+    /// only ever undo its own work.
+    pub async fn begin(&mut self) -> Result<Transaction<'_>> {
+        Ok(Transaction::new(self.inner.begin().await?))
+    }
+
     /// Makes the transaction's work permanent.
     pub async fn commit(self) -> Result<()> {
         self.inner.commit().await

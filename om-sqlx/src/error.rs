@@ -50,6 +50,9 @@ pub fn map_error(
         }
         sqlx::Error::PoolTimedOut => Error::PoolTimedOut,
         sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => Error::Closed,
+        e @ (sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_)) => {
+            Error::Io(Box::new(e))
+        }
         other => Error::Driver(Box::new(other)),
     }
 }

@@ -9,7 +9,7 @@
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -23,6 +23,9 @@ use crate::backend::{Backend, Conn};
 /// The connection a transaction and its savepoints share.
 struct Shared<B: Backend> {
     tx: Mutex<sqlx::Transaction<'static, B::Db>>,
+    /// Set while a stream holds the connection: another statement on the transaction
+    /// would wait for the stream forever if both run in one task, so it is refused.
+    streaming: AtomicBool,
     /// Statements to run before the next one: rollbacks of savepoints dropped
     /// unfinished. A plain mutex, so that `Drop` can always record them.
     pending: std::sync::Mutex<Vec<String>>,
@@ -63,19 +66,31 @@ impl<B: Backend> fmt::Debug for SqlxTransaction<'_, B> {
     }
 }
 
-/// A locked connection, with pending savepoint rollbacks already run.
-struct Locked<'g, B: Backend>(MutexGuard<'g, sqlx::Transaction<'static, B::Db>>);
+/// A locked connection, with pending savepoint rollbacks already run. A stream's lock
+/// clears the transaction's `streaming` flag when it is dropped.
+struct Locked<'g, B: Backend> {
+    guard: MutexGuard<'g, sqlx::Transaction<'static, B::Db>>,
+    streaming: Option<&'g AtomicBool>,
+}
+
+impl<B: Backend> Drop for Locked<'_, B> {
+    fn drop(&mut self) {
+        if let Some(flag) = self.streaming {
+            flag.store(false, Ordering::Release);
+        }
+    }
+}
 
 impl<B: Backend> Deref for Locked<'_, B> {
     type Target = Conn<B>;
     fn deref(&self) -> &Conn<B> {
-        &self.0
+        &self.guard
     }
 }
 
 impl<B: Backend> DerefMut for Locked<'_, B> {
     fn deref_mut(&mut self) -> &mut Conn<B> {
-        &mut self.0
+        &mut self.guard
     }
 }
 
@@ -104,6 +119,7 @@ impl<B: Backend> SqlxTransaction<'static, B> {
         SqlxTransaction {
             link: Link::Owned(Shared {
                 tx: Mutex::new(tx),
+                streaming: AtomicBool::new(false),
                 pending: std::sync::Mutex::new(Vec::new()),
             }),
             savepoint: None,
@@ -122,12 +138,32 @@ impl<B: Backend> SqlxTransaction<'_, B> {
         }
     }
 
+    /// Locks the connection for one statement; refused while a stream holds it.
     async fn lock(&self) -> Result<Locked<'_, B>> {
+        self.lock_for(false).await
+    }
+
+    async fn lock_for(&self, stream: bool) -> Result<Locked<'_, B>> {
         let shared = self.shared()?;
-        let mut guard = shared.tx.lock().await;
+        if shared.streaming.load(Ordering::Acquire) {
+            return Err(Error::Busy {
+                reason: "a stream on this transaction is still open: read it to the end or \
+                         drop it (or collect the rows with `all()`) before running another \
+                         statement on the transaction"
+                    .into(),
+            });
+        }
+        let guard = shared.tx.lock().await;
+        if stream {
+            shared.streaming.store(true, Ordering::Release);
+        }
+        let mut locked = Locked {
+            guard,
+            streaming: stream.then_some(&shared.streaming),
+        };
         let pending = shared.take_pending();
-        run_all::<B>(&mut guard, &pending).await?;
-        Ok(Locked(guard))
+        run_all::<B>(&mut locked, &pending).await?;
+        Ok(locked)
     }
 
     async fn finish(mut self: Box<Self>, commit: bool) -> Result<()> {
@@ -180,7 +216,7 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
 
     fn stream(&self, stmt: Statement) -> RowStream<'_> {
         Box::pin(async_stream::try_stream! {
-            let conn = self.lock().await?;
+            let conn = self.lock_for(true).await?;
             let mut rows = B::stream(conn, stmt);
             while let Some(row) = rows.next().await {
                 yield row?;

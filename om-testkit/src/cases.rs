@@ -64,6 +64,7 @@ macro_rules! for_each_case {
             transaction::commit_rollback_and_drop,
             transaction::savepoints,
             transaction::savepoint_dropped_before_commit,
+            transaction::stream_in_transaction_refuses_other_statements,
             transaction::handles_and_futures_are_send,
         );
     };

@@ -33,7 +33,7 @@ pub async fn commit_rollback_and_drop(db: &Database) -> Result<()> {
 /// A nested transaction is a savepoint: its rollback keeps the outer work.
 pub async fn savepoints(db: &Database) -> Result<()> {
     db.create_all(&[OrmTest::table()]).await?;
-    let tx = db.begin().await?;
+    let mut tx = db.begin().await?;
     tx.add(&mut OrmTest::new("outer", None)).await?;
     let inner = tx.begin().await?;
     inner
@@ -106,7 +106,7 @@ pub async fn handles_and_futures_are_send(db: &Database) -> Result<()> {
 /// back.
 pub async fn savepoint_dropped_before_commit(db: &Database) -> Result<()> {
     db.create_all(&[OrmTest::table()]).await?;
-    let tx = db.begin().await?;
+    let mut tx = db.begin().await?;
     tx.add(&mut OrmTest::new("outer", None)).await?;
     {
         let savepoint = tx.begin().await?;
@@ -121,5 +121,37 @@ pub async fn savepoint_dropped_before_commit(db: &Database) -> Result<()> {
         .map(|r| r.name)
         .collect();
     assert_eq!(names, ["outer"]);
+    Ok(())
+}
+
+/// While a stream on a transaction is open, another statement on that transaction is
+/// refused with `Busy` (it would otherwise wait for the stream forever); once the stream
+/// is dropped the transaction works again.
+pub async fn stream_in_transaction_refuses_other_statements(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    db.add_all(&mut [OrmTest::new("a", None), OrmTest::new("b", None)])
+        .await?;
+    let tx = db.begin().await?;
+    let mut stream = tx.query::<OrmTest>().order_by(|c| c.id.asc()).stream();
+    let mut first = stream.try_next().await?.expect("a row");
+    let err = tx.update(&mut first).await.unwrap_err();
+    assert!(matches!(err, om::Error::Busy { .. }), "{err:?}");
+    assert_eq!(err.kind(), om::ErrorKind::Busy);
+    drop(stream);
+    first.value = Some("updated".into());
+    tx.update(&mut first).await?;
+    // Collecting first, then writing, is the way to update what a query returns.
+    for mut row in tx.query::<OrmTest>().all().await? {
+        row.value = Some("all".into());
+        tx.update(&mut row).await?;
+    }
+    tx.commit().await?;
+    assert_eq!(
+        db.query::<OrmTest>()
+            .filter(|c| c.value.eq("all"))
+            .count()
+            .await?,
+        2
+    );
     Ok(())
 }
