@@ -33,7 +33,7 @@
 pub use om_core::{
     Capabilities, Column, ColumnMeta, ColumnType, Database, DatabaseUrl, DecodeError, Driver,
     Error, ErrorKind, Executor, Expr, Field, KeyArg, Model, Order, Pool, Query, Result, Row,
-    SqlType, TableMeta, Transaction, TransactionExecutor, Value, ValueOf,
+    SqlType, TableMeta, Transaction, TransactionExecutor, Value, ValueOf, escape_like,
 };
 pub use om_core::{driver, expr, ir, model, sql, url, value};
 

@@ -141,7 +141,8 @@ impl<T: SqlType> Column<T> {
 }
 
 impl Column<String> {
-    /// `column LIKE pattern`, with `%` and `_` wildcards.
+    /// `column LIKE pattern`, with `%` and `_` wildcards; `\` escapes a wildcard (or
+    /// itself) to match it literally, on every backend. See [`escape_like`].
     pub fn like(self, pattern: impl Into<String>) -> Expr {
         Expr::Like {
             column: self.column,
@@ -158,4 +159,17 @@ impl Column<String> {
             negated: true,
         }
     }
+}
+
+/// Escapes `%`, `_` and `\\` in `text`, so that a `like` pattern built from it matches it
+/// literally: `c.name.like(format!("{}%", escape_like(prefix)))`.
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
 }

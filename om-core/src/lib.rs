@@ -28,7 +28,7 @@ pub mod value;
 mod session;
 mod write;
 
-pub use column::Column;
+pub use column::{Column, escape_like};
 pub use database::Database;
 pub use driver::{Capabilities, Driver, Executor, Pool, TransactionExecutor};
 pub use error::{DecodeError, Error, ErrorKind, Result};

@@ -51,6 +51,13 @@ async fn strict(conn: &mut sqlx::MySqlConnection) -> Result<(), sqlx::Error> {
          OR FIND_IN_SET('STRICT_ALL_TABLES', @@sql_mode) > 0, @@sql_mode, \
          CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'STRICT_TRANS_TABLES'))",
     )
+    .execute(&mut *conn)
+    .await?;
+    // A key the user sets to 0 is stored as 0, not replaced by a generated one.
+    sqlx::raw_sql(
+        "SET SESSION sql_mode = IF(FIND_IN_SET('NO_AUTO_VALUE_ON_ZERO', @@sql_mode) > 0, \
+         @@sql_mode, CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'NO_AUTO_VALUE_ON_ZERO'))",
+    )
     .execute(conn)
     .await?;
     Ok(())

@@ -36,6 +36,7 @@ macro_rules! for_each_case {
             query::filters_and_together,
             query::comparison_operators,
             query::like_patterns,
+            query::like_escapes_wildcards,
             query::in_and_not_in,
             query::null_checks,
             query::boolean_combinators,

@@ -57,10 +57,13 @@ pub fn expr(e: &Expr) -> SqExpr {
             pattern,
             negated,
         } => {
+            // `\` escapes `%`, `_` and itself on every backend (PostgreSQL and MySQL
+            // default to it; SQLite has no escape character unless told).
+            let pattern = sea_query::LikeExpr::new(pattern.as_str()).escape('\\');
             if *negated {
-                col(column).not_like(pattern.as_str())
+                col(column).not_like(pattern)
             } else {
-                col(column).like(pattern.as_str())
+                col(column).like(pattern)
             }
         }
         Expr::And(all) => fold(all, true),

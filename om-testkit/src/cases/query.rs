@@ -417,3 +417,36 @@ pub async fn renamed_column(db: &Database) -> Result<()> {
     );
     Ok(())
 }
+
+/// `\\` escapes `%` and `_` in a LIKE pattern, the same way on every backend.
+pub async fn like_escapes_wildcards(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let mut rows = vec![
+        OrmTest::new("100%", None),
+        OrmTest::new("1000", None),
+        OrmTest::new("a_b", None),
+        OrmTest::new("axb", None),
+        OrmTest::new("back\\slash", None),
+    ];
+    db.add_all(&mut rows).await?;
+    let q = || db.query::<OrmTest>().order_by(|c| c.id.asc());
+    assert_eq!(
+        names(&q().filter(|c| c.name.like("100%")).all().await?),
+        ["100%", "1000"]
+    );
+    assert_eq!(
+        names(&q().filter(|c| c.name.like("100\\%")).all().await?),
+        ["100%"]
+    );
+    assert_eq!(
+        names(&q().filter(|c| c.name.like("a\\_b")).all().await?),
+        ["a_b"]
+    );
+    let literal = format!("{}%", om::escape_like("back\\"));
+    assert_eq!(
+        names(&q().filter(|c| c.name.like(literal)).all().await?),
+        ["back\\slash"]
+    );
+    assert_eq!(q().filter(|c| c.name.not_like("%\\%%")).count().await?, 4);
+    Ok(())
+}

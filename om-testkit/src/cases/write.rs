@@ -18,9 +18,16 @@ pub async fn add_writes_back_generated_key(db: &Database) -> Result<()> {
     Ok(())
 }
 
-/// A key the user set is inserted as is, and later generated keys do not collide with it.
+/// A key the user set is inserted as is (0 included), and later generated keys do not
+/// collide with it.
 pub async fn add_keeps_user_set_key(db: &Database) -> Result<()> {
     db.create_all(&[OrmTest::table()]).await?;
+    let mut zero = OrmTest {
+        id: Some(0),
+        ..OrmTest::new("zero", None)
+    };
+    db.add(&mut zero).await?;
+    assert_eq!(db.query::<OrmTest>().get(0).await?, Some(zero));
     let mut given = OrmTest {
         id: Some(40),
         ..OrmTest::new("given", None)
@@ -29,8 +36,8 @@ pub async fn add_keeps_user_set_key(db: &Database) -> Result<()> {
     assert_eq!(given.id, Some(40));
     let mut generated = OrmTest::new("generated", None);
     db.add(&mut generated).await?;
-    assert!(generated.id.is_some_and(|k| k != 40), "{generated:?}");
-    assert_eq!(db.query::<OrmTest>().count().await?, 2);
+    assert!(generated.id.is_some_and(|k| k > 40), "{generated:?}");
+    assert_eq!(db.query::<OrmTest>().count().await?, 3);
     Ok(())
 }
 
