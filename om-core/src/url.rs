@@ -55,7 +55,7 @@ impl DatabaseUrl {
     /// Parses a URL such as `sqlite::memory:` or `postgres://user:pw@host/db`.
     pub fn parse(url: &str) -> Result<Self> {
         let parsed = url::Url::parse(url).map_err(|e| Error::InvalidUrl {
-            url: redact_unparsed(url),
+            url: redact_text(url),
             reason: e.to_string(),
         })?;
         Ok(DatabaseUrl {
@@ -85,21 +85,7 @@ impl DatabaseUrl {
         if url.password().is_some() {
             let _ = url.set_password(Some("***"));
         }
-        if url.query_pairs().any(|(k, _)| is_secret_option(&k)) {
-            let pairs: Vec<(String, String)> = url
-                .query_pairs()
-                .map(|(k, v)| {
-                    let v = if is_secret_option(&k) {
-                        "***".into()
-                    } else {
-                        v.into_owned()
-                    };
-                    (k.into_owned(), v)
-                })
-                .collect();
-            url.query_pairs_mut().clear().extend_pairs(pairs);
-        }
-        url.to_string()
+        redact_text(url.as_str())
     }
 
     /// The query-string options, percent-decoded.
@@ -219,23 +205,32 @@ fn percent_decode(s: &str) -> std::result::Result<String, std::str::Utf8Error> {
         .map(|c| c.into_owned())
 }
 
-/// Best-effort redaction of a URL that did not parse: drops anything between `://` and `@`.
-fn redact_unparsed(url: &str) -> String {
-    if let Some(start) = url.find("://") {
-        let rest = &url[start + 3..];
-        if let Some(at) = rest.rfind('@') {
-            let creds = &rest[..at];
-            if let Some(colon) = creds.find(':') {
-                return format!(
-                    "{}://{}:***@{}",
-                    &url[..start],
-                    &creds[..colon],
-                    &rest[at + 1..]
-                );
-            }
+/// Hides credentials in a URL's text, parsed or not: everything between the scheme's
+/// `://` and the last `@` before the query when it holds a `:` (a password, even one
+/// with an unencoded `/` that fooled the parser), and the value of every secret option.
+fn redact_text(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(start) = out.find("://").map(|i| i + 3) {
+        let query_at = out[start..].find('?').map_or(out.len(), |i| start + i);
+        if let Some(at) = out[start..query_at].rfind('@').map(|i| start + i)
+            && let Some(colon) = out[start..at].find(':').map(|i| start + i)
+            && &out[colon + 1..at] != "***"
+        {
+            out.replace_range(colon + 1..at, "***");
         }
     }
-    url.to_string()
+    if let Some(q) = out.find('?') {
+        let (base, query) = out.split_at(q + 1);
+        let query: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _)) if is_secret_option(k) => format!("{k}=***"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        out = format!("{base}{}", query.join("&"));
+    }
+    out
 }
 
 impl fmt::Display for DatabaseUrl {
@@ -277,6 +272,25 @@ mod tests {
         let shown = url.to_string();
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("x=1"), "{shown}");
+    }
+
+    #[test]
+    fn odd_urls_are_redacted() {
+        for (url, secret) in [
+            ("postgres://u@host:notaport/db?password=s3cret", "s3cret"),
+            ("postgres://u:12/s3cret@host/db", "s3cret"),
+            ("mysql://u:p@ss@host/db", "ss"),
+            (
+                "postgres://u@h/db?sslpassword=s3cret&application_name=x",
+                "s3cret",
+            ),
+        ] {
+            let shown = match DatabaseUrl::parse(url) {
+                Ok(parsed) => format!("{parsed} {parsed:?} {}", parsed.invalid("x")),
+                Err(e) => format!("{e} {e:?}"),
+            };
+            assert!(!shown.contains(secret), "{url}: {shown}");
+        }
     }
 
     #[test]

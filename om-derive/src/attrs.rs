@@ -116,12 +116,7 @@ fn path_name(path: &Path) -> String {
 }
 
 fn check_identifier(lit: &LitStr) -> syn::Result<()> {
-    let value = lit.value();
-    let ok = !value.is_empty()
-        && value.len() <= 63
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !value.starts_with(|c: char| c.is_ascii_digit());
-    if ok {
+    if crate::expand::is_identifier(&lit.value()) {
         Ok(())
     } else {
         Err(syn::Error::new(

@@ -37,10 +37,22 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
     };
 
     let model_attrs = model_attrs(&input.attrs)?;
-    let table = model_attrs
-        .table
-        .map(|l| l.value())
-        .unwrap_or_else(|| input.ident.to_string().to_snake_case());
+    let table = match model_attrs.table {
+        Some(lit) => lit.value(),
+        None => {
+            let name = input.ident.to_string().to_snake_case();
+            if !is_identifier(&name) {
+                return Err(syn::Error::new(
+                    input.ident.span(),
+                    format!(
+                        "the default table name `{name}` is not 1 to 63 ASCII letters, digits or `_`: \
+                         give one with #[om(table = \"...\")]"
+                    ),
+                ));
+            }
+            name
+        }
+    };
 
     let mut fields = Vec::new();
     let mut errors: Option<syn::Error> = None;
@@ -310,6 +322,15 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
     })
 }
 
+/// Whether `name` is a portable identifier: 1 to 63 ASCII letters, digits or `_`, not
+/// starting with a digit (PostgreSQL truncates longer names, MySQL refuses them).
+pub(crate) fn is_identifier(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+}
+
 fn value_tokens(source: &ValueSource) -> TokenStream {
     match source {
         ValueSource::Constant(expr) => quote!(#expr),
@@ -341,11 +362,25 @@ fn validate(input: &DeriveInput, fields: &[Field<'_>]) -> syn::Result<()> {
         ));
     }
     for (i, f) in fields.iter().enumerate() {
-        if let Some(other) = fields[..i].iter().find(|o| o.column == f.column) {
+        if f.attrs.column.is_none() && !is_identifier(&f.column) {
             return Err(syn::Error::new(
                 f.ident.span(),
                 format!(
-                    "column `{}` is already the column of field `{}`",
+                    "the column name `{}` is not 1 to 63 ASCII letters, digits or `_`: \
+                     give one with #[om(column = \"...\")]",
+                    f.column
+                ),
+            ));
+        }
+        if let Some(other) = fields[..i]
+            .iter()
+            .find(|o| o.column.eq_ignore_ascii_case(&f.column))
+        {
+            return Err(syn::Error::new(
+                f.ident.span(),
+                format!(
+                    "column `{}` is already the column of field `{}` (names are compared \
+                     ignoring case, as MySQL and SQLite do)",
                     f.column, other.ident
                 ),
             ));

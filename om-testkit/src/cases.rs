@@ -18,6 +18,7 @@ macro_rules! for_each_case {
             schema::drop_all_removes_tables,
             schema::unique_index_is_enforced,
             schema::text_size_is_enforced_or_declared,
+            schema::long_names_keep_their_indexes,
             write::add_writes_back_generated_key,
             write::add_keeps_user_set_key,
             write::add_writes_zero_false_and_empty,

@@ -160,3 +160,15 @@ pub struct Ghost {
     pub id: Option<i64>,
     pub name: String,
 }
+
+/// Long table and column names: index names must stay distinct within 63 bytes.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "customer_contact_information_records_for_the_region")]
+pub struct LongNames {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(size = 100, unique)]
+    pub secondary_email_address_primary: String,
+    #[om(size = 100, unique)]
+    pub secondary_email_address_fallback: String,
+}

@@ -64,10 +64,28 @@ pub fn create_table(
     stmt
 }
 
-/// The name om gives the index on `table.column`.
+/// The longest identifier every backend keeps whole (PostgreSQL truncates at 63 bytes,
+/// MySQL refuses more than 64).
+pub const MAX_IDENTIFIER: usize = 63;
+
+/// The name om gives the index on `table.column`: `ix_<table>_<column>` (`ux_` when
+/// unique), or, when that is longer than [`MAX_IDENTIFIER`], its first 54 bytes and a
+/// hash of the whole name, so that long names stay distinct and stable.
 pub fn index_name(table: &TableMeta, column: &ColumnMeta) -> String {
     let prefix = if column.unique { "ux" } else { "ix" };
-    format!("{prefix}_{}_{}", table.name, column.name)
+    let name = format!("{prefix}_{}_{}", table.name, column.name);
+    if name.len() <= MAX_IDENTIFIER {
+        return name;
+    }
+    // FNV-1a: stable across Rust versions, unlike the standard library's hasher.
+    let hash = name.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    let mut cut = MAX_IDENTIFIER - 9;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}_{hash:08x}", &name[..cut])
 }
 
 /// `CREATE [UNIQUE] INDEX IF NOT EXISTS` for every indexed or unique column.

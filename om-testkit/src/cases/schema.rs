@@ -69,3 +69,23 @@ pub async fn text_size_is_enforced_or_declared(db: &Database) -> Result<()> {
     db.add(&mut OrmTest::new(&"y".repeat(100), None)).await?;
     Ok(())
 }
+
+/// Indexes of long table and column names get distinct names that fit every backend,
+/// so each is created and enforced.
+pub async fn long_names_keep_their_indexes(db: &Database) -> Result<()> {
+    use crate::models::LongNames;
+    db.create_all(&[LongNames::table()]).await?;
+    db.create_all(&[LongNames::table()]).await?;
+    let row = |a: &str, b: &str| LongNames {
+        id: None,
+        secondary_email_address_primary: a.into(),
+        secondary_email_address_fallback: b.into(),
+    };
+    db.add(&mut row("a", "b")).await?;
+    let err = db.add(&mut row("c", "b")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UniqueViolation, "{err:?}");
+    let err = db.add(&mut row("a", "d")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UniqueViolation, "{err:?}");
+    assert_eq!(db.query::<LongNames>().count().await?, 1);
+    Ok(())
+}

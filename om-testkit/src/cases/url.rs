@@ -80,6 +80,18 @@ pub async fn password_is_never_shown(db: &Database) -> Result<()> {
     for shown in [db.url().to_string(), format!("{db:?}")] {
         assert!(!shown.contains("p%40ss"), "{shown}");
     }
+    // Secrets in options and in URLs the parser misreads are hidden too.
+    for odd in [
+        "postgres://u@127.0.0.1:notaport/db?password=hunter2",
+        "postgres://u:12/hunter2@127.0.0.1/db?acquire_timeout=1",
+        "mysql://u@127.0.0.1:1/db?password=hunter2&acquire_timeout=1",
+    ] {
+        if let Err(err) = Database::connect(odd).await {
+            for shown in [err.to_string(), format!("{err:?}")] {
+                assert!(!shown.contains("hunter2"), "{odd}: {shown}");
+            }
+        }
+    }
     let parsed = om::DatabaseUrl::parse(url)?;
     assert_eq!(
         parsed.password()?.as_deref(),
