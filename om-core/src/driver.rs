@@ -35,6 +35,9 @@ pub struct Capabilities {
     /// Whether a text longer than its column's `size` is refused (otherwise it is
     /// stored whole).
     pub enforces_text_size: bool,
+    /// Whether a write may run while a stream from the pool is reading the same table
+    /// (otherwise the write waits until the stream ends: collect with `all()` first).
+    pub write_during_stream: bool,
     /// The most bound parameters one statement may carry.
     pub max_parameters: usize,
 }
@@ -48,6 +51,7 @@ impl Capabilities {
             case_sensitive_like: true,
             transactional_ddl: true,
             enforces_text_size: true,
+            write_during_stream: true,
             max_parameters: 32766,
         }
     }

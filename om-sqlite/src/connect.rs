@@ -2,33 +2,69 @@
 
 use std::str::FromStr;
 
+use om_core::url::SslMode;
 use om_core::{DatabaseUrl, Result};
-use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 
+use crate::MEMORY_CAPABILITIES;
 use crate::error::connect_error;
 use crate::executor::SqliteBackend;
 
-/// Opens the pool. An in-memory database keeps one connection open for the pool's
-/// whole life, so its tables live as long as the pool.
+/// Opens the pool.
+///
+/// - An in-memory database is one shared-cache database for the whole pool; one
+///   connection stays open for the pool's whole life, so its tables live as long as the
+///   pool. `cache=private` is refused: each connection would see its own empty database.
+/// - A file database uses write-ahead logging unless `journal_mode=` says otherwise (or
+///   it is opened read-only), so a write can run while a stream reads.
+/// - `ssl`/`sslmode` other than `disable`/`prefer` are refused: SQLite has no network
+///   connection to encrypt.
 pub(crate) async fn connect(url: &DatabaseUrl) -> Result<om_sqlx::SqlxPool<SqliteBackend>> {
     let pool_options = url.pool_options()?;
+    if !matches!(
+        pool_options.ssl,
+        None | Some(SslMode::Disable | SslMode::Prefer)
+    ) {
+        return Err(url.invalid(
+            "SQLite has no network connection: ssl/sslmode can only be disable or prefer",
+        ));
+    }
     let raw = url.expose_str();
     let base = raw.split('?').next().unwrap_or(raw);
-    let query: Vec<String> = url
-        .driver_options()
-        .map(|(k, v)| format!("{}={}", encode(&k), encode(&v)))
-        .collect();
+    let mut journal = None;
+    let mut query = Vec::new();
+    for (k, v) in url.driver_options() {
+        if k == "journal_mode" {
+            journal = Some(SqliteJournalMode::from_str(&v).map_err(|_| {
+                url.invalid(format!(
+                    "journal_mode must be delete, truncate, persist, memory, wal or off, not `{v}`"
+                ))
+            })?);
+        } else {
+            query.push(format!("{}={}", encode(&k), encode(&v)));
+        }
+    }
     let sqlx_url = if query.is_empty() {
         base.to_string()
     } else {
         format!("{base}?{}", query.join("&"))
     };
-    let options =
+    let mut options =
         SqliteConnectOptions::from_str(&sqlx_url).map_err(|e| url.invalid(e.to_string()))?;
-    let in_memory = base.ends_with(":memory:")
-        || url
-            .driver_options()
-            .any(|(k, v)| k == "mode" && v == "memory");
+    let option = |key: &str, value: &str| url.driver_options().any(|(k, v)| k == key && v == value);
+    let in_memory = base.ends_with(":memory:") || option("mode", "memory");
+    if in_memory && option("cache", "private") {
+        return Err(url.invalid(
+            "an in-memory database with cache=private is a different empty database on each \
+             pooled connection: leave the cache shared",
+        ));
+    }
+    let read_only = option("mode", "ro") || option("immutable", "1") || option("immutable", "true");
+    match journal {
+        Some(mode) => options = options.journal_mode(mode),
+        None if !in_memory && !read_only => options = options.journal_mode(SqliteJournalMode::Wal),
+        None => {}
+    }
 
     let mut pool = om_sqlx::pool_options::<sqlx::Sqlite>(&pool_options);
     if in_memory {
@@ -41,7 +77,11 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<om_sqlx::SqlxPool<Sqlit
         .connect_with(options)
         .await
         .map_err(|e| connect_error(url, e))?;
-    Ok(om_sqlx::SqlxPool::new(pool))
+    Ok(if in_memory {
+        om_sqlx::SqlxPool::with_capabilities(pool, &MEMORY_CAPABILITIES)
+    } else {
+        om_sqlx::SqlxPool::new(pool)
+    })
 }
 
 fn encode(s: &str) -> String {

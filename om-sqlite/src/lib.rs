@@ -31,6 +31,16 @@ pub static CAPABILITIES: Capabilities = {
     c
 };
 
+/// An in-memory database can do what a file can, except that its connections share
+/// one cache with table locks: a write waits while a stream reads the table.
+pub static MEMORY_CAPABILITIES: Capabilities = {
+    let mut c = Capabilities::standard();
+    c.case_sensitive_like = false;
+    c.enforces_text_size = false;
+    c.write_during_stream = false;
+    c
+};
+
 #[linkme::distributed_slice(om_core::driver::DRIVERS)]
 static SQLITE: &'static dyn Driver = &SqliteDriver;
 

@@ -12,6 +12,8 @@ pub enum Classified {
     TableNotFound(String),
     /// A value is longer than its column allows.
     ValueTooLong,
+    /// Another connection holds a lock the statement needs.
+    Busy,
     /// Anything else, with the code to report.
     Other(Option<String>),
 }
@@ -45,6 +47,7 @@ pub fn map_error(
                     kind: ErrorKind::ValueTooLong,
                     message,
                 },
+                Classified::Busy => Error::Busy { reason: message },
                 Classified::Other(code) => Error::Database { code, message },
             }
         }

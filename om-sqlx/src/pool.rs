@@ -15,12 +15,19 @@ use crate::transaction::SqlxTransaction;
 /// A pool of connections of backend `B`. Each call acquires a connection for itself.
 pub struct SqlxPool<B: Backend> {
     pool: sqlx::Pool<B::Db>,
+    capabilities: &'static Capabilities,
 }
 
 impl<B: Backend> SqlxPool<B> {
-    /// Wraps a sqlx pool.
+    /// Wraps a sqlx pool, with the backend's capabilities.
     pub fn new(pool: sqlx::Pool<B::Db>) -> Self {
-        SqlxPool { pool }
+        Self::with_capabilities(pool, B::capabilities())
+    }
+
+    /// Wraps a sqlx pool whose database can do less (or more) than the backend's
+    /// defaults: an in-memory SQLite database, say.
+    pub fn with_capabilities(pool: sqlx::Pool<B::Db>, capabilities: &'static Capabilities) -> Self {
+        SqlxPool { pool, capabilities }
     }
 
     async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<B::Db>> {
@@ -45,7 +52,7 @@ impl<B: Backend> Executor for SqlxPool<B> {
     }
 
     fn capabilities(&self) -> &'static Capabilities {
-        B::capabilities()
+        self.capabilities
     }
 
     async fn execute(&self, stmt: &Statement) -> Result<u64> {
@@ -83,7 +90,7 @@ impl<B: Backend> Executor for SqlxPool<B> {
 impl<B: Backend> Pool for SqlxPool<B> {
     async fn begin_owned(&self) -> Result<Box<dyn TransactionExecutor>> {
         let tx = self.pool.begin().await.map_err(|e| B::map_error(e, None))?;
-        Ok(Box::new(SqlxTransaction::<B>::top(tx)))
+        Ok(Box::new(SqlxTransaction::<B>::top(tx, self.capabilities)))
     }
 
     async fn close(&self) {

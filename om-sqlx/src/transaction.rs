@@ -52,6 +52,7 @@ enum Link<'a, B: Backend> {
 /// A transaction of backend `B`, or a savepoint inside one.
 pub struct SqlxTransaction<'a, B: Backend> {
     link: Link<'a, B>,
+    capabilities: &'static Capabilities,
     savepoint: Option<String>,
     depth: AtomicU32,
     finished: bool,
@@ -115,8 +116,9 @@ fn savepoint_end(name: &str, commit: bool) -> Vec<String> {
 
 impl<B: Backend> SqlxTransaction<'static, B> {
     /// A transaction that owns its connection.
-    pub fn top(tx: sqlx::Transaction<'static, B::Db>) -> Self {
+    pub fn top(tx: sqlx::Transaction<'static, B::Db>, capabilities: &'static Capabilities) -> Self {
         SqlxTransaction {
+            capabilities,
             link: Link::Owned(Shared {
                 tx: Mutex::new(tx),
                 streaming: AtomicBool::new(false),
@@ -196,7 +198,7 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
     }
 
     fn capabilities(&self) -> &'static Capabilities {
-        B::capabilities()
+        self.capabilities
     }
 
     async fn execute(&self, stmt: &Statement) -> Result<u64> {
@@ -233,6 +235,7 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
             B::run_plain(&mut conn, &format!("SAVEPOINT {name}")).await?;
         }
         Ok(Box::new(SqlxTransaction {
+            capabilities: self.capabilities,
             link: Link::Borrowed(self.shared()?),
             savepoint: Some(name),
             depth: AtomicU32::new(0),

@@ -50,6 +50,7 @@ macro_rules! for_each_case {
             query::bulk_delete_refuses_paging,
             query::stream_rows,
             query::stream_alongside_other_queries,
+            query::write_during_pool_stream,
             query::renamed_column,
             errors::missing_table,
             errors::undecodable_value,

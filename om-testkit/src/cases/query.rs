@@ -450,3 +450,28 @@ pub async fn like_escapes_wildcards(db: &Database) -> Result<()> {
     assert_eq!(q().filter(|c| c.name.not_like("%\\%%")).count().await?, 4);
     Ok(())
 }
+
+/// Where the backend declares `write_during_stream`, rows can be updated while a stream
+/// from the pool reads them; elsewhere (in-memory SQLite) collecting them first works.
+pub async fn write_during_pool_stream(db: &Database) -> Result<()> {
+    seed(db).await?;
+    if db.capabilities().write_during_stream {
+        let mut stream = db.query::<OrmTest>().order_by(|c| c.id.asc()).stream();
+        while let Some(mut row) = stream.try_next().await? {
+            row.value = Some("seen".into());
+            db.update(&mut row).await?;
+        }
+    } else {
+        for mut row in db.query::<OrmTest>().all().await? {
+            row.value = Some("seen".into());
+            db.update(&mut row).await?;
+        }
+    }
+    let seen = db
+        .query::<OrmTest>()
+        .filter(|c| c.value.eq("seen"))
+        .count()
+        .await?;
+    assert_eq!(seen, 5);
+    Ok(())
+}

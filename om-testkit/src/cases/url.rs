@@ -117,6 +117,39 @@ pub async fn sqlite_urls(_db: &Database) -> Result<()> {
     let file = Database::connect(&absolute).await?;
     file.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)", vec![])
         .await?;
+    // A file database writes ahead (WAL): a write runs while a stream reads.
+    assert!(file.capabilities().write_during_stream);
+    assert!(
+        !memory.capabilities().write_during_stream,
+        "declared for in-memory"
+    );
+    file.create_all(&[crate::models::OrmTest::table()]).await?;
+    file.add_all(&mut [
+        crate::models::OrmTest::new("a", None),
+        crate::models::OrmTest::new("b", None),
+    ])
+    .await?;
+    let mut stream = file.query::<crate::models::OrmTest>().stream();
+    while let Some(mut row) = futures::TryStreamExt::try_next(&mut stream).await? {
+        row.value = Some("seen".into());
+        file.update(&mut row).await?;
+    }
+    drop(stream);
+    assert_eq!(
+        file.query::<crate::models::OrmTest>()
+            .filter(|c| c.value.eq("seen"))
+            .count()
+            .await?,
+        2
+    );
+    for (bad, why) in [
+        ("sqlite::memory:?cache=private", "private cache"),
+        ("sqlite::memory:?sslmode=require", "ssl"),
+        ("sqlite::memory:?journal_mode=sideways", "journal mode"),
+    ] {
+        let err = Database::connect(bad).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidUrl { .. }), "{why}: {err:?}");
+    }
     file.close().await;
     assert!(dir.join("abs.db").exists());
     let relative_name = format!("om-url-relative-{}.db", std::process::id());
