@@ -35,6 +35,9 @@ pub struct Capabilities {
     /// Whether a text longer than its column's `size` is refused (otherwise it is
     /// stored whole).
     pub enforces_text_size: bool,
+    /// Whether decimals can be compared with `<`, `<=`, `>`, `>=` and ordered
+    /// (otherwise those are refused with `Unsupported`; equality always works).
+    pub decimal_ordering: bool,
     /// Whether a write may run while a stream from the pool is reading the same table
     /// (otherwise the write waits until the stream ends: collect with `all()` first).
     pub write_during_stream: bool,
@@ -52,6 +55,7 @@ impl Capabilities {
             transactional_ddl: true,
             enforces_text_size: true,
             write_during_stream: true,
+            decimal_ordering: true,
             max_parameters: 32766,
         }
     }

@@ -94,7 +94,7 @@ pub(crate) fn connect_options(url: &DatabaseUrl) -> Result<MySqlConnectOptions> 
         options = options.database(&database);
     }
     if let Some(ssl) = url.pool_options()?.ssl {
-        options = options.ssl_mode(ssl_mode(ssl));
+        options = options.ssl_mode(needs_tls(url, ssl_mode(ssl))?);
     }
     for (key, value) in url.driver_options() {
         options = match key.as_str() {
@@ -102,9 +102,10 @@ pub(crate) fn connect_options(url: &DatabaseUrl) -> Result<MySqlConnectOptions> 
             "collation" => options.collation(&identifier(url, &key, &value)?),
             "timezone" | "time-zone" => options.timezone(Some(time_zone(url, &key, &value)?)),
             "socket" => options.socket(&value),
-            "ssl-mode" => options.ssl_mode(
+            "ssl-mode" => options.ssl_mode(needs_tls(
+                url,
                 MySqlSslMode::from_str(&value).map_err(|e| url.invalid(format!("{key}: {e}")))?,
-            ),
+            )?),
             "sslca" | "ssl-ca" => options.ssl_ca(&value),
             "sslcert" | "ssl-cert" => options.ssl_client_cert(&value),
             "sslkey" | "ssl-key" => options.ssl_client_key(&value),
@@ -124,6 +125,21 @@ pub(crate) fn connect_options(url: &DatabaseUrl) -> Result<MySqlConnectOptions> 
         };
     }
     Ok(options)
+}
+
+/// `mode`, unless it requires TLS and this build has none: then a configuration error
+/// naming the feature, rather than a failure at connect time.
+fn needs_tls(url: &DatabaseUrl, mode: MySqlSslMode) -> Result<MySqlSslMode> {
+    let required = matches!(
+        mode,
+        MySqlSslMode::Required | MySqlSslMode::VerifyCa | MySqlSslMode::VerifyIdentity
+    );
+    if required && !cfg!(feature = "tls") {
+        return Err(
+            url.invalid("this TLS mode needs TLS support: enable the cargo feature `tls` of om")
+        );
+    }
+    Ok(mode)
 }
 
 /// om's TLS policy as sqlx's MySQL one.

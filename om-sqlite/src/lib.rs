@@ -28,6 +28,7 @@ pub static CAPABILITIES: Capabilities = {
     let mut c = Capabilities::standard();
     c.case_sensitive_like = false;
     c.enforces_text_size = false;
+    c.decimal_ordering = false;
     c
 };
 
@@ -38,6 +39,7 @@ pub static MEMORY_CAPABILITIES: Capabilities = {
     c.case_sensitive_like = false;
     c.enforces_text_size = false;
     c.write_during_stream = false;
+    c.decimal_ordering = false;
     c
 };
 

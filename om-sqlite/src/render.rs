@@ -4,8 +4,9 @@ use om_core::ir::{Insert, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
 use std::sync::LazyLock;
 
+use om_core::expr::{CmpOp, ColumnRef, Expr};
 use om_core::sql::StatementCache;
-use om_core::{Result, sql};
+use om_core::{Error, Result, Value, sql};
 use sea_query::SqliteQueryBuilder;
 use sea_query_sqlx::{SqlxBinder, SqlxValues};
 
@@ -16,7 +17,71 @@ static SELECTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 pub(crate) type Rendered = (String, SqlxValues);
 
 /// Renders a statement; DDL may become several (the table, then its indexes).
+///
+/// SQLite stores decimals as text, which keeps them exact: they are bound normalized
+/// (`10.0` as `10`), so equality works across scales, and comparing or ordering them,
+/// which text would get wrong, is refused with `Error::Unsupported`.
 pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
+    check_decimals(stmt)?;
+    let mut out = render_unchecked(stmt)?;
+    for (_, values) in &mut out {
+        normalize_decimals(values);
+    }
+    Ok(out)
+}
+
+/// Binds decimals without trailing zeros, so that text equality is value equality.
+fn normalize_decimals(values: &mut SqlxValues) {
+    for value in &mut values.0.0 {
+        if let Value::Decimal(Some(d)) = value {
+            *d = d.normalize();
+        }
+    }
+}
+
+/// Refuses `<`, `<=`, `>`, `>=` and `ORDER BY` on decimal columns.
+fn check_decimals(stmt: &Statement) -> Result<()> {
+    let (table, filter, order) = match stmt {
+        Statement::Select(s) => (s.table, s.filter.as_ref(), &s.order[..]),
+        Statement::Update(u) => (u.table, u.filter.as_ref(), &[][..]),
+        Statement::Delete(d) => (d.table, d.filter.as_ref(), &[][..]),
+        _ => return Ok(()),
+    };
+    let is_decimal = |c: &ColumnRef| {
+        c.table == table.name
+            && table
+                .column(c.column)
+                .is_some_and(|m| m.ty == ColumnType::Decimal)
+    };
+    let unsupported = |what: &str| {
+        Err(Error::Unsupported {
+            backend: "sqlite",
+            feature: format!(
+                "{what} on a decimal column (SQLite stores decimals as text, which would \
+                 compare them as text; see Capabilities::decimal_ordering)"
+            ),
+        })
+    };
+    if order.iter().any(|o| is_decimal(&o.column)) {
+        return unsupported("ORDER BY");
+    }
+    fn compares_decimal(e: &Expr, is_decimal: &dyn Fn(&ColumnRef) -> bool) -> bool {
+        match e {
+            Expr::Compare { column, op, .. } => {
+                !matches!(op, CmpOp::Eq | CmpOp::Ne) && is_decimal(column)
+            }
+            Expr::And(all) | Expr::Or(all) => all.iter().any(|e| compares_decimal(e, is_decimal)),
+            Expr::Not(inner) => compares_decimal(inner, is_decimal),
+            _ => false,
+        }
+    }
+    if filter.is_some_and(|f| compares_decimal(f, &is_decimal)) {
+        return unsupported("<, <=, > and >=");
+    }
+    Ok(())
+}
+
+fn render_unchecked(stmt: &Statement) -> Result<Vec<Rendered>> {
     Ok(match stmt {
         Statement::Select(s) => {
             // A bound LIMIT makes SQLite re-prepare the statement at every run, so
@@ -77,7 +142,9 @@ pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
     if let Some(col) = insert.returning {
         stmt.returning_col(col.name);
     }
-    Ok(stmt.build_sqlx(SqliteQueryBuilder))
+    let (sql, mut values) = stmt.build_sqlx(SqliteQueryBuilder);
+    normalize_decimals(&mut values);
+    Ok((sql, values))
 }
 
 #[cfg(test)]

@@ -140,3 +140,56 @@ pub async fn nullable_types_round_trip(db: &Database) -> Result<()> {
     );
     Ok(())
 }
+
+/// Decimals compare by value: equal across scales everywhere; `<`/`>` and ordering where
+/// the backend declares `decimal_ordering`, and a clear `Unsupported` elsewhere.
+pub async fn decimal_comparisons(db: &Database) -> Result<()> {
+    db.create_all(&[AllTypes::table()]).await?;
+    let mut rows: Vec<AllTypes> = ["9.5", "10.0", "2"]
+        .iter()
+        .map(|d| AllTypes {
+            decimal: d.parse().expect("a decimal"),
+            ..sample()
+        })
+        .collect();
+    db.add_all(&mut rows).await?;
+    let q = || db.query::<AllTypes>();
+    assert_eq!(
+        q().filter(|c| c.decimal.eq(Decimal::new(10, 0)))
+            .count()
+            .await?,
+        1
+    );
+    assert_eq!(
+        q().filter(|c| c.decimal.ne(Decimal::new(100, 1)))
+            .count()
+            .await?,
+        2
+    );
+    assert_eq!(
+        q().filter(|c| c.decimal.is_in([Decimal::new(20, 1), Decimal::new(95, 1)]))
+            .count()
+            .await?,
+        2
+    );
+    let gt = q()
+        .filter(|c| c.decimal.gt(Decimal::new(99, 1)))
+        .all()
+        .await;
+    let ordered = q().order_by(|c| c.decimal.asc()).all().await;
+    if db.capabilities().decimal_ordering {
+        let gt = gt?;
+        assert_eq!(gt.len(), 1);
+        assert_eq!(gt[0].decimal, Decimal::new(10, 0));
+        let ordered: Vec<Decimal> = ordered?.into_iter().map(|r| r.decimal).collect();
+        assert_eq!(
+            ordered,
+            [Decimal::new(2, 0), Decimal::new(95, 1), Decimal::new(10, 0)]
+        );
+    } else {
+        for err in [gt.unwrap_err(), ordered.unwrap_err()] {
+            assert!(matches!(err, om::Error::Unsupported { .. }), "{err:?}");
+        }
+    }
+    Ok(())
+}

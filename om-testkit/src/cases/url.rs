@@ -217,3 +217,29 @@ pub async fn pool_options_are_applied(db: &Database) -> Result<()> {
     small.close().await;
     Ok(())
 }
+
+/// Requiring TLS is honoured or refused up front: with the `tls` feature off, a server
+/// backend refuses `sslmode=require` as an invalid URL naming the feature.
+pub async fn tls_requirement_is_checked(db: &Database) -> Result<()> {
+    if db.backend() == "sqlite" {
+        let err = Database::connect("sqlite::memory:?ssl=true")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
+        return Ok(());
+    }
+    let base = db.url().expose_str().to_string();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    for option in ["sslmode=require", "ssl=true"] {
+        match Database::connect(&format!("{base}{sep}{option}&acquire_timeout=2")).await {
+            Err(Error::InvalidUrl { reason, .. }) => {
+                assert!(reason.contains("`tls`"), "{option}: {reason}");
+            }
+            // Built with TLS: the local server has none, so connecting must fail as a
+            // connection error, never silently without TLS.
+            Err(err) => assert_eq!(err.kind(), ErrorKind::Connection, "{option}: {err:?}"),
+            Ok(_) => panic!("{option}: connected without TLS to a server that has none"),
+        }
+    }
+    Ok(())
+}
