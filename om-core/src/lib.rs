@@ -33,7 +33,7 @@ pub use database::Database;
 pub use driver::{Capabilities, Driver, Executor, Pool, TransactionExecutor};
 pub use error::{DecodeError, Error, ErrorKind, Result};
 pub use expr::{Expr, Order};
-pub use model::{ColumnMeta, ColumnType, DefaultValue, Model, TableMeta};
+pub use model::{ColumnMeta, ColumnType, DefaultValue, Model, TableMeta, Undo};
 pub use query::Query;
 pub use row::Row;
 pub use transaction::Transaction;

@@ -144,6 +144,10 @@ impl TableMeta {
     }
 }
 
+/// Restores the fields a default or on-update step changed (no allocation when there
+/// are none).
+pub type Undo<M> = Box<dyn FnOnce(&mut M) + Send>;
+
 /// A struct mapped to a table. Implemented by `#[derive(Model)]`; do not implement it by hand.
 ///
 /// Everything here that can be computed at compile time is: the metadata is a `static`,
@@ -177,11 +181,13 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// Whether the database-generated key, if the model has one, is still unset.
     fn needs_generated_key(&self) -> bool;
 
-    /// Fills every field that is `None` and declares a default.
-    fn apply_defaults(&mut self);
+    /// Fills every field that is `None` and declares a default. The returned [`Undo`]
+    /// puts the fields back as they were, for a write that failed.
+    fn apply_defaults(&mut self) -> Undo<Self>;
 
-    /// Applies every declared on-update value.
-    fn apply_on_update(&mut self);
+    /// Applies every declared on-update value. The returned [`Undo`] puts the fields
+    /// back as they were, for a write that failed.
+    fn apply_on_update(&mut self) -> Undo<Self>;
 }
 
 /// Compile-time checks used by `#[derive(Model)]`. Not a public API.

@@ -18,7 +18,7 @@ use crate::row::Row;
 pub use sea_query::Value;
 
 /// A Rust type stored in one column.
-pub trait SqlType: Sized + Send + Sync + 'static {
+pub trait SqlType: Sized + Clone + Send + Sync + 'static {
     /// The portable column type.
     const COLUMN_TYPE: ColumnType;
     /// The type's name, for error messages.
@@ -106,7 +106,7 @@ impl SqlType for serde_json::Value {
     message = "`{Self}` cannot be a column of a model",
     label = "om stores bool, i16, i32, i64, f32, f64, String, Vec<u8>, chrono dates and times, Uuid, Decimal and serde_json::Value, or an Option of one"
 )]
-pub trait Field: Sized + Send + Sync + 'static {
+pub trait Field: Sized + Clone + Send + Sync + 'static {
     /// The column's type, without the `Option`.
     type Base: SqlType;
     /// Whether the column is nullable.

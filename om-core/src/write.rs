@@ -5,7 +5,7 @@ use crate::driver::{Executor, TransactionExecutor};
 use crate::error::{Error, Result};
 use crate::expr::{CmpOp, ColumnRef, Expr};
 use crate::ir::{Delete, Insert, Statement, Update};
-use crate::model::{Model, TableMeta};
+use crate::model::{Model, TableMeta, Undo};
 use crate::value::{Value, is_null};
 
 /// `pk1 = v1 AND pk2 = v2 ...` for `table`'s key, or `KeyNotSet` when a value is NULL.
@@ -78,18 +78,25 @@ fn insert_of<M: Model>(skip_generated: bool) -> Insert {
 }
 
 /// Inserts one object, writing back its defaults and generated key.
+///
+/// On failure the object is left as it was given.
 pub(crate) async fn add<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result<()> {
-    obj.apply_defaults();
+    let undo = obj.apply_defaults();
     let generate = obj.needs_generated_key();
     let mut insert = insert_of::<M>(generate);
     insert.rows.push(insert_row(obj, generate));
-    if generate {
-        let key = exec.insert_returning(&insert).await?;
-        obj.set_generated_key(Some(key))?;
+    let outcome = if generate {
+        match exec.insert_returning(&insert).await {
+            Ok(key) => obj.set_generated_key(Some(key)),
+            Err(e) => Err(e),
+        }
     } else {
-        exec.execute(&Statement::Insert(insert)).await?;
+        exec.execute(&Statement::Insert(insert)).await.map(drop)
+    };
+    if outcome.is_err() {
+        undo(obj);
     }
-    Ok(())
+    outcome
 }
 
 /// Inserts several objects in one transaction: all of them or none.
@@ -101,27 +108,39 @@ pub(crate) async fn add_all<M: Model>(exec: &dyn Executor, objs: &mut [M]) -> Re
     }
     let generated: Vec<bool> = objs.iter().map(Model::needs_generated_key).collect();
     let tx = exec.begin().await?;
-    match add_each(&*tx, objs).await {
+    let mut undos = Vec::with_capacity(objs.len());
+    let outcome = match add_each(&*tx, objs, &mut undos).await {
         Ok(()) => tx.commit().await,
         Err(e) => {
             // The original error matters more than a failed rollback; a dropped
             // transaction is rolled back by the driver in any case.
             let _ = tx.rollback().await;
-            // Keys handed out inside the rolled-back transaction are void.
-            for (obj, _) in objs.iter_mut().zip(generated).filter(|(_, g)| *g) {
-                obj.set_generated_key(None)?;
-            }
             Err(e)
         }
+    };
+    if outcome.is_err() {
+        // Nothing was written: keys handed out inside the rolled-back transaction are
+        // void, and defaults go back to `None`.
+        for ((obj, undo), generated) in objs.iter_mut().zip(undos).zip(generated) {
+            undo(obj);
+            if generated {
+                obj.set_generated_key(None)?;
+            }
+        }
     }
+    outcome
 }
 
-async fn add_each<M: Model>(tx: &dyn TransactionExecutor, objs: &mut [M]) -> Result<()> {
+async fn add_each<M: Model>(
+    tx: &dyn TransactionExecutor,
+    objs: &mut [M],
+    undos: &mut Vec<Undo<M>>,
+) -> Result<()> {
     let width = M::table().columns.len().max(1);
     let per_statement = (tx.capabilities().max_parameters / width).clamp(1, 1000);
     let mut batch = insert_of::<M>(false);
     for obj in objs.iter_mut() {
-        obj.apply_defaults();
+        undos.push(obj.apply_defaults());
         if obj.needs_generated_key() {
             flush(tx, &mut batch).await?;
             let mut insert = insert_of::<M>(true);
@@ -152,11 +171,20 @@ async fn flush(tx: &dyn TransactionExecutor, batch: &mut Insert) -> Result<()> {
     Ok(())
 }
 
-/// Writes an object by its key, applying its on-update values first.
+/// Writes an object by its key, applying its on-update values first; on failure the
+/// object is left as it was given.
 pub(crate) async fn update<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result<()> {
-    let table = M::table();
     let filter = key_of(obj, "update")?;
-    obj.apply_on_update();
+    let undo = obj.apply_on_update();
+    let outcome = update_row(exec, obj, filter).await;
+    if outcome.is_err() {
+        undo(obj);
+    }
+    outcome
+}
+
+async fn update_row<M: Model>(exec: &dyn Executor, obj: &M, filter: Expr) -> Result<()> {
+    let table = M::table();
     let mut values = Vec::with_capacity(table.columns.len());
     obj.write_values(&mut values);
     let set: Vec<_> = table
@@ -165,7 +193,7 @@ pub(crate) async fn update<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result
         .zip(values)
         .filter(|(c, _)| !c.primary_key)
         .collect();
-    if set.is_empty() {
+    let found = if set.is_empty() {
         // A table of key columns only: nothing to write, but the row must exist.
         let mut select = crate::ir::Select::new(table);
         select.projection = crate::ir::Projection::One;
@@ -176,29 +204,23 @@ pub(crate) async fn update<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result
             Ok(())
         })
         .await?;
-        return if found {
-            Ok(())
-        } else {
-            Err(Error::RowNotFound {
-                operation: "update",
-                table: table.name,
-            })
-        };
-    }
-    let affected = exec
-        .execute(&Statement::Update(Update {
+        found
+    } else {
+        let update = Update {
             table,
             set,
             filter: Some(filter),
-        }))
-        .await?;
-    if affected == 0 {
-        return Err(Error::RowNotFound {
+        };
+        exec.execute(&Statement::Update(update)).await? > 0
+    };
+    if found {
+        Ok(())
+    } else {
+        Err(Error::RowNotFound {
             operation: "update",
             table: table.name,
-        });
+        })
     }
-    Ok(())
 }
 
 /// Deletes an object by its key; `true` when a row was deleted.

@@ -217,7 +217,11 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         )
     };
 
-    let defaults = fields.iter().filter_map(|f| {
+    let default_fields: Vec<&Field> = fields
+        .iter()
+        .filter(|f| f.attrs.default.is_some())
+        .collect();
+    let defaults = default_fields.iter().filter_map(|f| {
         let (_, source) = f.attrs.default.as_ref()?;
         let ident = f.ident;
         let value = value_tokens(source);
@@ -227,7 +231,12 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         })
     });
-    let on_updates = fields.iter().filter_map(|f| {
+    let undo_defaults = undo_tokens(&default_fields, &core);
+    let update_fields: Vec<&Field> = fields
+        .iter()
+        .filter(|f| f.attrs.on_update.is_some())
+        .collect();
+    let on_updates = update_fields.iter().filter_map(|f| {
         let (_, source) = f.attrs.on_update.as_ref()?;
         let ident = f.ident;
         let value = value_tokens(source);
@@ -237,6 +246,7 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
             quote!(self.#ident = ::core::convert::Into::into(#value);)
         })
     });
+    let undo_on_update = undo_tokens(&update_fields, &core);
 
     // Compile-time checks, spanned at the offending field.
     let checks = fields.iter().map(|f| {
@@ -311,12 +321,16 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
                 #needs_key
             }
 
-            fn apply_defaults(&mut self) {
+            fn apply_defaults(&mut self) -> #core::Undo<Self> {
+                #undo_defaults
                 #(#defaults)*
+                undo
             }
 
-            fn apply_on_update(&mut self) {
+            fn apply_on_update(&mut self) -> #core::Undo<Self> {
+                #undo_on_update
                 #(#on_updates)*
+                undo
             }
         }
     })
@@ -329,6 +343,21 @@ pub(crate) fn is_identifier(name: &str) -> bool {
         && name.len() <= 63
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !name.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// `let undo = ...;`: a closure that puts `fields` back as they are now.
+fn undo_tokens(fields: &[&Field<'_>], core: &TokenStream) -> TokenStream {
+    let idents: Vec<&Ident> = fields.iter().map(|f| f.ident).collect();
+    let saved: Vec<Ident> = (0..idents.len())
+        .map(|i| format_ident!("__om_saved_{}", i))
+        .collect();
+    quote! {
+        #(let #saved = ::core::clone::Clone::clone(&self.#idents);)*
+        let undo: #core::Undo<Self> = ::std::boxed::Box::new(move |this: &mut Self| {
+            #(this.#idents = #saved;)*
+            let _ = this;
+        });
+    }
 }
 
 fn value_tokens(source: &ValueSource) -> TokenStream {

@@ -33,6 +33,7 @@ macro_rules! for_each_case {
             write::update_of_missing_row_fails,
             write::delete_removes_the_row,
             write::composite_key_get_update_delete,
+            write::failed_writes_leave_the_object_unchanged,
             query::get_by_key,
             query::filters_and_together,
             query::comparison_operators,

@@ -22,6 +22,28 @@ pub async fn missing_table(db: &Database) -> Result<()> {
     assert_eq!(err.kind(), ErrorKind::TableNotFound, "{err:?}");
     let err = db.query::<Ghost>().count().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TableNotFound, "{err:?}");
+    let err = db.query::<Ghost>().exists().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TableNotFound, "{err:?}");
+    let err = db
+        .query::<Ghost>()
+        .filter(|c| c.name.eq("x"))
+        .delete()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TableNotFound, "{err:?}");
+    let mut ghost = Ghost {
+        id: Some(1),
+        name: "x".into(),
+    };
+    let err = db.update(&mut ghost).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TableNotFound, "{err:?}");
+    let err = db.delete(&ghost).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TableNotFound, "{err:?}");
+    let mut stream = db.query::<Ghost>().stream();
+    let first = futures::StreamExt::next(&mut stream)
+        .await
+        .expect("an item");
+    assert_eq!(first.unwrap_err().kind(), ErrorKind::TableNotFound);
     Ok(())
 }
 

@@ -306,3 +306,39 @@ pub async fn composite_key_get_update_delete(db: &Database) -> Result<()> {
     assert_eq!(err.kind(), om::ErrorKind::UniqueViolation, "{err}");
     Ok(())
 }
+
+/// A failed write leaves the object as it was given: no defaults filled in, no
+/// on-update values applied, no key.
+pub async fn failed_writes_leave_the_object_unchanged(db: &Database) -> Result<()> {
+    db.create_all(&[Element::table()]).await?;
+    let mut first = Element {
+        id: Some(5),
+        ..Element::new("first")
+    };
+    db.add(&mut first).await?;
+    let mut clash = Element {
+        id: Some(5),
+        ..Element::new("clash")
+    };
+    let before = clash.clone();
+    assert!(db.add(&mut clash).await.is_err());
+    assert_eq!(clash, before, "defaults were not left behind");
+
+    let mut batch = vec![Element::new("a"), first.clone()];
+    let before = batch.clone();
+    assert!(db.add_all(&mut batch).await.is_err());
+    assert_eq!(batch, before, "no key, no defaults after a failed add_all");
+
+    let mut missing = Element {
+        id: Some(999),
+        revision: Some(1),
+        touched: Some(1),
+        ..Element::new("missing")
+    };
+    let before = missing.clone();
+    let err = db.update(&mut missing).await.unwrap_err();
+    assert!(matches!(err, Error::RowNotFound { .. }), "{err:?}");
+    assert_eq!(missing, before, "on-update values were undone");
+    assert_eq!(db.query::<Element>().count().await?, 1);
+    Ok(())
+}
