@@ -105,6 +105,10 @@ fn decode(e: om::DecodeError) -> Error {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(om_test_mysql, om_require_all)),
+    ignore = "OM_TEST_MYSQL_URL is not set: the MySQL driver tests need a server"
+)]
 fn loose_types_decode_leniently() {
     let Some(server) = server() else {
         panic!("OM_TEST_MYSQL_URL is not set")
@@ -218,6 +222,10 @@ async fn count(pool: &dyn Pool, filter: Expr) -> i64 {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(om_test_mysql, om_require_all)),
+    ignore = "OM_TEST_MYSQL_URL is not set: the MySQL driver tests need a server"
+)]
 fn floats_decimals_and_utc_times_round_trip_and_filter() {
     let Some(server) = server() else {
         panic!("OM_TEST_MYSQL_URL is not set")
@@ -347,6 +355,10 @@ fn floats_decimals_and_utc_times_round_trip_and_filter() {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(om_test_mysql, om_require_all)),
+    ignore = "OM_TEST_MYSQL_URL is not set: the MySQL driver tests need a server"
+)]
 fn constraint_and_missing_table_errors_are_typed() {
     let Some(server) = server() else {
         panic!("OM_TEST_MYSQL_URL is not set")
@@ -428,6 +440,10 @@ fn constraint_and_missing_table_errors_are_typed() {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(om_test_mysql, om_require_all)),
+    ignore = "OM_TEST_MYSQL_URL is not set: the MySQL driver tests need a server"
+)]
 fn savepoint_dropped_before_commit_is_rolled_back() {
     let Some(server) = server() else {
         panic!("OM_TEST_MYSQL_URL is not set")
@@ -464,6 +480,10 @@ fn savepoint_dropped_before_commit_is_rolled_back() {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(om_test_mysql, om_require_all)),
+    ignore = "OM_TEST_MYSQL_URL is not set: the MySQL driver tests need a server"
+)]
 fn mariadb_scheme_and_percent_encoded_password() {
     let Some(server) = server() else {
         panic!("OM_TEST_MYSQL_URL is not set")
@@ -515,6 +535,10 @@ fn mariadb_scheme_and_percent_encoded_password() {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(om_test_mysql, om_require_all)),
+    ignore = "OM_TEST_MYSQL_URL is not set: the MySQL driver tests need a server"
+)]
 fn raw_sql_the_server_cannot_prepare_runs_as_text() {
     let Some(server) = server() else {
         panic!("OM_TEST_MYSQL_URL is not set")
