@@ -112,6 +112,19 @@ impl Expr {
         }
     }
 
+    /// How many values the expression binds once rendered.
+    pub fn parameter_count(&self) -> usize {
+        match self {
+            Expr::Compare { .. } | Expr::Like { .. } => 1,
+            Expr::IsNull { .. } => 0,
+            // An empty list renders as the constant comparison `1 = 0` (or `1 = 1`).
+            Expr::In { values, .. } => values.len().max(2),
+            Expr::And(all) | Expr::Or(all) if all.is_empty() => 2,
+            Expr::And(all) | Expr::Or(all) => all.iter().map(Expr::parameter_count).sum(),
+            Expr::Not(inner) => inner.parameter_count(),
+        }
+    }
+
     /// Every expression of `exprs` holds.
     pub fn all(exprs: impl IntoIterator<Item = Expr>) -> Expr {
         Expr::And(exprs.into_iter().collect())

@@ -75,6 +75,23 @@ impl<'a, M: Model> Query<'a, M> {
         self
     }
 
+    /// Refuses a query that binds more values than the backend takes in one statement
+    /// (a long `is_in` list), before sending it.
+    fn check(&self) -> Result<()> {
+        let bound = self.select.filter.as_ref().map_or(0, Expr::parameter_count) + 2;
+        let max = self.exec.capabilities().max_parameters;
+        if bound > max {
+            return Err(Error::InvalidQuery {
+                reason: format!(
+                    "the query binds {bound} values and the {} backend takes at most {max} in one \
+                     statement: split the `is_in` list",
+                    self.exec.backend()
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// The IR this query runs, for inspection and tests.
     pub fn to_select(&self) -> &Select {
         &self.select
@@ -82,6 +99,7 @@ impl<'a, M: Model> Query<'a, M> {
 
     /// The row with this primary key (a tuple for a composite key), `None` when absent.
     pub async fn get(mut self, key: impl KeyArg<M::Key>) -> Result<Option<M>> {
+        self.check()?;
         let table = M::table();
         let mut values = Vec::with_capacity(table.primary_key.len());
         key.write_key(&mut values);
@@ -92,6 +110,7 @@ impl<'a, M: Model> Query<'a, M> {
 
     /// Every matching row.
     pub async fn all(self) -> Result<Vec<M>> {
+        self.check()?;
         let mut out = Vec::new();
         self.exec
             .fetch(&Statement::Select(self.select), &mut |row| {
@@ -109,6 +128,7 @@ impl<'a, M: Model> Query<'a, M> {
     }
 
     async fn fetch_first(self) -> Result<Option<M>> {
+        self.check()?;
         let mut out = None;
         self.exec
             .fetch(&Statement::Select(self.select), &mut |row| {
@@ -132,6 +152,7 @@ impl<'a, M: Model> Query<'a, M> {
     /// The one matching row, `None` when there is none, [`Error::MultipleRows`] when
     /// there are several.
     pub async fn one_or_none(mut self) -> Result<Option<M>> {
+        self.check()?;
         // Two rows are enough to tell "several" from "one".
         self.select.limit = Some(self.select.limit.map_or(2, |l| l.min(2)));
         let mut rows = Vec::with_capacity(2);
@@ -151,6 +172,7 @@ impl<'a, M: Model> Query<'a, M> {
 
     /// The number of matching rows (after `limit` and `offset`).
     pub async fn count(mut self) -> Result<u64> {
+        self.check()?;
         // Counting every match and paging the number gives the same answer as counting
         // a paged subquery, with a simpler statement.
         let (limit, offset) = (self.select.limit.take(), self.select.offset.take());
@@ -173,6 +195,7 @@ impl<'a, M: Model> Query<'a, M> {
 
     /// Whether any row matches.
     pub async fn exists(mut self) -> Result<bool> {
+        self.check()?;
         self.select.projection = Projection::One;
         self.select.limit = Some(1);
         self.select.order.clear();
@@ -191,6 +214,7 @@ impl<'a, M: Model> Query<'a, M> {
     /// A query with `limit`, `offset` or `order_by` is refused rather than widened to
     /// every matching row.
     pub async fn delete(self) -> Result<u64> {
+        self.check()?;
         if self.select.limit.is_some() || self.select.offset.is_some() {
             return Err(Error::InvalidQuery {
                 reason: "a bulk delete cannot have a limit or an offset: filter the rows instead"
@@ -213,6 +237,9 @@ impl<'a, M: Model> Query<'a, M> {
     /// The matching rows as a stream, read one at a time through a cursor in constant
     /// memory.
     pub fn stream(self) -> BoxStream<'a, Result<M>> {
+        if let Err(e) = self.check() {
+            return futures::stream::once(async move { Err(e) }).boxed();
+        }
         self.exec
             .stream(Statement::Select(self.select))
             .map(|row| row.and_then(|row| M::from_row(&*row, 0)))

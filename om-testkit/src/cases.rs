@@ -56,6 +56,7 @@ macro_rules! for_each_case {
             errors::missing_table,
             errors::undecodable_value,
             errors::null_into_required_field,
+            errors::too_many_parameters,
             url::unknown_scheme,
             url::malformed_url,
             url::invalid_pool_options,

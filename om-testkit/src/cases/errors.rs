@@ -114,3 +114,38 @@ pub async fn null_into_required_field(db: &Database) -> Result<()> {
     assert!(err.to_string().contains("NULL"), "{err}");
     Ok(())
 }
+
+/// A query binding more values than the backend takes in one statement is refused with
+/// `InvalidQuery` before it is sent.
+pub async fn too_many_parameters(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let max = db.capabilities().max_parameters;
+    let ids: Vec<i64> = (0..=max as i64).collect();
+    let err = db
+        .query::<OrmTest>()
+        .filter(|c| c.id.is_in(ids.iter().copied()))
+        .all()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidQuery { .. }), "{err:?}");
+    assert!(err.to_string().contains("is_in"), "{err}");
+    let item = futures::StreamExt::next(
+        &mut db
+            .query::<OrmTest>()
+            .filter(|c| c.id.is_in(ids.iter().copied()))
+            .stream(),
+    )
+    .await
+    .expect("an item");
+    assert!(matches!(item, Err(Error::InvalidQuery { .. })));
+    // A long list that fits runs.
+    let fits: Vec<i64> = (0..1000).collect();
+    assert_eq!(
+        db.query::<OrmTest>()
+            .filter(|c| c.id.is_in(fits))
+            .count()
+            .await?,
+        0
+    );
+    Ok(())
+}
