@@ -76,6 +76,11 @@ impl Database {
         self.inner.pool.as_any().downcast_ref::<P>()
     }
 
+    /// How many connections the pool has open, and how many are idle.
+    pub fn pool_status(&self) -> crate::driver::PoolStatus {
+        self.inner.pool.status()
+    }
+
     /// Closes every connection of the pool.
     pub async fn close(&self) {
         self.inner.pool.close().await;

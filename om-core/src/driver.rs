@@ -61,6 +61,23 @@ impl Capabilities {
     }
 }
 
+/// A pool's connections at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct PoolStatus {
+    /// Connections open, in use or idle.
+    pub size: u32,
+    /// Connections open and idle.
+    pub idle: u32,
+}
+
+impl PoolStatus {
+    /// A status of `size` connections, `idle` of them idle.
+    pub const fn new(size: u32, idle: u32) -> Self {
+        PoolStatus { size, idle }
+    }
+}
+
 /// Receives each row of a result, in order.
 pub type RowSink<'a> = dyn FnMut(&dyn Row) -> Result<()> + Send + 'a;
 
@@ -106,6 +123,8 @@ pub trait Pool: Executor {
     async fn begin_owned(&self) -> Result<Box<dyn TransactionExecutor>>;
     /// Closes every connection; later calls fail with [`Error::Closed`](crate::Error::Closed).
     async fn close(&self);
+    /// How many connections are open, and how many of them are idle.
+    fn status(&self) -> PoolStatus;
     /// The driver's sqlx pool, for what om does not cover (downcast it).
     fn as_any(&self) -> &dyn Any;
 }

@@ -6,7 +6,9 @@ use std::fmt;
 use async_trait::async_trait;
 use futures::StreamExt;
 use om_core::Result;
-use om_core::driver::{Capabilities, Executor, Pool, RowSink, RowStream, TransactionExecutor};
+use om_core::driver::{
+    Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
+};
 use om_core::ir::{Insert, Statement};
 
 use crate::backend::Backend;
@@ -95,6 +97,11 @@ impl<B: Backend> Pool for SqlxPool<B> {
 
     async fn close(&self) {
         self.pool.close().await;
+    }
+
+    fn status(&self) -> PoolStatus {
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        PoolStatus::new(self.pool.size(), idle)
     }
 
     fn as_any(&self) -> &dyn Any {

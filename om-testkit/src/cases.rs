@@ -63,6 +63,7 @@ macro_rules! for_each_case {
             url::password_is_never_shown,
             url::sqlite_urls,
             url::pool_options_are_applied,
+            url::min_connections_are_opened,
             url::tls_requirement_is_checked,
             types::all_types_round_trip,
             types::integer_limits,

@@ -243,3 +243,16 @@ pub async fn tls_requirement_is_checked(db: &Database) -> Result<()> {
     }
     Ok(())
 }
+
+/// `min_connections` connections are open as soon as `connect` returns, and never more
+/// than `max_connections`.
+pub async fn min_connections_are_opened(db: &Database) -> Result<()> {
+    let base = db.url().expose_str().to_string();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let pool =
+        Database::connect(&format!("{base}{sep}min_connections=2&max_connections=3")).await?;
+    let status = pool.pool_status();
+    assert!(status.size >= 2 && status.size <= 3, "{status:?}");
+    pool.close().await;
+    Ok(())
+}
