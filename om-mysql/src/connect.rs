@@ -218,13 +218,29 @@ mod tests {
         assert_eq!(o.get_database(), Some("my db"));
         assert_eq!(o.get_collation(), Some("utf8mb4_bin"));
         assert!(matches!(o.get_ssl_mode(), MySqlSslMode::Disabled));
-        let o = options("mysql://[::1]/db?ssl=true").unwrap();
+        let o = options("mysql://[::1]/db?ssl=false").unwrap();
         assert_eq!(o.get_host(), "::1");
         assert_eq!(o.get_port(), 3306);
         assert_eq!(o.get_charset(), "utf8mb4");
-        assert!(matches!(o.get_ssl_mode(), MySqlSslMode::Required));
-        let o = options("mysql://h/db?sslmode=verify-full").unwrap();
-        assert!(matches!(o.get_ssl_mode(), MySqlSslMode::VerifyIdentity));
+        assert!(matches!(o.get_ssl_mode(), MySqlSslMode::Disabled));
+        for (url, mode) in [
+            ("mysql://h/db?ssl=true", MySqlSslMode::Required),
+            (
+                "mysql://h/db?sslmode=verify-full",
+                MySqlSslMode::VerifyIdentity,
+            ),
+        ] {
+            match options(url) {
+                Ok(o) => {
+                    assert!(cfg!(feature = "tls"), "{url}");
+                    assert_eq!(format!("{:?}", o.get_ssl_mode()), format!("{mode:?}"));
+                }
+                Err(e) => {
+                    assert!(!cfg!(feature = "tls"), "{url}");
+                    assert!(e.to_string().contains("`tls`"), "{e}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -7,10 +7,12 @@ use std::sync::LazyLock;
 use om_core::sql::StatementCache;
 use om_core::{Result, Value, sql};
 use sea_query::{MysqlQueryBuilder, TableCreateStatement};
-use sea_query_sqlx::{SqlxBinder, SqlxValues};
+use sea_query_sqlx::SqlxValues;
 
-/// Rendered queries by shape: a query that runs again skips sea-query.
+/// Rendered statements by shape: a statement that runs again skips sea-query.
 static SELECTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
+static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
+static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
 /// One SQL statement and its bound values.
 pub(crate) type Rendered = (String, SqlxValues);
@@ -30,9 +32,11 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
                 SELECTS.select(s, false, || sql::select(s).build(MysqlQueryBuilder));
             (text.to_string(), SqlxValues(values))
         }
-        Statement::Insert(i) => sql::insert(i)?.build_sqlx(MysqlQueryBuilder),
-        Statement::Update(u) => sql::update(u).build_sqlx(MysqlQueryBuilder),
-        Statement::Delete(d) => sql::delete(d).build_sqlx(MysqlQueryBuilder),
+        Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
+            let (text, values) =
+                WRITES.statement(stmt, || sql::build_write(stmt, MysqlQueryBuilder))?;
+            (text.to_string(), SqlxValues(values))
+        }
         Statement::CreateTable(t) => (create_table(t).build(MysqlQueryBuilder), no_values()),
         Statement::DropTable(t) => (sql::drop_table(t).build(MysqlQueryBuilder), no_values()),
         Statement::Raw { sql, values } => {
@@ -164,8 +168,9 @@ fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
 
 /// Renders a single-row insert; its generated key is the result's `last_insert_id`.
 pub(crate) fn render_insert(insert: &Insert) -> Result<Rendered> {
-    let (sql, values) = sql::insert(insert)?.build_sqlx(MysqlQueryBuilder);
-    Ok((sql, bindable(values)))
+    let (text, values) =
+        INSERTS.insert(insert, || Ok(sql::insert(insert)?.build(MysqlQueryBuilder)))?;
+    Ok((text.to_string(), bindable(SqlxValues(values))))
 }
 
 #[cfg(test)]

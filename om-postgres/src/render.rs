@@ -7,10 +7,12 @@ use std::sync::LazyLock;
 use om_core::sql::StatementCache;
 use om_core::{Error, Result, Value, sql};
 use sea_query::PostgresQueryBuilder;
-use sea_query_sqlx::{SqlxBinder, SqlxValues};
+use sea_query_sqlx::SqlxValues;
 
-/// Rendered queries by shape: a query that runs again skips sea-query.
+/// Rendered statements by shape: a statement that runs again skips sea-query.
 static SELECTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
+static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
+static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
 /// One SQL statement and its bound values.
 pub(crate) type Rendered = (String, SqlxValues);
@@ -29,9 +31,11 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
                 SELECTS.select(s, false, || sql::select(s).build(PostgresQueryBuilder));
             vec![(text.to_string(), SqlxValues(values))]
         }
-        Statement::Insert(i) => vec![sql::insert(i)?.build_sqlx(PostgresQueryBuilder)],
-        Statement::Update(u) => vec![sql::update(u).build_sqlx(PostgresQueryBuilder)],
-        Statement::Delete(d) => vec![sql::delete(d).build_sqlx(PostgresQueryBuilder)],
+        Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
+            let (text, values) =
+                WRITES.statement(stmt, || sql::build_write(stmt, PostgresQueryBuilder))?;
+            vec![(text.to_string(), SqlxValues(values))]
+        }
         Statement::CreateTable(t) => {
             check_generated(t)?;
             let mut out = vec![(
@@ -111,13 +115,16 @@ fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
 
 /// Renders a single-row insert that returns the generated key.
 pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
-    let mut stmt = sql::insert(insert)?;
-    if let Some(col) = insert.returning {
-        stmt.returning_col(col.name);
-    }
-    let mut rendered = stmt.build_sqlx(PostgresQueryBuilder);
-    bindable(&mut rendered.1)?;
-    Ok(rendered)
+    let (text, values) = INSERTS.insert(insert, || {
+        let mut stmt = sql::insert(insert)?;
+        if let Some(col) = insert.returning {
+            stmt.returning_col(col.name);
+        }
+        Ok(stmt.build(PostgresQueryBuilder))
+    })?;
+    let mut values = SqlxValues(values);
+    bindable(&mut values)?;
+    Ok((text.to_string(), values))
 }
 
 /// Moves the sequence of a generated key up to the largest key written, and leaves

@@ -8,10 +8,12 @@ use om_core::expr::{CmpOp, ColumnRef, Expr};
 use om_core::sql::StatementCache;
 use om_core::{Error, Result, Value, sql};
 use sea_query::SqliteQueryBuilder;
-use sea_query_sqlx::{SqlxBinder, SqlxValues};
+use sea_query_sqlx::SqlxValues;
 
-/// Rendered queries by shape: a query that runs again skips sea-query.
+/// Rendered statements by shape: a statement that runs again skips sea-query.
 static SELECTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
+static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
+static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
 /// One SQL statement and its bound values.
 pub(crate) type Rendered = (String, SqlxValues);
@@ -94,9 +96,11 @@ fn render_unchecked(stmt: &Statement) -> Result<Vec<Rendered>> {
             });
             vec![(text.to_string(), SqlxValues(values))]
         }
-        Statement::Insert(i) => vec![sql::insert(i)?.build_sqlx(SqliteQueryBuilder)],
-        Statement::Update(u) => vec![sql::update(u).build_sqlx(SqliteQueryBuilder)],
-        Statement::Delete(d) => vec![sql::delete(d).build_sqlx(SqliteQueryBuilder)],
+        Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
+            let (text, values) =
+                WRITES.statement(stmt, || sql::build_write(stmt, SqliteQueryBuilder))?;
+            vec![(text.to_string(), SqlxValues(values))]
+        }
         Statement::CreateTable(t) => {
             let mut out = vec![(
                 sql::create_table(t, column_def).build(SqliteQueryBuilder),
@@ -138,13 +142,16 @@ fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
 
 /// Renders a single-row insert that returns the generated key.
 pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
-    let mut stmt = sql::insert(insert)?;
-    if let Some(col) = insert.returning {
-        stmt.returning_col(col.name);
-    }
-    let (sql, mut values) = stmt.build_sqlx(SqliteQueryBuilder);
+    let (text, values) = INSERTS.insert(insert, || {
+        let mut stmt = sql::insert(insert)?;
+        if let Some(col) = insert.returning {
+            stmt.returning_col(col.name);
+        }
+        Ok(stmt.build(SqliteQueryBuilder))
+    })?;
+    let mut values = SqlxValues(values);
     normalize_decimals(&mut values);
-    Ok((sql, values))
+    Ok((text.to_string(), values))
 }
 
 #[cfg(test)]

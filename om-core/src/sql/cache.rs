@@ -13,8 +13,9 @@ use std::sync::{Arc, Mutex};
 
 use sea_query::Values;
 
+use crate::error::Result;
 use crate::expr::{CmpOp, ColumnRef, Expr};
-use crate::ir::{Projection, Select};
+use crate::ir::{Insert, Projection, Select, Statement};
 use crate::sql::dml::paging;
 use crate::value::Value;
 
@@ -48,11 +49,92 @@ impl StatementCache {
         literal_paging: bool,
         render: impl FnOnce() -> (String, Values),
     ) -> (Arc<str>, Values) {
+        self.cached(
+            |key, values| shape(select, literal_paging, key, values),
+            render,
+        )
+    }
+
+    /// The SQL and values of a one-row insert, an update or a delete, cached as
+    /// [`select`](Self::select) is; other statements (several rows, DDL, raw SQL, and
+    /// selects, which go through [`select`](Self::select)) are rendered each time.
+    pub fn statement(
+        &self,
+        stmt: &Statement,
+        render: impl FnOnce() -> Result<(String, Values)>,
+    ) -> Result<(Arc<str>, Values)> {
+        match stmt {
+            Statement::Insert(i) if i.rows.len() == 1 => self.try_cached(
+                |key, values| {
+                    key.push(20);
+                    insert_shape(i, key, values);
+                },
+                render,
+            ),
+            Statement::Update(u) => self.try_cached(
+                |key, values| {
+                    key.extend([21, u.table as *const _ as u64, u.set.len() as u64]);
+                    for (column, value) in &u.set {
+                        text(key, column.name);
+                        values.push(value.clone());
+                    }
+                    filter(&u.filter, key, values);
+                },
+                render,
+            ),
+            Statement::Delete(d) => self.try_cached(
+                |key, values| {
+                    key.extend([22, d.table as *const _ as u64]);
+                    filter(&d.filter, key, values);
+                },
+                render,
+            ),
+            _ => render().map(|(sql, values)| (Arc::from(sql), values)),
+        }
+    }
+
+    /// The SQL and values of a one-row insert with its generated key returned (a
+    /// statement of its own: keep it in a cache of its own).
+    pub fn insert(
+        &self,
+        insert: &Insert,
+        render: impl FnOnce() -> Result<(String, Values)>,
+    ) -> Result<(Arc<str>, Values)> {
+        if insert.rows.len() != 1 {
+            return render().map(|(sql, values)| (Arc::from(sql), values));
+        }
+        self.try_cached(|key, values| insert_shape(insert, key, values), render)
+    }
+
+    fn try_cached(
+        &self,
+        shape: impl FnOnce(&mut Vec<u64>, &mut Vec<Value>),
+        render: impl FnOnce() -> Result<(String, Values)>,
+    ) -> Result<(Arc<str>, Values)> {
+        let mut failed = None;
+        let out = self.cached(shape, || match render() {
+            Ok(rendered) => rendered,
+            Err(e) => {
+                failed = Some(e);
+                (String::new(), Values(Vec::new()))
+            }
+        });
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
+
+    fn cached(
+        &self,
+        shape: impl FnOnce(&mut Vec<u64>, &mut Vec<Value>),
+        render: impl FnOnce() -> (String, Values),
+    ) -> (Arc<str>, Values) {
         let mut values = Vec::new();
         let hit = KEY.with(|key| {
             let mut key = key.borrow_mut();
             key.clear();
-            shape(select, literal_paging, &mut key, &mut values);
+            shape(&mut key, &mut values);
             let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
             map.get(key.as_slice()).cloned()
         });
@@ -61,7 +143,7 @@ impl StatementCache {
         }
         let (sql, rendered) = render();
         let sql: Arc<str> = Arc::from(sql);
-        if rendered.0 == values {
+        if !sql.is_empty() && rendered.0 == values {
             KEY.with(|key| {
                 let key = key.borrow();
                 let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
@@ -111,13 +193,7 @@ fn shape(s: &Select, literal_paging: bool, key: &mut Vec<u64>, values: &mut Vec<
             values.push(Value::Int(Some(1)));
         }
     }
-    match &s.filter {
-        None => key.push(0),
-        Some(f) => {
-            key.push(1);
-            expr(f, key, values);
-        }
-    }
+    filter(&s.filter, key, values);
     key.push(s.order.len() as u64);
     for o in &s.order {
         column(key, &o.column);
@@ -133,6 +209,32 @@ fn shape(s: &Select, literal_paging: bool, key: &mut Vec<u64>, values: &mut Vec<
                 values.push(Value::BigUnsigned(Some(n)));
             }
         }
+    }
+}
+
+fn filter(f: &Option<Expr>, key: &mut Vec<u64>, values: &mut Vec<Value>) {
+    match f {
+        None => key.push(0),
+        Some(f) => {
+            key.push(1);
+            expr(f, key, values);
+        }
+    }
+}
+
+fn insert_shape(i: &Insert, key: &mut Vec<u64>, values: &mut Vec<Value>) {
+    key.extend([i.table as *const _ as u64, i.columns.len() as u64]);
+    for column in &i.columns {
+        text(key, column.name);
+    }
+    key.push(i.rows.len() as u64);
+    for row in &i.rows {
+        key.push(row.len() as u64);
+        values.extend(row.iter().cloned());
+    }
+    match i.returning {
+        Some(c) => text(key, c.name),
+        None => key.push(0),
     }
 }
 
@@ -302,6 +404,56 @@ mod tests {
             let (again_sql, again_values) = cache.select(s, false, || unreachable!());
             assert_eq!((first_sql, first_values), (again_sql, again_values));
         }
+    }
+
+    #[test]
+    fn writes_are_cached_with_sea_querys_values() {
+        use crate::ir::{Delete, Update};
+        let cache = StatementCache::new();
+        let name_is = |v: &str| Expr::Compare {
+            column: NAME,
+            op: CmpOp::Eq,
+            value: v.into(),
+        };
+        let statements = [
+            Statement::Insert(Insert {
+                table: &TABLE,
+                columns: vec![&COLUMNS[1]],
+                rows: vec![vec!["a".into()]],
+                returning: None,
+            }),
+            Statement::Update(Update {
+                table: &TABLE,
+                set: vec![(&COLUMNS[1], "b".into())],
+                filter: Some(name_is("a")),
+            }),
+            Statement::Delete(Delete {
+                table: &TABLE,
+                filter: Some(name_is("b")),
+            }),
+            Statement::Delete(Delete {
+                table: &TABLE,
+                filter: None,
+            }),
+        ];
+        for (i, stmt) in statements.iter().enumerate() {
+            let build = || crate::sql::build_write(stmt, SqliteQueryBuilder);
+            let first = cache.statement(stmt, build).unwrap();
+            assert_eq!(cache.len(), i + 1, "statement {i} was cached");
+            let again = cache.statement(stmt, || unreachable!()).unwrap();
+            assert_eq!(first, again);
+        }
+        // Several rows are rendered each time, not cached.
+        let two = Statement::Insert(Insert {
+            table: &TABLE,
+            columns: vec![&COLUMNS[1]],
+            rows: vec![vec!["a".into()], vec!["b".into()]],
+            returning: None,
+        });
+        cache
+            .statement(&two, || crate::sql::build_write(&two, SqliteQueryBuilder))
+            .unwrap();
+        assert_eq!(cache.len(), statements.len());
     }
 
     #[test]

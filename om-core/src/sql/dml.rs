@@ -1,13 +1,13 @@
 //! Queries, inserts, updates and deletes.
 
 use sea_query::{
-    Alias, DeleteStatement, ExprTrait, Func, InsertStatement, Query, SelectStatement,
-    UpdateStatement,
+    Alias, DeleteStatement, ExprTrait, Func, InsertStatement, Query, QueryBuilder, SelectStatement,
+    UpdateStatement, Values,
 };
 
 use crate::error::{Error, Result};
 use crate::expr::{CmpOp, ColumnRef, Expr, Order};
-use crate::ir::{Delete, Insert, Projection, Select, Update};
+use crate::ir::{Delete, Insert, Projection, Select, Statement, Update};
 
 type SqExpr = sea_query::Expr;
 
@@ -211,6 +211,19 @@ pub fn insert(i: &Insert) -> Result<InsertStatement> {
             .map_err(|e| Error::Driver(Box::new(e)))?;
     }
     Ok(stmt)
+}
+
+/// Builds an insert, update or delete with `builder` (the statements
+/// [`StatementCache::statement`](crate::sql::StatementCache::statement) caches).
+pub fn build_write(stmt: &Statement, builder: impl QueryBuilder) -> Result<(String, Values)> {
+    match stmt {
+        Statement::Insert(i) => Ok(insert(i)?.build(builder)),
+        Statement::Update(u) => Ok(update(u).build(builder)),
+        Statement::Delete(d) => Ok(delete(d).build(builder)),
+        other => Err(Error::InvalidQuery {
+            reason: format!("not an insert, update or delete: {other:?}"),
+        }),
+    }
 }
 
 /// Lowers an `UPDATE`.
