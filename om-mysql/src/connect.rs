@@ -230,15 +230,12 @@ mod tests {
                 MySqlSslMode::VerifyIdentity,
             ),
         ] {
-            match options(url) {
-                Ok(o) => {
-                    assert!(cfg!(feature = "tls"), "{url}");
+            match (options(url), cfg!(feature = "tls")) {
+                (Ok(o), true) => {
                     assert_eq!(format!("{:?}", o.get_ssl_mode()), format!("{mode:?}"));
                 }
-                Err(e) => {
-                    assert!(!cfg!(feature = "tls"), "{url}");
-                    assert!(e.to_string().contains("`tls`"), "{e}");
-                }
+                (Err(e), false) => assert!(e.to_string().contains("`tls`"), "{e}"),
+                (outcome, tls) => panic!("{url} with tls={tls}: {:?}", outcome.map(drop)),
             }
         }
     }
