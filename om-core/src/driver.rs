@@ -35,11 +35,16 @@ pub struct Capabilities {
     /// Whether a text longer than its column's `size` is refused (otherwise it is
     /// stored whole).
     pub enforces_text_size: bool,
+    /// Whether an error inside a transaction aborts it, so that every later statement
+    /// fails with `Error::TransactionAborted` until it is rolled back (PostgreSQL); a
+    /// savepoint (`tx.begin()`) around work that may fail keeps the transaction usable.
+    pub errors_abort_transaction: bool,
     /// Whether decimals can be compared with `<`, `<=`, `>`, `>=` and ordered
     /// (otherwise those are refused with `Unsupported`; equality always works).
     pub decimal_ordering: bool,
     /// Whether a write may run while a stream from the pool is reading the same table
-    /// (otherwise the write waits until the stream ends: collect with `all()` first).
+    /// (otherwise the write waits for a lock and fails with `Error::Busy` if the stream
+    /// outlasts the wait: collect with `all()` first).
     pub write_during_stream: bool,
     /// The most bound parameters one statement may carry.
     pub max_parameters: usize,
@@ -56,6 +61,7 @@ impl Capabilities {
             enforces_text_size: true,
             write_during_stream: true,
             decimal_ordering: true,
+            errors_abort_transaction: false,
             max_parameters: 32766,
         }
     }

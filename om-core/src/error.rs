@@ -150,6 +150,13 @@ pub enum Error {
     #[error("the database connection failed: {0}")]
     Io(BoxError),
 
+    /// An earlier error aborted the transaction: roll it back (PostgreSQL).
+    #[error("the transaction was aborted by an earlier error; roll it back: {message}")]
+    TransactionAborted {
+        /// The database's own message.
+        message: String,
+    },
+
     /// The pool timed out waiting for a free connection.
     #[error("timed out waiting for a database connection from the pool")]
     PoolTimedOut,
@@ -211,6 +218,8 @@ pub enum ErrorKind {
     Connection,
     /// The connection or the data is locked by other work in progress.
     Busy,
+    /// The transaction must be rolled back before it can run anything else.
+    TransactionAborted,
     /// Anything else.
     Other,
 }
@@ -231,6 +240,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::Connection => "connection",
             ErrorKind::Busy => "busy",
+            ErrorKind::TransactionAborted => "aborted transaction",
             ErrorKind::Other => "other",
         };
         f.write_str(s)
@@ -257,6 +267,7 @@ impl Error {
                 ErrorKind::Connection
             }
             Error::Busy { .. } => ErrorKind::Busy,
+            Error::TransactionAborted { .. } => ErrorKind::TransactionAborted,
             Error::Database { .. } | Error::Driver(_) => ErrorKind::Other,
         }
     }

@@ -7,6 +7,9 @@ pub(crate) use om_sqlx::connect_error;
 
 /// SQLSTATE of `relation "..." does not exist`.
 const UNDEFINED_TABLE: &str = "42P01";
+/// SQLSTATE of `current transaction is aborted, commands ignored until end of
+/// transaction block`.
+const IN_FAILED_SQL_TRANSACTION: &str = "25P02";
 /// SQLSTATE of `value too long for type character varying(n)`.
 const STRING_DATA_RIGHT_TRUNCATION: &str = "22001";
 
@@ -17,6 +20,7 @@ pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
         match code.as_deref() {
             Some(UNDEFINED_TABLE) => Classified::TableNotFound(missing_relation(db.message())),
             Some(STRING_DATA_RIGHT_TRUNCATION) => Classified::ValueTooLong,
+            Some(IN_FAILED_SQL_TRANSACTION) => Classified::TransactionAborted,
             _ => Classified::Other(code),
         }
     })

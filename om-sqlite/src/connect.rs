@@ -1,6 +1,8 @@
 //! From a `sqlite:` URL to a pool.
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use om_core::url::SslMode;
 use om_core::{DatabaseUrl, Result};
@@ -12,9 +14,11 @@ use crate::executor::SqliteBackend;
 
 /// Opens the pool.
 ///
-/// - An in-memory database is one shared-cache database for the whole pool; one
-///   connection stays open for the pool's whole life, so its tables live as long as the
-///   pool. `cache=private` is refused: each connection would see its own empty database.
+/// - An in-memory database is one database for the whole pool (SQLite's `memdb` VFS);
+///   one connection stays open for the pool's whole life, so its tables live as long as
+///   the pool. `cache=private` is refused: each connection would see its own empty one.
+/// - `busy_timeout=` (seconds, default 5) bounds how long a statement waits for a lock
+///   another connection holds before failing with `Error::Busy`.
 /// - A file database uses write-ahead logging unless `journal_mode=` says otherwise (or
 ///   it is opened read-only), so a write can run while a stream reads.
 /// - `ssl`/`sslmode` other than `disable`/`prefer` are refused: SQLite has no network
@@ -32,9 +36,20 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<om_sqlx::SqlxPool<Sqlit
     let raw = url.expose_str();
     let base = raw.split('?').next().unwrap_or(raw);
     let mut journal = None;
+    let mut busy_timeout = None;
     let mut query = Vec::new();
     for (k, v) in url.driver_options() {
-        if k == "journal_mode" {
+        if k == "busy_timeout" {
+            let secs: f64 = v.parse().map_err(|_| {
+                url.invalid(format!(
+                    "busy_timeout must be a number of seconds, not `{v}`"
+                ))
+            })?;
+            if !(secs.is_finite() && secs >= 0.0) {
+                return Err(url.invalid("busy_timeout must be zero or a positive number"));
+            }
+            busy_timeout = Some(Duration::from_secs_f64(secs));
+        } else if k == "journal_mode" {
             journal = Some(SqliteJournalMode::from_str(&v).map_err(|_| {
                 url.invalid(format!(
                     "journal_mode must be delete, truncate, persist, memory, wal or off, not `{v}`"
@@ -55,9 +70,30 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<om_sqlx::SqlxPool<Sqlit
     let in_memory = base.ends_with(":memory:") || option("mode", "memory");
     if in_memory && option("cache", "private") {
         return Err(url.invalid(
-            "an in-memory database with cache=private is a different empty database on each \
-             pooled connection: leave the cache shared",
+            "an in-memory database is one database for the whole pool: cache=private would \
+             give each pooled connection its own empty one",
         ));
+    }
+    if in_memory {
+        // One database for the whole pool, through SQLite's `memdb` VFS rather than a
+        // shared cache: its locks are those of a file, so a write that meets an open
+        // stream waits at most the busy timeout and fails with `Busy`, where a shared
+        // cache's table lock would wait forever.
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "/om-memory-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        options = options
+            .filename(name)
+            .in_memory(false)
+            .shared_cache(false)
+            .vfs("memdb")
+            .create_if_missing(true);
+    }
+    if let Some(timeout) = busy_timeout {
+        options = options.busy_timeout(timeout);
     }
     let read_only = option("mode", "ro") || option("immutable", "1") || option("immutable", "true");
     match journal {

@@ -32,8 +32,9 @@ pub static CAPABILITIES: Capabilities = {
     c
 };
 
-/// An in-memory database can do what a file can, except that its connections share
-/// one cache with table locks: a write waits while a stream reads the table.
+/// An in-memory database can do what a file can, except write-ahead logging: a write
+/// that meets an open stream on the same database waits the busy timeout and fails
+/// with `Error::Busy`.
 pub static MEMORY_CAPABILITIES: Capabilities = {
     let mut c = Capabilities::standard();
     c.case_sensitive_like = false;

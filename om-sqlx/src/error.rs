@@ -14,6 +14,8 @@ pub enum Classified {
     ValueTooLong,
     /// Another connection holds a lock the statement needs.
     Busy,
+    /// An earlier error aborted the transaction.
+    TransactionAborted,
     /// Anything else, with the code to report.
     Other(Option<String>),
 }
@@ -48,6 +50,7 @@ pub fn map_error(
                     message,
                 },
                 Classified::Busy => Error::Busy { reason: message },
+                Classified::TransactionAborted => Error::TransactionAborted { message },
                 Classified::Other(code) => Error::Database { code, message },
             }
         }

@@ -78,7 +78,16 @@ impl<B: Backend> Executor for SqlxPool<B> {
             let conn = pool.acquire().await.map_err(|e| B::map_error(e, None))?;
             let mut rows = B::stream(conn, stmt);
             while let Some(row) = rows.next().await {
-                yield row?;
+                match row {
+                    Ok(row) => yield row,
+                    Err(e) => {
+                        // Give the connection back before reporting: a stream that
+                        // failed is over, even if it is never polled or dropped again.
+                        drop(rows);
+                        Err(e)?;
+                        break;
+                    }
+                }
             }
         })
     }

@@ -452,26 +452,61 @@ pub async fn like_escapes_wildcards(db: &Database) -> Result<()> {
 }
 
 /// Where the backend declares `write_during_stream`, rows can be updated while a stream
-/// from the pool reads them; elsewhere (in-memory SQLite) collecting them first works.
+/// from the pool reads them. Elsewhere (in-memory SQLite) such a write waits for the
+/// lock the stream holds and fails with `Busy` after the busy timeout, never hangs; and
+/// collecting the rows first works.
 pub async fn write_during_pool_stream(db: &Database) -> Result<()> {
-    seed(db).await?;
     if db.capabilities().write_during_stream {
+        seed(db).await?;
         let mut stream = db.query::<OrmTest>().order_by(|c| c.id.asc()).stream();
         while let Some(mut row) = stream.try_next().await? {
             row.value = Some("seen".into());
             db.update(&mut row).await?;
         }
-    } else {
-        for mut row in db.query::<OrmTest>().all().await? {
-            row.value = Some("seen".into());
-            db.update(&mut row).await?;
-        }
+        drop(stream);
+        let seen = db
+            .query::<OrmTest>()
+            .filter(|c| c.value.eq("seen"))
+            .count()
+            .await?;
+        assert_eq!(seen, 5);
+        return Ok(());
     }
-    let seen = db
+    // The only backend declaring it is SQLite in memory, whose busy timeout is an option.
+    let base = db.url().expose_str().to_string();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let quick = Database::connect(&format!("{base}{sep}busy_timeout=0.2")).await?;
+    quick.create_all(&[OrmTest::table()]).await?;
+    let mut rows: Vec<OrmTest> = (0..3000)
+        .map(|i| OrmTest::new(&format!("r{i}"), None))
+        .collect();
+    quick.add_all(&mut rows).await?;
+    let mut stream = quick.query::<OrmTest>().order_by(|c| c.id.asc()).stream();
+    let mut first = stream.try_next().await?.expect("a row");
+    first.value = Some("seen".into());
+    let started = std::time::Instant::now();
+    let err = quick.update(&mut first).await.unwrap_err();
+    assert!(matches!(err, Error::Busy { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "bounded wait"
+    );
+    assert_eq!(
+        first.value.as_deref(),
+        Some("seen"),
+        "the object is as given"
+    );
+    drop(stream);
+    for mut row in quick.query::<OrmTest>().limit(5).all().await? {
+        row.value = Some("seen".into());
+        quick.update(&mut row).await?;
+    }
+    let seen = quick
         .query::<OrmTest>()
         .filter(|c| c.value.eq("seen"))
         .count()
         .await?;
     assert_eq!(seen, 5);
+    quick.close().await;
     Ok(())
 }

@@ -155,3 +155,44 @@ pub async fn stream_in_transaction_refuses_other_statements(db: &Database) -> Re
     );
     Ok(())
 }
+
+/// A stream that failed gives its connection back at once: the transaction (and the
+/// pool) can run the next statement without dropping the stream first.
+pub async fn failed_stream_releases_its_connection(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let tx = db.begin().await?;
+    let mut stream = tx.query::<crate::models::Ghost>().stream();
+    let err = stream.try_next().await.unwrap_err();
+    assert_eq!(err.kind(), om::ErrorKind::TableNotFound);
+    // Not `Busy`: the connection is free. Where an error aborts the transaction
+    // (declared), the next statement says so instead of running.
+    let next = tx.query::<OrmTest>().count().await;
+    if db.capabilities().errors_abort_transaction {
+        let err = next.unwrap_err();
+        assert!(
+            matches!(err, om::Error::TransactionAborted { .. }),
+            "{err:?}"
+        );
+    } else {
+        assert_eq!(next?, 0);
+    }
+    assert!(stream.try_next().await?.is_none(), "the stream is over");
+    drop(stream);
+    tx.rollback().await?;
+    // A savepoint around work that may fail keeps the transaction usable everywhere.
+    let mut tx = db.begin().await?;
+    {
+        let savepoint = tx.begin().await?;
+        assert!(
+            savepoint
+                .query::<crate::models::Ghost>()
+                .count()
+                .await
+                .is_err()
+        );
+        savepoint.rollback().await?;
+    }
+    assert_eq!(tx.query::<OrmTest>().count().await?, 0);
+    tx.commit().await?;
+    Ok(())
+}
