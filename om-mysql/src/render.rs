@@ -336,7 +336,7 @@ mod tests {
         assert_eq!(
             sql_of(Statement::CreateTable(&TABLE)),
             [
-                "CREATE TABLE IF NOT EXISTS `orm_test` ( `id` bigint NOT NULL PRIMARY KEY AUTO_INCREMENT, `name` varchar(100) NOT NULL, `value` longtext NULL, KEY `ix_orm_test_name` (`name`) ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+                "CREATE TABLE IF NOT EXISTS `orm_test` ( `id` bigint NOT NULL PRIMARY KEY AUTO_INCREMENT, `name` varchar(100) NOT NULL, `value` longtext NULL, KEY `ix_orm_test_name_f2720d0b` (`name`) ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
             ]
         );
     }
@@ -346,7 +346,7 @@ mod tests {
         assert_eq!(
             sql_of(Statement::CreateTable(&TYPED)),
             [
-                "CREATE TABLE IF NOT EXISTS `membership` ( `group_id` int NOT NULL, `member` varchar(255) NOT NULL, `tag` varchar(255) NOT NULL, `email` varchar(200) NOT NULL, `flag` bool NOT NULL, `ratio` float NOT NULL, `amount` decimal(65, 28) NOT NULL, `uid` binary(16) NOT NULL, `doc` json NOT NULL, `data` longblob NOT NULL, `at` datetime(6) NULL, PRIMARY KEY (`group_id`, `member`), KEY `ix_membership_tag` (`tag`), UNIQUE KEY `ux_membership_email` (`email`) ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+                "CREATE TABLE IF NOT EXISTS `membership` ( `group_id` int NOT NULL, `member` varchar(255) NOT NULL, `tag` varchar(255) NOT NULL, `email` varchar(200) NOT NULL, `flag` bool NOT NULL, `ratio` float NOT NULL, `amount` decimal(65, 28) NOT NULL, `uid` binary(16) NOT NULL, `doc` json NOT NULL, `data` longblob NOT NULL, `at` datetime(6) NULL, PRIMARY KEY (`group_id`, `member`), KEY `ix_membership_tag_376f48c9` (`tag`), UNIQUE KEY `ux_membership_email_6381e9f9` (`email`) ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
             ]
         );
     }

@@ -283,7 +283,7 @@ mod tests {
             sql_of(Statement::CreateTable(&TABLE)),
             [
                 r#"CREATE TABLE IF NOT EXISTS "orm_test" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(100) NOT NULL, "value" text NULL )"#,
-                r#"CREATE INDEX IF NOT EXISTS "ix_orm_test_name" ON "orm_test" ("name")"#,
+                r#"CREATE INDEX IF NOT EXISTS "ix_orm_test_name_f2720d0b" ON "orm_test" ("name")"#,
             ]
         );
         assert_eq!(

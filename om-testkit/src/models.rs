@@ -172,3 +172,23 @@ pub struct LongNames {
     #[om(size = 100, unique)]
     pub secondary_email_address_fallback: String,
 }
+
+/// Table `t` with column `a_b`...
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "t")]
+pub struct AmbiguousT {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(size = 20, unique)]
+    pub a_b: String,
+}
+
+/// ...and table `t_a` with column `b`: their index names must still differ.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "t_a")]
+pub struct AmbiguousTA {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(size = 20, unique)]
+    pub b: String,
+}

@@ -69,23 +69,27 @@ pub fn create_table(
 pub const MAX_IDENTIFIER: usize = 63;
 
 /// The name om gives the index on `table.column`: `ix_<table>_<column>` (`ux_` when
-/// unique), or, when that is longer than [`MAX_IDENTIFIER`], its first 54 bytes and a
-/// hash of the whole name, so that long names stay distinct and stable.
+/// unique), cut to fit [`MAX_IDENTIFIER`], then `_` and a hash of the table and column
+/// names. The hash keeps names distinct where the readable part is not (table `t` with
+/// column `a_b`, and table `t_a` with column `b`; long names cut alike), and stable
+/// across versions.
 pub fn index_name(table: &TableMeta, column: &ColumnMeta) -> String {
     let prefix = if column.unique { "ux" } else { "ix" };
-    let name = format!("{prefix}_{}_{}", table.name, column.name);
-    if name.len() <= MAX_IDENTIFIER {
-        return name;
-    }
+    let mut name = format!("{prefix}_{}_{}", table.name, column.name);
     // FNV-1a: stable across Rust versions, unlike the standard library's hasher.
-    let hash = name.bytes().fold(0x811c_9dc5_u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    let mut cut = MAX_IDENTIFIER - 9;
+    let hash = [table.name, "\0", column.name]
+        .iter()
+        .flat_map(|part| part.bytes())
+        .fold(0x811c_9dc5_u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+    let mut cut = name.len().min(MAX_IDENTIFIER - 9);
     while !name.is_char_boundary(cut) {
         cut -= 1;
     }
-    format!("{}_{hash:08x}", &name[..cut])
+    name.truncate(cut);
+    name.push_str(&format!("_{hash:08x}"));
+    name
 }
 
 /// `CREATE [UNIQUE] INDEX IF NOT EXISTS` for every indexed or unique column.

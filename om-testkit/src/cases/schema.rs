@@ -87,5 +87,36 @@ pub async fn long_names_keep_their_indexes(db: &Database) -> Result<()> {
     let err = db.add(&mut row("a", "d")).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UniqueViolation, "{err:?}");
     assert_eq!(db.query::<LongNames>().count().await?, 1);
+
+    // `t` + `a_b` and `t_a` + `b` read alike as `ux_t_a_b`: both indexes must exist.
+    use crate::models::{AmbiguousT, AmbiguousTA};
+    db.create_all(&[AmbiguousT::table(), AmbiguousTA::table()])
+        .await?;
+    let mut first = AmbiguousTA {
+        id: None,
+        b: "x".into(),
+    };
+    db.add(&mut first).await?;
+    let err = db
+        .add(&mut AmbiguousTA {
+            id: None,
+            b: "x".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UniqueViolation, "{err:?}");
+    db.add(&mut AmbiguousT {
+        id: None,
+        a_b: "x".into(),
+    })
+    .await?;
+    let err = db
+        .add(&mut AmbiguousT {
+            id: None,
+            a_b: "x".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UniqueViolation, "{err:?}");
     Ok(())
 }
