@@ -55,7 +55,7 @@ impl DatabaseUrl {
     /// Parses a URL such as `sqlite::memory:` or `postgres://user:pw@host/db`.
     pub fn parse(url: &str) -> Result<Self> {
         let parsed = url::Url::parse(url).map_err(|e| Error::InvalidUrl {
-            url: redact_text(url),
+            url: redact_text(url, true),
             reason: e.to_string(),
         })?;
         Ok(DatabaseUrl {
@@ -85,7 +85,7 @@ impl DatabaseUrl {
         if url.password().is_some() {
             let _ = url.set_password(Some("***"));
         }
-        redact_text(url.as_str())
+        redact_text(url.as_str(), false)
     }
 
     /// The query-string options, percent-decoded.
@@ -194,9 +194,15 @@ impl DatabaseUrl {
     }
 }
 
-/// Query options whose values are secrets.
+/// Query options whose values are secrets, whatever their case or percent-encoding.
 fn is_secret_option(key: &str) -> bool {
-    matches!(key, "password" | "pass" | "pwd" | "sslpassword")
+    let key = percent_decode(key)
+        .unwrap_or_else(|_| key.to_string())
+        .to_ascii_lowercase();
+    matches!(
+        key.as_str(),
+        "password" | "pass" | "pwd" | "passwd" | "sslpassword"
+    )
 }
 
 fn percent_decode(s: &str) -> std::result::Result<String, std::str::Utf8Error> {
@@ -208,10 +214,17 @@ fn percent_decode(s: &str) -> std::result::Result<String, std::str::Utf8Error> {
 /// Hides credentials in a URL's text, parsed or not: everything between the scheme's
 /// `://` and the last `@` before the query when it holds a `:` (a password, even one
 /// with an unencoded `/` that fooled the parser), and the value of every secret option.
-fn redact_text(url: &str) -> String {
+///
+/// A URL that did not parse (`whole`) is searched for its last `@` to the end, since a
+/// password may hold an unencoded `?`; a parsed one up to its query only, whose own
+/// `@`s are harmless.
+fn redact_text(url: &str, whole: bool) -> String {
     let mut out = url.to_string();
     if let Some(start) = out.find("://").map(|i| i + 3) {
-        let query_at = out[start..].find('?').map_or(out.len(), |i| start + i);
+        let query_at = match whole {
+            true => out.len(),
+            false => out[start..].find('?').map_or(out.len(), |i| start + i),
+        };
         if let Some(at) = out[start..query_at].rfind('@').map(|i| start + i)
             && let Some(colon) = out[start..at].find(':').map(|i| start + i)
             && &out[colon + 1..at] != "***"
@@ -284,6 +297,10 @@ mod tests {
                 "postgres://u@h/db?sslpassword=s3cret&application_name=x",
                 "s3cret",
             ),
+            ("postgres://u:pa?ss@host/db", "pa?ss"),
+            ("postgres://u@h/db?pass%77ord=s3cret", "s3cret"),
+            ("postgres://u@h/db?Password=s3cret", "s3cret"),
+            ("mysql://u@h/db?PASSWORD=s3cret", "s3cret"),
         ] {
             let shown = match DatabaseUrl::parse(url) {
                 Ok(parsed) => format!("{parsed} {parsed:?} {}", parsed.invalid("x")),

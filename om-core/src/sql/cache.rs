@@ -19,13 +19,25 @@ use crate::ir::{Insert, Projection, Select, Statement};
 use crate::sql::dml::paging;
 use crate::value::Value;
 
-/// At most this many shapes are kept per dialect; later ones are rendered each time.
+/// At most this many shapes, and this many bytes of SQL, are kept per cache; a cache
+/// that is full starts afresh, so a workload that changes keeps being cached.
 const CAPACITY: usize = 4096;
+const CAPACITY_BYTES: usize = 4 << 20;
+
+/// `IN` lists longer than this are not cached: each length is a shape of its own, and
+/// a long list's text is large and rarely seen twice.
+const MAX_CACHED_LIST: usize = 32;
 
 /// Rendered `SELECT`s of one dialect, by shape. A driver keeps one in a `static`.
 #[derive(Debug, Default)]
 pub struct StatementCache {
-    map: Mutex<HashMap<Box<[u64]>, Arc<str>>>,
+    map: Mutex<Entries>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    sql: HashMap<Box<[u64]>, Arc<str>>,
+    bytes: usize,
 }
 
 thread_local! {
@@ -135,8 +147,11 @@ impl StatementCache {
             let mut key = key.borrow_mut();
             key.clear();
             shape(&mut key, &mut values);
+            if key.first() == Some(&UNCACHEABLE) {
+                return None;
+            }
             let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-            map.get(key.as_slice()).cloned()
+            map.sql.get(key.as_slice()).cloned()
         });
         if let Some(sql) = hit {
             return (sql, Values(values));
@@ -146,10 +161,15 @@ impl StatementCache {
         if !sql.is_empty() && rendered.0 == values {
             KEY.with(|key| {
                 let key = key.borrow();
-                let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-                if map.len() < CAPACITY {
-                    map.insert(key.as_slice().into(), sql.clone());
+                if key.first() == Some(&UNCACHEABLE) {
+                    return;
                 }
+                let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+                if map.sql.len() >= CAPACITY || map.bytes + sql.len() > CAPACITY_BYTES {
+                    *map = Entries::default();
+                }
+                map.bytes += sql.len();
+                map.sql.insert(key.as_slice().into(), sql.clone());
             });
         }
         (sql, rendered)
@@ -157,12 +177,22 @@ impl StatementCache {
 
     /// How many shapes are kept.
     pub fn len(&self) -> usize {
-        self.map.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.map.lock().unwrap_or_else(|e| e.into_inner()).sql.len()
     }
 
     /// Whether no shape is kept.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// A first key word that no shape starts with (a table's address is never 1): the
+/// statement is rendered, not cached.
+const UNCACHEABLE: u64 = 1;
+
+fn mark_uncacheable(key: &mut Vec<u64>) {
+    if let Some(first) = key.first_mut() {
+        *first = UNCACHEABLE;
     }
 }
 
@@ -267,6 +297,9 @@ fn expr(e: &Expr, key: &mut Vec<u64>, values: &mut Vec<Value>) {
             values: list,
             negated,
         } => {
+            if list.len() > MAX_CACHED_LIST {
+                mark_uncacheable(key);
+            }
             key.extend([11, *negated as u64, list.len() as u64]);
             column(key, c);
             if list.is_empty() {
@@ -454,6 +487,22 @@ mod tests {
             .statement(&two, || crate::sql::build_write(&two, SqliteQueryBuilder))
             .unwrap();
         assert_eq!(cache.len(), statements.len());
+    }
+
+    #[test]
+    fn long_in_lists_are_not_cached() {
+        let cache = StatementCache::new();
+        let mut s = Select::new(&TABLE);
+        s.filter = Some(Expr::In {
+            column: ID,
+            values: (0..100).map(Value::from).collect(),
+            negated: false,
+        });
+        let render = || crate::sql::select(&s).build(SqliteQueryBuilder);
+        let (sql, values) = cache.select(&s, false, render);
+        assert_eq!(values.0.len(), 100);
+        assert!(sql.contains("IN"), "{sql}");
+        assert!(cache.is_empty());
     }
 
     #[test]
