@@ -190,7 +190,7 @@ impl StatementCache {
 /// statement is rendered, not cached.
 const UNCACHEABLE: u64 = 1;
 
-fn mark_uncacheable(key: &mut Vec<u64>) {
+fn mark_uncacheable(key: &mut [u64]) {
     if let Some(first) = key.first_mut() {
         *first = UNCACHEABLE;
     }
