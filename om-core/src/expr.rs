@@ -118,10 +118,25 @@ impl Expr {
             Expr::Compare { .. } | Expr::Like { .. } => 1,
             Expr::IsNull { .. } => 0,
             // An empty list renders as the constant comparison `1 = 0` (or `1 = 1`).
-            Expr::In { values, .. } => values.len().max(2),
+            Expr::In { values, .. } if values.is_empty() => 2,
+            Expr::In { values, .. } => values.len(),
             Expr::And(all) | Expr::Or(all) if all.is_empty() => 2,
             Expr::And(all) | Expr::Or(all) => all.iter().map(Expr::parameter_count).sum(),
             Expr::Not(inner) => inner.parameter_count(),
+        }
+    }
+
+    /// A LIKE pattern that ends in an unpaired `\\` (escaping nothing), which backends
+    /// read differently, if the expression has one.
+    pub fn dangling_escape(&self) -> Option<&str> {
+        match self {
+            Expr::Like { pattern, .. } => {
+                let trailing = pattern.chars().rev().take_while(|&c| c == '\\').count();
+                (trailing % 2 == 1).then_some(pattern.as_str())
+            }
+            Expr::And(all) | Expr::Or(all) => all.iter().find_map(Expr::dangling_escape),
+            Expr::Not(inner) => inner.dangling_escape(),
+            _ => None,
         }
     }
 

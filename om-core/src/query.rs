@@ -78,6 +78,14 @@ impl<'a, M: Model> Query<'a, M> {
     /// Refuses a query that binds more values than the backend takes in one statement
     /// (a long `is_in` list), before sending it.
     fn check(&self) -> Result<()> {
+        if let Some(pattern) = self.select.filter.as_ref().and_then(Expr::dangling_escape) {
+            return Err(Error::InvalidQuery {
+                reason: format!(
+                    "the LIKE pattern {pattern:?} ends in an unpaired `\\`: write `\\\\` for a \
+                     backslash (om::escape_like does it)"
+                ),
+            });
+        }
         let bound = self.select.filter.as_ref().map_or(0, Expr::parameter_count) + 2;
         let max = self.exec.capabilities().max_parameters;
         if bound > max {

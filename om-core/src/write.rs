@@ -5,7 +5,7 @@ use crate::driver::{Executor, TransactionExecutor};
 use crate::error::{Error, Result};
 use crate::expr::{CmpOp, ColumnRef, Expr};
 use crate::ir::{Delete, Insert, Statement, Update};
-use crate::model::{Model, TableMeta, Undo};
+use crate::model::{ColumnType, Model, TableMeta, Undo};
 use crate::value::{Value, is_null};
 
 /// `pk1 = v1 AND pk2 = v2 ...` for `table`'s key, or `KeyNotSet` when a value is NULL.
@@ -79,24 +79,49 @@ fn insert_of<M: Model>(skip_generated: bool) -> Insert {
 
 /// Inserts one object, writing back its defaults and generated key.
 ///
-/// On failure the object is left as it was given.
+/// On failure the object is left as it was given. A generated key narrower than
+/// `i64` is read inside a transaction, so that a key too large for the field leaves no
+/// row behind.
 pub(crate) async fn add<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result<()> {
     let undo = obj.apply_defaults();
     let generate = obj.needs_generated_key();
-    let mut insert = insert_of::<M>(generate);
-    insert.rows.push(insert_row(obj, generate));
-    let outcome = if generate {
-        match exec.insert_returning(&insert).await {
-            Ok(key) => obj.set_generated_key(Some(key)),
+    let narrow = generate
+        && M::table()
+            .generated_column()
+            .is_some_and(|(_, c)| c.ty != ColumnType::BigInt);
+    let outcome = if narrow {
+        match exec.begin().await {
+            Ok(tx) => match insert_one(&*tx, obj, generate).await {
+                Ok(()) => tx.commit().await,
+                Err(e) => {
+                    let _ = tx.rollback().await;
+                    Err(e)
+                }
+            },
             Err(e) => Err(e),
         }
     } else {
-        exec.execute(&Statement::Insert(insert)).await.map(drop)
+        insert_one(exec, obj, generate).await
     };
     if outcome.is_err() {
         undo(obj);
+        if generate {
+            // `None` always fits.
+            let _ = obj.set_generated_key(None);
+        }
     }
     outcome
+}
+
+async fn insert_one<M: Model>(exec: &dyn Executor, obj: &mut M, generate: bool) -> Result<()> {
+    let mut insert = insert_of::<M>(generate);
+    insert.rows.push(insert_row(obj, generate));
+    if generate {
+        let key = exec.insert_returning(&insert).await?;
+        obj.set_generated_key(Some(key))
+    } else {
+        exec.execute(&Statement::Insert(insert)).await.map(drop)
+    }
 }
 
 /// Inserts several objects in one transaction: all of them or none.

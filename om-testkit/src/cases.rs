@@ -34,6 +34,7 @@ macro_rules! for_each_case {
             write::delete_removes_the_row,
             write::composite_key_get_update_delete,
             write::failed_writes_leave_the_object_unchanged,
+            write::generated_key_too_large_for_the_field,
             query::get_by_key,
             query::filters_and_together,
             query::comparison_operators,

@@ -192,3 +192,23 @@ pub struct AmbiguousTA {
     #[om(size = 20, unique)]
     pub b: String,
 }
+
+/// An `i64` view of `narrow_keys`...
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "narrow_keys")]
+pub struct WideKey {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(size = 20)]
+    pub name: String,
+}
+
+/// ...and an `i32` one, whose generated key may not fit.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "narrow_keys")]
+pub struct NarrowKey {
+    #[om(primary_key)]
+    pub id: Option<i32>,
+    #[om(size = 20)]
+    pub name: String,
+}

@@ -187,9 +187,22 @@ pub async fn decimal_comparisons(db: &Database) -> Result<()> {
             [Decimal::new(2, 0), Decimal::new(95, 1), Decimal::new(10, 0)]
         );
     } else {
-        for err in [gt.unwrap_err(), ordered.unwrap_err()] {
+        let nested = q()
+            .filter(|c| c.flag.eq(true) & !c.decimal.le(Decimal::ONE))
+            .all()
+            .await;
+        let ge = q().filter(|c| c.decimal.ge(Decimal::ONE)).count().await;
+        let delete = q().filter(|c| c.decimal.lt(Decimal::ONE)).delete().await;
+        for err in [
+            gt.unwrap_err(),
+            ordered.unwrap_err(),
+            nested.unwrap_err(),
+            ge.unwrap_err(),
+            delete.unwrap_err(),
+        ] {
             assert!(matches!(err, om::Error::Unsupported { .. }), "{err:?}");
         }
+        assert_eq!(q().count().await?, 3, "nothing was deleted");
     }
     Ok(())
 }

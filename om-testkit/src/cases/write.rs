@@ -342,3 +342,35 @@ pub async fn failed_writes_leave_the_object_unchanged(db: &Database) -> Result<(
     assert_eq!(db.query::<Element>().count().await?, 1);
     Ok(())
 }
+
+/// A generated key too large for the field fails with `InvalidValue` and leaves no row
+/// behind, so a retry cannot insert a duplicate.
+pub async fn generated_key_too_large_for_the_field(db: &Database) -> Result<()> {
+    use crate::models::{NarrowKey, WideKey};
+    db.create_all(&[WideKey::table()]).await?;
+    db.add(&mut WideKey {
+        id: Some(3_000_000_000),
+        name: "wide".into(),
+    })
+    .await?;
+    let mut narrow = NarrowKey {
+        id: None,
+        name: "narrow".into(),
+    };
+    let err = db.add(&mut narrow).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidValue { .. }), "{err:?}");
+    assert_eq!(narrow.id, None);
+    assert_eq!(
+        db.query::<WideKey>().count().await?,
+        1,
+        "no row was left behind"
+    );
+    // A key that fits is read back as usual.
+    db.query::<WideKey>().delete().await?;
+    db.add(&mut WideKey {
+        id: Some(7),
+        name: "small".into(),
+    })
+    .await?;
+    Ok(())
+}
