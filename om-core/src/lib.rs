@@ -16,6 +16,9 @@ pub mod database;
 pub mod driver;
 pub mod error;
 pub mod expr;
+#[cfg(feature = "fixtures")]
+#[doc(hidden)]
+pub mod fixtures;
 pub mod ir;
 pub mod model;
 pub mod query;

@@ -178,26 +178,9 @@ pub(crate) fn render_insert(insert: &Insert) -> Result<Rendered> {
 mod tests {
     //! Exact SQL per statement kind; no database needed.
     use super::*;
-    use om_core::expr::{CmpOp, ColumnRef, Expr};
+    use om_core::expr::{ColumnRef, Expr};
+    use om_core::fixtures::{COLUMNS, TABLE, name_eq};
     use om_core::ir::{Delete, Projection, Select, Update};
-
-    static COLUMNS: [ColumnMeta; 3] = {
-        let mut id = ColumnMeta::new("id", "id", ColumnType::BigInt);
-        id.primary_key = true;
-        id.generated = true;
-        id.nullable = true;
-        let mut name = ColumnMeta::new("name", "name", ColumnType::Text(Some(100)));
-        name.index = true;
-        let mut value = ColumnMeta::new("value", "value", ColumnType::Text(None));
-        value.nullable = true;
-        [id, name, value]
-    };
-    static TABLE: TableMeta = TableMeta {
-        name: "orm_test",
-        model: "OrmTest",
-        columns: &COLUMNS,
-        primary_key: &[0],
-    };
 
     /// A composite key of an integer and a text column, an indexed unbounded text, a
     /// unique column, and one column of each type whose MySQL type differs from the
@@ -233,17 +216,6 @@ mod tests {
         columns: &TYPED_COLUMNS,
         primary_key: &[0, 1],
     };
-
-    fn name_eq(v: &str) -> Expr {
-        Expr::Compare {
-            column: ColumnRef {
-                table: "orm_test",
-                column: "name",
-            },
-            op: CmpOp::Eq,
-            value: v.into(),
-        }
-    }
 
     fn sql_of(stmt: Statement) -> Vec<String> {
         render(&stmt).unwrap().into_iter().map(|(s, _)| s).collect()
