@@ -9,6 +9,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 
 use sea_query::Values;
@@ -36,8 +37,31 @@ pub struct StatementCache {
 
 #[derive(Debug, Default)]
 struct Entries {
-    sql: HashMap<Box<[u64]>, Arc<str>>,
+    sql: HashMap<Box<[u64]>, Arc<str>, BuildHasherDefault<WordHasher>>,
     bytes: usize,
+}
+
+/// A fast hash of the 64-bit words of a shape (the keys are om's own, not an
+/// attacker's, so a keyed hash buys nothing here).
+#[derive(Debug, Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 thread_local! {
