@@ -50,11 +50,19 @@ pub(crate) async fn execute_on(conn: &mut PgConnection, stmt: &Statement) -> Res
 /// Inserts one row on `conn` and returns its generated key.
 pub(crate) async fn insert_returning_on(conn: &mut PgConnection, insert: &Insert) -> Result<i64> {
     let (sql, values) = render_insert_returning(insert)?;
-    let row = sqlx::query_with(AssertSqlSafe(sql), values)
-        .fetch_one(&mut *conn)
+    // Read every row, not only the first: the statement must run to its end, or a
+    // failure to commit it (a lock, a deferred constraint) would go unreported.
+    let mut rows = sqlx::query_with(AssertSqlSafe(sql), values)
+        .fetch_all(&mut *conn)
         .await
         .map_err(|e| map(e, Some(insert.table)))?;
     let column = insert.returning.map_or("(generated key)", |c| c.name);
+    let Some(row) = rows.pop() else {
+        return Err(Error::Database {
+            code: None,
+            message: "INSERT ... RETURNING returned no row".into(),
+        });
+    };
     OmRow(row)
         .get_i64(0)
         .map_err(|e| Error::decode(insert.table.name, column, e))?

@@ -33,10 +33,18 @@ pub(crate) async fn insert_returning_on(
     insert: &Insert,
 ) -> Result<i64> {
     let (sql, values) = render_insert_returning(insert)?;
-    let row = sqlx::query_with(AssertSqlSafe(sql), values)
-        .fetch_one(&mut *conn)
+    // Read every row, not only the first: the statement must run to its end, or a
+    // failure to commit it (a lock, a deferred constraint) would go unreported.
+    let mut rows = sqlx::query_with(AssertSqlSafe(sql), values)
+        .fetch_all(&mut *conn)
         .await
         .map_err(|e| map(e, Some(insert.table)))?;
+    let Some(row) = rows.pop() else {
+        return Err(Error::Database {
+            code: None,
+            message: "INSERT ... RETURNING returned no row".into(),
+        });
+    };
     OmRow(row)
         .get_i64(0)
         .map_err(|e| Error::decode(insert.table.name, "(generated key)", e))?

@@ -26,6 +26,9 @@ struct Shared<B: Backend> {
     /// Set while a stream holds the connection: another statement on the transaction
     /// would wait for the stream forever if both run in one task, so it is refused.
     streaming: AtomicBool,
+    /// Set when a statement failed: on a backend where errors abort the transaction,
+    /// the commit first checks that the transaction is still alive.
+    failed: AtomicBool,
     /// Statements to run before the next one: rollbacks of savepoints dropped
     /// unfinished. A plain mutex, so that `Drop` can always record them.
     pending: std::sync::Mutex<Vec<String>>,
@@ -122,6 +125,7 @@ impl<B: Backend> SqlxTransaction<'static, B> {
             link: Link::Owned(Shared {
                 tx: Mutex::new(tx),
                 streaming: AtomicBool::new(false),
+                failed: AtomicBool::new(false),
                 pending: std::sync::Mutex::new(Vec::new()),
             }),
             savepoint: None,
@@ -168,6 +172,16 @@ impl<B: Backend> SqlxTransaction<'_, B> {
         Ok(locked)
     }
 
+    /// Records that a statement failed (see `Shared::failed`).
+    fn note<T>(&self, outcome: Result<T>) -> Result<T> {
+        if outcome.is_err()
+            && let Ok(shared) = self.shared()
+        {
+            shared.failed.store(true, Ordering::Release);
+        }
+        outcome
+    }
+
     async fn finish(mut self: Box<Self>, commit: bool) -> Result<()> {
         self.finished = true;
         if let Some(name) = self.savepoint.take() {
@@ -177,10 +191,20 @@ impl<B: Backend> SqlxTransaction<'_, B> {
         match std::mem::replace(&mut self.link, Link::Done) {
             Link::Owned(shared) => {
                 let pending = shared.take_pending();
+                let shared_failed = shared.failed.load(Ordering::Acquire);
                 let mut tx = shared.tx.into_inner();
                 if commit {
                     // Savepoints dropped unfinished are undone before the commit.
                     run_all::<B>(&mut tx, &pending).await?;
+                    // Where an error aborts the transaction (PostgreSQL), COMMIT would
+                    // quietly roll back: ask first, and report the abort instead.
+                    if self.capabilities.errors_abort_transaction
+                        && shared_failed
+                        && let Err(e) = B::run_plain(&mut tx, "SELECT 1").await
+                    {
+                        let _ = tx.rollback().await;
+                        return Err(e);
+                    }
                     tx.commit().await.map_err(|e| B::map_error(e, None))
                 } else {
                     tx.rollback().await.map_err(|e| B::map_error(e, None))
@@ -203,17 +227,17 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
 
     async fn execute(&self, stmt: &Statement) -> Result<u64> {
         let mut conn = self.lock().await?;
-        B::execute(&mut conn, stmt).await
+        self.note(B::execute(&mut conn, stmt).await)
     }
 
     async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
         let mut conn = self.lock().await?;
-        B::insert_returning(&mut conn, insert).await
+        self.note(B::insert_returning(&mut conn, insert).await)
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
         let mut conn = self.lock().await?;
-        B::fetch(&mut conn, stmt, sink).await
+        self.note(B::fetch(&mut conn, stmt, sink).await)
     }
 
     fn stream(&self, stmt: Statement) -> RowStream<'_> {
@@ -227,7 +251,7 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
                         // Give the connection back before reporting: a stream that
                         // failed is over, even if it is never polled or dropped again.
                         drop(rows);
-                        Err(e)?;
+                        self.note::<()>(Err(e))?;
                         break;
                     }
                 }

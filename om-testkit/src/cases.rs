@@ -75,6 +75,7 @@ macro_rules! for_each_case {
             transaction::savepoint_dropped_before_commit,
             transaction::stream_in_transaction_refuses_other_statements,
             transaction::failed_stream_releases_its_connection,
+            transaction::commit_after_an_error,
             transaction::handles_and_futures_are_send,
         );
     };

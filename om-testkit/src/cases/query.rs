@@ -503,7 +503,22 @@ pub async fn write_during_pool_stream(db: &Database) -> Result<()> {
         Some("seen"),
         "the object is as given"
     );
+    // Inserts meet the same lock: an error, never a key for a row that was not stored.
+    let mut one = OrmTest::new("added during the stream", None);
+    let err = quick.add(&mut one).await.unwrap_err();
+    assert!(matches!(err, Error::Busy { .. }), "{err:?}");
+    assert_eq!(one.id, None);
+    let mut many = vec![OrmTest::new("m1", None), OrmTest::new("m2", None)];
+    let err = quick.add_all(&mut many).await.unwrap_err();
+    assert!(matches!(err, Error::Busy { .. }), "{err:?}");
+    assert!(many.iter().all(|m| m.id.is_none()));
     drop(stream);
+    let stored = quick
+        .query::<OrmTest>()
+        .filter(|c| c.name.is_in(["added during the stream", "m1", "m2"]))
+        .count()
+        .await?;
+    assert_eq!(stored, 0, "nothing was stored");
     for mut row in quick.query::<OrmTest>().limit(5).all().await? {
         row.value = Some("seen".into());
         quick.update(&mut row).await?;

@@ -196,3 +196,68 @@ pub async fn failed_stream_releases_its_connection(db: &Database) -> Result<()> 
     tx.commit().await?;
     Ok(())
 }
+
+/// A commit never reports success for work that was not saved: where an error aborts
+/// the transaction (declared), `commit` fails with `TransactionAborted`; elsewhere the
+/// work around the failed statement is committed.
+pub async fn commit_after_an_error(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    db.add(&mut OrmTest {
+        id: Some(1),
+        ..OrmTest::new("existing", None)
+    })
+    .await?;
+    let tx = db.begin().await?;
+    tx.add(&mut OrmTest::new("before", None)).await?;
+    let dup = tx
+        .add(&mut OrmTest {
+            id: Some(1),
+            ..OrmTest::new("duplicate", None)
+        })
+        .await;
+    assert_eq!(dup.unwrap_err().kind(), om::ErrorKind::UniqueViolation);
+    let after = tx.add(&mut OrmTest::new("after", None)).await;
+    let committed = tx.commit().await;
+    let stored = db.query::<OrmTest>().count().await?;
+    if db.capabilities().errors_abort_transaction {
+        assert!(
+            matches!(after, Err(om::Error::TransactionAborted { .. })),
+            "{after:?}"
+        );
+        let err = committed.unwrap_err();
+        assert!(
+            matches!(err, om::Error::TransactionAborted { .. }),
+            "{err:?}"
+        );
+        assert_eq!(stored, 1, "nothing of the transaction was saved");
+    } else {
+        after?;
+        committed?;
+        assert_eq!(stored, 3);
+    }
+    // After an error inside a savepoint that was rolled back, the commit succeeds.
+    let mut tx = db.begin().await?;
+    {
+        let savepoint = tx.begin().await?;
+        assert!(
+            savepoint
+                .add(&mut OrmTest {
+                    id: Some(1),
+                    ..OrmTest::new("duplicate", None)
+                })
+                .await
+                .is_err()
+        );
+        savepoint.rollback().await?;
+    }
+    tx.add(&mut OrmTest::new("saved", None)).await?;
+    tx.commit().await?;
+    assert_eq!(
+        db.query::<OrmTest>()
+            .filter(|c| c.name.eq("saved"))
+            .count()
+            .await?,
+        1
+    );
+    Ok(())
+}
