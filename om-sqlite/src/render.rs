@@ -137,6 +137,11 @@ fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
     if column.ty == ColumnType::Decimal {
         def.text();
     }
+    // AUTOINCREMENT needs the type to be exactly INTEGER, whatever the field's width
+    // (om checks that a generated key fits the field when it reads it back).
+    if column.generated && column.ty.is_integer() {
+        def.integer();
+    }
     def
 }
 

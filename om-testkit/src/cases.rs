@@ -35,6 +35,7 @@ macro_rules! for_each_case {
             write::composite_key_get_update_delete,
             write::failed_writes_leave_the_object_unchanged,
             write::generated_key_too_large_for_the_field,
+            write::generated_keys_of_every_width,
             query::get_by_key,
             query::filters_and_together,
             query::comparison_operators,

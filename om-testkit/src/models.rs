@@ -212,3 +212,21 @@ pub struct NarrowKey {
     #[om(size = 20)]
     pub name: String,
 }
+
+/// A generated `i16` key.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct SmallKey {
+    #[om(primary_key)]
+    pub id: Option<i16>,
+    #[om(size = 20)]
+    pub name: String,
+}
+
+/// A generated `i32` key.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct MediumKey {
+    #[om(primary_key)]
+    pub id: Option<i32>,
+    #[om(size = 20)]
+    pub name: String,
+}

@@ -374,3 +374,43 @@ pub async fn generated_key_too_large_for_the_field(db: &Database) -> Result<()> 
     .await?;
     Ok(())
 }
+
+/// Generated keys of every integer width work: `Option<i16>`, `Option<i32>` and
+/// `Option<i64>`.
+pub async fn generated_keys_of_every_width(db: &Database) -> Result<()> {
+    use crate::models::{MediumKey, SmallKey};
+    db.create_all(&[SmallKey::table(), MediumKey::table()])
+        .await?;
+    let mut small = vec![
+        SmallKey {
+            id: None,
+            name: "a".into(),
+        },
+        SmallKey {
+            id: None,
+            name: "b".into(),
+        },
+    ];
+    db.add_all(&mut small).await?;
+    let mut medium = MediumKey {
+        id: None,
+        name: "c".into(),
+    };
+    db.add(&mut medium).await?;
+    for s in &small {
+        assert_eq!(
+            db.query::<SmallKey>()
+                .get(s.id.expect("a key"))
+                .await?
+                .as_ref(),
+            Some(s)
+        );
+    }
+    assert_eq!(
+        db.query::<MediumKey>()
+            .get(medium.id.expect("a key"))
+            .await?,
+        Some(medium)
+    );
+    Ok(())
+}
