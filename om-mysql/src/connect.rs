@@ -6,7 +6,6 @@ use om_core::url::SslMode;
 use om_core::{DatabaseUrl, Result};
 use sqlx::mysql::{MySqlConnectOptions, MySqlSslMode};
 
-use crate::error::connect_error;
 use crate::executor::MysqlBackend;
 
 /// The query-string options the driver understands besides om's pool options.
@@ -33,11 +32,8 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<om_sqlx::SqlxPool<Mysql
     let options = connect_options(url)?;
 
     let pool = om_sqlx::pool_options(&pool_options);
-    let pool = pool
-        .after_connect(|conn, _| Box::pin(async move { strict(conn).await }))
-        .connect_with(options)
-        .await
-        .map_err(|e| connect_error(url, e))?;
+    let pool = pool.after_connect(|conn, _| Box::pin(async move { strict(conn).await }));
+    let pool = om_sqlx::open_pool(url, pool, options).await?;
     Ok(om_sqlx::SqlxPool::new(pool))
 }
 

@@ -3,7 +3,6 @@
 use om_core::{Error, TableMeta};
 use om_sqlx::Classified;
 
-pub(crate) use om_sqlx::connect_error;
 use sqlx::mysql::MySqlDatabaseError;
 
 /// `ER_NO_SUCH_TABLE`: "Table 'db.t' doesn't exist".

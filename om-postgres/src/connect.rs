@@ -109,10 +109,7 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<om_sqlx::SqlxPool<Postg
     let pool_options = url.pool_options()?;
     let options = connect_options(url)?;
     let pool = om_sqlx::pool_options(&pool_options);
-    let pool = pool
-        .connect_with(options)
-        .await
-        .map_err(|e| connect_error(url, e))?;
+    let pool = om_sqlx::open_pool(url, pool, options).await?;
     Ok(om_sqlx::SqlxPool::new(pool))
 }
 

@@ -5,11 +5,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use om_core::url::SslMode;
-use om_core::{DatabaseUrl, Result};
+use om_core::{DatabaseUrl, Error, Result};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 
 use crate::MEMORY_CAPABILITIES;
-use crate::error::connect_error;
 use crate::executor::SqliteBackend;
 
 /// Opens the pool.
@@ -109,10 +108,19 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<om_sqlx::SqlxPool<Sqlit
             .idle_timeout(None)
             .max_lifetime(None);
     }
-    let pool = pool
-        .connect_with(options)
+    let creates = in_memory || option("mode", "rwc");
+    let pool = om_sqlx::open_pool(url, pool, options)
         .await
-        .map_err(|e| connect_error(url, e))?;
+        .map_err(|e| match e {
+            Error::Connection { url, source } if !creates => Error::Connection {
+                url,
+                source: format!(
+                    "{source} (without `?mode=rwc` the database file must already exist)"
+                )
+                .into(),
+            },
+            other => other,
+        })?;
     Ok(if in_memory {
         om_sqlx::SqlxPool::with_capabilities(pool, &MEMORY_CAPABILITIES)
     } else {

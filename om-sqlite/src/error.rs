@@ -3,8 +3,6 @@
 use om_core::{Error, TableMeta};
 use om_sqlx::Classified;
 
-pub(crate) use om_sqlx::connect_error;
-
 /// `SQLITE_BUSY`: another connection holds a lock the statement needs.
 const SQLITE_BUSY: i32 = 5;
 /// `SQLITE_LOCKED`: a table is locked (shared-cache in-memory databases).

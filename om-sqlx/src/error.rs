@@ -75,6 +75,22 @@ pub fn connect_error(url: &DatabaseUrl, error: sqlx::Error) -> Error {
     }
 }
 
+/// Opens a pool: one connection is made first, on its own, so that a wrong host, port,
+/// user or password fails at once with the database's own reason (a pool would retry
+/// until `acquire_timeout` and report only that it timed out).
+pub async fn open_pool<DB: sqlx::Database>(
+    url: &DatabaseUrl,
+    pool: sqlx::pool::PoolOptions<DB>,
+    options: <DB::Connection as sqlx::Connection>::Options,
+) -> om_core::Result<sqlx::Pool<DB>> {
+    use sqlx::{ConnectOptions, Connection};
+    let first = options.connect().await.map_err(|e| connect_error(url, e))?;
+    let _ = first.close().await;
+    pool.connect_with(options)
+        .await
+        .map_err(|e| connect_error(url, e))
+}
+
 /// sqlx pool settings from the URL's shared options.
 pub fn pool_options<DB: sqlx::Database>(options: &PoolOptions) -> sqlx::pool::PoolOptions<DB> {
     let mut pool = sqlx::pool::PoolOptions::<DB>::new();

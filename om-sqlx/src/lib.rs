@@ -13,6 +13,6 @@ mod pool;
 mod transaction;
 
 pub use backend::{Backend, Conn};
-pub use error::{Classified, connect_error, map_error, pool_options};
+pub use error::{Classified, connect_error, map_error, open_pool, pool_options};
 pub use pool::SqlxPool;
 pub use transaction::SqlxTransaction;

@@ -67,6 +67,7 @@ macro_rules! for_each_case {
             url::pool_options_are_applied,
             url::min_connections_are_opened,
             url::tls_requirement_is_checked,
+            url::unreachable_server_fails_fast,
             types::all_types_round_trip,
             types::integer_limits,
             types::nullable_types_round_trip,

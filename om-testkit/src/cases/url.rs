@@ -260,3 +260,23 @@ pub async fn min_connections_are_opened(db: &Database) -> Result<()> {
     pool.close().await;
     Ok(())
 }
+
+/// An unreachable server fails at once with the reason (not after the pool's
+/// `acquire_timeout` with only "timed out").
+pub async fn unreachable_server_fails_fast(_db: &Database) -> Result<()> {
+    for url in [
+        "postgres://om@127.0.0.1:1/db",
+        "mysql://om@127.0.0.1:1/db",
+        "sqlite:///nonexistent-dir-om/x.db",
+    ] {
+        let started = std::time::Instant::now();
+        let err = Database::connect(url).await.unwrap_err();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{url}: slow"
+        );
+        assert_eq!(err.kind(), ErrorKind::Connection, "{url}: {err:?}");
+        assert!(!err.to_string().contains("timed out"), "{url}: {err}");
+    }
+    Ok(())
+}
