@@ -43,6 +43,9 @@ pub use om_derive::Model;
 /// sea-query, for hand-built statements over a model's table.
 pub use sea_query;
 
+/// The crates of om's column types, re-exported so that their versions match om's.
+pub use om_core::{chrono, rust_decimal, serde_json, uuid};
+
 /// The SQLite driver.
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]

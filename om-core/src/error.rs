@@ -66,7 +66,7 @@ pub enum Error {
         source: DecodeError,
     },
 
-    /// `one()` or `get_one()` found no row.
+    /// `one()` found no row.
     #[error("expected one row of `{table}`, found none")]
     NotFound {
         /// The table queried.

@@ -32,6 +32,10 @@ mod session;
 mod write;
 
 pub use column::{Column, escape_like};
+
+// The crates of the column types om stores, for the facade to re-export.
+#[doc(no_inline)]
+pub use {chrono, rust_decimal, serde_json, uuid};
 pub use database::Database;
 pub use driver::{Capabilities, Driver, Executor, Pool, TransactionExecutor};
 pub use error::{DecodeError, Error, ErrorKind, Result};
