@@ -34,8 +34,6 @@ mod write;
 pub use column::{Column, escape_like};
 
 // The crates of the column types om stores, for the facade to re-export.
-#[doc(no_inline)]
-pub use {chrono, rust_decimal, serde_json, uuid};
 pub use database::Database;
 pub use driver::{Capabilities, Driver, Executor, Pool, TransactionExecutor};
 pub use error::{DecodeError, Error, ErrorKind, Result};
@@ -46,6 +44,8 @@ pub use row::Row;
 pub use transaction::Transaction;
 pub use url::DatabaseUrl;
 pub use value::{Field, KeyArg, SqlType, Value, ValueOf};
+#[doc(no_inline)]
+pub use {chrono, rust_decimal, serde_json, uuid};
 
 /// Re-exports that `#[derive(Model)]` expands to. Not a public API.
 #[doc(hidden)]

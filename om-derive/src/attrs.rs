@@ -52,9 +52,24 @@ pub(crate) fn model_attrs(attrs: &[Attribute]) -> syn::Result<ModelAttrs> {
 
 pub(crate) fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
     let mut out = FieldAttrs::default();
+    let mut seen: Vec<String> = Vec::new();
     for attr in attrs.iter().filter(|a| a.path().is_ident("om")) {
         attr.parse_nested_meta(|meta| {
             let name = path_name(&meta.path);
+            // `default`/`default_fn` (and `on_update`/`on_update_fn`) set one value.
+            let slot = match name.as_str() {
+                "default_fn" => "default",
+                "on_update_fn" => "on_update",
+                "rename" => "column",
+                other => other,
+            }
+            .to_string();
+            if seen.contains(&slot) {
+                return Err(meta.error(format!(
+                    "`{name}` repeats the field's `{slot}`: give it once"
+                )));
+            }
+            seen.push(slot);
             match name.as_str() {
                 "primary_key" => out.primary_key = Some(meta.path.span()),
                 "index" => out.index = true,
@@ -84,16 +99,6 @@ pub(crate) fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                     } else {
                         &mut out.on_update
                     };
-                    if slot.is_some() {
-                        return Err(meta.error(format!(
-                            "`{name}` given twice: a field has one {} value",
-                            if name.starts_with("default") {
-                                "default"
-                            } else {
-                                "on-update"
-                            }
-                        )));
-                    }
                     *slot = Some((span, source));
                 }
                 _ => {
