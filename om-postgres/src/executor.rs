@@ -3,7 +3,6 @@
 
 use std::future::Future;
 
-use futures::TryStreamExt;
 use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, Statement};
 use om_core::{Error, Result, Row, TableMeta};
@@ -52,10 +51,10 @@ pub(crate) async fn insert_returning_on(conn: &mut PgConnection, insert: &Insert
     let (sql, values) = render_insert_returning(insert)?;
     // Read every row, not only the first: the statement must run to its end, or a
     // failure to commit it (a lock, a deferred constraint) would go unreported.
-    let mut rows = sqlx::query_with(AssertSqlSafe(sql), values)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(|e| map(e, Some(insert.table)))?;
+    let mut rows = om_sqlx::prepared::fetch_all::<Postgres>(conn, (sql, values), |e| {
+        map(e, Some(insert.table))
+    })
+    .await?;
     let column = insert.returning.map_or("(generated key)", |c| c.name);
     let Some(row) = rows.pop() else {
         return Err(Error::Database {
@@ -78,30 +77,18 @@ pub(crate) async fn fetch_on(
     stmt: &Statement,
     sink: &mut RowSink<'_>,
 ) -> Result<()> {
-    for (sql, values) in render(stmt)? {
-        let mut rows = sqlx::query_with(AssertSqlSafe(sql), values).fetch(&mut *conn);
-        while let Some(row) = rows.try_next().await.map_err(|e| map(e, stmt.table()))? {
-            sink(&OmRow(row))?;
-        }
-    }
-    Ok(())
+    let table = stmt.table();
+    om_sqlx::prepared::fetch::<Postgres, _>(conn, render(stmt)?, OmRow, sink, |e| map(e, table))
+        .await
 }
 
-/// Streams the rows of a query on `conn`, one at a time as the server sends them.
+/// Streams the rows of a query on `conn`, one at a time as the database sends them.
 pub(crate) fn stream_on<'c>(
     conn: impl std::ops::DerefMut<Target = PgConnection> + Send + 'c,
     stmt: Statement,
 ) -> RowStream<'c> {
-    Box::pin(async_stream::try_stream! {
-        let mut conn = conn;
-        let table = stmt.table();
-        for (sql, values) in render(&stmt)? {
-            let mut rows = sqlx::query_with(AssertSqlSafe(sql), values).fetch(&mut *conn);
-            while let Some(row) = rows.try_next().await.map_err(|e| map(e, table))? {
-                yield Box::new(OmRow(row)) as Box<dyn Row>;
-            }
-        }
-    })
+    let table = stmt.table();
+    om_sqlx::prepared::stream::<Postgres, _, _>(conn, render(&stmt), OmRow, move |e| map(e, table))
 }
 
 /// The PostgreSQL dialect, plugged into om-sqlx's pool and transaction executors.

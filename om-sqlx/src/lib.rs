@@ -10,6 +10,7 @@
 mod backend;
 mod error;
 mod pool;
+pub mod prepared;
 mod transaction;
 
 pub use backend::{Backend, Conn};

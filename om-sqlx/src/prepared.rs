@@ -1,0 +1,79 @@
+//! Queries run as prepared statements with bound values: the common path of the
+//! drivers whose every query can be prepared (SQLite, PostgreSQL).
+
+use std::ops::DerefMut;
+
+use futures::TryStreamExt;
+use om_core::driver::{RowSink, RowStream};
+use om_core::{Error, Result, Row};
+use sea_query_sqlx::SqlxValues;
+use sqlx::{AssertSqlSafe, Database, IntoArguments};
+
+/// One rendered statement and its values.
+pub type Rendered = (String, SqlxValues);
+
+/// Runs the queries on `conn`, passing each row, wrapped by `wrap`, to `sink`.
+pub async fn fetch<DB, R>(
+    conn: &mut DB::Connection,
+    rendered: Vec<Rendered>,
+    wrap: impl Fn(DB::Row) -> R + Send,
+    sink: &mut RowSink<'_>,
+    map: impl Fn(sqlx::Error) -> Error + Send,
+) -> Result<()>
+where
+    DB: Database,
+    R: Row,
+    SqlxValues: IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    for (sql, values) in rendered {
+        let mut rows = sqlx::query_with::<DB, _>(AssertSqlSafe(sql), values).fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await.map_err(&map)? {
+            sink(&wrap(row))?;
+        }
+    }
+    Ok(())
+}
+
+/// Every row of one query on `conn`, read to the statement's end (so that an error at
+/// its end, such as a failed autocommit, is reported).
+pub async fn fetch_all<DB>(
+    conn: &mut DB::Connection,
+    (sql, values): Rendered,
+    map: impl Fn(sqlx::Error) -> Error + Send,
+) -> Result<Vec<DB::Row>>
+where
+    DB: Database,
+    SqlxValues: IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    sqlx::query_with::<DB, _>(AssertSqlSafe(sql), values)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(map)
+}
+
+/// Streams the rows of the queries on `conn`, which the stream holds until dropped.
+pub fn stream<'c, DB, C, R>(
+    conn: C,
+    rendered: Result<Vec<Rendered>>,
+    wrap: impl Fn(DB::Row) -> R + Send + 'c,
+    map: impl Fn(sqlx::Error) -> Error + Send + 'c,
+) -> RowStream<'c>
+where
+    DB: Database,
+    C: DerefMut<Target = DB::Connection> + Send + 'c,
+    R: Row + 'c,
+    SqlxValues: IntoArguments<DB>,
+    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+{
+    Box::pin(async_stream::try_stream! {
+        let mut conn = conn;
+        for (sql, values) in rendered? {
+            let mut rows = sqlx::query_with::<DB, _>(AssertSqlSafe(sql), values).fetch(&mut *conn);
+            while let Some(row) = rows.try_next().await.map_err(&map)? {
+                yield Box::new(wrap(row)) as Box<dyn Row + 'c>;
+            }
+        }
+    })
+}
