@@ -63,6 +63,47 @@ sql_type!(i16, ColumnType::SmallInt, SmallInt, get_i16);
 sql_type!(i32, ColumnType::Integer, Int, get_i32);
 sql_type!(i64, ColumnType::BigInt, BigInt, get_i64);
 sql_type!(f32, ColumnType::Float, Float, get_f32);
+
+/// A narrow or unsigned integer stored in the next wider signed column (no backend has
+/// unsigned columns om could rely on); reading back checks the range.
+macro_rules! widened_sql_type {
+    ($ty:ty, $ct:expr, $wide:ty, $variant:ident, $getter:ident) => {
+        impl SqlType for $ty {
+            const COLUMN_TYPE: ColumnType = $ct;
+            const NAME: &'static str = stringify!($ty);
+            #[inline]
+            fn into_value(self) -> Value {
+                Value::$variant(Some(<$wide>::from(self)))
+            }
+            #[inline]
+            fn to_value(&self) -> Value {
+                Value::$variant(Some(<$wide>::from(*self)))
+            }
+            #[inline]
+            fn null() -> Value {
+                Value::$variant(None)
+            }
+            fn decode(row: &dyn Row, index: usize) -> Result<Option<Self>, DecodeError> {
+                match row.$getter(index)? {
+                    None => Ok(None),
+                    Some(wide) => {
+                        <$ty>::try_from(wide)
+                            .map(Some)
+                            .map_err(|_| DecodeError::Mismatch {
+                                expected: stringify!($ty),
+                                found: format!("{wide}, out of its range"),
+                            })
+                    }
+                }
+            }
+        }
+    };
+}
+
+widened_sql_type!(i8, ColumnType::SmallInt, i16, SmallInt, get_i16);
+widened_sql_type!(u8, ColumnType::SmallInt, i16, SmallInt, get_i16);
+widened_sql_type!(u16, ColumnType::Integer, i32, Int, get_i32);
+widened_sql_type!(u32, ColumnType::BigInt, i64, BigInt, get_i64);
 sql_type!(f64, ColumnType::Double, Double, get_f64);
 sql_type!(String, ColumnType::Text(None), String, get_string);
 sql_type!(Vec<u8>, ColumnType::Bytes, Bytes, get_bytes);
@@ -104,7 +145,7 @@ impl SqlType for serde_json::Value {
 /// (a nullable column).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a column of a model",
-    label = "om stores bool, i16, i32, i64, f32, f64, String, Vec<u8>, chrono dates and times, Uuid, Decimal and serde_json::Value, or an Option of one"
+    label = "om stores bool, i8 to i64, u8 to u32, f32, f64, String, Vec<u8>, chrono dates and times, Uuid, Decimal and serde_json::Value, or an Option of one (u64 does not fit a signed 64-bit column: use i64)"
 )]
 pub trait Field: Sized + Clone + Send + Sync + 'static {
     /// The column's type, without the `Option`.
@@ -188,6 +229,20 @@ macro_rules! value_of {
 value_of!(i64: i32, i16, i8, u32, u16, u8);
 value_of!(i32: i16, i8, u16, u8);
 value_of!(i16: i8, u8);
+
+macro_rules! widened_value_of {
+    ($target:ty: $($src:ty),*) => {$(
+        impl ValueOf<$target> for $src {
+            #[inline]
+            fn into_value_of(self) -> Value {
+                <$target as SqlType>::into_value(<$target>::from(self))
+            }
+        }
+    )*};
+}
+
+widened_value_of!(u32: u16, u8);
+widened_value_of!(u16: u8);
 value_of!(f64: f32);
 value_of!(String: &str, Box<str>);
 value_of!(Vec<u8>: &[u8]);

@@ -72,6 +72,7 @@ macro_rules! for_each_case {
             types::integer_limits,
             types::nullable_types_round_trip,
             types::decimal_comparisons,
+            types::narrow_and_unsigned_integers,
             transaction::commit_rollback_and_drop,
             transaction::savepoints,
             transaction::savepoint_dropped_before_commit,

@@ -230,3 +230,29 @@ pub struct MediumKey {
     #[om(size = 20)]
     pub name: String,
 }
+
+/// Narrow and unsigned integers, stored in the next wider signed column.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "unsigned_values")]
+pub struct Unsigned {
+    #[om(primary_key)]
+    pub id: i64,
+    pub tiny: u8,
+    pub signed_tiny: i8,
+    pub medium: u16,
+    pub large: u32,
+    pub maybe: Option<u32>,
+}
+
+/// The same table seen with plain `i64` columns, to store values out of range.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "unsigned_values")]
+pub struct UnsignedAsWide {
+    #[om(primary_key)]
+    pub id: i64,
+    pub tiny: i16,
+    pub signed_tiny: i16,
+    pub medium: i32,
+    pub large: i64,
+    pub maybe: Option<i64>,
+}

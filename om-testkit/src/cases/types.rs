@@ -206,3 +206,78 @@ pub async fn decimal_comparisons(db: &Database) -> Result<()> {
     }
     Ok(())
 }
+
+/// `u8`, `i8`, `u16` and `u32` round-trip at their limits and filter; a stored value out
+/// of the field's range is a decode error naming both.
+pub async fn narrow_and_unsigned_integers(db: &Database) -> Result<()> {
+    use crate::models::{Unsigned, UnsignedAsWide};
+    db.create_all(&[Unsigned::table()]).await?;
+    let mut rows = vec![
+        Unsigned {
+            id: 1,
+            tiny: u8::MAX,
+            signed_tiny: i8::MIN,
+            medium: u16::MAX,
+            large: u32::MAX,
+            maybe: Some(u32::MAX),
+        },
+        Unsigned {
+            id: 2,
+            tiny: 0,
+            signed_tiny: i8::MAX,
+            medium: 0,
+            large: 0,
+            maybe: None,
+        },
+    ];
+    db.add_all(&mut rows).await?;
+    assert_eq!(
+        db.query::<Unsigned>()
+            .order_by(|c| c.id.asc())
+            .all()
+            .await?,
+        rows
+    );
+    assert_eq!(
+        db.query::<Unsigned>()
+            .filter(|c| c.large.eq(u32::MAX))
+            .count()
+            .await?,
+        1
+    );
+    assert_eq!(
+        db.query::<Unsigned>()
+            .filter(|c| c.tiny.gt(200u8))
+            .count()
+            .await?,
+        1
+    );
+    assert_eq!(
+        db.query::<Unsigned>()
+            .filter(|c| c.medium.lt(7u8))
+            .count()
+            .await?,
+        1
+    );
+    db.add(&mut UnsignedAsWide {
+        id: 3,
+        tiny: -1,
+        signed_tiny: 0,
+        medium: 0,
+        large: 0,
+        maybe: None,
+    })
+    .await?;
+    let err = db
+        .query::<Unsigned>()
+        .filter(|c| c.id.eq(3))
+        .one()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, om::Error::Decode { column: "tiny", .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("u8"), "{err}");
+    Ok(())
+}
