@@ -1,8 +1,6 @@
 //! Running statements on one MySQL connection: the dialect om-sqlx's pool and
 //! transaction executors run.
 
-use std::future::Future;
-
 use futures::TryStreamExt;
 use futures::stream::BoxStream;
 use om_core::driver::{Capabilities, RowSink, RowStream};
@@ -78,127 +76,6 @@ fn rows(
     }
 }
 
-/// Runs `stmt` on `conn` and returns the rows it affected (for an `UPDATE`, the rows
-/// it matched, changed or not: sqlx connects with `CLIENT_FOUND_ROWS`).
-pub(crate) async fn execute_on(conn: &mut MySqlConnection, stmt: &Statement) -> Result<u64> {
-    let mut affected = 0;
-    for Ready {
-        sql,
-        values,
-        text_fallback,
-    } in rendered(stmt)?
-    {
-        let done = match (run(&mut *conn, sql, values).await, text_fallback) {
-            (Err(e), Some(sql)) if cannot_prepare(&e) => run(&mut *conn, sql, None).await,
-            (done, _) => done,
-        };
-        affected += done.map_err(|e| map(e, stmt.table()))?.rows_affected();
-    }
-    Ok(affected)
-}
-
-/// Inserts one row on `conn` and returns its generated key: the insert's
-/// `last_insert_id` (MySQL has no `RETURNING`; MariaDB's is not used, so one path
-/// serves both).
-pub(crate) async fn insert_returning_on(
-    conn: &mut MySqlConnection,
-    insert: &Insert,
-) -> Result<i64> {
-    let (sql, values) = render_insert(insert)?;
-    let done = run(conn, sql, Some(values))
-        .await
-        .map_err(|e| map(e, Some(insert.table)))?;
-    let id = done.last_insert_id();
-    if id == 0 {
-        return Err(Error::Database {
-            code: None,
-            message: format!(
-                "the insert into `{}` generated no key (is the key column AUTO_INCREMENT?)",
-                insert.table.name
-            ),
-        });
-    }
-    i64::try_from(id).map_err(|_| Error::Database {
-        code: None,
-        message: format!("the generated key {id} does not fit an i64"),
-    })
-}
-
-/// Runs a query on `conn` and passes each row to `sink`.
-pub(crate) async fn fetch_on(
-    conn: &mut MySqlConnection,
-    stmt: &Statement,
-    sink: &mut RowSink<'_>,
-) -> Result<()> {
-    for Ready {
-        sql,
-        values,
-        text_fallback,
-    } in rendered(stmt)?
-    {
-        let mut retry = None;
-        let mut rows_of = rows(&mut *conn, sql, values);
-        let mut first = true;
-        loop {
-            match rows_of.try_next().await {
-                Ok(Some(row)) => sink(&OmRow(row))?,
-                Ok(None) => break,
-                Err(e) if first && text_fallback.is_some() && cannot_prepare(&e) => {
-                    retry = text_fallback;
-                    break;
-                }
-                Err(e) => return Err(map(e, stmt.table())),
-            }
-            first = false;
-        }
-        drop(rows_of);
-        if let Some(sql) = retry {
-            let mut rows_of = rows(&mut *conn, sql, None);
-            while let Some(row) = rows_of.try_next().await.map_err(|e| map(e, stmt.table()))? {
-                sink(&OmRow(row))?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Streams the rows of a query on `conn`.
-pub(crate) fn stream_on<'c>(
-    conn: impl std::ops::DerefMut<Target = MySqlConnection> + Send + 'c,
-    stmt: Statement,
-) -> RowStream<'c> {
-    Box::pin(async_stream::try_stream! {
-        let mut conn = conn;
-        let table = stmt.table();
-        for Ready { sql, values, text_fallback } in rendered(&stmt)? {
-            let mut retry = None;
-            let mut rows_of = rows(&mut conn, sql, values);
-            let mut first = true;
-            loop {
-                match rows_of.try_next().await {
-                    Ok(Some(row)) => yield Box::new(OmRow(row)) as Box<dyn Row>,
-                    Ok(None) => break,
-                    Err(e) => {
-                        if first && text_fallback.is_some() && cannot_prepare(&e) {
-                            retry = text_fallback;
-                            break;
-                        }
-                        Err(map(e, table))?;
-                    }
-                }
-                first = false;
-            }
-            drop(rows_of);
-            if let Some(sql) = retry {
-                let mut rows_of = rows(&mut conn, sql, None);
-                while let Some(row) = rows_of.try_next().await.map_err(|e| map(e, table))? {
-                    yield Box::new(OmRow(row)) as Box<dyn Row>;
-                }
-            }
-        }
-    })
-}
-
 /// The MySQL dialect, plugged into om-sqlx's pool and transaction executors.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct MysqlBackend;
@@ -216,33 +93,122 @@ impl om_sqlx::Backend for MysqlBackend {
         map(error, table)
     }
 
-    fn execute<'c>(
-        conn: &'c mut MySqlConnection,
-        stmt: &'c Statement,
-    ) -> impl Future<Output = Result<u64>> + Send + 'c {
-        execute_on(conn, stmt)
+    /// Runs `stmt` on `conn` and returns the rows it affected (for an `UPDATE`, the rows
+    /// it matched, changed or not: sqlx connects with `CLIENT_FOUND_ROWS`).
+    async fn execute(conn: &mut MySqlConnection, stmt: &Statement) -> Result<u64> {
+        let mut affected = 0;
+        for Ready {
+            sql,
+            values,
+            text_fallback,
+        } in rendered(stmt)?
+        {
+            let done = match (run(&mut *conn, sql, values).await, text_fallback) {
+                (Err(e), Some(sql)) if cannot_prepare(&e) => run(&mut *conn, sql, None).await,
+                (done, _) => done,
+            };
+            affected += done.map_err(|e| map(e, stmt.table()))?.rows_affected();
+        }
+        Ok(affected)
     }
 
-    fn insert_returning<'c>(
-        conn: &'c mut MySqlConnection,
-        insert: &'c Insert,
-    ) -> impl Future<Output = Result<i64>> + Send + 'c {
-        insert_returning_on(conn, insert)
+    /// Inserts one row on `conn` and returns its generated key: the insert's
+    /// `last_insert_id` (MySQL has no `RETURNING`; MariaDB's is not used, so one path
+    /// serves both).
+    async fn insert_returning(conn: &mut MySqlConnection, insert: &Insert) -> Result<i64> {
+        let (sql, values) = render_insert(insert)?;
+        let done = run(conn, sql, Some(values))
+            .await
+            .map_err(|e| map(e, Some(insert.table)))?;
+        let id = done.last_insert_id();
+        if id == 0 {
+            return Err(Error::Database {
+                code: None,
+                message: format!(
+                    "the insert into `{}` generated no key (is the key column AUTO_INCREMENT?)",
+                    insert.table.name
+                ),
+            });
+        }
+        i64::try_from(id).map_err(|_| Error::Database {
+            code: None,
+            message: format!("the generated key {id} does not fit an i64"),
+        })
     }
 
-    fn fetch<'c, 's: 'c>(
-        conn: &'c mut MySqlConnection,
-        stmt: &'c Statement,
-        sink: &'c mut RowSink<'s>,
-    ) -> impl Future<Output = Result<()>> + Send + 'c {
-        fetch_on(conn, stmt, sink)
+    /// Runs a query on `conn` and passes each row to `sink`.
+    async fn fetch(
+        conn: &mut MySqlConnection,
+        stmt: &Statement,
+        sink: &mut RowSink<'_>,
+    ) -> Result<()> {
+        for Ready {
+            sql,
+            values,
+            text_fallback,
+        } in rendered(stmt)?
+        {
+            let mut retry = None;
+            let mut rows_of = rows(&mut *conn, sql, values);
+            let mut first = true;
+            loop {
+                match rows_of.try_next().await {
+                    Ok(Some(row)) => sink(&OmRow(row))?,
+                    Ok(None) => break,
+                    Err(e) if first && text_fallback.is_some() && cannot_prepare(&e) => {
+                        retry = text_fallback;
+                        break;
+                    }
+                    Err(e) => return Err(map(e, stmt.table())),
+                }
+                first = false;
+            }
+            drop(rows_of);
+            if let Some(sql) = retry {
+                let mut rows_of = rows(&mut *conn, sql, None);
+                while let Some(row) = rows_of.try_next().await.map_err(|e| map(e, stmt.table()))? {
+                    sink(&OmRow(row))?;
+                }
+            }
+        }
+        Ok(())
     }
 
+    /// Streams the rows of a query on `conn`.
     fn stream<'c, C>(conn: C, stmt: Statement) -> RowStream<'c>
     where
         C: std::ops::DerefMut<Target = MySqlConnection> + Send + 'c,
     {
-        stream_on(conn, stmt)
+        Box::pin(async_stream::try_stream! {
+            let mut conn = conn;
+            let table = stmt.table();
+            for Ready { sql, values, text_fallback } in rendered(&stmt)? {
+                let mut retry = None;
+                let mut rows_of = rows(&mut conn, sql, values);
+                let mut first = true;
+                loop {
+                    match rows_of.try_next().await {
+                        Ok(Some(row)) => yield Box::new(OmRow(row)) as Box<dyn Row>,
+                        Ok(None) => break,
+                        Err(e) => {
+                            if first && text_fallback.is_some() && cannot_prepare(&e) {
+                                retry = text_fallback;
+                                break;
+                            }
+                            Err(map(e, table))?;
+                        }
+                    }
+                    first = false;
+                }
+                drop(rows_of);
+                if let Some(sql) = retry {
+                    let mut rows_of = rows(&mut conn, sql, None);
+                    while let Some(row) = rows_of.try_next().await.map_err(|e| map(e, table))? {
+                        yield Box::new(OmRow(row)) as Box<dyn Row>;
+                    }
+                }
+            }
+        })
     }
 
     async fn run_plain(conn: &mut MySqlConnection, sql: &str) -> Result<()> {

@@ -1,8 +1,6 @@
 //! Running statements on one PostgreSQL connection: the dialect om-sqlx's pool and
 //! transaction executors run.
 
-use std::future::Future;
-
 use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, Statement};
 use om_core::{Error, Result, Row, TableMeta};
@@ -12,84 +10,6 @@ use crate::CAPABILITIES;
 use crate::error::map;
 use crate::render::{advance_sequence, render, render_insert_returning};
 use crate::row::OmRow;
-
-/// Runs `stmt` on `conn` and returns the rows it affected.
-///
-/// Raw SQL without values runs as a simple query, so it may hold several statements
-/// (a script); everything else is a prepared statement with bound values.
-pub(crate) async fn execute_on(conn: &mut PgConnection, stmt: &Statement) -> Result<u64> {
-    if let Statement::Raw { sql, values } = stmt
-        && values.is_empty()
-    {
-        let done = sqlx::raw_sql(AssertSqlSafe(sql.as_str()))
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| map(e, None))?;
-        return Ok(done.rows_affected());
-    }
-    let mut affected = 0;
-    for (sql, values) in render(stmt)? {
-        let done = sqlx::query_with(AssertSqlSafe(sql), values)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| map(e, stmt.table()))?;
-        affected += done.rows_affected();
-    }
-    if let Statement::Insert(insert) = stmt
-        && let Some((sql, values)) = advance_sequence(insert)
-    {
-        sqlx::query_with(AssertSqlSafe(sql), values)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| map(e, Some(insert.table)))?;
-    }
-    Ok(affected)
-}
-
-/// Inserts one row on `conn` and returns its generated key.
-pub(crate) async fn insert_returning_on(conn: &mut PgConnection, insert: &Insert) -> Result<i64> {
-    let (sql, values) = render_insert_returning(insert)?;
-    // Read every row, not only the first: the statement must run to its end, or a
-    // failure to commit it (a lock, a deferred constraint) would go unreported.
-    let mut rows = om_sqlx::prepared::fetch_all::<Postgres>(conn, (sql, values), |e| {
-        map(e, Some(insert.table))
-    })
-    .await?;
-    let column = insert.returning.map_or("(generated key)", |c| c.name);
-    let Some(row) = rows.pop() else {
-        return Err(Error::Database {
-            code: None,
-            message: "INSERT ... RETURNING returned no row".into(),
-        });
-    };
-    OmRow(row)
-        .get_i64(0)
-        .map_err(|e| Error::decode(insert.table.name, column, e))?
-        .ok_or(Error::Database {
-            code: None,
-            message: "INSERT ... RETURNING returned NULL".into(),
-        })
-}
-
-/// Runs a query on `conn` and passes each row to `sink`.
-pub(crate) async fn fetch_on(
-    conn: &mut PgConnection,
-    stmt: &Statement,
-    sink: &mut RowSink<'_>,
-) -> Result<()> {
-    let table = stmt.table();
-    om_sqlx::prepared::fetch::<Postgres, _>(conn, render(stmt)?, OmRow, sink, |e| map(e, table))
-        .await
-}
-
-/// Streams the rows of a query on `conn`, one at a time as the database sends them.
-pub(crate) fn stream_on<'c>(
-    conn: impl std::ops::DerefMut<Target = PgConnection> + Send + 'c,
-    stmt: Statement,
-) -> RowStream<'c> {
-    let table = stmt.table();
-    om_sqlx::prepared::stream::<Postgres, _, _>(conn, render(&stmt), OmRow, move |e| map(e, table))
-}
 
 /// The PostgreSQL dialect, plugged into om-sqlx's pool and transaction executors.
 #[derive(Debug, Clone, Copy)]
@@ -108,33 +28,84 @@ impl om_sqlx::Backend for PostgresBackend {
         map(error, table)
     }
 
-    fn execute<'c>(
-        conn: &'c mut PgConnection,
-        stmt: &'c Statement,
-    ) -> impl Future<Output = Result<u64>> + Send + 'c {
-        execute_on(conn, stmt)
+    /// Runs `stmt` on `conn` and returns the rows it affected.
+    ///
+    /// Raw SQL without values runs as a simple query, so it may hold several statements
+    /// (a script); everything else is a prepared statement with bound values.
+    async fn execute(conn: &mut PgConnection, stmt: &Statement) -> Result<u64> {
+        if let Statement::Raw { sql, values } = stmt
+            && values.is_empty()
+        {
+            let done = sqlx::raw_sql(AssertSqlSafe(sql.as_str()))
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| map(e, None))?;
+            return Ok(done.rows_affected());
+        }
+        let mut affected = 0;
+        for (sql, values) in render(stmt)? {
+            let done = sqlx::query_with(AssertSqlSafe(sql), values)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| map(e, stmt.table()))?;
+            affected += done.rows_affected();
+        }
+        if let Statement::Insert(insert) = stmt
+            && let Some((sql, values)) = advance_sequence(insert)
+        {
+            sqlx::query_with(AssertSqlSafe(sql), values)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| map(e, Some(insert.table)))?;
+        }
+        Ok(affected)
     }
 
-    fn insert_returning<'c>(
-        conn: &'c mut PgConnection,
-        insert: &'c Insert,
-    ) -> impl Future<Output = Result<i64>> + Send + 'c {
-        insert_returning_on(conn, insert)
+    /// Inserts one row on `conn` and returns its generated key.
+    async fn insert_returning(conn: &mut PgConnection, insert: &Insert) -> Result<i64> {
+        let (sql, values) = render_insert_returning(insert)?;
+        // Read every row, not only the first: the statement must run to its end, or a
+        // failure to commit it (a lock, a deferred constraint) would go unreported.
+        let mut rows = om_sqlx::prepared::fetch_all::<Postgres>(conn, (sql, values), |e| {
+            map(e, Some(insert.table))
+        })
+        .await?;
+        let column = insert.returning.map_or("(generated key)", |c| c.name);
+        let Some(row) = rows.pop() else {
+            return Err(Error::Database {
+                code: None,
+                message: "INSERT ... RETURNING returned no row".into(),
+            });
+        };
+        OmRow(row)
+            .get_i64(0)
+            .map_err(|e| Error::decode(insert.table.name, column, e))?
+            .ok_or(Error::Database {
+                code: None,
+                message: "INSERT ... RETURNING returned NULL".into(),
+            })
     }
 
-    fn fetch<'c, 's: 'c>(
-        conn: &'c mut PgConnection,
-        stmt: &'c Statement,
-        sink: &'c mut RowSink<'s>,
-    ) -> impl Future<Output = Result<()>> + Send + 'c {
-        fetch_on(conn, stmt, sink)
+    /// Runs a query on `conn` and passes each row to `sink`.
+    async fn fetch(
+        conn: &mut PgConnection,
+        stmt: &Statement,
+        sink: &mut RowSink<'_>,
+    ) -> Result<()> {
+        let table = stmt.table();
+        om_sqlx::prepared::fetch::<Postgres, _>(conn, render(stmt)?, OmRow, sink, |e| map(e, table))
+            .await
     }
 
+    /// Streams the rows of a query on `conn`, one at a time as the database sends them.
     fn stream<'c, C>(conn: C, stmt: Statement) -> RowStream<'c>
     where
         C: std::ops::DerefMut<Target = PgConnection> + Send + 'c,
     {
-        stream_on(conn, stmt)
+        let table = stmt.table();
+        om_sqlx::prepared::stream::<Postgres, _, _>(conn, render(&stmt), OmRow, move |e| {
+            map(e, table)
+        })
     }
 
     async fn run_plain(conn: &mut PgConnection, sql: &str) -> Result<()> {

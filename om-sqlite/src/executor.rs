@@ -1,8 +1,6 @@
 //! Running statements on one SQLite connection: the dialect om-sqlx's pool and
 //! transaction executors run.
 
-use std::future::Future;
-
 use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, Statement};
 use om_core::{Error, Result, Row, TableMeta};
@@ -12,64 +10,6 @@ use crate::CAPABILITIES;
 use crate::error::map;
 use crate::render::{render, render_insert_returning};
 use crate::row::OmRow;
-
-/// Runs `stmt` on `conn` and returns the rows it affected.
-pub(crate) async fn execute_on(conn: &mut SqliteConnection, stmt: &Statement) -> Result<u64> {
-    let mut affected = 0;
-    for (sql, values) in render(stmt)? {
-        let done = sqlx::query_with(AssertSqlSafe(sql), values)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| map(e, stmt.table()))?;
-        affected += done.rows_affected();
-    }
-    Ok(affected)
-}
-
-/// Inserts one row on `conn` and returns its generated key.
-pub(crate) async fn insert_returning_on(
-    conn: &mut SqliteConnection,
-    insert: &Insert,
-) -> Result<i64> {
-    let (sql, values) = render_insert_returning(insert)?;
-    // Read every row, not only the first: the statement must run to its end, or a
-    // failure to commit it (a lock, a deferred constraint) would go unreported.
-    let mut rows =
-        om_sqlx::prepared::fetch_all::<Sqlite>(conn, (sql, values), |e| map(e, Some(insert.table)))
-            .await?;
-    let Some(row) = rows.pop() else {
-        return Err(Error::Database {
-            code: None,
-            message: "INSERT ... RETURNING returned no row".into(),
-        });
-    };
-    OmRow(row)
-        .get_i64(0)
-        .map_err(|e| Error::decode(insert.table.name, "(generated key)", e))?
-        .ok_or(Error::Database {
-            code: None,
-            message: "INSERT ... RETURNING returned NULL".into(),
-        })
-}
-
-/// Runs a query on `conn` and passes each row to `sink`.
-pub(crate) async fn fetch_on(
-    conn: &mut SqliteConnection,
-    stmt: &Statement,
-    sink: &mut RowSink<'_>,
-) -> Result<()> {
-    let table = stmt.table();
-    om_sqlx::prepared::fetch::<Sqlite, _>(conn, render(stmt)?, OmRow, sink, |e| map(e, table)).await
-}
-
-/// Streams the rows of a query on `conn`, one at a time as the database sends them.
-pub(crate) fn stream_on<'c>(
-    conn: impl std::ops::DerefMut<Target = SqliteConnection> + Send + 'c,
-    stmt: Statement,
-) -> RowStream<'c> {
-    let table = stmt.table();
-    om_sqlx::prepared::stream::<Sqlite, _, _>(conn, render(&stmt), OmRow, move |e| map(e, table))
-}
 
 /// The SQLite dialect, plugged into om-sqlx's pool and transaction executors.
 #[derive(Debug, Clone, Copy)]
@@ -88,33 +28,63 @@ impl om_sqlx::Backend for SqliteBackend {
         map(error, table)
     }
 
-    fn execute<'c>(
-        conn: &'c mut SqliteConnection,
-        stmt: &'c Statement,
-    ) -> impl Future<Output = Result<u64>> + Send + 'c {
-        execute_on(conn, stmt)
+    /// Runs `stmt` on `conn` and returns the rows it affected.
+    async fn execute(conn: &mut SqliteConnection, stmt: &Statement) -> Result<u64> {
+        let mut affected = 0;
+        for (sql, values) in render(stmt)? {
+            let done = sqlx::query_with(AssertSqlSafe(sql), values)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| map(e, stmt.table()))?;
+            affected += done.rows_affected();
+        }
+        Ok(affected)
     }
 
-    fn insert_returning<'c>(
-        conn: &'c mut SqliteConnection,
-        insert: &'c Insert,
-    ) -> impl Future<Output = Result<i64>> + Send + 'c {
-        insert_returning_on(conn, insert)
+    /// Inserts one row on `conn` and returns its generated key.
+    async fn insert_returning(conn: &mut SqliteConnection, insert: &Insert) -> Result<i64> {
+        let (sql, values) = render_insert_returning(insert)?;
+        // Read every row, not only the first: the statement must run to its end, or a
+        // failure to commit it (a lock, a deferred constraint) would go unreported.
+        let mut rows = om_sqlx::prepared::fetch_all::<Sqlite>(conn, (sql, values), |e| {
+            map(e, Some(insert.table))
+        })
+        .await?;
+        let Some(row) = rows.pop() else {
+            return Err(Error::Database {
+                code: None,
+                message: "INSERT ... RETURNING returned no row".into(),
+            });
+        };
+        OmRow(row)
+            .get_i64(0)
+            .map_err(|e| Error::decode(insert.table.name, "(generated key)", e))?
+            .ok_or(Error::Database {
+                code: None,
+                message: "INSERT ... RETURNING returned NULL".into(),
+            })
     }
 
-    fn fetch<'c, 's: 'c>(
-        conn: &'c mut SqliteConnection,
-        stmt: &'c Statement,
-        sink: &'c mut RowSink<'s>,
-    ) -> impl Future<Output = Result<()>> + Send + 'c {
-        fetch_on(conn, stmt, sink)
+    /// Runs a query on `conn` and passes each row to `sink`.
+    async fn fetch(
+        conn: &mut SqliteConnection,
+        stmt: &Statement,
+        sink: &mut RowSink<'_>,
+    ) -> Result<()> {
+        let table = stmt.table();
+        om_sqlx::prepared::fetch::<Sqlite, _>(conn, render(stmt)?, OmRow, sink, |e| map(e, table))
+            .await
     }
 
+    /// Streams the rows of a query on `conn`, one at a time as the database sends them.
     fn stream<'c, C>(conn: C, stmt: Statement) -> RowStream<'c>
     where
         C: std::ops::DerefMut<Target = SqliteConnection> + Send + 'c,
     {
-        stream_on(conn, stmt)
+        let table = stmt.table();
+        om_sqlx::prepared::stream::<Sqlite, _, _>(conn, render(&stmt), OmRow, move |e| {
+            map(e, table)
+        })
     }
 
     async fn run_plain(conn: &mut SqliteConnection, sql: &str) -> Result<()> {

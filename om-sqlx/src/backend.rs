@@ -25,23 +25,21 @@ pub trait Backend: Send + Sync + 'static {
     fn map_error(error: sqlx::Error, table: Option<&TableMeta>) -> Error;
 
     /// Runs a statement and returns the rows it affected.
-    fn execute<'c>(
-        conn: &'c mut Conn<Self>,
-        stmt: &'c Statement,
-    ) -> impl Future<Output = Result<u64>> + Send + 'c;
+    fn execute(conn: &mut Conn<Self>, stmt: &Statement)
+    -> impl Future<Output = Result<u64>> + Send;
 
     /// Inserts one row and returns its generated key.
-    fn insert_returning<'c>(
-        conn: &'c mut Conn<Self>,
-        insert: &'c Insert,
-    ) -> impl Future<Output = Result<i64>> + Send + 'c;
+    fn insert_returning(
+        conn: &mut Conn<Self>,
+        insert: &Insert,
+    ) -> impl Future<Output = Result<i64>> + Send;
 
     /// Runs a query and passes each row to `sink`.
-    fn fetch<'c, 's: 'c>(
-        conn: &'c mut Conn<Self>,
-        stmt: &'c Statement,
-        sink: &'c mut RowSink<'s>,
-    ) -> impl Future<Output = Result<()>> + Send + 'c;
+    fn fetch(
+        conn: &mut Conn<Self>,
+        stmt: &Statement,
+        sink: &mut RowSink<'_>,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// Streams the rows of a query through a cursor on `conn`, which it holds until
     /// the stream is dropped.
@@ -50,8 +48,5 @@ pub trait Backend: Send + Sync + 'static {
         C: DerefMut<Target = Conn<Self>> + Send + 'c;
 
     /// Runs one statement of om's own (a `SAVEPOINT`, say) without values.
-    fn run_plain<'c>(
-        conn: &'c mut Conn<Self>,
-        sql: &'c str,
-    ) -> impl Future<Output = Result<()>> + Send + 'c;
+    fn run_plain(conn: &mut Conn<Self>, sql: &str) -> impl Future<Output = Result<()>> + Send;
 }
