@@ -35,7 +35,8 @@ pub use om_core::{
     Error, ErrorKind, Executor, Expr, Field, KeyArg, Model, Order, Pool, Query, Result, Row,
     SqlType, TableMeta, Transaction, TransactionExecutor, Value, ValueOf, escape_like,
 };
-pub use om_core::{driver, expr, ir, model, sql, url, value};
+pub use om_core::{ColumnIndex, Executed, IntoValues, Session, Sql, SqlRow, values};
+pub use om_core::{driver, expr, ir, model, raw, session, sql, url, value};
 
 /// `#[derive(Model)]`: maps a struct to a table.
 pub use om_derive::Model;
@@ -67,6 +68,6 @@ pub use om_core as __core;
 
 /// Everything a typical user needs: `use om::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Database, Expr, Model, Transaction};
+    pub use crate::{Database, Expr, Model, Session, Transaction, values};
     pub use futures::{StreamExt as _, TryStreamExt as _};
 }

@@ -4,8 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::driver::{Driver, Executor, Pool, registry};
-use crate::error::Result;
-use crate::session::session_methods;
+use crate::error::{Error, Result};
+use crate::session::{Session, session_methods};
 use crate::transaction::Transaction;
 use crate::url::DatabaseUrl;
 
@@ -31,6 +31,12 @@ impl fmt::Debug for Database {
     }
 }
 
+impl Session for Database {
+    fn executor(&self) -> &dyn Executor {
+        &*self.inner.pool
+    }
+}
+
 impl Database {
     /// Connects to the database at `url`; its scheme picks the driver.
     ///
@@ -48,15 +54,33 @@ impl Database {
         })
     }
 
-    fn executor(&self) -> &dyn Executor {
-        &*self.inner.pool
-    }
-
     session_methods!();
 
     /// Opens a transaction, rolled back when dropped without `commit`.
     pub async fn begin(&self) -> Result<Transaction<'_>> {
-        Ok(Transaction::new(self.executor().begin().await?))
+        Ok(Transaction::new(self.inner.pool.begin().await?))
+    }
+
+    /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back when it
+    /// returns `Err` (or panics, or its future is dropped). `f` may open savepoints
+    /// with `tx.transaction(..)` or `tx.begin()`.
+    ///
+    /// ```ignore
+    /// let id = db.transaction(async |tx| {
+    ///     tx.add(&mut user).await?;
+    ///     Ok::<_, om::Error>(user.id)
+    /// }).await?;
+    /// ```
+    ///
+    /// Its error type is the closure's, any `E: From<om::Error>` (a failed begin or
+    /// commit is converted).
+    pub async fn transaction<T, E, F>(&self, f: F) -> std::result::Result<T, E>
+    where
+        F: AsyncFnOnce(&mut Transaction<'_>) -> std::result::Result<T, E>,
+        E: From<Error>,
+    {
+        let tx = self.begin().await?;
+        tx.run(f).await
     }
 
     /// Opens a transaction that owns its connection, so it may outlive this handle

@@ -48,6 +48,10 @@ pub struct Capabilities {
     pub write_during_stream: bool,
     /// The most bound parameters one statement may carry.
     pub max_parameters: usize,
+    /// Whether a raw `execute` of an `INSERT` reports the generated key
+    /// ([`Executed::last_insert_id`](crate::raw::Executed::last_insert_id)); otherwise
+    /// it is `None` (use `INSERT ... RETURNING` with `fetch_val`).
+    pub last_insert_id: bool,
 }
 
 impl Capabilities {
@@ -63,6 +67,7 @@ impl Capabilities {
             decimal_ordering: true,
             errors_abort_transaction: false,
             max_parameters: 32766,
+            last_insert_id: true,
         }
     }
 }
@@ -120,6 +125,12 @@ pub trait Executor: Send + Sync + Debug {
     fn stream(&self, stmt: Statement) -> RowStream<'_>;
     /// Opens a transaction (or, inside one, a savepoint).
     async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>>;
+    /// Runs a statement of the user's (raw SQL, a sea-query statement) and reports the
+    /// rows it affected and the key an `INSERT` generated, where the backend tells it.
+    /// By default: [`Executor::execute`], without a key.
+    async fn execute_reporting(&self, stmt: &Statement) -> Result<crate::raw::Executed> {
+        Ok(crate::raw::Executed::new(self.execute(stmt).await?, None))
+    }
 }
 
 /// A connection pool: the executor behind a [`Database`](crate::Database).

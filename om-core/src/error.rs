@@ -66,6 +66,28 @@ pub enum Error {
         source: DecodeError,
     },
 
+    /// A column of a row read by name or position (raw SQL, mapped rows) is missing or
+    /// does not convert into the Rust type asked for.
+    #[error("cannot read column `{column}` of the row: {source}")]
+    Column {
+        /// The column's name, or `#i` for the position `i`.
+        column: String,
+        /// What went wrong, with the expected and the found types.
+        source: DecodeError,
+    },
+
+    /// A fixture document is malformed, or one of its rows does not fit its table.
+    /// Nothing of the document was written.
+    #[error("fixture entry {entry}{}: {reason}", row.map(|r| format!(", row {r}")).unwrap_or_default())]
+    Fixture {
+        /// The position of the entry in the document (from 0).
+        entry: usize,
+        /// The position of the row in the entry's `data` (from 0), when a row is at fault.
+        row: Option<usize>,
+        /// What is wrong.
+        reason: String,
+    },
+
     /// `one()` found no row.
     #[error("expected one row of `{table}`, found none")]
     NotFound {
@@ -255,7 +277,10 @@ impl Error {
             | Error::InvalidUrl { .. }
             | Error::BackendNotEnabled { .. } => ErrorKind::Configuration,
             Error::TableNotFound { .. } => ErrorKind::TableNotFound,
-            Error::Decode { .. } | Error::InvalidValue { .. } => ErrorKind::Value,
+            Error::Decode { .. } | Error::InvalidValue { .. } | Error::Column { .. } => {
+                ErrorKind::Value
+            }
+            Error::Fixture { .. } => ErrorKind::Value,
             Error::NotFound { .. } | Error::MultipleRows { .. } | Error::RowNotFound { .. } => {
                 ErrorKind::RowCount
             }
@@ -303,6 +328,9 @@ pub enum DecodeError {
         /// The Rust type of the field.
         expected: &'static str,
     },
+    /// The row has no column of the name asked for.
+    #[error("the row has no column of that name")]
+    UnknownColumn,
     /// The row has fewer columns than the model needs.
     #[error("the row has no column at index {index}")]
     MissingColumn {

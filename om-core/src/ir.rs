@@ -109,6 +109,8 @@ pub enum Statement {
     CreateTable(&'static TableMeta),
     /// `DROP TABLE IF EXISTS`.
     DropTable(&'static TableMeta),
+    /// A statement the user built with sea-query, rendered by the driver in its dialect.
+    Built(Built),
     /// SQL written by the user in the backend's dialect, with bound values.
     Raw {
         /// The SQL text.
@@ -127,7 +129,34 @@ impl Statement {
             Statement::Update(s) => Some(s.table),
             Statement::Delete(s) => Some(s.table),
             Statement::CreateTable(t) | Statement::DropTable(t) => Some(t),
-            Statement::Raw { .. } => None,
+            Statement::Raw { .. } | Statement::Built(_) => None,
+        }
+    }
+}
+
+/// A statement built by hand with sea-query (over a model's table: `User::table().iden()`),
+/// which each driver renders in its own dialect.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Built {
+    /// A `SELECT`.
+    Select(sea_query::SelectStatement),
+    /// An `INSERT`.
+    Insert(sea_query::InsertStatement),
+    /// An `UPDATE`.
+    Update(sea_query::UpdateStatement),
+    /// A `DELETE`.
+    Delete(sea_query::DeleteStatement),
+}
+
+impl Built {
+    /// Renders the statement with a dialect's query builder: its SQL and its values.
+    pub fn build<B: sea_query::QueryBuilder>(&self, builder: B) -> (String, sea_query::Values) {
+        match self {
+            Built::Select(s) => s.build(builder),
+            Built::Insert(s) => s.build(builder),
+            Built::Update(s) => s.build(builder),
+            Built::Delete(s) => s.build(builder),
         }
     }
 }

@@ -22,13 +22,14 @@ pub mod fixtures;
 pub mod ir;
 pub mod model;
 pub mod query;
+pub mod raw;
 pub mod row;
 pub mod sql;
 pub mod transaction;
 pub mod url;
 pub mod value;
 
-mod session;
+pub mod session;
 mod write;
 
 pub use column::{Column, escape_like};
@@ -40,6 +41,8 @@ pub use error::{DecodeError, Error, ErrorKind, Result};
 pub use expr::{Expr, Order};
 pub use model::{ColumnMeta, ColumnType, DefaultValue, Model, TableMeta, Undo};
 pub use query::Query;
+pub use raw::{ColumnIndex, Executed, IntoValues, Sql, SqlRow};
+pub use session::Session;
 pub use row::Row;
 pub use transaction::Transaction;
 pub use url::DatabaseUrl;

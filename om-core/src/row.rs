@@ -20,6 +20,16 @@ pub trait Row: Send {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// The name of the column at `index`, as the database reports it; `None` when out
+    /// of range or when the driver does not know column names.
+    fn column_name(&self, index: usize) -> Option<&str> {
+        let _ = index;
+        None
+    }
+    /// The position of the first column named `name`.
+    fn column_index(&self, name: &str) -> Option<usize> {
+        (0..self.len()).find(|&i| self.column_name(i) == Some(name))
+    }
     fn get_bool(&self, index: usize) -> Result<Option<bool>, DecodeError>;
     fn get_i16(&self, index: usize) -> Result<Option<i16>, DecodeError>;
     fn get_i32(&self, index: usize) -> Result<Option<i32>, DecodeError>;

@@ -1,7 +1,141 @@
-//! The methods [`Database`](crate::Database) and [`Transaction`](crate::Transaction)
-//! share, written once.
+//! What [`Database`](crate::Database) and [`Transaction`](crate::Transaction) share: the
+//! [`Session`] trait, for code that takes either, and the same methods as inherent
+//! methods of both (so that calling them needs no import), written once.
 
-/// Expands to the object-writing, schema and query methods over `self.executor()`.
+use std::future::Future;
+
+use futures::stream::BoxStream;
+
+use crate::driver::{Capabilities, Executor};
+use crate::error::Result;
+use crate::model::{Model, TableMeta};
+use crate::query::Query;
+use crate::raw::{self, Executed, IntoValues, Sql, SqlRow};
+use crate::value::Field;
+use crate::write;
+
+/// Everything a [`Database`](crate::Database) and a [`Transaction`](crate::Transaction)
+/// can both do: model operations, queries and raw SQL. Take `&impl Session` to write a
+/// function that works on either:
+///
+/// ```ignore
+/// async fn rename(s: &impl Session, id: i64) -> om::Result<()> {
+///     if let Some(mut user) = s.query::<User>().get(id).await? {
+///         user.name = "renamed".into();
+///         s.update(&mut user).await?;
+///     }
+///     Ok(())
+/// }
+/// ```
+///
+/// Opening a transaction is not part of it: `Database::begin` borrows the database
+/// shared, `Transaction::begin` (a savepoint) borrows the transaction exclusively.
+pub trait Session: Send + Sync {
+    /// The executor every operation runs on.
+    fn executor(&self) -> &dyn Executor;
+
+    /// Creates the tables (and their indexes) that do not exist yet.
+    fn create_all(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
+        write::create_all(self.executor(), tables)
+    }
+
+    /// Drops the tables that exist, in reverse order.
+    fn drop_all(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
+        write::drop_all(self.executor(), tables)
+    }
+
+    /// Inserts `obj`: fills its defaults, and writes back its generated key.
+    fn add<M: Model>(&self, obj: &mut M) -> impl Future<Output = Result<()>> + Send {
+        write::add(self.executor(), obj)
+    }
+
+    /// Inserts every object of `objs` in one transaction: all of them or none.
+    fn add_all<M: Model>(&self, objs: &mut [M]) -> impl Future<Output = Result<()>> + Send {
+        write::add_all(self.executor(), objs)
+    }
+
+    /// Writes `obj` by its primary key after applying its on-update values.
+    fn update<M: Model>(&self, obj: &mut M) -> impl Future<Output = Result<()>> + Send {
+        write::update(self.executor(), obj)
+    }
+
+    /// Deletes `obj`'s row by its primary key; `true` when a row was deleted.
+    fn delete<M: Model>(&self, obj: &M) -> impl Future<Output = Result<bool>> + Send {
+        write::delete(self.executor(), obj)
+    }
+
+    /// A query on model `M`.
+    fn query<M: Model>(&self) -> Query<'_, M> {
+        Query::new(self.executor())
+    }
+
+    /// Runs raw SQL (or a sea-query statement) with `values` bound.
+    fn execute(
+        &self,
+        sql: impl Sql,
+        values: impl IntoValues,
+    ) -> impl Future<Output = Result<Executed>> + Send {
+        raw::execute(self.executor(), raw::statement(sql, values))
+    }
+
+    /// Every row of a raw query.
+    fn fetch_all(
+        &self,
+        sql: impl Sql,
+        values: impl IntoValues,
+    ) -> impl Future<Output = Result<Vec<SqlRow<'_>>>> + Send {
+        raw::fetch_all(self.executor(), raw::statement(sql, values))
+    }
+
+    /// The first row of a raw query; `Error::NotFound` when there is none.
+    fn fetch_one(
+        &self,
+        sql: impl Sql,
+        values: impl IntoValues,
+    ) -> impl Future<Output = Result<SqlRow<'_>>> + Send {
+        raw::fetch_one(self.executor(), raw::statement(sql, values))
+    }
+
+    /// The first row of a raw query, `None` when there is none.
+    fn fetch_optional(
+        &self,
+        sql: impl Sql,
+        values: impl IntoValues,
+    ) -> impl Future<Output = Result<Option<SqlRow<'_>>>> + Send {
+        raw::fetch_optional(self.executor(), raw::statement(sql, values))
+    }
+
+    /// The first column of the first row of a raw query; `Error::NotFound` when there
+    /// is no row.
+    fn fetch_val<T: Field>(
+        &self,
+        sql: impl Sql,
+        values: impl IntoValues,
+    ) -> impl Future<Output = Result<T>> + Send {
+        raw::fetch_val(self.executor(), raw::statement(sql, values))
+    }
+
+    /// The rows of a raw query as a stream, read through a cursor.
+    fn iterate(
+        &self,
+        sql: impl Sql,
+        values: impl IntoValues,
+    ) -> BoxStream<'_, Result<SqlRow<'_>>> {
+        raw::iterate(self.executor(), raw::statement(sql, values))
+    }
+
+    /// The name of the backend (`sqlite`, `postgres`, `mysql`).
+    fn backend(&self) -> &'static str {
+        self.executor().backend()
+    }
+
+    /// What the backend can do.
+    fn capabilities(&self) -> &'static Capabilities {
+        self.executor().capabilities()
+    }
+}
+
+/// Expands to the [`Session`] methods as inherent methods, over `Session::executor`.
 macro_rules! session_methods {
     () => {
         /// Creates the tables (and their indexes) that do not exist yet:
@@ -10,7 +144,7 @@ macro_rules! session_methods {
             &self,
             tables: &[&'static $crate::model::TableMeta],
         ) -> $crate::error::Result<()> {
-            $crate::write::create_all(self.executor(), tables).await
+            $crate::session::Session::create_all(self, tables).await
         }
 
         /// Drops the tables that exist, in reverse order.
@@ -18,12 +152,12 @@ macro_rules! session_methods {
             &self,
             tables: &[&'static $crate::model::TableMeta],
         ) -> $crate::error::Result<()> {
-            $crate::write::drop_all(self.executor(), tables).await
+            $crate::session::Session::drop_all(self, tables).await
         }
 
         /// Inserts `obj`: fills its defaults, and writes back its generated key.
         pub async fn add<M: $crate::model::Model>(&self, obj: &mut M) -> $crate::error::Result<()> {
-            $crate::write::add(self.executor(), obj).await
+            $crate::session::Session::add(self, obj).await
         }
 
         /// Inserts every object of `objs` in one transaction: all of them or, on error,
@@ -32,7 +166,7 @@ macro_rules! session_methods {
             &self,
             objs: &mut [M],
         ) -> $crate::error::Result<()> {
-            $crate::write::add_all(self.executor(), objs).await
+            $crate::session::Session::add_all(self, objs).await
         }
 
         /// Writes `obj` by its primary key after applying its on-update values.
@@ -43,7 +177,7 @@ macro_rules! session_methods {
             &self,
             obj: &mut M,
         ) -> $crate::error::Result<()> {
-            $crate::write::update(self.executor(), obj).await
+            $crate::session::Session::update(self, obj).await
         }
 
         /// Deletes `obj`'s row by its primary key; `true` when a row was deleted.
@@ -51,37 +185,82 @@ macro_rules! session_methods {
             &self,
             obj: &M,
         ) -> $crate::error::Result<bool> {
-            $crate::write::delete(self.executor(), obj).await
+            $crate::session::Session::delete(self, obj).await
         }
 
         /// Runs SQL written in the backend's own dialect and placeholders (`$1` on
-        /// PostgreSQL, `?` elsewhere), with `values` bound; returns the rows affected.
+        /// PostgreSQL, `?` elsewhere), or a sea-query statement, with `values` bound
+        /// (a `Vec<Value>`, `values![..]`, a tuple, or `()`); reports the rows affected
+        /// and, where the backend tells it, the key an `INSERT` generated.
         pub async fn execute(
             &self,
-            sql: &str,
-            values: ::std::vec::Vec<$crate::value::Value>,
-        ) -> $crate::error::Result<u64> {
-            self.executor()
-                .execute(&$crate::ir::Statement::Raw {
-                    sql: sql.to_string(),
-                    values,
-                })
-                .await
+            sql: impl $crate::raw::Sql,
+            values: impl $crate::raw::IntoValues,
+        ) -> $crate::error::Result<$crate::raw::Executed> {
+            $crate::session::Session::execute(self, sql, values).await
+        }
+
+        /// Every row of a raw query (or a sea-query `SELECT`), each readable by column
+        /// name or position: `row.get::<i64>("id")`.
+        pub async fn fetch_all(
+            &self,
+            sql: impl $crate::raw::Sql,
+            values: impl $crate::raw::IntoValues,
+        ) -> $crate::error::Result<::std::vec::Vec<$crate::raw::SqlRow<'_>>> {
+            $crate::session::Session::fetch_all(self, sql, values).await
+        }
+
+        /// The first row of a raw query; `Error::NotFound` when there is none.
+        pub async fn fetch_one(
+            &self,
+            sql: impl $crate::raw::Sql,
+            values: impl $crate::raw::IntoValues,
+        ) -> $crate::error::Result<$crate::raw::SqlRow<'_>> {
+            $crate::session::Session::fetch_one(self, sql, values).await
+        }
+
+        /// The first row of a raw query, `None` when there is none.
+        pub async fn fetch_optional(
+            &self,
+            sql: impl $crate::raw::Sql,
+            values: impl $crate::raw::IntoValues,
+        ) -> $crate::error::Result<::std::option::Option<$crate::raw::SqlRow<'_>>> {
+            $crate::session::Session::fetch_optional(self, sql, values).await
+        }
+
+        /// The first column of the first row of a raw query, typed:
+        /// `db.fetch_val::<i64>("SELECT count(*) FROM t", ()).await?`. `Error::NotFound`
+        /// when there is no row; read into an `Option` to accept NULL.
+        pub async fn fetch_val<T: $crate::value::Field>(
+            &self,
+            sql: impl $crate::raw::Sql,
+            values: impl $crate::raw::IntoValues,
+        ) -> $crate::error::Result<T> {
+            $crate::session::Session::fetch_val(self, sql, values).await
+        }
+
+        /// The rows of a raw query as a stream, read one at a time through a cursor.
+        pub fn iterate(
+            &self,
+            sql: impl $crate::raw::Sql,
+            values: impl $crate::raw::IntoValues,
+        ) -> ::futures::stream::BoxStream<'_, $crate::error::Result<$crate::raw::SqlRow<'_>>> {
+            $crate::session::Session::iterate(self, sql, values)
         }
 
         /// A query on model `M`.
         pub fn query<M: $crate::model::Model>(&self) -> $crate::query::Query<'_, M> {
-            $crate::query::Query::new(self.executor())
+            $crate::session::Session::query(self)
         }
 
         /// The name of the backend (`sqlite`, `postgres`, `mysql`).
         pub fn backend(&self) -> &'static str {
-            self.executor().backend()
+            $crate::session::Session::backend(self)
         }
 
         /// What the backend can do.
         pub fn capabilities(&self) -> &'static $crate::driver::Capabilities {
-            self.executor().capabilities()
+            $crate::session::Session::capabilities(self)
         }
     };
 }

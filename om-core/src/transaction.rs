@@ -3,8 +3,8 @@
 use std::fmt;
 
 use crate::driver::{Executor, TransactionExecutor};
-use crate::error::Result;
-use crate::session::session_methods;
+use crate::error::{Error, Result};
+use crate::session::{Session, session_methods};
 
 /// An open transaction. Everything a [`Database`](crate::Database) can do, it can do;
 /// `begin` on it opens a savepoint. Dropped without [`commit`](Self::commit), it is
@@ -21,16 +21,52 @@ impl fmt::Debug for Transaction<'_> {
     }
 }
 
+impl Session for Transaction<'_> {
+    fn executor(&self) -> &dyn Executor {
+        &*self.inner
+    }
+}
+
 impl<'a> Transaction<'a> {
     pub(crate) fn new(inner: Box<dyn TransactionExecutor + 'a>) -> Self {
         Transaction { inner }
     }
 
-    fn executor(&self) -> &dyn Executor {
-        &*self.inner
+    session_methods!();
+
+    /// Runs `f` in a savepoint of this transaction: released when it returns `Ok`,
+    /// rolled back (to the savepoint, keeping this transaction's earlier work) when it
+    /// returns `Err`. See [`Database::transaction`](crate::Database::transaction).
+    pub async fn transaction<T, E, F>(&mut self, f: F) -> std::result::Result<T, E>
+    where
+        F: AsyncFnOnce(&mut Transaction<'_>) -> std::result::Result<T, E>,
+        E: From<Error>,
+    {
+        let savepoint = self.begin().await?;
+        savepoint.run(f).await
     }
 
-    session_methods!();
+    /// Runs `f` on this transaction, then commits on `Ok` and rolls back on `Err`.
+    pub(crate) async fn run<T, E, F>(mut self, f: F) -> std::result::Result<T, E>
+    where
+        F: AsyncFnOnce(&mut Transaction<'a>) -> std::result::Result<T, E>,
+        E: From<Error>,
+    {
+        match f(&mut self).await {
+            Ok(value) => {
+                self.commit().await?;
+                Ok(value)
+            }
+            Err(e) => {
+                // The closure's error is the one to report; a failed rollback leaves
+                // the transaction to be rolled back when its connection is released.
+                if let Err(rollback) = self.rollback().await {
+                    tracing::warn!(error = %rollback, "om: rolling back a failed transaction failed");
+                }
+                Err(e)
+            }
+        }
+    }
 
     /// Opens a savepoint: a transaction nested in this one, rolled back (to the
     /// savepoint) when dropped without `commit`.

@@ -5,6 +5,7 @@ use futures::TryStreamExt;
 use futures::stream::BoxStream;
 use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, Statement};
+use om_core::raw::Executed;
 use om_core::{Error, Result, Row, TableMeta};
 use sea_query_sqlx::SqlxValues;
 use sqlx::mysql::{MySqlDatabaseError, MySqlQueryResult, MySqlRow};
@@ -110,6 +111,29 @@ impl om_sqlx::Backend for MysqlBackend {
             affected += done.map_err(|e| map(e, stmt.table()))?.rows_affected();
         }
         Ok(affected)
+    }
+
+    /// Runs a statement of the user's; an `INSERT` that generated an `AUTO_INCREMENT`
+    /// key reports it (the first of a multi-row insert, as MySQL does).
+    async fn execute_reporting(conn: &mut MySqlConnection, stmt: &Statement) -> Result<Executed> {
+        let mut out = Executed::default();
+        for Ready {
+            sql,
+            values,
+            text_fallback,
+        } in rendered(stmt)?
+        {
+            let done = match (run(&mut *conn, sql, values).await, text_fallback) {
+                (Err(e), Some(sql)) if cannot_prepare(&e) => run(&mut *conn, sql, None).await,
+                (done, _) => done,
+            };
+            let done = done.map_err(|e| map(e, stmt.table()))?;
+            out.rows_affected += done.rows_affected();
+            if done.last_insert_id() != 0 {
+                out.last_insert_id = i64::try_from(done.last_insert_id()).ok();
+            }
+        }
+        Ok(out)
     }
 
     /// Inserts one row on `conn` and returns its generated key: the insert's

@@ -42,6 +42,10 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
         Statement::Raw { sql, values } => {
             (sql.clone(), SqlxValues(sea_query::Values(values.clone())))
         }
+        Statement::Built(built) => {
+            let (sql, values) = built.build(MysqlQueryBuilder);
+            (sql, SqlxValues(values))
+        }
         _ => {
             return Err(om_core::Error::Unsupported {
                 backend: "mysql",

@@ -29,6 +29,7 @@ pub struct PostgresDriver;
 pub static CAPABILITIES: Capabilities = {
     let mut c = Capabilities::standard();
     c.max_parameters = 65535;
+    c.last_insert_id = false;
     c.errors_abort_transaction = true;
     c
 };

@@ -53,6 +53,10 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
         Statement::Raw { sql, values } => {
             vec![(sql.clone(), SqlxValues(sea_query::Values(values.clone())))]
         }
+        Statement::Built(built) => {
+            let (sql, values) = built.build(PostgresQueryBuilder);
+            vec![(sql, SqlxValues(values))]
+        }
         _ => {
             return Err(Error::Unsupported {
                 backend: "postgres",

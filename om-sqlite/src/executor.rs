@@ -3,6 +3,7 @@
 
 use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, Statement};
+use om_core::raw::{Executed, is_insert};
 use om_core::{Error, Result, Row, TableMeta};
 use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 
@@ -39,6 +40,24 @@ impl om_sqlx::Backend for SqliteBackend {
             affected += done.rows_affected();
         }
         Ok(affected)
+    }
+
+    /// Runs a statement of the user's; an `INSERT` reports the rowid of its last row.
+    async fn execute_reporting(conn: &mut SqliteConnection, stmt: &Statement) -> Result<Executed> {
+        let mut out = Executed::default();
+        for (sql, values) in render(stmt)? {
+            let done = sqlx::query_with(AssertSqlSafe(sql), values)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| map(e, stmt.table()))?;
+            out.rows_affected += done.rows_affected();
+            // SQLite keeps the last rowid of the connection: only an insert that
+            // wrote a row made it.
+            if is_insert(stmt) && done.rows_affected() > 0 {
+                out.last_insert_id = Some(done.last_insert_rowid());
+            }
+        }
+        Ok(out)
     }
 
     /// Inserts one row on `conn` and returns its generated key.

@@ -121,6 +121,10 @@ fn render_unchecked(stmt: &Statement) -> Result<Vec<Rendered>> {
         Statement::Raw { sql, values } => {
             vec![(sql.clone(), SqlxValues(sea_query::Values(values.clone())))]
         }
+        Statement::Built(built) => {
+            let (sql, values) = built.build(SqliteQueryBuilder);
+            vec![(sql, SqlxValues(values))]
+        }
         _ => {
             return Err(om_core::Error::Unsupported {
                 backend: "sqlite",

@@ -56,6 +56,9 @@ impl Row for OmRow {
     fn len(&self) -> usize {
         self.0.len()
     }
+    fn column_name(&self, index: usize) -> Option<&str> {
+        self.0.columns().get(index).map(|c| sqlx::Column::name(c))
+    }
     fn get_bool(&self, i: usize) -> Result<Option<bool>, DecodeError> {
         self.get(i, "bool")
     }

@@ -5,6 +5,7 @@ use std::ops::DerefMut;
 
 use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, Statement};
+use om_core::raw::Executed;
 use om_core::{Error, Result, TableMeta};
 
 /// One sqlx connection of backend `B`.
@@ -27,6 +28,15 @@ pub trait Backend: Send + Sync + 'static {
     /// Runs a statement and returns the rows it affected.
     fn execute(conn: &mut Conn<Self>, stmt: &Statement)
     -> impl Future<Output = Result<u64>> + Send;
+
+    /// Runs a statement of the user's and reports the rows it affected and the key an
+    /// `INSERT` generated, where the backend tells it. By default, no key.
+    fn execute_reporting(
+        conn: &mut Conn<Self>,
+        stmt: &Statement,
+    ) -> impl Future<Output = Result<Executed>> + Send {
+        async move { Ok(Executed::new(Self::execute(conn, stmt).await?, None)) }
+    }
 
     /// Inserts one row and returns its generated key.
     fn insert_returning(

@@ -10,6 +10,7 @@ use om_core::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
 };
 use om_core::ir::{Insert, Statement};
+use om_core::raw::Executed;
 
 use crate::backend::Backend;
 use crate::transaction::SqlxTransaction;
@@ -60,6 +61,11 @@ impl<B: Backend> Executor for SqlxPool<B> {
     async fn execute(&self, stmt: &Statement) -> Result<u64> {
         let mut conn = self.acquire().await?;
         B::execute(&mut conn, stmt).await
+    }
+
+    async fn execute_reporting(&self, stmt: &Statement) -> Result<Executed> {
+        let mut conn = self.acquire().await?;
+        B::execute_reporting(&mut conn, stmt).await
     }
 
     async fn insert_returning(&self, insert: &Insert) -> Result<i64> {

@@ -16,6 +16,7 @@ use futures::StreamExt;
 use futures::lock::{Mutex, MutexGuard};
 use om_core::driver::{Capabilities, Executor, RowSink, RowStream, TransactionExecutor};
 use om_core::ir::{Insert, Statement};
+use om_core::raw::Executed;
 use om_core::{Error, Result};
 
 use crate::backend::{Backend, Conn};
@@ -228,6 +229,11 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
     async fn execute(&self, stmt: &Statement) -> Result<u64> {
         let mut conn = self.lock().await?;
         self.note(B::execute(&mut conn, stmt).await)
+    }
+
+    async fn execute_reporting(&self, stmt: &Statement) -> Result<Executed> {
+        let mut conn = self.lock().await?;
+        self.note(B::execute_reporting(&mut conn, stmt).await)
     }
 
     async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
