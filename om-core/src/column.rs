@@ -39,6 +39,15 @@ impl<T> Column<T> {
         }
     }
 
+    /// The column, qualified by its table, for a hand-built sea-query statement:
+    /// `.column(User::columns().name.iden())`, `Expr::col(User::columns().id.iden())`.
+    pub fn iden(&self) -> (sea_query::DynIden, sea_query::DynIden) {
+        (
+            sea_query::DynIden::from(self.column.table),
+            sea_query::DynIden::from(self.column.column),
+        )
+    }
+
     /// The column this handle refers to.
     pub const fn column_ref(&self) -> ColumnRef {
         self.column

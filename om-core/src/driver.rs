@@ -52,6 +52,15 @@ pub struct Capabilities {
     /// ([`Executed::last_insert_id`](crate::raw::Executed::last_insert_id)); otherwise
     /// it is `None` (use `INSERT ... RETURNING` with `fetch_val`).
     pub last_insert_id: bool,
+    /// Whether two transactions may hold uncommitted writes at once. Otherwise (SQLite:
+    /// one writer at a time) the second writer waits for the lock up to the busy
+    /// timeout, then fails with `Error::Busy`; readers are never blocked.
+    pub concurrent_write_transactions: bool,
+    /// Whether another connection may read while a transaction holds uncommitted
+    /// writes (it then sees the rows as they were before). Otherwise (in-memory SQLite)
+    /// the reader waits for the writer up to the busy timeout, then fails with
+    /// `Error::Busy`.
+    pub read_during_write_transaction: bool,
 }
 
 impl Capabilities {
@@ -68,6 +77,8 @@ impl Capabilities {
             errors_abort_transaction: false,
             max_parameters: 32766,
             last_insert_id: true,
+            concurrent_write_transactions: true,
+            read_during_write_transaction: true,
         }
     }
 }

@@ -96,6 +96,11 @@ pub struct ColumnMeta {
 }
 
 impl ColumnMeta {
+    /// The column's identifier, for a hand-built sea-query statement.
+    pub fn iden(&self) -> sea_query::DynIden {
+        sea_query::DynIden::from(self.name)
+    }
+
     /// A column with the given name, field and type and every flag off.
     pub const fn new(name: &'static str, field: &'static str, ty: ColumnType) -> Self {
         ColumnMeta {
@@ -141,6 +146,12 @@ impl TableMeta {
     /// The column with this database name.
     pub fn column(&self, name: &str) -> Option<&'static ColumnMeta> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The table's identifier, for a hand-built sea-query statement:
+    /// `Query::select().from(User::table().iden())`.
+    pub fn iden(&self) -> sea_query::DynIden {
+        sea_query::DynIden::from(self.name)
     }
 }
 

@@ -290,10 +290,7 @@ pub(crate) async fn fetch_one<'a>(
     fetch_optional(exec, stmt).await?.ok_or_else(no_row)
 }
 
-pub(crate) async fn fetch_val<T: Field>(
-    exec: &dyn Executor,
-    stmt: Result<Statement>,
-) -> Result<T> {
+pub(crate) async fn fetch_val<T: Field>(exec: &dyn Executor, stmt: Result<Statement>) -> Result<T> {
     let mut out = None;
     exec.fetch(&stmt?, &mut |row| {
         if out.is_none() {
@@ -314,10 +311,7 @@ pub(crate) fn iterate<'a>(
     stmt: Result<Statement>,
 ) -> BoxStream<'a, Result<SqlRow<'a>>> {
     match stmt {
-        Ok(stmt) => exec
-            .stream(stmt)
-            .map(|row| row.map(SqlRow::new))
-            .boxed(),
+        Ok(stmt) => exec.stream(stmt).map(|row| row.map(SqlRow::new)).boxed(),
         Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
     }
 }

@@ -116,11 +116,7 @@ pub trait Session: Send + Sync {
     }
 
     /// The rows of a raw query as a stream, read through a cursor.
-    fn iterate(
-        &self,
-        sql: impl Sql,
-        values: impl IntoValues,
-    ) -> BoxStream<'_, Result<SqlRow<'_>>> {
+    fn iterate(&self, sql: impl Sql, values: impl IntoValues) -> BoxStream<'_, Result<SqlRow<'_>>> {
         raw::iterate(self.executor(), raw::statement(sql, values))
     }
 

@@ -23,24 +23,28 @@ pub use render::render;
 pub struct SqliteDriver;
 
 /// What SQLite can do: RETURNING, transactional DDL, 32766 parameters per statement;
-/// its `LIKE` ignores ASCII case, and it stores text longer than `VARCHAR(n)` whole.
+/// its `LIKE` ignores ASCII case, it stores text longer than `VARCHAR(n)` whole, and one
+/// transaction at a time may write.
 pub static CAPABILITIES: Capabilities = {
     let mut c = Capabilities::standard();
     c.case_sensitive_like = false;
     c.enforces_text_size = false;
     c.decimal_ordering = false;
+    c.concurrent_write_transactions = false;
     c
 };
 
 /// An in-memory database can do what a file can, except write-ahead logging: a write
-/// that meets an open stream on the same database waits the busy timeout and fails
-/// with `Error::Busy`.
+/// that meets an open stream on the same database, and a read that meets another
+/// connection's uncommitted writes, wait the busy timeout and fail with `Error::Busy`.
 pub static MEMORY_CAPABILITIES: Capabilities = {
     let mut c = Capabilities::standard();
     c.case_sensitive_like = false;
     c.enforces_text_size = false;
     c.write_during_stream = false;
     c.decimal_ordering = false;
+    c.concurrent_write_transactions = false;
+    c.read_during_write_transaction = false;
     c
 };
 

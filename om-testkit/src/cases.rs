@@ -1,8 +1,11 @@
 //! The conformance cases, one module per area. Each case takes a fresh database.
 
 pub mod errors;
+pub mod isolation;
 pub mod query;
+pub mod raw;
 pub mod schema;
+pub mod session;
 pub mod transaction;
 pub mod types;
 pub mod url;
@@ -80,6 +83,16 @@ macro_rules! for_each_case {
             transaction::failed_stream_releases_its_connection,
             transaction::commit_after_an_error,
             transaction::handles_and_futures_are_send,
+            session::closure_commits_on_ok,
+            session::closure_rolls_back_on_err,
+            session::nested_closure_is_a_savepoint,
+            session::session_trait_takes_database_or_transaction,
+            isolation::concurrent_transactions_are_isolated,
+            isolation::dropped_transaction_returns_a_clean_connection,
+            raw::raw_execute_reports_rows_and_key,
+            raw::raw_rows_by_name_and_position,
+            raw::raw_row_errors_are_typed,
+            raw::sea_query_statements_run_on_every_backend,
         );
     };
 }

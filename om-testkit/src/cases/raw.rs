@@ -1,0 +1,222 @@
+//! Raw SQL and hand-built sea-query statements.
+
+use futures::TryStreamExt;
+use om::sea_query::{Expr, ExprTrait, Order, Query};
+use om::{Database, DecodeError, Error, Model, Result, values};
+
+use crate::models::OrmTest;
+
+/// The `n`th placeholder (from 1) in `backend`'s dialect.
+pub fn placeholder(backend: &str, n: usize) -> String {
+    if backend == "postgres" {
+        format!("${n}")
+    } else {
+        "?".to_string()
+    }
+}
+
+/// `execute` binds values and reports the rows affected and, where the backend tells it
+/// (declared), the generated key.
+pub async fn raw_execute_reports_rows_and_key(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let p = |n| placeholder(db.backend(), n);
+    let insert = format!(
+        "INSERT INTO orm_test (name, value) VALUES ({}, {})",
+        p(1),
+        p(2)
+    );
+    let done = db.execute(&insert, values!["a", "x"]).await?;
+    assert_eq!(done.rows_affected, 1);
+    let stored = db.query::<OrmTest>().one().await?;
+    if db.capabilities().last_insert_id {
+        assert_eq!(done.last_insert_id, stored.id);
+    } else {
+        assert_eq!(done.last_insert_id, None);
+        // The portable way: INSERT ... RETURNING where there is one.
+        let id: i64 = db
+            .fetch_val(format!("{insert} RETURNING id"), ("b", None::<String>))
+            .await?;
+        assert_eq!(db.query::<OrmTest>().get(id).await?.unwrap().name, "b");
+    }
+    // A statement that inserts nothing reports no key.
+    let done = db
+        .execute(
+            format!("UPDATE orm_test SET value = {} WHERE name = {}", p(1), p(2)),
+            ("y", "a"),
+        )
+        .await?;
+    assert_eq!((done.rows_affected, done.last_insert_id), (1, None));
+    let none = db.execute("DELETE FROM orm_test WHERE 1 = 0", ()).await?;
+    assert_eq!(none.rows_affected, 0);
+    Ok(())
+}
+
+/// Rows of a raw query read by column name and by position, typed; NULL reads into an
+/// `Option`.
+pub async fn raw_rows_by_name_and_position(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    db.add_all(&mut [OrmTest::new("a", Some("x")), OrmTest::new("b", None)])
+        .await?;
+    let sql = format!(
+        "SELECT id, name, value FROM orm_test WHERE name <> {} ORDER BY id",
+        placeholder(db.backend(), 1)
+    );
+    let rows = db.fetch_all(&sql, ("zz",)).await?;
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].len(), 3);
+    assert_eq!(
+        rows[0].column_names().collect::<Vec<_>>(),
+        ["id", "name", "value"]
+    );
+    assert_eq!(rows[0].get::<String>("name")?, "a");
+    assert_eq!(rows[0].get::<String>(1)?, "a");
+    assert_eq!(
+        rows[0].get::<Option<String>>("value")?.as_deref(),
+        Some("x")
+    );
+    assert_eq!(rows[1].get::<Option<String>>(2)?, None);
+    assert!(rows[0].get::<i64>("id")? < rows[1].get::<i64>(0)?);
+
+    let one = db.fetch_one(&sql, ("a",)).await?;
+    assert_eq!(one.get::<String>("name")?, "b");
+    let optional = db.fetch_optional(&sql, ("a",)).await?;
+    assert!(optional.is_some());
+    let nothing = db
+        .fetch_optional("SELECT id FROM orm_test WHERE 1 = 0", ())
+        .await?;
+    assert!(nothing.is_none());
+    let err = db
+        .fetch_one("SELECT id FROM orm_test WHERE 1 = 0", ())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+
+    let count: i64 = db.fetch_val("SELECT count(*) FROM orm_test", ()).await?;
+    assert_eq!(count, 2);
+    let name: String = db
+        .fetch_val(
+            format!(
+                "SELECT name FROM orm_test WHERE value = {}",
+                placeholder(db.backend(), 1)
+            ),
+            vec![om::Value::from("x")],
+        )
+        .await?;
+    assert_eq!(name, "a");
+    let missing = db
+        .fetch_val::<i64>("SELECT id FROM orm_test WHERE 1 = 0", ())
+        .await
+        .unwrap_err();
+    assert!(matches!(missing, Error::NotFound { .. }), "{missing:?}");
+
+    let streamed: Vec<String> = db
+        .iterate(&sql, ("zz",))
+        .and_then(|row| async move { row.get::<String>("name") })
+        .try_collect()
+        .await?;
+    assert_eq!(streamed, ["a", "b"]);
+    Ok(())
+}
+
+/// An unknown column, a position past the last column, a NULL read into a non-`Option`
+/// and a value of another type are each a typed `Error::Column` naming the column.
+pub async fn raw_row_errors_are_typed(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    db.add(&mut OrmTest::new("a", None)).await?;
+    let row = db
+        .fetch_one("SELECT id, name, value FROM orm_test", ())
+        .await?;
+    let column_error = |e: Error| match e {
+        Error::Column { column, source } => (column, source),
+        other => panic!("expected Error::Column, got {other:?}"),
+    };
+    let (column, source) = column_error(row.get::<i64>("nope").unwrap_err());
+    assert_eq!(
+        (column.as_str(), source),
+        ("nope", DecodeError::UnknownColumn)
+    );
+    let (column, source) = column_error(row.get::<i64>(3).unwrap_err());
+    assert_eq!(
+        (column.as_str(), source),
+        ("#3", DecodeError::MissingColumn { index: 3 })
+    );
+    let (column, source) = column_error(row.get::<String>("value").unwrap_err());
+    assert_eq!(column, "value");
+    assert!(
+        matches!(source, DecodeError::UnexpectedNull { .. }),
+        "{source:?}"
+    );
+    let err = row.get::<i64>("name").unwrap_err();
+    assert_eq!(err.kind(), om::ErrorKind::Value);
+    let (column, source) = column_error(err);
+    assert_eq!(column, "name");
+    assert!(matches!(source, DecodeError::Mismatch { .. }), "{source:?}");
+    // Bad SQL is the database's error, and changes nothing.
+    let err = db
+        .execute("INSERT INTO orm_test (no_such_column) VALUES (1)", ())
+        .await
+        .unwrap_err();
+    assert!(
+        !matches!(err, Error::Column { .. } | Error::NotFound { .. }),
+        "{err:?}"
+    );
+    assert_eq!(db.query::<OrmTest>().count().await?, 1);
+    Ok(())
+}
+
+/// A sea-query statement built over a model's table and columns runs on every backend,
+/// rendered in its dialect; raw SQL runs in a transaction too.
+pub async fn sea_query_statements_run_on_every_backend(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let table = OrmTest::table();
+    let c = OrmTest::columns();
+    let mut insert = Query::insert();
+    insert
+        .into_table(table.iden())
+        .columns([table.column("name").unwrap().iden(), c.value.iden().1])
+        .values_panic(["built".into(), "v".into()])
+        .values_panic(["also built".into(), Expr::val(om::Value::String(None))]);
+    let done = db.execute(&insert, ()).await?;
+    assert_eq!(done.rows_affected, 2);
+
+    let mut select = Query::select();
+    select
+        .columns([c.id.iden(), c.name.iden()])
+        .from(table.iden())
+        .and_where(Expr::col(c.value.iden()).is_null())
+        .order_by(c.id.iden(), Order::Asc);
+    let rows = db.fetch_all(&select, ()).await?;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].get::<String>("name")?, "also built");
+
+    let tx = db.begin().await?;
+    let mut update = Query::update();
+    update
+        .table(table.iden())
+        .value(c.value.iden().1, "set")
+        .and_where(Expr::col(c.name.iden()).eq("also built"));
+    assert_eq!(tx.execute(&update, ()).await?.rows_affected, 1);
+    let in_tx: i64 = tx
+        .fetch_val(
+            Query::select()
+                .expr(Expr::col(c.id.iden()).count())
+                .from(table.iden())
+                .and_where(Expr::col(c.value.iden()).eq("set"))
+                .to_owned(),
+            (),
+        )
+        .await?;
+    assert_eq!(in_tx, 1);
+    tx.commit().await?;
+
+    let mut delete = Query::delete();
+    delete
+        .from_table(table.iden())
+        .and_where(Expr::col(c.name.iden()).eq("built"));
+    assert_eq!(db.execute(delete, ()).await?.rows_affected, 1);
+    assert_eq!(db.query::<OrmTest>().count().await?, 1);
+    // A built statement carries its own values: extra ones are refused.
+    let err = db.fetch_all(&select, ("extra",)).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidQuery { .. }), "{err:?}");
+    Ok(())
+}
