@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use crate::driver::{Driver, Executor, Pool, registry};
 use crate::error::{Error, Result};
+use crate::options::ConnectOptions;
 use crate::session::{Session, session_methods};
+use crate::test_mode::ForceRollback;
 use crate::transaction::Transaction;
 use crate::url::DatabaseUrl;
 
@@ -20,6 +22,7 @@ struct Inner {
     pool: Box<dyn Pool>,
     driver: &'static dyn Driver,
     url: DatabaseUrl,
+    options: ConnectOptions,
 }
 
 impl fmt::Debug for Database {
@@ -44,14 +47,61 @@ impl Database {
     /// `mysql://user:pw@host/db`. Every driver reads `min_connections`,
     /// `max_connections`, `acquire_timeout` (seconds) and `ssl`/`sslmode` from the
     /// query string.
+    ///
+    /// om's own options: `force_rollback=true` (test mode, see
+    /// [`connect_test`](Self::connect_test)), `log_values=true` and
+    /// `slow_statement_ms=N` (see [`ConnectOptions`]).
     pub async fn connect(url: &str) -> Result<Database> {
-        let url = DatabaseUrl::parse(url)?;
+        let parsed = DatabaseUrl::parse(url)?;
+        let options = ConnectOptions::from_url(&parsed)?;
+        Self::open(parsed, options).await
+    }
+
+    /// Connects with om's options given here rather than in the URL (where the URL
+    /// gives them too, these win).
+    pub async fn connect_with(url: &str, options: ConnectOptions) -> Result<Database> {
+        let parsed = DatabaseUrl::parse(url)?;
+        ConnectOptions::from_url(&parsed)?;
+        Self::open(parsed, options).await
+    }
+
+    /// Connects in test mode (encode/databases' `force_rollback`): every statement runs
+    /// in one transaction on one connection, rolled back when the database is
+    /// [`close`](Self::close)d or its last clone is dropped, so a test leaves nothing
+    /// behind. The same as `force_rollback=true` in the URL.
+    ///
+    /// Statements from several tasks take turns on that connection. `begin` (and
+    /// `transaction`) opens a savepoint of the one transaction; `begin_owned` fails
+    /// with `Unsupported`. While a stream is open, other statements fail with `Busy`,
+    /// as on a transaction. Create tables before, with a normal connection, where DDL
+    /// is not transactional (MySQL commits at each `CREATE TABLE`); on PostgreSQL a
+    /// failed statement aborts the whole test transaction, unless it ran in a savepoint.
+    pub async fn connect_test(url: &str) -> Result<Database> {
+        let parsed = DatabaseUrl::parse(url)?;
+        let options = ConnectOptions::from_url(&parsed)?.force_rollback(true);
+        Self::open(parsed, options).await
+    }
+
+    async fn open(url: DatabaseUrl, options: ConnectOptions) -> Result<Database> {
         let driver = registry::lookup(url.scheme())?;
         url.pool_options()?;
-        let pool = driver.connect(&url).await?;
+        let mut pool = driver.connect(&url).await?;
+        if options.force_rollback {
+            pool = Box::new(ForceRollback::new(pool).await?);
+        }
         Ok(Database {
-            inner: Arc::new(Inner { pool, driver, url }),
+            inner: Arc::new(Inner {
+                pool,
+                driver,
+                url,
+                options,
+            }),
         })
+    }
+
+    /// om's options for this database.
+    pub fn options(&self) -> &ConnectOptions {
+        &self.inner.options
     }
 
     session_methods!();
@@ -105,7 +155,7 @@ impl Database {
         self.inner.pool.status()
     }
 
-    /// Closes every connection of the pool.
+    /// Closes every connection of the pool (in test mode, after rolling back).
     pub async fn close(&self) {
         self.inner.pool.close().await;
     }

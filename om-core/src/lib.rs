@@ -21,6 +21,7 @@ pub mod expr;
 pub mod fixtures;
 pub mod ir;
 pub mod model;
+pub mod options;
 pub mod query;
 pub mod raw;
 pub mod row;
@@ -30,6 +31,7 @@ pub mod url;
 pub mod value;
 
 pub mod session;
+mod test_mode;
 mod write;
 
 pub use column::{Column, escape_like};
@@ -40,6 +42,7 @@ pub use driver::{Capabilities, Driver, Executor, Pool, TransactionExecutor};
 pub use error::{DecodeError, Error, ErrorKind, Result};
 pub use expr::{Expr, Order};
 pub use model::{ColumnMeta, ColumnType, DefaultValue, Model, TableMeta, Undo};
+pub use options::ConnectOptions;
 pub use query::Query;
 pub use raw::{ColumnIndex, Executed, IntoValues, Sql, SqlRow};
 pub use row::Row;

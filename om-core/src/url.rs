@@ -21,6 +21,10 @@ pub struct DatabaseUrl {
     url: url::Url,
 }
 
+/// Options om itself reads from a URL's query string (see `Database::connect`); drivers
+/// never see them.
+pub const OM_OPTIONS: &[&str] = &["force_rollback", "log_values", "slow_statement_ms"];
+
 /// TLS policy, from `sslmode=` (PostgreSQL style) or `ssl=true|false`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -97,8 +101,9 @@ impl DatabaseUrl {
 
     /// The options that are not pool options, for the driver's own settings.
     pub fn driver_options(&self) -> impl Iterator<Item = (String, String)> + '_ {
-        self.options()
-            .filter(|(k, _)| !POOL_OPTIONS.contains(&k.as_str()))
+        self.options().filter(|(k, _)| {
+            !POOL_OPTIONS.contains(&k.as_str()) && !OM_OPTIONS.contains(&k.as_str())
+        })
     }
 
     /// An error about this URL.

@@ -6,6 +6,7 @@ pub mod query;
 pub mod raw;
 pub mod schema;
 pub mod session;
+pub mod test_mode;
 pub mod transaction;
 pub mod types;
 pub mod url;
@@ -93,6 +94,7 @@ macro_rules! for_each_case {
             raw::raw_rows_by_name_and_position,
             raw::raw_row_errors_are_typed,
             raw::sea_query_statements_run_on_every_backend,
+            test_mode::test_mode_leaves_no_rows_after_close,
         );
     };
 }

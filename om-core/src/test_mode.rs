@@ -1,0 +1,322 @@
+//! Test mode (encode/databases' `force_rollback`): a pool whose every statement runs in
+//! one transaction on one connection, rolled back when the database is closed or
+//! dropped.
+//!
+//! Statements from several tasks take turns on the connection. `begin` opens a
+//! savepoint of the one transaction, written here with plain `SAVEPOINT` statements
+//! (the same on every backend om supports), so that the savepoint does not borrow the
+//! connection between its statements.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use futures::lock::{Mutex, MutexGuard};
+
+use crate::driver::{
+    Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
+};
+use crate::error::{Error, Result};
+use crate::ir::{Insert, Statement};
+use crate::raw::Executed;
+
+/// The pool of a database in test mode.
+pub(crate) struct ForceRollback {
+    real: Box<dyn Pool>,
+    backend: &'static str,
+    capabilities: &'static Capabilities,
+    /// The one transaction.
+    tx: Box<dyn TransactionExecutor>,
+    /// Taken for each statement (or stream), so that statements take turns.
+    turns: Mutex<()>,
+    /// Set when the database is closed: the transaction is rolled back, and every
+    /// later statement fails with `Closed`.
+    closed: AtomicBool,
+    /// Set while a stream holds the connection: another statement would wait for it
+    /// forever if both run in one task, so it is refused with `Busy`.
+    streaming: AtomicBool,
+    /// Rollbacks of savepoints dropped unfinished, run before the next statement.
+    pending: std::sync::Mutex<Vec<String>>,
+    next_savepoint: AtomicU32,
+}
+
+impl fmt::Debug for ForceRollback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ForceRollback")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+/// The transaction, locked for one statement (or one stream).
+struct Turn<'a> {
+    _guard: MutexGuard<'a, ()>,
+    tx: &'a dyn TransactionExecutor,
+    streaming: Option<&'a AtomicBool>,
+}
+
+impl Turn<'_> {
+    fn tx(&self) -> Result<&dyn TransactionExecutor> {
+        Ok(self.tx)
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        if let Some(flag) = self.streaming {
+            flag.store(false, Ordering::Release);
+        }
+    }
+}
+
+impl ForceRollback {
+    /// Opens the one transaction on `real`.
+    pub(crate) async fn new(real: Box<dyn Pool>) -> Result<Self> {
+        let tx = real.begin_owned().await?;
+        Ok(ForceRollback {
+            backend: real.backend(),
+            capabilities: real.capabilities(),
+            real,
+            tx,
+            turns: Mutex::new(()),
+            closed: AtomicBool::new(false),
+            streaming: AtomicBool::new(false),
+            pending: std::sync::Mutex::new(Vec::new()),
+            next_savepoint: AtomicU32::new(0),
+        })
+    }
+
+    async fn turn(&self, stream: bool) -> Result<Turn<'_>> {
+        if self.streaming.load(Ordering::Acquire) {
+            return Err(Error::Busy {
+                reason: "a stream of this test-mode database is still open: read it to the \
+                         end or drop it (or collect the rows with `all()`) first"
+                    .into(),
+            });
+        }
+        let guard = self.turns.lock().await;
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed);
+        }
+        let tx = &*self.tx;
+        let pending = {
+            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            std::mem::take(&mut *pending)
+        };
+        for sql in pending {
+            tx.execute(&plain(sql)).await?;
+        }
+        if stream {
+            self.streaming.store(true, Ordering::Release);
+        }
+        Ok(Turn {
+            _guard: guard,
+            tx,
+            streaming: stream.then_some(&self.streaming),
+        })
+    }
+
+    async fn run_plain(&self, sql: String) -> Result<()> {
+        self.turn(false)
+            .await?
+            .tx()?
+            .execute(&plain(sql))
+            .await
+            .map(drop)
+    }
+
+    fn defer(&self, statements: impl IntoIterator<Item = String>) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.extend(statements);
+    }
+
+    async fn savepoint(&self) -> Result<Box<dyn TransactionExecutor + '_>> {
+        let n = self.next_savepoint.fetch_add(1, Ordering::Relaxed) + 1;
+        let name = format!("om_test_sp_{n}");
+        self.run_plain(format!("SAVEPOINT {name}")).await?;
+        Ok(Box::new(Savepoint {
+            owner: self,
+            name,
+            finished: false,
+        }))
+    }
+
+    fn stream_on(&self, stmt: Statement) -> RowStream<'_> {
+        Box::pin(async_stream::try_stream! {
+            let turn = self.turn(true).await?;
+            let mut rows = self.tx.stream(stmt);
+            while let Some(row) = rows.next().await {
+                yield row?;
+            }
+            drop(turn);
+        })
+    }
+}
+
+fn plain(sql: String) -> Statement {
+    Statement::Raw {
+        sql,
+        values: Vec::new(),
+    }
+}
+
+#[async_trait]
+impl Executor for ForceRollback {
+    fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    fn capabilities(&self) -> &'static Capabilities {
+        self.capabilities
+    }
+
+    async fn execute(&self, stmt: &Statement) -> Result<u64> {
+        self.turn(false).await?.tx()?.execute(stmt).await
+    }
+
+    async fn execute_reporting(&self, stmt: &Statement) -> Result<Executed> {
+        self.turn(false).await?.tx()?.execute_reporting(stmt).await
+    }
+
+    async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
+        self.turn(false).await?.tx()?.insert_returning(insert).await
+    }
+
+    async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
+        self.turn(false).await?.tx()?.fetch(stmt, sink).await
+    }
+
+    fn stream(&self, stmt: Statement) -> RowStream<'_> {
+        self.stream_on(stmt)
+    }
+
+    async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {
+        self.savepoint().await
+    }
+}
+
+#[async_trait]
+impl Pool for ForceRollback {
+    async fn begin_owned(&self) -> Result<Box<dyn TransactionExecutor>> {
+        Err(Error::Unsupported {
+            backend: self.backend,
+            feature: "begin_owned in test mode (every statement shares one transaction): use \
+                      begin, which opens a savepoint"
+                .into(),
+        })
+    }
+
+    /// Rolls the one transaction back; later statements fail with `Closed`.
+    ///
+    /// The transaction object keeps its connection until the database is dropped (the
+    /// pool's own close would wait for it), so the rollback is a plain `ROLLBACK`.
+    async fn close(&self) {
+        let _turn = self.turns.lock().await;
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if let Err(e) = self.tx.execute(&plain("ROLLBACK".into())).await {
+            tracing::warn!(error = %e, "om: rolling back the test-mode transaction failed");
+        }
+    }
+
+    fn status(&self) -> PoolStatus {
+        self.real.status()
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self.real.as_any()
+    }
+}
+
+/// A savepoint of the test-mode transaction.
+struct Savepoint<'a> {
+    owner: &'a ForceRollback,
+    name: String,
+    finished: bool,
+}
+
+impl fmt::Debug for Savepoint<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Savepoint")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+fn savepoint_end(name: &str, commit: bool) -> Vec<String> {
+    if commit {
+        vec![format!("RELEASE SAVEPOINT {name}")]
+    } else {
+        vec![
+            format!("ROLLBACK TO SAVEPOINT {name}"),
+            format!("RELEASE SAVEPOINT {name}"),
+        ]
+    }
+}
+
+impl Savepoint<'_> {
+    async fn finish(mut self: Box<Self>, commit: bool) -> Result<()> {
+        self.finished = true;
+        for sql in savepoint_end(&self.name, commit) {
+            self.owner.run_plain(sql).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Savepoint<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.owner.defer(savepoint_end(&self.name, false));
+        }
+    }
+}
+
+#[async_trait]
+impl Executor for Savepoint<'_> {
+    fn backend(&self) -> &'static str {
+        self.owner.backend
+    }
+
+    fn capabilities(&self) -> &'static Capabilities {
+        self.owner.capabilities
+    }
+
+    async fn execute(&self, stmt: &Statement) -> Result<u64> {
+        self.owner.execute(stmt).await
+    }
+
+    async fn execute_reporting(&self, stmt: &Statement) -> Result<Executed> {
+        self.owner.execute_reporting(stmt).await
+    }
+
+    async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
+        self.owner.insert_returning(insert).await
+    }
+
+    async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
+        self.owner.fetch(stmt, sink).await
+    }
+
+    fn stream(&self, stmt: Statement) -> RowStream<'_> {
+        self.owner.stream_on(stmt)
+    }
+
+    async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {
+        self.owner.savepoint().await
+    }
+}
+
+#[async_trait]
+impl TransactionExecutor for Savepoint<'_> {
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.finish(true).await
+    }
+
+    async fn rollback(self: Box<Self>) -> Result<()> {
+        self.finish(false).await
+    }
+}
