@@ -38,6 +38,13 @@ pub use om_core::{
 pub use om_core::{ColumnIndex, Executed, IntoValues, Session, Sql, SqlRow, values};
 pub use om_core::{driver, expr, ir, model, raw, session, sql, url, value};
 
+/// YAML fixtures: rows for the tables of registered models, in one transaction.
+#[cfg(feature = "fixtures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fixtures")))]
+pub mod fixtures {
+    pub use om_core::fixture_loader::{load_yaml_file, load_yaml_str};
+}
+
 /// `#[derive(Model)]`: maps a struct to a table.
 pub use om_derive::Model;
 

@@ -86,6 +86,9 @@ pub enum Error {
         row: Option<usize>,
         /// What is wrong.
         reason: String,
+        /// The database's error, when it refused the row.
+        #[source]
+        source: Option<Box<Error>>,
     },
 
     /// `one()` found no row.
@@ -280,7 +283,7 @@ impl Error {
             Error::Decode { .. } | Error::InvalidValue { .. } | Error::Column { .. } => {
                 ErrorKind::Value
             }
-            Error::Fixture { .. } => ErrorKind::Value,
+            Error::Fixture { source, .. } => source.as_ref().map_or(ErrorKind::Value, |e| e.kind()),
             Error::NotFound { .. } | Error::MultipleRows { .. } | Error::RowNotFound { .. } => {
                 ErrorKind::RowCount
             }

@@ -16,6 +16,8 @@ pub mod database;
 pub mod driver;
 pub mod error;
 pub mod expr;
+#[cfg(feature = "yaml")]
+pub mod fixture_loader;
 #[cfg(feature = "fixtures")]
 #[doc(hidden)]
 pub mod fixtures;

@@ -1,6 +1,7 @@
 //! The conformance cases, one module per area. Each case takes a fresh database.
 
 pub mod errors;
+pub mod fixtures;
 pub mod isolation;
 pub mod query;
 pub mod raw;
@@ -95,6 +96,8 @@ macro_rules! for_each_case {
             raw::raw_row_errors_are_typed,
             raw::sea_query_statements_run_on_every_backend,
             test_mode::test_mode_leaves_no_rows_after_close,
+            fixtures::fixtures_load_rows_of_every_type,
+            fixtures::fixture_with_a_bad_row_writes_nothing,
         );
     };
 }
