@@ -110,7 +110,7 @@ pub enum Statement {
     /// `DROP TABLE IF EXISTS`.
     DropTable(&'static TableMeta),
     /// A statement the user built with sea-query, rendered by the driver in its dialect.
-    Built(Built),
+    Built(Box<Built>),
     /// SQL written by the user in the backend's dialect, with bound values.
     Raw {
         /// The SQL text.

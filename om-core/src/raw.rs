@@ -70,7 +70,7 @@ fn built(stmt: Built, values: Vec<Value>) -> Result<Statement> {
             reason: "a sea-query statement carries its own values: pass `()` as the values".into(),
         });
     }
-    Ok(Statement::Built(stmt))
+    Ok(Statement::Built(Box::new(stmt)))
 }
 
 macro_rules! sea_statement {
@@ -320,7 +320,8 @@ pub(crate) fn iterate<'a>(
 /// connection remembers the last generated key whatever the statement was.
 pub fn is_insert(stmt: &Statement) -> bool {
     match stmt {
-        Statement::Built(Built::Insert(_)) | Statement::Insert(_) => true,
+        Statement::Built(built) => matches!(**built, Built::Insert(_)),
+        Statement::Insert(_) => true,
         Statement::Raw { sql, .. } => {
             let first = sql
                 .trim_start()

@@ -124,7 +124,7 @@ impl Row for OmRow {
         self.0.len()
     }
     fn column_name(&self, index: usize) -> Option<&str> {
-        self.0.columns().get(index).map(|c| sqlx::Column::name(c))
+        self.0.columns().get(index).map(sqlx::Column::name)
     }
 
     fn get_bool(&self, i: usize) -> Result<Option<bool>, DecodeError> {
