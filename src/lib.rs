@@ -35,8 +35,10 @@ pub use om_core::{
     Error, ErrorKind, Executor, Expr, Field, KeyArg, Model, Order, Pool, Query, Result, Row,
     SqlType, TableMeta, Transaction, TransactionExecutor, Value, ValueOf, escape_like,
 };
-pub use om_core::{ColumnIndex, Executed, IntoValues, Session, Sql, SqlRow, values};
-pub use om_core::{driver, expr, ir, model, raw, session, sql, url, value};
+pub use om_core::{
+    ColumnIndex, ConnectOptions, Executed, IntoValues, Session, Sql, SqlRow, values,
+};
+pub use om_core::{driver, expr, ir, model, options, raw, session, sql, url, value};
 
 /// YAML fixtures: rows for the tables of registered models, in one transaction.
 #[cfg(feature = "fixtures")]

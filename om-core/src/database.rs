@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::driver::{Driver, Executor, Pool, registry};
 use crate::error::{Error, Result};
+use crate::logging::{LogOptions, Logged};
 use crate::options::ConnectOptions;
 use crate::session::{Session, session_methods};
 use crate::test_mode::ForceRollback;
@@ -89,6 +90,7 @@ impl Database {
         if options.force_rollback {
             pool = Box::new(ForceRollback::new(pool).await?);
         }
+        let pool: Box<dyn Pool> = Box::new(Logged::pool(pool, LogOptions::new(&options)));
         Ok(Database {
             inner: Arc::new(Inner {
                 pool,

@@ -32,6 +32,7 @@ pub mod transaction;
 pub mod url;
 pub mod value;
 
+mod logging;
 pub mod session;
 mod test_mode;
 mod write;

@@ -3,6 +3,7 @@
 pub mod errors;
 pub mod fixtures;
 pub mod isolation;
+pub mod logging;
 pub mod query;
 pub mod raw;
 pub mod schema;
@@ -98,6 +99,7 @@ macro_rules! for_each_case {
             test_mode::test_mode_leaves_no_rows_after_close,
             fixtures::fixtures_load_rows_of_every_type,
             fixtures::fixture_with_a_bad_row_writes_nothing,
+            logging::statements_are_logged,
         );
     };
 }

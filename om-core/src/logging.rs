@@ -1,0 +1,317 @@
+//! Statement logging through `tracing`, as a layer around a database's executors.
+//!
+//! Each statement is an event of target `om::statement`: at `debug` with its duration,
+//! or at `warn` when it took longer than the slow-statement threshold. Bound values are
+//! left out unless `log_values` is on. When neither `debug` is enabled for the target
+//! nor a threshold is set, a statement costs one check of `tracing`'s cached interest
+//! and no clock read, allocation or formatting.
+
+use std::any::Any;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use futures::StreamExt;
+
+use crate::driver::{
+    Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
+};
+use crate::error::Result;
+use crate::ir::{Insert, Statement};
+use crate::options::ConnectOptions;
+use crate::raw::Executed;
+
+/// What to log, copied into every layer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LogOptions {
+    log_values: bool,
+    slow: Option<Duration>,
+}
+
+impl LogOptions {
+    pub(crate) fn new(options: &ConnectOptions) -> Self {
+        LogOptions {
+            log_values: options.log_values,
+            slow: options.slow_statement,
+        }
+    }
+
+    /// The start time, when the statement will be logged.
+    #[inline]
+    fn start(&self) -> Option<Instant> {
+        if self.slow.is_some() || tracing::enabled!(target: "om::statement", tracing::Level::DEBUG)
+        {
+            Some(Instant::now())
+        } else {
+            None
+        }
+    }
+
+    /// Logs a statement that ran (or failed) after `started`.
+    #[inline]
+    fn finish<T>(&self, what: Described<'_>, started: Option<Instant>, outcome: &Result<T>) {
+        if let Some(started) = started {
+            let error = outcome.as_ref().err().map(|e| e as &dyn fmt::Display);
+            self.emit(what, started.elapsed(), error);
+        }
+    }
+
+    #[cold]
+    fn emit(&self, what: Described<'_>, elapsed: Duration, error: Option<&dyn fmt::Display>) {
+        let statement = Display {
+            what,
+            values: self.log_values,
+        };
+        let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
+        let failed = error.map(tracing::field::display);
+        if self.slow.is_some_and(|slow| elapsed >= slow) {
+            tracing::warn!(target: "om::statement", elapsed_ms, %statement, error = failed, "slow statement");
+        } else {
+            tracing::debug!(target: "om::statement", elapsed_ms, %statement, error = failed, "statement");
+        }
+    }
+}
+
+/// What ran: a statement, or the insert behind a generated key.
+#[derive(Clone, Copy)]
+enum Described<'a> {
+    Statement(&'a Statement),
+    Insert(&'a Insert),
+    Plain(&'static str),
+}
+
+/// A statement as logged: raw SQL as written, om's own statements by kind and table;
+/// bound values only when asked for.
+struct Display<'a> {
+    what: Described<'a>,
+    values: bool,
+}
+
+impl fmt::Display for Display<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let stmt = match self.what {
+            Described::Plain(what) => return f.write_str(what),
+            Described::Insert(insert) => {
+                write!(
+                    f,
+                    "INSERT INTO {} ({} rows)",
+                    insert.table.name,
+                    insert.rows.len()
+                )?;
+                if self.values {
+                    write!(f, " values {:?}", insert.rows)?;
+                }
+                return Ok(());
+            }
+            Described::Statement(stmt) => stmt,
+        };
+        match stmt {
+            Statement::Raw { sql, values } => {
+                f.write_str(sql)?;
+                if self.values && !values.is_empty() {
+                    write!(f, " values {values:?}")?;
+                }
+                Ok(())
+            }
+            Statement::Select(s) => {
+                write!(f, "SELECT FROM {}", s.table.name)?;
+                if self.values {
+                    write!(f, " {s:?}")?;
+                }
+                Ok(())
+            }
+            Statement::Insert(s) => {
+                write!(f, "INSERT INTO {} ({} rows)", s.table.name, s.rows.len())?;
+                if self.values {
+                    write!(f, " values {:?}", s.rows)?;
+                }
+                Ok(())
+            }
+            Statement::Update(s) => {
+                write!(f, "UPDATE {}", s.table.name)?;
+                if self.values {
+                    write!(f, " {s:?}")?;
+                }
+                Ok(())
+            }
+            Statement::Delete(s) => {
+                write!(f, "DELETE FROM {}", s.table.name)?;
+                if self.values {
+                    write!(f, " {s:?}")?;
+                }
+                Ok(())
+            }
+            Statement::CreateTable(t) => write!(f, "CREATE TABLE {}", t.name),
+            Statement::DropTable(t) => write!(f, "DROP TABLE {}", t.name),
+            Statement::Built(b) => {
+                if self.values {
+                    write!(f, "{b:?}")
+                } else {
+                    f.write_str("(a sea-query statement)")
+                }
+            }
+            // Statements added to the IR later are logged by kind only.
+            #[allow(unreachable_patterns)]
+            _ => f.write_str("(a statement)"),
+        }
+    }
+}
+
+/// Runs `run`, logging it as `what`.
+macro_rules! logged {
+    ($options:expr, $what:expr, $run:expr) => {{
+        let started = $options.start();
+        let outcome = $run.await;
+        $options.finish($what, started, &outcome);
+        outcome
+    }};
+}
+
+/// Streams `rows`, logging the statement when the stream ends or is dropped.
+fn logged_stream<'a>(
+    options: LogOptions,
+    stmt: Statement,
+    rows: impl FnOnce(Statement) -> RowStream<'a>,
+) -> RowStream<'a> {
+    let Some(started) = options.start() else {
+        return rows(stmt);
+    };
+    let logged = stmt.clone();
+    let mut inner = rows(stmt);
+    Box::pin(async_stream::stream! {
+        let mut outcome = Ok(());
+        while let Some(row) = inner.next().await {
+            if let Err(e) = &row {
+                outcome = Err(e.to_string());
+            }
+            yield row;
+        }
+        let error = outcome.err();
+        options.emit(
+            Described::Statement(&logged),
+            started.elapsed(),
+            error.as_ref().map(|e| e as &dyn fmt::Display),
+        );
+    })
+}
+
+/// The executor layer that logs.
+pub(crate) struct Logged<E: ?Sized> {
+    options: LogOptions,
+    inner: Box<E>,
+}
+
+impl<E: ?Sized + fmt::Debug> fmt::Debug for Logged<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl Logged<dyn Pool> {
+    pub(crate) fn pool(inner: Box<dyn Pool>, options: LogOptions) -> Self {
+        Logged { options, inner }
+    }
+}
+
+fn wrap_tx<'a>(
+    options: LogOptions,
+    inner: Box<dyn TransactionExecutor + 'a>,
+) -> Box<dyn TransactionExecutor + 'a> {
+    Box::new(Logged::<dyn TransactionExecutor + 'a> { options, inner })
+}
+
+macro_rules! logged_executor {
+    ($ty:ty) => {
+        #[async_trait]
+        impl Executor for $ty {
+            fn backend(&self) -> &'static str {
+                self.inner.backend()
+            }
+
+            fn capabilities(&self) -> &'static Capabilities {
+                self.inner.capabilities()
+            }
+
+            async fn execute(&self, stmt: &Statement) -> Result<u64> {
+                logged!(
+                    self.options,
+                    Described::Statement(stmt),
+                    self.inner.execute(stmt)
+                )
+            }
+
+            async fn execute_reporting(&self, stmt: &Statement) -> Result<Executed> {
+                logged!(
+                    self.options,
+                    Described::Statement(stmt),
+                    self.inner.execute_reporting(stmt)
+                )
+            }
+
+            async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
+                logged!(
+                    self.options,
+                    Described::Insert(insert),
+                    self.inner.insert_returning(insert)
+                )
+            }
+
+            async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
+                logged!(
+                    self.options,
+                    Described::Statement(stmt),
+                    self.inner.fetch(stmt, sink)
+                )
+            }
+
+            fn stream(&self, stmt: Statement) -> RowStream<'_> {
+                logged_stream(self.options, stmt, |stmt| self.inner.stream(stmt))
+            }
+
+            async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {
+                let tx = logged!(self.options, Described::Plain("BEGIN"), self.inner.begin())?;
+                Ok(wrap_tx(self.options, tx))
+            }
+        }
+    };
+}
+
+logged_executor!(Logged<dyn Pool>);
+logged_executor!(Logged<dyn TransactionExecutor + '_>);
+
+#[async_trait]
+impl Pool for Logged<dyn Pool> {
+    async fn begin_owned(&self) -> Result<Box<dyn TransactionExecutor>> {
+        let tx = logged!(
+            self.options,
+            Described::Plain("BEGIN"),
+            self.inner.begin_owned()
+        )?;
+        Ok(wrap_tx(self.options, tx))
+    }
+
+    async fn close(&self) {
+        self.inner.close().await;
+    }
+
+    fn status(&self) -> PoolStatus {
+        self.inner.status()
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self.inner.as_any()
+    }
+}
+
+#[async_trait]
+impl TransactionExecutor for Logged<dyn TransactionExecutor + '_> {
+    async fn commit(self: Box<Self>) -> Result<()> {
+        let options = self.options;
+        logged!(options, Described::Plain("COMMIT"), self.inner.commit())
+    }
+
+    async fn rollback(self: Box<Self>) -> Result<()> {
+        let options = self.options;
+        logged!(options, Described::Plain("ROLLBACK"), self.inner.rollback())
+    }
+}
