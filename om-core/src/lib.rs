@@ -47,7 +47,7 @@ pub use expr::{Expr, Order};
 pub use model::{ColumnMeta, ColumnType, DefaultValue, Model, TableMeta, Undo};
 pub use options::ConnectOptions;
 pub use query::Query;
-pub use raw::{ColumnIndex, Executed, IntoValues, Sql, SqlRow};
+pub use raw::{ColumnIndex, Executed, IntoValues, RowRef, Sql, SqlRow};
 pub use row::Row;
 pub use session::Session;
 pub use transaction::Transaction;

@@ -254,3 +254,7 @@ impl<'a, M: Model> Query<'a, M> {
             .boxed()
     }
 }
+
+mod mapped;
+
+pub use mapped::{ColumnSet, FromColumns, Mapped, Selected};

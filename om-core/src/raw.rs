@@ -218,8 +218,60 @@ impl<'a> SqlRow<'a> {
     /// `Option`, and is an error otherwise; an unknown column or a value that does not
     /// convert is [`Error::Column`].
     pub fn get<T: Field>(&self, column: impl ColumnIndex) -> Result<T> {
-        let index = column.position(&*self.row)?;
-        T::decode(&*self.row, index).map_err(|source| Error::Column {
+        self.view().get(column)
+    }
+
+    /// The number of columns.
+    pub fn len(&self) -> usize {
+        self.row.len()
+    }
+
+    /// Whether the row has no columns.
+    pub fn is_empty(&self) -> bool {
+        self.row.is_empty()
+    }
+
+    /// The columns' names, in order (empty names where the driver does not know them).
+    pub fn column_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.view().column_names()
+    }
+
+    /// A borrowed view of the row.
+    pub fn view(&self) -> RowRef<'_> {
+        RowRef::new(&*self.row)
+    }
+
+    /// The driver's row, for the typed accessors of [`Row`].
+    pub fn as_row(&self) -> &(dyn Row + 'a) {
+        &*self.row
+    }
+}
+
+/// A borrowed row, read by column name or position like a [`SqlRow`]: what a query's
+/// [`map`](crate::Query::map) closure receives.
+#[derive(Clone, Copy)]
+pub struct RowRef<'r> {
+    row: &'r dyn Row,
+}
+
+impl fmt::Debug for RowRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RowRef")
+            .field("columns", &self.column_names().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl<'r> RowRef<'r> {
+    /// A view of a driver's row.
+    pub fn new(row: &'r dyn Row) -> Self {
+        RowRef { row }
+    }
+
+    /// The value of a column, by position or name; see [`SqlRow::get`].
+    pub fn get<T: Field>(&self, column: impl ColumnIndex) -> Result<T> {
+        let index = column.position(self.row)?;
+        T::decode(self.row, index).map_err(|source| Error::Column {
             column: column.describe(),
             source,
         })
@@ -236,13 +288,14 @@ impl<'a> SqlRow<'a> {
     }
 
     /// The columns' names, in order (empty names where the driver does not know them).
-    pub fn column_names(&self) -> impl Iterator<Item = &str> + '_ {
-        (0..self.row.len()).map(|i| self.row.column_name(i).unwrap_or(""))
+    pub fn column_names(&self) -> impl Iterator<Item = &'r str> + use<'r> {
+        let row = self.row;
+        (0..row.len()).map(move |i| row.column_name(i).unwrap_or(""))
     }
 
     /// The driver's row, for the typed accessors of [`Row`].
-    pub fn as_row(&self) -> &(dyn Row + 'a) {
-        &*self.row
+    pub fn as_row(&self) -> &'r dyn Row {
+        self.row
     }
 }
 
@@ -294,11 +347,7 @@ pub(crate) async fn fetch_val<T: Field>(exec: &dyn Executor, stmt: Result<Statem
     let mut out = None;
     exec.fetch(&stmt?, &mut |row| {
         if out.is_none() {
-            let index = 0usize.position(row)?;
-            out = Some(T::decode(row, index).map_err(|source| Error::Column {
-                column: 0usize.describe(),
-                source,
-            })?);
+            out = Some(RowRef::new(row).get::<T>(0)?);
         }
         Ok(())
     })

@@ -4,6 +4,7 @@ pub mod errors;
 pub mod fixtures;
 pub mod isolation;
 pub mod logging;
+pub mod mappers;
 pub mod query;
 pub mod raw;
 pub mod schema;
@@ -100,6 +101,8 @@ macro_rules! for_each_case {
             fixtures::fixtures_load_rows_of_every_type,
             fixtures::fixture_with_a_bad_row_writes_nothing,
             logging::statements_are_logged,
+            mappers::map_rows_into_another_type,
+            mappers::select_columns_into_tuples,
         );
     };
 }

@@ -1,0 +1,257 @@
+//! Custom row mappers (asyncom's `mapper_factory`): a query's rows mapped into another
+//! type by a closure ([`Query::map`]), or a subset of its columns read into a tuple
+//! ([`Query::select`]).
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use futures::stream::{BoxStream, StreamExt};
+
+use super::Query;
+use crate::column::Column;
+use crate::error::{Error, Result};
+use crate::expr::ColumnRef;
+use crate::ir::{Projection, Statement};
+use crate::model::Model;
+use crate::raw::RowRef;
+use crate::row::Row;
+use crate::value::{Field, SqlType};
+
+impl<'a, M: Model> Query<'a, M> {
+    /// Maps each row into another type with `f`, which reads the row's columns (every
+    /// column of the model) by name or position:
+    ///
+    /// ```ignore
+    /// let labels: Vec<String> = db.query::<User>()
+    ///     .map(|row| Ok(format!("{} <{}>", row.get::<String>("name")?, row.get::<String>("email")?)))
+    ///     .all()
+    ///     .await?;
+    /// ```
+    pub fn map<T, F>(self, f: F) -> Mapped<'a, M, F>
+    where
+        F: Fn(RowRef<'_>) -> Result<T> + Send + Sync,
+    {
+        Mapped { query: self, f }
+    }
+
+    /// Reads only the given columns, into a tuple (or, for one column, a value) whose
+    /// elements have the columns' types (`Option` ones accept NULL):
+    ///
+    /// ```ignore
+    /// let pairs: Vec<(Option<i64>, String)> = db.query::<User>()
+    ///     .select(|c| (c.id, c.name))
+    ///     .all()
+    ///     .await?;
+    /// ```
+    pub fn select<C: ColumnSet>(mut self, f: impl FnOnce(&M::Columns) -> C) -> Selected<'a, M, C> {
+        let columns = f(M::columns()).column_refs();
+        self.select.projection = Projection::Columns(columns.clone());
+        Selected {
+            query: self,
+            columns,
+            _set: PhantomData,
+        }
+    }
+}
+
+/// A query whose rows are mapped by a closure; run it with `all`, `first` or `stream`.
+#[must_use = "a query does nothing until it is run"]
+pub struct Mapped<'a, M, F> {
+    query: Query<'a, M>,
+    f: F,
+}
+
+impl<M, F> fmt::Debug for Mapped<'_, M, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mapped")
+            .field("query", &self.query)
+            .finish()
+    }
+}
+
+impl<'a, M: Model, T: Send, F> Mapped<'a, M, F>
+where
+    F: Fn(RowRef<'_>) -> Result<T> + Send + Sync,
+{
+    /// Every matching row, mapped.
+    pub async fn all(self) -> Result<Vec<T>> {
+        self.query.check()?;
+        let f = self.f;
+        let mut out = Vec::new();
+        self.query
+            .exec
+            .fetch(&Statement::Select(self.query.select), &mut |row| {
+                out.push(f(RowRef::new(row))?);
+                Ok(())
+            })
+            .await?;
+        Ok(out)
+    }
+
+    /// The first matching row, mapped; `None` when there is none.
+    pub async fn first(mut self) -> Result<Option<T>> {
+        self.query.select.limit = Some(1);
+        Ok(self.all().await?.pop())
+    }
+
+    /// The matching rows, mapped, as a stream read through a cursor.
+    pub fn stream(self) -> BoxStream<'a, Result<T>>
+    where
+        F: 'a,
+        T: Send + 'a,
+    {
+        if let Err(e) = self.query.check() {
+            return futures::stream::once(async move { Err(e) }).boxed();
+        }
+        let f = self.f;
+        self.query
+            .exec
+            .stream(Statement::Select(self.query.select))
+            .map(move |row| row.and_then(|row| f(RowRef::new(&*row))))
+            .boxed()
+    }
+}
+
+/// Columns a [`Query::select`] reads: one column handle, or a tuple of them.
+pub trait ColumnSet: Send + 'static {
+    /// The columns, in order.
+    fn column_refs(&self) -> Vec<ColumnRef>;
+}
+
+/// What the columns of a [`ColumnSet`] `C` decode into: for one `Column<T>`, a `T` or
+/// an `Option<T>`; for a tuple of columns, a tuple of those.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold the columns `{C}`",
+    label = "give one field per selected column, of the column's type or an Option of it"
+)]
+pub trait FromColumns<C>: Sized + Send {
+    /// Decodes a row whose columns are `columns`, in order.
+    fn from_columns(row: &dyn Row, columns: &[ColumnRef]) -> Result<Self>;
+}
+
+fn decode<F: Field>(row: &dyn Row, columns: &[ColumnRef], index: usize) -> Result<F> {
+    F::decode(row, index).map_err(|e| match columns.get(index) {
+        Some(c) => Error::decode(c.table, c.column, e),
+        None => Error::decode("(selected)", "(column)", e),
+    })
+}
+
+impl<T: SqlType> ColumnSet for Column<T> {
+    fn column_refs(&self) -> Vec<ColumnRef> {
+        vec![self.column_ref()]
+    }
+}
+
+impl<T: SqlType, F: Field<Base = T>> FromColumns<Column<T>> for F {
+    fn from_columns(row: &dyn Row, columns: &[ColumnRef]) -> Result<Self> {
+        decode(row, columns, 0)
+    }
+}
+
+macro_rules! column_tuple {
+    ($(($t:ident, $f:ident, $i:tt)),+) => {
+        impl<$($t: SqlType),+> ColumnSet for ($(Column<$t>,)+) {
+            fn column_refs(&self) -> Vec<ColumnRef> {
+                vec![$(self.$i.column_ref()),+]
+            }
+        }
+
+        impl<$($t: SqlType, $f: Field<Base = $t>),+> FromColumns<($(Column<$t>,)+)> for ($($f,)+) {
+            fn from_columns(row: &dyn Row, columns: &[ColumnRef]) -> Result<Self> {
+                Ok(($(decode::<$f>(row, columns, $i)?,)+))
+            }
+        }
+    };
+}
+
+column_tuple!((T0, F0, 0));
+column_tuple!((T0, F0, 0), (T1, F1, 1));
+column_tuple!((T0, F0, 0), (T1, F1, 1), (T2, F2, 2));
+column_tuple!((T0, F0, 0), (T1, F1, 1), (T2, F2, 2), (T3, F3, 3));
+column_tuple!(
+    (T0, F0, 0),
+    (T1, F1, 1),
+    (T2, F2, 2),
+    (T3, F3, 3),
+    (T4, F4, 4)
+);
+column_tuple!(
+    (T0, F0, 0),
+    (T1, F1, 1),
+    (T2, F2, 2),
+    (T3, F3, 3),
+    (T4, F4, 4),
+    (T5, F5, 5)
+);
+column_tuple!(
+    (T0, F0, 0),
+    (T1, F1, 1),
+    (T2, F2, 2),
+    (T3, F3, 3),
+    (T4, F4, 4),
+    (T5, F5, 5),
+    (T6, F6, 6)
+);
+column_tuple!(
+    (T0, F0, 0),
+    (T1, F1, 1),
+    (T2, F2, 2),
+    (T3, F3, 3),
+    (T4, F4, 4),
+    (T5, F5, 5),
+    (T6, F6, 6),
+    (T7, F7, 7)
+);
+
+/// A query that reads a subset of columns; run it with `all`, `first` or `stream`,
+/// naming the type to read into (`Vec<(i64, String)>`).
+#[must_use = "a query does nothing until it is run"]
+pub struct Selected<'a, M, C> {
+    query: Query<'a, M>,
+    columns: Vec<ColumnRef>,
+    _set: PhantomData<fn() -> C>,
+}
+
+impl<M, C> fmt::Debug for Selected<'_, M, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Selected")
+            .field("query", &self.query)
+            .finish()
+    }
+}
+
+impl<'a, M: Model, C: ColumnSet> Selected<'a, M, C> {
+    /// Every matching row's columns.
+    pub async fn all<T: FromColumns<C>>(self) -> Result<Vec<T>> {
+        self.query.check()?;
+        let columns = self.columns;
+        let mut out = Vec::new();
+        self.query
+            .exec
+            .fetch(&Statement::Select(self.query.select), &mut |row| {
+                out.push(T::from_columns(row, &columns)?);
+                Ok(())
+            })
+            .await?;
+        Ok(out)
+    }
+
+    /// The first matching row's columns; `None` when there is none.
+    pub async fn first<T: FromColumns<C>>(mut self) -> Result<Option<T>> {
+        self.query.select.limit = Some(1);
+        Ok(self.all().await?.pop())
+    }
+
+    /// The matching rows' columns as a stream read through a cursor.
+    pub fn stream<T: FromColumns<C> + 'a>(self) -> BoxStream<'a, Result<T>> {
+        if let Err(e) = self.query.check() {
+            return futures::stream::once(async move { Err(e) }).boxed();
+        }
+        let columns = self.columns;
+        self.query
+            .exec
+            .stream(Statement::Select(self.query.select))
+            .map(move |row| row.and_then(|row| T::from_columns(&*row, &columns)))
+            .boxed()
+    }
+}

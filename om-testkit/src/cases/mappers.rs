@@ -1,0 +1,126 @@
+//! Custom row mappers: `query.map(..)` and `query.select(..)`.
+
+use futures::TryStreamExt;
+use om::{Database, DecodeError, Error, Model, Result};
+
+use crate::models::OrmTest;
+
+async fn seed(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    db.add_all(&mut [
+        OrmTest::new("a", Some("x")),
+        OrmTest::new("b", None),
+        OrmTest::new("c", Some("z")),
+    ])
+    .await
+}
+
+/// A label built from a row: what a mapper closure returns.
+#[derive(Debug, PartialEq)]
+struct Label(String);
+
+/// `map` turns each row of a model query into another type, reading columns by name or
+/// position; filters, order and limits still apply; `all`, `first` and `stream` run it.
+pub async fn map_rows_into_another_type(db: &Database) -> Result<()> {
+    seed(db).await?;
+    let query = db
+        .query::<OrmTest>()
+        .filter(|c| c.name.ne("c"))
+        .order_by(|c| c.id.asc());
+    let labels = query
+        .clone()
+        .map(|row| {
+            Ok(Label(format!(
+                "{}={}",
+                row.get::<String>("name")?,
+                row.get::<Option<String>>(2)?.unwrap_or_default()
+            )))
+        })
+        .all()
+        .await?;
+    assert_eq!(labels, [Label("a=x".into()), Label("b=".into())]);
+    let first = query
+        .clone()
+        .map(|row| row.get::<String>("name"))
+        .first()
+        .await?;
+    assert_eq!(first.as_deref(), Some("a"));
+    let streamed: Vec<usize> = query
+        .clone()
+        .map(|row| Ok(row.len()))
+        .stream()
+        .try_collect()
+        .await?;
+    assert_eq!(streamed, [3, 3], "every column of the model");
+    // A mapper's error stops the query and comes back as it was.
+    let err = query
+        .map(|row| row.get::<i64>("name"))
+        .all()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Column { column, source: DecodeError::Mismatch { .. } } if column == "name"),
+        "{err:?}"
+    );
+    Ok(())
+}
+
+/// `select` reads a subset of columns into a tuple (or one value) typed by the columns;
+/// NULL needs an `Option`.
+pub async fn select_columns_into_tuples(db: &Database) -> Result<()> {
+    seed(db).await?;
+    let pairs: Vec<(Option<i64>, String)> = db
+        .query::<OrmTest>()
+        .order_by(|c| c.id.asc())
+        .select(|c| (c.id, c.name))
+        .all()
+        .await?;
+    let names: Vec<&str> = pairs.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    assert!(pairs.iter().all(|(id, _)| id.is_some()));
+    let values: Vec<Option<String>> = db
+        .query::<OrmTest>()
+        .order_by(|c| c.name.desc())
+        .select(|c| c.value)
+        .all()
+        .await?;
+    assert_eq!(values, [Some("z".into()), None, Some("x".into())]);
+    let one: Option<(String, Option<String>, Option<i64>)> = db
+        .query::<OrmTest>()
+        .filter(|c| c.name.eq("b"))
+        .select(|c| (c.name, c.value, c.id))
+        .first()
+        .await?;
+    assert_eq!(
+        one.as_ref().map(|t| (t.0.as_str(), t.1.clone())),
+        Some(("b", None))
+    );
+    let streamed: Vec<String> = db
+        .query::<OrmTest>()
+        .filter(|c| c.value.is_not_null())
+        .order_by(|c| c.id.asc())
+        .select(|c| c.name)
+        .stream()
+        .try_collect()
+        .await?;
+    assert_eq!(streamed, ["a", "c"]);
+    // NULL into a column read without `Option` is a decode error naming the column.
+    let err = db
+        .query::<OrmTest>()
+        .select(|c| c.value)
+        .all::<String>()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Decode {
+                table: "orm_test",
+                column: "value",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    Ok(())
+}
