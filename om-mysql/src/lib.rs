@@ -77,3 +77,18 @@ impl Driver for MysqlDriver {
 
 /// The sqlx pool behind a MySQL [`Database`](om_core::Database), for `raw_pool`.
 pub type RawPool = sqlx::MySqlPool;
+
+/// Typed access to the sqlx pool under a MySQL [`Database`](om_core::Database), for
+/// what om does not cover: `use om::mysql::DatabaseExt as _; db.mysql_pool()`.
+///
+/// In test mode the pool is the real one: work done on it is not rolled back.
+pub trait DatabaseExt {
+    /// The sqlx pool, or `None` when the database is not a MySQL one.
+    fn mysql_pool(&self) -> Option<&sqlx::MySqlPool>;
+}
+
+impl DatabaseExt for om_core::Database {
+    fn mysql_pool(&self) -> Option<&sqlx::MySqlPool> {
+        self.raw_pool::<RawPool>()
+    }
+}

@@ -58,3 +58,18 @@ impl Driver for PostgresDriver {
 
 /// The sqlx pool behind a PostgreSQL [`Database`](om_core::Database), for `raw_pool`.
 pub type RawPool = sqlx::PgPool;
+
+/// Typed access to the sqlx pool under a PostgreSQL [`Database`](om_core::Database), for
+/// what om does not cover: `use om::postgres::DatabaseExt as _; db.postgres_pool()`.
+///
+/// In test mode the pool is the real one: work done on it is not rolled back.
+pub trait DatabaseExt {
+    /// The sqlx pool, or `None` when the database is not a PostgreSQL one.
+    fn postgres_pool(&self) -> Option<&sqlx::PgPool>;
+}
+
+impl DatabaseExt for om_core::Database {
+    fn postgres_pool(&self) -> Option<&sqlx::PgPool> {
+        self.raw_pool::<RawPool>()
+    }
+}

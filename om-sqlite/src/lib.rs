@@ -72,3 +72,18 @@ impl Driver for SqliteDriver {
 
 /// The sqlx pool behind a SQLite [`Database`](om_core::Database), for `raw_pool`.
 pub type RawPool = sqlx::SqlitePool;
+
+/// Typed access to the sqlx pool under a SQLite [`Database`](om_core::Database), for
+/// what om does not cover: `use om::sqlite::DatabaseExt as _; db.sqlite_pool()`.
+///
+/// In test mode the pool is the real one: work done on it is not rolled back.
+pub trait DatabaseExt {
+    /// The sqlx pool, or `None` when the database is not a SQLite one.
+    fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool>;
+}
+
+impl DatabaseExt for om_core::Database {
+    fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
+        self.raw_pool::<RawPool>()
+    }
+}

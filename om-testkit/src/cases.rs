@@ -5,6 +5,7 @@ pub mod fixtures;
 pub mod isolation;
 pub mod logging;
 pub mod mappers;
+pub mod pool;
 pub mod query;
 pub mod raw;
 pub mod schema;
@@ -103,6 +104,7 @@ macro_rules! for_each_case {
             logging::statements_are_logged,
             mappers::map_rows_into_another_type,
             mappers::select_columns_into_tuples,
+            pool::raw_pool_is_reachable_and_typed,
         );
     };
 }

@@ -90,6 +90,11 @@ async fn work(db: &Database) -> Result<()> {
 /// a `warn` event.
 pub async fn statements_are_logged(db: &Database) -> Result<()> {
     let recorder = Recorder::default();
+    // tracing caches each callsite's interest process-wide; while a single dispatcher
+    // is registered, a callsite first hit on another thread (another case) is cached
+    // with that thread's default, which ignores everything. A second registered
+    // dispatcher makes tracing ask every registered dispatcher instead.
+    let _second = tracing::Dispatch::new(recorder.clone());
     let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(recorder.clone()));
 
     let quiet = Database::connect(&with_options(db, "slow_statement_ms=0")).await?;
