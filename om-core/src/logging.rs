@@ -3,8 +3,8 @@
 //! Each statement is an event of target `om::statement`: at `debug` with its duration,
 //! or at `warn` when it took longer than the slow-statement threshold. Bound values are
 //! left out unless `log_values` is on. When neither `debug` is enabled for the target
-//! nor a threshold is set, a statement costs one check of `tracing`'s cached interest
-//! and no clock read, allocation or formatting.
+//! nor a threshold is set (the default), a statement costs one check of `tracing`'s
+//! cached interest and no clock read, allocation or formatting.
 
 use std::any::Any;
 use std::fmt;

@@ -8,7 +8,7 @@ use crate::url::DatabaseUrl;
 /// How a [`Database`](crate::Database) runs its statements, beyond the driver's own
 /// settings. Read from the URL by `Database::connect`, or given to
 /// `Database::connect_with`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct ConnectOptions {
     /// Test mode: every statement runs in one transaction, rolled back when the
@@ -18,18 +18,10 @@ pub struct ConnectOptions {
     /// Off by default: values may be secrets.
     pub log_values: bool,
     /// Statements slower than this are logged at `warn` (URL: `slow_statement_ms=N`;
-    /// default one second; `0` turns it off).
+    /// `0` turns it off). Off by default: sqlx already warns about statements over one
+    /// second (target `sqlx::query`), and with neither this nor `debug` on, om reads no
+    /// clock.
     pub slow_statement: Option<Duration>,
-}
-
-impl Default for ConnectOptions {
-    fn default() -> Self {
-        ConnectOptions {
-            force_rollback: false,
-            log_values: false,
-            slow_statement: Some(Duration::from_secs(1)),
-        }
-    }
 }
 
 impl ConnectOptions {
@@ -75,5 +67,53 @@ impl ConnectOptions {
     pub fn slow_statement(mut self, threshold: Option<Duration>) -> Self {
         self.slow_statement = threshold;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(url: &str) -> Result<ConnectOptions> {
+        ConnectOptions::from_url(&DatabaseUrl::parse(url)?)
+    }
+
+    #[test]
+    fn defaults_and_url_options() {
+        let default = options("sqlite::memory:").unwrap();
+        assert_eq!(default, ConnectOptions::default());
+        assert!(!default.force_rollback && !default.log_values);
+        assert_eq!(default.slow_statement, None);
+        let set =
+            options("postgres://u:pw@h/db?force_rollback=true&log_values=1&slow_statement_ms=250")
+                .unwrap();
+        assert!(set.force_rollback && set.log_values);
+        assert_eq!(set.slow_statement, Some(Duration::from_millis(250)));
+        assert_eq!(
+            options("sqlite::memory:?slow_statement_ms=0")
+                .unwrap()
+                .slow_statement,
+            None
+        );
+    }
+
+    #[test]
+    fn bad_values_are_refused_without_the_password() {
+        for bad in [
+            "force_rollback=maybe",
+            "log_values=2",
+            "slow_statement_ms=-1",
+        ] {
+            let err = options(&format!("postgres://u:secret@h/db?{bad}")).unwrap_err();
+            assert!(matches!(err, crate::Error::InvalidUrl { .. }), "{err:?}");
+            assert!(!err.to_string().contains("secret"), "{err}");
+        }
+    }
+
+    #[test]
+    fn om_options_are_not_driver_options() {
+        let url = DatabaseUrl::parse("sqlite::memory:?force_rollback=true&mode=memory").unwrap();
+        let driver: Vec<String> = url.driver_options().map(|(k, _)| k).collect();
+        assert_eq!(driver, ["mode"]);
     }
 }

@@ -333,6 +333,11 @@ pub(crate) async fn fetch_optional<'a>(
 ) -> Result<Option<SqlRow<'a>>> {
     let mut rows = exec.stream(stmt?);
     let first = rows.next().await.transpose()?;
+    // Read the statement to its end, so that an error there (a failed autocommit of an
+    // `INSERT ... RETURNING` on SQLite, say) is reported rather than lost.
+    while let Some(row) = rows.next().await {
+        row?;
+    }
     Ok(first.map(SqlRow::new))
 }
 
@@ -380,5 +385,55 @@ pub fn is_insert(stmt: &Statement) -> bool {
             first.eq_ignore_ascii_case("insert") || first.eq_ignore_ascii_case("replace")
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inserts_are_recognised() {
+        let raw = |sql: &str| Statement::Raw {
+            sql: sql.into(),
+            values: Vec::new(),
+        };
+        assert!(is_insert(&raw("  insert into t values (1)")));
+        assert!(is_insert(&raw("REPLACE INTO t VALUES (1)")));
+        assert!(!is_insert(&raw("UPDATE t SET x = 1")));
+        assert!(!is_insert(&raw("SELECT 'insert'")));
+        assert!(is_insert(&Statement::Built(Box::new(Built::Insert(
+            sea_query::Query::insert()
+        )))));
+    }
+
+    #[test]
+    fn values_convert() {
+        assert_eq!(().into_values(), Vec::<Value>::new());
+        assert_eq!(
+            ("a", 1i64, None::<String>).into_values(),
+            vec![
+                Value::from("a"),
+                Value::BigInt(Some(1)),
+                Value::String(None)
+            ]
+        );
+        assert_eq!(
+            crate::values!["a", 1i32],
+            vec![Value::from("a"), Value::Int(Some(1))]
+        );
+    }
+
+    #[test]
+    fn built_statements_refuse_extra_values() {
+        let select = sea_query::Query::select();
+        assert!(matches!(
+            (&select).into_statement(vec![Value::Int(Some(1))]),
+            Err(Error::InvalidQuery { .. })
+        ));
+        assert!(matches!(
+            select.into_statement(Vec::new()),
+            Ok(Statement::Built(_))
+        ));
     }
 }

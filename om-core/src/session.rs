@@ -87,7 +87,9 @@ pub trait Session: Send + Sync {
         raw::fetch_all(self.executor(), raw::statement(sql, values))
     }
 
-    /// The first row of a raw query; `Error::NotFound` when there is none.
+    /// The first row of a raw query; `Error::NotFound` when there is none. The query is
+    /// read to its end (so that an error there is reported): add `LIMIT 1` to a large
+    /// one.
     fn fetch_one(
         &self,
         sql: impl Sql,
@@ -206,7 +208,9 @@ macro_rules! session_methods {
             $crate::session::Session::fetch_all(self, sql, values).await
         }
 
-        /// The first row of a raw query; `Error::NotFound` when there is none.
+        /// The first row of a raw query; `Error::NotFound` when there is none. The query
+        /// is read to its end (so that an error there is reported): add `LIMIT 1` to a
+        /// large one.
         pub async fn fetch_one(
             &self,
             sql: impl $crate::raw::Sql,
