@@ -30,13 +30,15 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub use om_core::query::{ColumnSet, FromColumns, Mapped, Selected};
 pub use om_core::{
     Capabilities, Column, ColumnMeta, ColumnType, Database, DatabaseUrl, DecodeError, Driver,
     Error, ErrorKind, Executor, Expr, Field, KeyArg, Model, Order, Pool, Query, Result, Row,
     SqlType, TableMeta, Transaction, TransactionExecutor, Value, ValueOf, escape_like,
 };
 pub use om_core::{
-    ColumnIndex, ConnectOptions, Executed, IntoValues, Session, Sql, SqlRow, values,
+    ColumnIndex, ConnectOptions, Executed, FromRow, IntoValues, RowRef, Session, Sql, SqlRow,
+    values,
 };
 pub use om_core::{driver, expr, ir, model, options, raw, session, sql, url, value};
 
@@ -49,6 +51,9 @@ pub mod fixtures {
 
 /// `#[derive(Model)]`: maps a struct to a table.
 pub use om_derive::Model;
+
+/// `#[derive(FromRow)]`: reads a struct from a row by column name.
+pub use om_derive::FromRow;
 
 /// sea-query, for hand-built statements over a model's table.
 pub use sea_query;
@@ -77,6 +82,6 @@ pub use om_core as __core;
 
 /// Everything a typical user needs: `use om::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Database, Expr, Model, Session, Transaction, values};
+    pub use crate::{Database, Expr, FromRow, Model, Session, Transaction, values};
     pub use futures::{StreamExt as _, TryStreamExt as _};
 }

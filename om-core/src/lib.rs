@@ -21,6 +21,7 @@ pub mod fixture_loader;
 #[cfg(feature = "fixtures")]
 #[doc(hidden)]
 pub mod fixtures;
+pub mod from_row;
 pub mod ir;
 pub mod model;
 pub mod options;
@@ -44,6 +45,7 @@ pub use database::Database;
 pub use driver::{Capabilities, Driver, Executor, Pool, TransactionExecutor};
 pub use error::{DecodeError, Error, ErrorKind, Result};
 pub use expr::{Expr, Order};
+pub use from_row::FromRow;
 pub use model::{ColumnMeta, ColumnType, DefaultValue, Model, TableMeta, Undo};
 pub use options::ConnectOptions;
 pub use query::Query;

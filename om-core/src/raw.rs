@@ -8,6 +8,7 @@ use futures::stream::{BoxStream, StreamExt};
 
 use crate::driver::Executor;
 use crate::error::{DecodeError, Error, Result};
+use crate::from_row::FromRow;
 use crate::ir::{Built, Statement};
 use crate::row::Row;
 use crate::value::{Field, Value};
@@ -386,6 +387,34 @@ pub fn is_insert(stmt: &Statement) -> bool {
         }
         _ => false,
     }
+}
+
+pub(crate) async fn fetch_all_as<T: FromRow>(
+    exec: &dyn Executor,
+    stmt: Result<Statement>,
+) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    exec.fetch(&stmt?, &mut |row| {
+        out.push(T::from_row(RowRef::new(row))?);
+        Ok(())
+    })
+    .await?;
+    Ok(out)
+}
+
+pub(crate) async fn fetch_optional_as<T: FromRow>(
+    exec: &dyn Executor,
+    stmt: Result<Statement>,
+) -> Result<Option<T>> {
+    let mut out = None;
+    exec.fetch(&stmt?, &mut |row| {
+        if out.is_none() {
+            out = Some(T::from_row(RowRef::new(row))?);
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use futures::stream::BoxStream;
 
 use crate::driver::{Capabilities, Executor};
 use crate::error::Result;
+use crate::from_row::FromRow;
 use crate::model::{Model, TableMeta};
 use crate::query::Query;
 use crate::raw::{self, Executed, IntoValues, Sql, SqlRow};
@@ -115,6 +116,26 @@ pub trait Session: Send + Sync {
         values: impl IntoValues,
     ) -> impl Future<Output = Result<T>> + Send {
         raw::fetch_val(self.executor(), raw::statement(sql, values))
+    }
+
+    /// Every row of a raw query, each read into a [`FromRow`] type (a struct deriving
+    /// it, or a tuple).
+    fn fetch_all_as<T: FromRow>(
+        &self,
+        sql: impl Sql,
+        values: impl IntoValues,
+    ) -> impl Future<Output = Result<Vec<T>>> + Send {
+        raw::fetch_all_as(self.executor(), raw::statement(sql, values))
+    }
+
+    /// The first row of a raw query read into a [`FromRow`] type, `None` when there is
+    /// none.
+    fn fetch_optional_as<T: FromRow>(
+        &self,
+        sql: impl Sql,
+        values: impl IntoValues,
+    ) -> impl Future<Output = Result<Option<T>>> + Send {
+        raw::fetch_optional_as(self.executor(), raw::statement(sql, values))
     }
 
     /// The rows of a raw query as a stream, read through a cursor.
@@ -237,6 +258,26 @@ macro_rules! session_methods {
             values: impl $crate::raw::IntoValues,
         ) -> $crate::error::Result<T> {
             $crate::session::Session::fetch_val(self, sql, values).await
+        }
+
+        /// Every row of a raw query, each read into a [`FromRow`](crate::FromRow) type (a
+        /// struct deriving it, or a tuple): rows you keep after the transaction ends.
+        pub async fn fetch_all_as<T: $crate::from_row::FromRow>(
+            &self,
+            sql: impl $crate::raw::Sql,
+            values: impl $crate::raw::IntoValues,
+        ) -> $crate::error::Result<::std::vec::Vec<T>> {
+            $crate::session::Session::fetch_all_as(self, sql, values).await
+        }
+
+        /// The first row of a raw query read into a [`FromRow`](crate::FromRow) type,
+        /// `None` when there is none.
+        pub async fn fetch_optional_as<T: $crate::from_row::FromRow>(
+            &self,
+            sql: impl $crate::raw::Sql,
+            values: impl $crate::raw::IntoValues,
+        ) -> $crate::error::Result<::std::option::Option<T>> {
+            $crate::session::Session::fetch_optional_as(self, sql, values).await
         }
 
         /// The rows of a raw query as a stream, read one at a time through a cursor.

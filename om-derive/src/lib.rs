@@ -1,11 +1,13 @@
 //! `#[derive(Model)]` for om: turns a plain struct into table metadata, typed column
-//! handles and a positional row decoder.
+//! handles and a positional row decoder; and `#[derive(FromRow)]`, which reads a struct
+//! from a row by column name.
 //!
 //! See the `om` crate for the attributes it reads.
 #![warn(missing_docs)]
 
 mod attrs;
 mod expand;
+mod from_row;
 
 use proc_macro::TokenStream;
 
@@ -14,6 +16,16 @@ use proc_macro::TokenStream;
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     expand::model(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Reads a struct from a row (raw SQL, `query.map`): each named field from the column of
+/// its name, or of `#[om(column = "name")]`; a tuple struct's fields by position.
+#[proc_macro_derive(FromRow, attributes(om))]
+pub fn derive_from_row(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    from_row::from_row(&input)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

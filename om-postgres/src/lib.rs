@@ -25,7 +25,8 @@ pub use render::render;
 pub struct PostgresDriver;
 
 /// What PostgreSQL can do: RETURNING, case-sensitive `LIKE`, transactional DDL, and
-/// 65535 bound parameters per statement (the wire protocol's limit).
+/// 65535 bound parameters per statement (the wire protocol's limit). A raw `execute`
+/// reports no last insert id: use `INSERT ... RETURNING` with `fetch_val`.
 pub static CAPABILITIES: Capabilities = {
     let mut c = Capabilities::standard();
     c.max_parameters = 65535;

@@ -104,6 +104,7 @@ macro_rules! for_each_case {
             logging::statements_are_logged,
             mappers::map_rows_into_another_type,
             mappers::select_columns_into_tuples,
+            mappers::rows_into_structs_and_tuples,
             pool::raw_pool_is_reachable_and_typed,
         );
     };

@@ -124,3 +124,66 @@ pub async fn select_columns_into_tuples(db: &Database) -> Result<()> {
     );
     Ok(())
 }
+
+/// A struct reading the columns it names, one renamed.
+#[derive(om::FromRow, Debug, PartialEq)]
+struct Named {
+    id: i64,
+    #[om(column = "name")]
+    label: String,
+    value: Option<String>,
+}
+
+/// A tuple struct reading columns by position.
+#[derive(om::FromRow, Debug, PartialEq)]
+struct Pair(String, Option<String>);
+
+/// `#[derive(FromRow)]` structs and tuples read rows of raw SQL (by name, or by
+/// position) and of model queries (`map(T::from_row)`); a missing column is a typed
+/// error.
+pub async fn rows_into_structs_and_tuples(db: &Database) -> Result<()> {
+    use om::FromRow as _;
+    seed(db).await?;
+    let sql = "SELECT id, name, value FROM orm_test ORDER BY id";
+    let named: Vec<Named> = db.fetch_all_as(sql, ()).await?;
+    let labels: Vec<(&str, Option<&str>)> = named
+        .iter()
+        .map(|n| (n.label.as_str(), n.value.as_deref()))
+        .collect();
+    assert_eq!(labels, [("a", Some("x")), ("b", None), ("c", Some("z"))]);
+    let tuples: Vec<(i64, String)> = db
+        .fetch_all_as("SELECT id, name FROM orm_test ORDER BY id", ())
+        .await?;
+    assert_eq!(tuples.len(), 3);
+    assert_eq!(tuples[0].0, named[0].id);
+    let pair: Option<Pair> = db
+        .fetch_optional_as("SELECT name, value FROM orm_test ORDER BY id DESC", ())
+        .await?;
+    assert_eq!(pair, Some(Pair("c".into(), Some("z".into()))));
+    let none: Option<Pair> = db
+        .fetch_optional_as("SELECT name, value FROM orm_test WHERE 1 = 0", ())
+        .await?;
+    assert_eq!(none, None);
+    // Rows read into owned values outlive the transaction they were read in.
+    let tx = db.begin().await?;
+    let kept: Vec<Named> = tx.fetch_all_as(sql, ()).await?;
+    tx.commit().await?;
+    assert_eq!(kept, named);
+    // A model query mapped into the struct.
+    let mapped = db
+        .query::<OrmTest>()
+        .order_by(|c| c.id.asc())
+        .map(Named::from_row)
+        .all()
+        .await?;
+    assert_eq!(mapped, named);
+    let err = db
+        .fetch_all_as::<Named>("SELECT id, name FROM orm_test", ())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Column { column, source: DecodeError::UnknownColumn } if column == "value"),
+        "{err:?}"
+    );
+    Ok(())
+}
