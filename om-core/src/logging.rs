@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use futures::StreamExt;
+use futures::future::BoxFuture;
 
 use crate::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
@@ -167,6 +168,21 @@ macro_rules! logged {
     }};
 }
 
+/// The inner executor's future as it is when nothing is logged; otherwise wrapped in
+/// one that logs it.
+macro_rules! passthrough {
+    ($self:ident, $what:expr, $run:expr) => {{
+        match $self.options.start() {
+            None => $run,
+            Some(started) => Box::pin(async move {
+                let outcome = $run.await;
+                $self.options.finish($what, Some(started), &outcome);
+                outcome
+            }),
+        }
+    }};
+}
+
 /// Streams `rows`, logging the statement when the stream ends or is dropped.
 fn logged_stream<'a>(
     options: LogOptions,
@@ -232,33 +248,63 @@ macro_rules! logged_executor {
                 self.inner.capabilities()
             }
 
-            async fn execute(&self, stmt: &Statement) -> Result<u64> {
-                logged!(
-                    self.options,
-                    Described::Statement(stmt),
-                    self.inner.execute(stmt)
-                )
+            // Written without `async` so that, when nothing is logged, the inner
+            // executor's future is handed back as it is: no second allocation.
+            fn execute<'s, 'q, 'f>(&'s self, stmt: &'q Statement) -> BoxFuture<'f, Result<u64>>
+            where
+                's: 'f,
+                'q: 'f,
+                Self: 'f,
+            {
+                passthrough!(self, Described::Statement(stmt), self.inner.execute(stmt))
             }
 
-            async fn execute_reporting(&self, stmt: &Statement) -> Result<Executed> {
-                logged!(
-                    self.options,
+            fn execute_reporting<'s, 'q, 'f>(
+                &'s self,
+                stmt: &'q Statement,
+            ) -> BoxFuture<'f, Result<Executed>>
+            where
+                's: 'f,
+                'q: 'f,
+                Self: 'f,
+            {
+                passthrough!(
+                    self,
                     Described::Statement(stmt),
                     self.inner.execute_reporting(stmt)
                 )
             }
 
-            async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
-                logged!(
-                    self.options,
+            fn insert_returning<'s, 'q, 'f>(
+                &'s self,
+                insert: &'q Insert,
+            ) -> BoxFuture<'f, Result<i64>>
+            where
+                's: 'f,
+                'q: 'f,
+                Self: 'f,
+            {
+                passthrough!(
+                    self,
                     Described::Insert(insert),
                     self.inner.insert_returning(insert)
                 )
             }
 
-            async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
-                logged!(
-                    self.options,
+            fn fetch<'s, 'q, 'k, 'r, 'f>(
+                &'s self,
+                stmt: &'q Statement,
+                sink: &'k mut RowSink<'r>,
+            ) -> BoxFuture<'f, Result<()>>
+            where
+                's: 'f,
+                'q: 'f,
+                'k: 'f,
+                'r: 'f,
+                Self: 'f,
+            {
+                passthrough!(
+                    self,
                     Described::Statement(stmt),
                     self.inner.fetch(stmt, sink)
                 )
