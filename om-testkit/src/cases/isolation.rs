@@ -23,13 +23,42 @@ async fn count_named(s: &impl om::Session, name: &str) -> Result<u64> {
 /// Where one writer at a time is allowed (declared), the second writer fails with
 /// `Busy` after the busy timeout instead; where an uncommitted write blocks readers
 /// (declared), the readers fail with `Busy`.
+///
+/// On SQLite, a file database (write-ahead log: readers see the last commit) is checked
+/// as well as the in-memory one, each against its own declared capabilities.
 pub async fn concurrent_transactions_are_isolated(db: &Database) -> Result<()> {
-    // A short busy timeout where the backend has one, so that a declared wait is short.
-    let db = if db.backend() == "sqlite" {
-        Database::connect(&with_options(db, "busy_timeout=0.2")).await?
-    } else {
-        db.clone()
-    };
+    if db.backend() != "sqlite" {
+        return isolation_on(db).await;
+    }
+    // A short busy timeout, so that a declared wait is short.
+    let memory = Database::connect(&with_options(db, "busy_timeout=0.2")).await?;
+    assert!(!memory.capabilities().read_during_write_transaction);
+    isolation_on(&memory).await?;
+    let path = std::env::temp_dir().join(format!(
+        "om_isolation_{}_{}.db",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    let file = Database::connect(&format!(
+        "sqlite://{}?mode=rwc&busy_timeout=0.2",
+        path.display()
+    ))
+    .await?;
+    assert!(file.capabilities().read_during_write_transaction);
+    let outcome = isolation_on(&file).await;
+    file.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.clone().into_os_string();
+        name.push(suffix);
+        let _ = std::fs::remove_file(name);
+    }
+    outcome
+}
+
+async fn isolation_on(db: &Database) -> Result<()> {
     db.create_all(&[OrmTest::table()]).await?;
     let caps = db.capabilities();
     let first = db.begin().await?;
@@ -37,7 +66,7 @@ pub async fn concurrent_transactions_are_isolated(db: &Database) -> Result<()> {
     assert_eq!(count_named(&first, "first's").await?, 1, "its own write");
     let second = db.begin().await?;
     let seen = count_named(&second, "first's").await;
-    let seen_by_pool = count_named(&db, "first's").await;
+    let seen_by_pool = count_named(db, "first's").await;
     if caps.read_during_write_transaction {
         assert_eq!(seen?, 0, "uncommitted");
         assert_eq!(seen_by_pool?, 0, "uncommitted");
@@ -60,9 +89,9 @@ pub async fn concurrent_transactions_are_isolated(db: &Database) -> Result<()> {
         second.rollback().await?;
     }
     first.commit().await?;
-    assert_eq!(count_named(&db, "first's").await?, 1, "committed");
+    assert_eq!(count_named(db, "first's").await?, 1, "committed");
     let expected = u64::from(caps.concurrent_write_transactions);
-    assert_eq!(count_named(&db, "second's").await?, expected);
+    assert_eq!(count_named(db, "second's").await?, expected);
     Ok(())
 }
 
