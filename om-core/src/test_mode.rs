@@ -57,12 +57,6 @@ struct Turn<'a> {
     streaming: Option<&'a AtomicBool>,
 }
 
-impl Turn<'_> {
-    fn tx(&self) -> Result<&dyn TransactionExecutor> {
-        Ok(self.tx)
-    }
-}
-
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
         if let Some(flag) = self.streaming {
@@ -121,7 +115,7 @@ impl ForceRollback {
     async fn run_plain(&self, sql: String) -> Result<()> {
         self.turn(false)
             .await?
-            .tx()?
+            .tx
             .execute(&plain(sql))
             .await
             .map(drop)
@@ -173,19 +167,19 @@ impl Executor for ForceRollback {
     }
 
     async fn execute(&self, stmt: &Statement) -> Result<u64> {
-        self.turn(false).await?.tx()?.execute(stmt).await
+        self.turn(false).await?.tx.execute(stmt).await
     }
 
     async fn execute_reporting(&self, stmt: &Statement) -> Result<Executed> {
-        self.turn(false).await?.tx()?.execute_reporting(stmt).await
+        self.turn(false).await?.tx.execute_reporting(stmt).await
     }
 
     async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
-        self.turn(false).await?.tx()?.insert_returning(insert).await
+        self.turn(false).await?.tx.insert_returning(insert).await
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
-        self.turn(false).await?.tx()?.fetch(stmt, sink).await
+        self.turn(false).await?.tx.fetch(stmt, sink).await
     }
 
     fn stream(&self, stmt: Statement) -> RowStream<'_> {
