@@ -73,8 +73,8 @@ impl Database {
     ///
     /// Statements from several tasks take turns on that connection. `begin` (and
     /// `transaction`) opens a savepoint of the one transaction; `begin_owned` fails
-    /// with `Unsupported`. While a stream is open, other statements fail with `Busy`,
-    /// as on a transaction. Create tables before, with a normal connection, where DDL
+    /// with `Unsupported`. A stream reads all its rows at its first step, so that other
+    /// statements never wait for it. Create tables before, with a normal connection, where DDL
     /// is not transactional (MySQL commits at each `CREATE TABLE`); on PostgreSQL a
     /// failed statement aborts the whole test transaction, unless it ran in a savepoint.
     pub async fn connect_test(url: &str) -> Result<Database> {

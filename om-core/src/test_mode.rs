@@ -2,7 +2,8 @@
 //! one transaction on one connection, rolled back when the database is closed or
 //! dropped.
 //!
-//! Statements from several tasks take turns on the connection. `begin` opens a
+//! Statements from several tasks take turns on the connection; a stream reads its rows
+//! in one go in its turn, so it never holds the connection between reads. `begin` opens a
 //! savepoint of the one transaction, written here with plain `SAVEPOINT` statements
 //! (the same on every backend om supports), so that the savepoint does not borrow the
 //! connection between its statements.
@@ -34,9 +35,6 @@ pub(crate) struct ForceRollback {
     /// Set when the database is closed: the transaction is rolled back, and every
     /// later statement fails with `Closed`.
     closed: AtomicBool,
-    /// Set while a stream holds the connection: another statement would wait for it
-    /// forever if both run in one task, so it is refused with `Busy`.
-    streaming: AtomicBool,
     /// Rollbacks of savepoints dropped unfinished, run before the next statement.
     pending: std::sync::Mutex<Vec<String>>,
     next_savepoint: AtomicU32,
@@ -54,15 +52,6 @@ impl fmt::Debug for ForceRollback {
 struct Turn<'a> {
     _guard: MutexGuard<'a, ()>,
     tx: &'a dyn TransactionExecutor,
-    streaming: Option<&'a AtomicBool>,
-}
-
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        if let Some(flag) = self.streaming {
-            flag.store(false, Ordering::Release);
-        }
-    }
 }
 
 impl ForceRollback {
@@ -76,20 +65,12 @@ impl ForceRollback {
             tx,
             turns: Mutex::new(()),
             closed: AtomicBool::new(false),
-            streaming: AtomicBool::new(false),
             pending: std::sync::Mutex::new(Vec::new()),
             next_savepoint: AtomicU32::new(0),
         })
     }
 
-    async fn turn(&self, stream: bool) -> Result<Turn<'_>> {
-        if self.streaming.load(Ordering::Acquire) {
-            return Err(Error::Busy {
-                reason: "a stream of this test-mode database is still open: read it to the \
-                         end or drop it (or collect the rows with `all()`) first"
-                    .into(),
-            });
-        }
+    async fn turn(&self) -> Result<Turn<'_>> {
         let guard = self.turns.lock().await;
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Closed);
@@ -102,23 +83,11 @@ impl ForceRollback {
         for sql in pending {
             tx.execute(&plain(sql)).await?;
         }
-        if stream {
-            self.streaming.store(true, Ordering::Release);
-        }
-        Ok(Turn {
-            _guard: guard,
-            tx,
-            streaming: stream.then_some(&self.streaming),
-        })
+        Ok(Turn { _guard: guard, tx })
     }
 
     async fn run_plain(&self, sql: String) -> Result<()> {
-        self.turn(false)
-            .await?
-            .tx
-            .execute(&plain(sql))
-            .await
-            .map(drop)
+        self.turn().await?.tx.execute(&plain(sql)).await.map(drop)
     }
 
     fn defer(&self, statements: impl IntoIterator<Item = String>) {
@@ -137,14 +106,22 @@ impl ForceRollback {
         }))
     }
 
+    /// A stream reads its rows in one go, in its turn, then hands them out: so that
+    /// other statements (of this task or another) never wait for a half-read stream.
     fn stream_on(&self, stmt: Statement) -> RowStream<'_> {
         Box::pin(async_stream::try_stream! {
-            let turn = self.turn(true).await?;
-            let mut rows = self.tx.stream(stmt);
-            while let Some(row) = rows.next().await {
-                yield row?;
+            let rows = {
+                let _turn = self.turn().await?;
+                let mut inner = self.tx.stream(stmt);
+                let mut rows = Vec::new();
+                while let Some(row) = inner.next().await {
+                    rows.push(row?);
+                }
+                rows
+            };
+            for row in rows {
+                yield row;
             }
-            drop(turn);
         })
     }
 }
@@ -167,19 +144,19 @@ impl Executor for ForceRollback {
     }
 
     async fn execute(&self, stmt: &Statement) -> Result<u64> {
-        self.turn(false).await?.tx.execute(stmt).await
+        self.turn().await?.tx.execute(stmt).await
     }
 
     async fn execute_reporting(&self, stmt: &Statement) -> Result<Executed> {
-        self.turn(false).await?.tx.execute_reporting(stmt).await
+        self.turn().await?.tx.execute_reporting(stmt).await
     }
 
     async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
-        self.turn(false).await?.tx.insert_returning(insert).await
+        self.turn().await?.tx.insert_returning(insert).await
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
-        self.turn(false).await?.tx.fetch(stmt, sink).await
+        self.turn().await?.tx.fetch(stmt, sink).await
     }
 
     fn stream(&self, stmt: Statement) -> RowStream<'_> {

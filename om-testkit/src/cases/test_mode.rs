@@ -100,6 +100,22 @@ pub async fn test_mode_leaves_no_rows_after_close(db: &Database) -> Result<()> {
             "task 3"
         ]
     );
+    // A half-read stream does not hold the connection: other statements still run.
+    let mut stream = test.query::<OrmTest>().order_by(|c| c.id.asc()).stream();
+    let first = stream.try_next().await?.expect("a row");
+    assert_eq!(first.name, "before");
+    test.add(&mut OrmTest::new("during a stream", None)).await?;
+    assert_eq!(
+        stream.try_collect::<Vec<_>>().await?.len(),
+        7,
+        "as it was when read"
+    );
+    let removed = test
+        .query::<OrmTest>()
+        .filter(|c| c.name.eq("during a stream"))
+        .delete()
+        .await?;
+    assert_eq!(removed, 1);
     let err = test.begin_owned().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unsupported);
     // The outside world sees none of it, even before the end.
