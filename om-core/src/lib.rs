@@ -7,7 +7,10 @@
 //! - the query IR ([`ir`]) that drivers render into their own dialect;
 //! - values and the row-access abstraction ([`Row`]);
 //! - the object-safe [`Driver`] and [`Executor`] traits and the URL-scheme registry;
-//! - [`Database`], [`Transaction`] and the user-facing [`Query`];
+//! - [`Database`], [`Transaction`] and the user-facing [`Query`] (with its row mappers);
+//! - the [`Session`] trait both implement, raw SQL ([`raw`]) and [`FromRow`];
+//! - om's own connection options ([`ConnectOptions`]): test mode and statement logging;
+//! - the YAML fixture loader (feature `yaml`);
 //! - the one error enum, [`Error`].
 #![warn(missing_docs)]
 
