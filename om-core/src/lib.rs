@@ -20,6 +20,7 @@ pub mod expr;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod ir;
+pub mod join;
 pub mod model;
 pub mod query;
 pub mod row;
@@ -38,6 +39,7 @@ pub use database::Database;
 pub use driver::{Capabilities, Driver, Executor, Pool, TransactionExecutor};
 pub use error::{DecodeError, Error, ErrorKind, Result};
 pub use expr::{Expr, Order};
+pub use join::{JoinQuery, JoinedSide};
 pub use model::{ColumnMeta, ColumnType, DefaultValue, Model, TableMeta, Undo};
 pub use query::Query;
 pub use row::Row;

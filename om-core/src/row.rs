@@ -20,6 +20,8 @@ pub trait Row: Send {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// Whether the column holds SQL NULL.
+    fn is_null(&self, index: usize) -> Result<bool, DecodeError>;
     fn get_bool(&self, index: usize) -> Result<Option<bool>, DecodeError>;
     fn get_i16(&self, index: usize) -> Result<Option<i16>, DecodeError>;
     fn get_i32(&self, index: usize) -> Result<Option<i32>, DecodeError>;

@@ -161,40 +161,43 @@ async fn add_each<M: Model>(
     objs: &mut [M],
     undos: &mut Vec<Undo<M>>,
 ) -> Result<()> {
-    let width = M::table().columns.len().max(1);
-    let per_statement = (tx.capabilities().max_parameters / width).clamp(1, 1000);
-    let mut batch = insert_of::<M>(false);
     for obj in objs.iter_mut() {
         undos.push(obj.apply_defaults());
-        if obj.needs_generated_key() {
-            flush(tx, &mut batch).await?;
-            let mut insert = insert_of::<M>(true);
-            insert.rows.push(insert_row(obj, true));
-            let key = tx.insert_returning(&insert).await?;
-            obj.set_generated_key(Some(key))?;
-        } else {
-            batch.rows.push(insert_row(obj, false));
-            if batch.rows.len() >= per_statement {
-                flush(tx, &mut batch).await?;
+    }
+    let width = M::table().columns.len().max(1);
+    let per_statement = (tx.capabilities().max_parameters / width).clamp(1, ROWS_PER_INSERT);
+    // Runs of objects that all need a generated key (or all have theirs) go in
+    // multi-row inserts, in the order given.
+    let mut rest = objs;
+    while let Some(first) = rest.first() {
+        let generate = first.needs_generated_key();
+        let run = rest
+            .iter()
+            .take(per_statement)
+            .take_while(|o| o.needs_generated_key() == generate)
+            .count();
+        let (batch, after) = rest.split_at_mut(run);
+        let mut insert = insert_of::<M>(generate);
+        insert.rows = batch.iter().map(|o| insert_row(o, generate)).collect();
+        if generate {
+            let keys = match run {
+                1 => vec![tx.insert_returning(&insert).await?],
+                _ => tx.insert_returning_many(&insert).await?,
+            };
+            for (obj, key) in batch.iter_mut().zip(keys) {
+                obj.set_generated_key(Some(key))?;
             }
+        } else {
+            tx.execute(&Statement::Insert(insert)).await?;
         }
+        rest = after;
     }
-    flush(tx, &mut batch).await
-}
-
-async fn flush(tx: &dyn TransactionExecutor, batch: &mut Insert) -> Result<()> {
-    if batch.rows.is_empty() {
-        return Ok(());
-    }
-    let full = Insert {
-        table: batch.table,
-        columns: batch.columns.clone(),
-        rows: std::mem::take(&mut batch.rows),
-        returning: None,
-    };
-    tx.execute(&Statement::Insert(full)).await?;
     Ok(())
 }
+
+/// The most rows `add_all` writes in one statement (fewer when the backend's limit on
+/// bound parameters says so).
+const ROWS_PER_INSERT: usize = 1000;
 
 /// Writes an object by its key, applying its on-update values first; on failure the
 /// object is left as it was given.

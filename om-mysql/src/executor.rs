@@ -12,7 +12,7 @@ use sqlx::{AssertSqlSafe, MySql, MySqlConnection};
 
 use crate::CAPABILITIES;
 use crate::error::map;
-use crate::render::{Protocol, protocol, render, render_insert};
+use crate::render::{Protocol, protocol, render, render_insert, render_insert_returning};
 use crate::row::OmRow;
 
 /// `ER_UNSUPPORTED_PS`: "This command is not supported in the prepared statement
@@ -134,6 +134,20 @@ impl om_sqlx::Backend for MysqlBackend {
             code: None,
             message: format!("the generated key {id} does not fit an i64"),
         })
+    }
+
+    /// Several rows in one `INSERT ... RETURNING key`: MariaDB's (10.5 and later),
+    /// used only on a pool whose capabilities say `returning` (see `connect`).
+    async fn insert_returning_many(
+        conn: &mut MySqlConnection,
+        insert: &Insert,
+    ) -> Result<Vec<i64>> {
+        let (sql, values) = render_insert_returning(insert)?;
+        let rows = sqlx::query_with::<MySql, _>(AssertSqlSafe(sql), values)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| map(e, Some(insert.table)))?;
+        om_sqlx::prepared::generated_keys::<MySql>(rows, insert)
     }
 
     /// Runs a query on `conn` and passes each row to `sink`.

@@ -173,6 +173,18 @@ pub(crate) fn render_insert(insert: &Insert) -> Result<Rendered> {
     Ok((text.to_string(), bindable(SqlxValues(values))))
 }
 
+/// A multi-row insert that returns its generated keys: MariaDB's `RETURNING`, which
+/// sea-query's MySQL builder does not write.
+pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
+    let (mut text, values) = render_insert(insert)?;
+    if let Some(column) = insert.returning {
+        // A column name is an identifier om checked at compile time: ASCII letters,
+        // digits and `_`, so backquotes need no escaping.
+        text.push_str(&format!(" RETURNING `{}`", column.name));
+    }
+    Ok((text, values))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -86,6 +86,15 @@ impl om_sqlx::Backend for PostgresBackend {
             })
     }
 
+    async fn insert_returning_many(conn: &mut PgConnection, insert: &Insert) -> Result<Vec<i64>> {
+        let rows =
+            om_sqlx::prepared::fetch_all::<Postgres>(conn, render_insert_returning(insert)?, |e| {
+                map(e, Some(insert.table))
+            })
+            .await?;
+        om_sqlx::prepared::generated_keys::<Postgres>(rows, insert)
+    }
+
     /// Runs a query on `conn` and passes each row to `sink`.
     async fn fetch(
         conn: &mut PgConnection,

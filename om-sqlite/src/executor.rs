@@ -65,6 +65,18 @@ impl om_sqlx::Backend for SqliteBackend {
             })
     }
 
+    async fn insert_returning_many(
+        conn: &mut SqliteConnection,
+        insert: &Insert,
+    ) -> Result<Vec<i64>> {
+        let rows =
+            om_sqlx::prepared::fetch_all::<Sqlite>(conn, render_insert_returning(insert)?, |e| {
+                map(e, Some(insert.table))
+            })
+            .await?;
+        om_sqlx::prepared::generated_keys::<Sqlite>(rows, insert)
+    }
+
     /// Runs a query on `conn` and passes each row to `sink`.
     async fn fetch(
         conn: &mut SqliteConnection,

@@ -43,17 +43,20 @@ fn normalize_decimals(values: &mut SqlxValues) {
 
 /// Refuses `<`, `<=`, `>`, `>=` and `ORDER BY` on decimal columns.
 fn check_decimals(stmt: &Statement) -> Result<()> {
-    let (table, filter, order) = match stmt {
-        Statement::Select(s) => (s.table, s.filter.as_ref(), &s.order[..]),
-        Statement::Update(u) => (u.table, u.filter.as_ref(), &[][..]),
-        Statement::Delete(d) => (d.table, d.filter.as_ref(), &[][..]),
+    let (table, joins, filter, order) = match stmt {
+        Statement::Select(s) => (s.table, &s.joins[..], s.filter.as_ref(), &s.order[..]),
+        Statement::Update(u) => (u.table, &[][..], u.filter.as_ref(), &[][..]),
+        Statement::Delete(d) => (d.table, &[][..], d.filter.as_ref(), &[][..]),
         _ => return Ok(()),
     };
     let is_decimal = |c: &ColumnRef| {
-        c.table == table.name
-            && table
-                .column(c.column)
-                .is_some_and(|m| m.ty == ColumnType::Decimal)
+        std::iter::once(table)
+            .chain(joins.iter().map(|j| j.table))
+            .filter(|t| t.name == c.table)
+            .any(|t| {
+                t.column(c.column)
+                    .is_some_and(|m| m.ty == ColumnType::Decimal)
+            })
     };
     let unsupported = |what: &str| {
         Err(Error::Unsupported {
@@ -72,12 +75,19 @@ fn check_decimals(stmt: &Statement) -> Result<()> {
             Expr::Compare { column, op, .. } => {
                 !matches!(op, CmpOp::Eq | CmpOp::Ne) && is_decimal(column)
             }
+            Expr::Columns { left, op, right } => {
+                !matches!(op, CmpOp::Eq | CmpOp::Ne) && (is_decimal(left) || is_decimal(right))
+            }
             Expr::And(all) | Expr::Or(all) => all.iter().any(|e| compares_decimal(e, is_decimal)),
             Expr::Not(inner) => compares_decimal(inner, is_decimal),
             _ => false,
         }
     }
-    if filter.is_some_and(|f| compares_decimal(f, &is_decimal)) {
+    if filter
+        .into_iter()
+        .chain(joins.iter().map(|j| &j.on))
+        .any(|f| compares_decimal(f, &is_decimal))
+    {
         return unsupported("<, <=, > and >=");
     }
     Ok(())

@@ -11,7 +11,7 @@ use om_core::driver::{
 };
 use om_core::ir::{Insert, Statement};
 
-use crate::backend::Backend;
+use crate::backend::{Backend, insert_keys};
 use crate::transaction::SqlxTransaction;
 
 /// A pool of connections of backend `B`. Each call acquires a connection for itself.
@@ -65,6 +65,11 @@ impl<B: Backend> Executor for SqlxPool<B> {
     async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
         let mut conn = self.acquire().await?;
         B::insert_returning(&mut conn, insert).await
+    }
+
+    async fn insert_returning_many(&self, insert: &Insert) -> Result<Vec<i64>> {
+        let mut conn = self.acquire().await?;
+        insert_keys::<B>(&mut conn, self.capabilities, insert).await
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {

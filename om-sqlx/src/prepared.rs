@@ -5,6 +5,7 @@ use std::ops::DerefMut;
 
 use futures::TryStreamExt;
 use om_core::driver::{RowSink, RowStream};
+use om_core::ir::Insert;
 use om_core::{Error, Result, Row};
 use sea_query_sqlx::SqlxValues;
 use sqlx::{AssertSqlSafe, Database, IntoArguments};
@@ -76,4 +77,43 @@ where
             }
         }
     })
+}
+
+/// The generated keys returned by a multi-row `INSERT ... RETURNING key`, in row
+/// order: ascending, as every backend hands out keys along the rows of one statement
+/// (the rows of `RETURNING` themselves come in no promised order).
+pub fn generated_keys<DB>(rows: Vec<DB::Row>, insert: &Insert) -> Result<Vec<i64>>
+where
+    DB: Database,
+    i64: for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    let column = insert.returning.map_or("(generated key)", |c| c.name);
+    let mut keys = rows
+        .iter()
+        .map(|row| {
+            sqlx::Row::try_get::<i64, _>(row, 0).map_err(|e| {
+                Error::decode(
+                    insert.table.name,
+                    column,
+                    om_core::DecodeError::Mismatch {
+                        expected: "i64",
+                        found: e.to_string(),
+                    },
+                )
+            })
+        })
+        .collect::<Result<Vec<i64>>>()?;
+    if keys.len() != insert.rows.len() {
+        return Err(Error::Database {
+            code: None,
+            message: format!(
+                "INSERT ... RETURNING returned {} keys for {} rows",
+                keys.len(),
+                insert.rows.len()
+            ),
+        });
+    }
+    keys.sort_unstable();
+    Ok(keys)
 }

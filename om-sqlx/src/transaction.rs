@@ -18,7 +18,7 @@ use om_core::driver::{Capabilities, Executor, RowSink, RowStream, TransactionExe
 use om_core::ir::{Insert, Statement};
 use om_core::{Error, Result};
 
-use crate::backend::{Backend, Conn};
+use crate::backend::{Backend, Conn, insert_keys};
 
 /// The connection a transaction and its savepoints share.
 struct Shared<B: Backend> {
@@ -233,6 +233,11 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
     async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
         let mut conn = self.lock().await?;
         self.note(B::insert_returning(&mut conn, insert).await)
+    }
+
+    async fn insert_returning_many(&self, insert: &Insert) -> Result<Vec<i64>> {
+        let mut conn = self.lock().await?;
+        self.note(insert_keys::<B>(&mut conn, self.capabilities, insert).await)
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
