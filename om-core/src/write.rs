@@ -132,6 +132,33 @@ pub(crate) async fn add_all<M: Model>(exec: &dyn Executor, objs: &mut [M]) -> Re
         _ => {}
     }
     let generated: Vec<bool> = objs.iter().map(Model::needs_generated_key).collect();
+    if one_statement::<M>(exec, objs, &generated) {
+        // One statement is atomic by itself: no transaction around it.
+        let undos: Vec<Undo<M>> = objs.iter_mut().map(|o| o.apply_defaults()).collect();
+        let generate = generated[0];
+        let mut insert = insert_of::<M>(generate);
+        insert.rows = objs.iter().map(|o| insert_row(o, generate)).collect();
+        let outcome = if generate {
+            match exec.insert_returning_many(&insert).await {
+                Ok(keys) => objs
+                    .iter_mut()
+                    .zip(keys)
+                    .try_for_each(|(obj, key)| obj.set_generated_key(Some(key))),
+                Err(e) => Err(e),
+            }
+        } else {
+            exec.execute(&Statement::Insert(insert)).await.map(drop)
+        };
+        if outcome.is_err() {
+            for ((obj, undo), generated) in objs.iter_mut().zip(undos).zip(generated) {
+                undo(obj);
+                if generated {
+                    obj.set_generated_key(None)?;
+                }
+            }
+        }
+        return outcome;
+    }
     let tx = exec.begin().await?;
     let mut undos = Vec::with_capacity(objs.len());
     let outcome = match add_each(&*tx, objs, &mut undos).await {
@@ -156,6 +183,28 @@ pub(crate) async fn add_all<M: Model>(exec: &dyn Executor, objs: &mut [M]) -> Re
     outcome
 }
 
+/// The most rows of `M` one insert statement carries on `exec`.
+fn rows_per_statement<M: Model>(exec: &dyn Executor) -> usize {
+    let width = M::table().columns.len().max(1);
+    (exec.capabilities().max_parameters / width).clamp(1, ROWS_PER_INSERT)
+}
+
+/// Whether `objs` go in one insert statement whose keys come back with it: all of them
+/// need a generated key (read in the statement, as an `i64` that fits the field) or
+/// none does.
+fn one_statement<M: Model>(exec: &dyn Executor, objs: &[M], generated: &[bool]) -> bool {
+    let Some(&first) = generated.first() else {
+        return false;
+    };
+    objs.len() <= rows_per_statement::<M>(exec)
+        && generated.iter().all(|&g| g == first)
+        && (!first
+            || (exec.capabilities().returning
+                && M::table()
+                    .generated_column()
+                    .is_some_and(|(_, c)| c.ty == ColumnType::BigInt)))
+}
+
 async fn add_each<M: Model>(
     tx: &dyn TransactionExecutor,
     objs: &mut [M],
@@ -164,8 +213,7 @@ async fn add_each<M: Model>(
     for obj in objs.iter_mut() {
         undos.push(obj.apply_defaults());
     }
-    let width = M::table().columns.len().max(1);
-    let per_statement = (tx.capabilities().max_parameters / width).clamp(1, ROWS_PER_INSERT);
+    let per_statement = rows_per_statement::<M>(tx);
     // Runs of objects that all need a generated key (or all have theirs) go in
     // multi-row inserts, in the order given.
     let mut rest = objs;

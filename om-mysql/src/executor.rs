@@ -1,6 +1,8 @@
 //! Running statements on one MySQL connection: the dialect om-sqlx's pool and
 //! transaction executors run.
 
+use std::sync::Arc;
+
 use futures::TryStreamExt;
 use futures::stream::BoxStream;
 use om_core::driver::{Capabilities, RowSink, RowStream};
@@ -21,11 +23,11 @@ const ER_UNSUPPORTED_PS: u16 = 1295;
 
 /// One rendered statement, ready to send.
 struct Ready {
-    sql: String,
+    sql: Arc<str>,
     /// The values to bind, or `None` to send the SQL as plain text.
     values: Option<SqlxValues>,
     /// The SQL to resend as plain text if the server cannot prepare it.
-    text_fallback: Option<String>,
+    text_fallback: Option<Arc<str>>,
 }
 
 /// `stmt` rendered, each statement with the protocol it is sent in.
@@ -51,7 +53,7 @@ fn cannot_prepare(e: &sqlx::Error) -> bool {
 /// Runs one statement: prepared with its values, or as plain text.
 async fn run(
     conn: &mut MySqlConnection,
-    sql: String,
+    sql: Arc<str>,
     values: Option<SqlxValues>,
 ) -> Result<MySqlQueryResult, sqlx::Error> {
     match values {
@@ -67,7 +69,7 @@ async fn run(
 /// The rows of one statement: prepared with its values, or as plain text.
 fn rows(
     conn: &mut MySqlConnection,
-    sql: String,
+    sql: Arc<str>,
     values: Option<SqlxValues>,
 ) -> BoxStream<'_, Result<MySqlRow, sqlx::Error>> {
     match values {

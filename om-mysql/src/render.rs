@@ -2,7 +2,7 @@
 
 use om_core::ir::{Insert, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use om_core::sql::StatementCache;
 use om_core::{Result, Value, sql};
@@ -15,7 +15,7 @@ static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
 /// One SQL statement and its bound values.
-pub(crate) type Rendered = (String, SqlxValues);
+pub(crate) type Rendered = (Arc<str>, SqlxValues);
 
 /// The longest `VARCHAR` that fits MySQL's 65535-byte row in `utf8mb4` (4 bytes a
 /// character); a longer unindexed text column is `LONGTEXT`.
@@ -30,18 +30,25 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
         Statement::Select(s) => {
             let (text, values) =
                 SELECTS.select(s, false, || sql::select(s).build(MysqlQueryBuilder));
-            (text.to_string(), SqlxValues(values))
+            (text, SqlxValues(values))
         }
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
             let (text, values) =
                 WRITES.statement(stmt, || sql::build_write(stmt, MysqlQueryBuilder))?;
-            (text.to_string(), SqlxValues(values))
+            (text, SqlxValues(values))
         }
-        Statement::CreateTable(t) => (create_table(t).build(MysqlQueryBuilder), no_values()),
-        Statement::DropTable(t) => (sql::drop_table(t).build(MysqlQueryBuilder), no_values()),
-        Statement::Raw { sql, values } => {
-            (sql.clone(), SqlxValues(sea_query::Values(values.clone())))
-        }
+        Statement::CreateTable(t) => (
+            create_table(t).build(MysqlQueryBuilder).into(),
+            no_values(),
+        ),
+        Statement::DropTable(t) => (
+            sql::drop_table(t).build(MysqlQueryBuilder).into(),
+            no_values(),
+        ),
+        Statement::Raw { sql, values } => (
+            sql.as_str().into(),
+            SqlxValues(sea_query::Values(values.clone())),
+        ),
         _ => {
             return Err(om_core::Error::Unsupported {
                 backend: "mysql",
@@ -170,19 +177,19 @@ fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
 pub(crate) fn render_insert(insert: &Insert) -> Result<Rendered> {
     let (text, values) =
         INSERTS.insert(insert, || Ok(sql::insert(insert)?.build(MysqlQueryBuilder)))?;
-    Ok((text.to_string(), bindable(SqlxValues(values))))
+    Ok((text, bindable(SqlxValues(values))))
 }
 
 /// A multi-row insert that returns its generated keys: MariaDB's `RETURNING`, which
 /// sea-query's MySQL builder does not write.
 pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
-    let (mut text, values) = render_insert(insert)?;
-    if let Some(column) = insert.returning {
+    let (text, values) = render_insert(insert)?;
+    Ok(match insert.returning {
         // A column name is an identifier om checked at compile time: ASCII letters,
         // digits and `_`, so backquotes need no escaping.
-        text.push_str(&format!(" RETURNING `{}`", column.name));
-    }
-    Ok((text, values))
+        Some(column) => (format!("{text} RETURNING `{}`", column.name).into(), values),
+        None => (text, values),
+    })
 }
 
 #[cfg(test)]

@@ -102,8 +102,11 @@ impl om_sqlx::Backend for PostgresBackend {
         sink: &mut RowSink<'_>,
     ) -> Result<()> {
         let table = stmt.table();
-        om_sqlx::prepared::fetch::<Postgres, _>(conn, render(stmt)?, OmRow, sink, |e| map(e, table))
-            .await
+        let single_row = matches!(stmt, Statement::Select(s) if s.limit == Some(1));
+        om_sqlx::prepared::fetch::<Postgres, _>(conn, render(stmt)?, single_row, OmRow, sink, |e| {
+            map(e, table)
+        })
+        .await
     }
 
     /// Streams the rows of a query on `conn`, one at a time as the database sends them.

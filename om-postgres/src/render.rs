@@ -2,7 +2,7 @@
 
 use om_core::ir::{Insert, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use om_core::sql::StatementCache;
 use om_core::{Error, Result, Value, sql};
@@ -15,7 +15,7 @@ static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
 /// One SQL statement and its bound values.
-pub(crate) type Rendered = (String, SqlxValues);
+pub(crate) type Rendered = (Arc<str>, SqlxValues);
 
 fn no_values() -> SqlxValues {
     SqlxValues(sea_query::Values(Vec::new()))
@@ -29,29 +29,29 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
         Statement::Select(s) => {
             let (text, values) =
                 SELECTS.select(s, false, || sql::select(s).build(PostgresQueryBuilder));
-            vec![(text.to_string(), SqlxValues(values))]
+            vec![(text, SqlxValues(values))]
         }
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
             let (text, values) =
                 WRITES.statement(stmt, || sql::build_write(stmt, PostgresQueryBuilder))?;
-            vec![(text.to_string(), SqlxValues(values))]
+            vec![(text, SqlxValues(values))]
         }
         Statement::CreateTable(t) => {
             check_generated(t)?;
             let mut out = vec![(
-                sql::create_table(t, column_def).build(PostgresQueryBuilder),
+                sql::create_table(t, column_def).build(PostgresQueryBuilder).into(),
                 no_values(),
             )];
             for idx in sql::create_indexes(t) {
-                out.push((idx.build(PostgresQueryBuilder), no_values()));
+                out.push((idx.build(PostgresQueryBuilder).into(), no_values()));
             }
             out
         }
         Statement::DropTable(t) => {
-            vec![(sql::drop_table(t).build(PostgresQueryBuilder), no_values())]
+            vec![(sql::drop_table(t).build(PostgresQueryBuilder).into(), no_values())]
         }
         Statement::Raw { sql, values } => {
-            vec![(sql.clone(), SqlxValues(sea_query::Values(values.clone())))]
+            vec![(sql.as_str().into(), SqlxValues(sea_query::Values(values.clone())))]
         }
         _ => {
             return Err(Error::Unsupported {
@@ -124,7 +124,7 @@ pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
     })?;
     let mut values = SqlxValues(values);
     bindable(&mut values)?;
-    Ok((text.to_string(), values))
+    Ok((text, values))
 }
 
 /// Moves the sequence of a generated key up to the largest key written, and leaves
@@ -167,7 +167,7 @@ pub(crate) fn advance_sequence(insert: &Insert) -> Option<Rendered> {
         Value::String(Some(generated.name.to_string())),
     ];
     Some((
-        ADVANCE_SEQUENCE.to_string(),
+        ADVANCE_SEQUENCE.into(),
         SqlxValues(sea_query::Values(values)),
     ))
 }

@@ -2,7 +2,7 @@
 
 use om_core::ir::{Insert, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use om_core::expr::{CmpOp, ColumnRef, Expr};
 use om_core::sql::StatementCache;
@@ -16,7 +16,7 @@ static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
 /// One SQL statement and its bound values.
-pub(crate) type Rendered = (String, SqlxValues);
+pub(crate) type Rendered = (Arc<str>, SqlxValues);
 
 /// Renders a statement; DDL may become several (the table, then its indexes).
 ///
@@ -104,32 +104,32 @@ fn render_unchecked(stmt: &Statement) -> Result<Vec<Rendered>> {
                 text.push_str(&paging);
                 (text, values)
             });
-            vec![(text.to_string(), SqlxValues(values))]
+            vec![(text, SqlxValues(values))]
         }
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
             let (text, values) =
                 WRITES.statement(stmt, || sql::build_write(stmt, SqliteQueryBuilder))?;
-            vec![(text.to_string(), SqlxValues(values))]
+            vec![(text, SqlxValues(values))]
         }
         Statement::CreateTable(t) => {
             let mut out = vec![(
-                sql::create_table(t, column_def).build(SqliteQueryBuilder),
+                sql::create_table(t, column_def).build(SqliteQueryBuilder).into(),
                 SqlxValues(sea_query::Values(Vec::new())),
             )];
             for idx in sql::create_indexes(t) {
                 out.push((
-                    idx.build(SqliteQueryBuilder),
+                    idx.build(SqliteQueryBuilder).into(),
                     SqlxValues(sea_query::Values(Vec::new())),
                 ));
             }
             out
         }
         Statement::DropTable(t) => vec![(
-            sql::drop_table(t).build(SqliteQueryBuilder),
+            sql::drop_table(t).build(SqliteQueryBuilder).into(),
             SqlxValues(sea_query::Values(Vec::new())),
         )],
         Statement::Raw { sql, values } => {
-            vec![(sql.clone(), SqlxValues(sea_query::Values(values.clone())))]
+            vec![(sql.as_str().into(), SqlxValues(sea_query::Values(values.clone())))]
         }
         _ => {
             return Err(om_core::Error::Unsupported {
@@ -166,7 +166,7 @@ pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
     })?;
     let mut values = SqlxValues(values);
     normalize_decimals(&mut values);
-    Ok((text.to_string(), values))
+    Ok((text, values))
 }
 
 #[cfg(test)]

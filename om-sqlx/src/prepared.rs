@@ -11,12 +11,16 @@ use sea_query_sqlx::SqlxValues;
 use sqlx::{AssertSqlSafe, Database, IntoArguments};
 
 /// One rendered statement and its values.
-pub type Rendered = (String, SqlxValues);
+pub type Rendered = (std::sync::Arc<str>, SqlxValues);
 
 /// Runs the queries on `conn`, passing each row, wrapped by `wrap`, to `sink`.
+///
+/// `single_row` says the query returns at most one row (a `LIMIT 1`): it is then read
+/// with sqlx's `fetch_optional`, which skips the machinery of a row stream.
 pub async fn fetch<DB, R>(
     conn: &mut DB::Connection,
     rendered: Vec<Rendered>,
+    single_row: bool,
     wrap: impl Fn(DB::Row) -> R + Send,
     sink: &mut RowSink<'_>,
     map: impl Fn(sqlx::Error) -> Error + Send,
@@ -27,6 +31,18 @@ where
     SqlxValues: IntoArguments<DB>,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
 {
+    if let (true, [_]) = (single_row, &rendered[..]) {
+        for (sql, values) in rendered {
+            let row = sqlx::query_with::<DB, _>(AssertSqlSafe(sql), values)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(&map)?;
+            if let Some(row) = row {
+                sink(&wrap(row))?;
+            }
+        }
+        return Ok(());
+    }
     for (sql, values) in rendered {
         let mut rows = sqlx::query_with::<DB, _>(AssertSqlSafe(sql), values).fetch(&mut *conn);
         while let Some(row) = rows.try_next().await.map_err(&map)? {
