@@ -51,7 +51,9 @@ fn compare(c: &mut Criterion) {
                 &[Side::Om]
             };
             for &side in sides {
-                if side == Side::SqlxAs && matches!(workload, Workload::Insert(_) | Workload::Stream(_)) {
+                if side == Side::SqlxAs
+                    && matches!(workload, Workload::Insert(_) | Workload::Stream(_))
+                {
                     continue;
                 }
                 let mut i = 0usize;

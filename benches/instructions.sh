@@ -42,7 +42,7 @@ iterations() {
     esac
 }
 count() { # backend workload side iterations -> instructions of the whole run
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$@" 2>&1 >/dev/null \
+    valgrind --tool=callgrind --fair-sched=yes --callgrind-out-file=/dev/null "$bin" "$@" 2>&1 >/dev/null \
         | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 per_op() { # backend workload side -> instructions per operation

@@ -56,7 +56,12 @@ async fn main() -> Result<(), String> {
     for i in 0..n {
         seen += common::run(backend, &db, workload, side, i).await?;
     }
-    println!("{} {} {} x{n}: {seen}", backend.name(), workload.name(), side.name());
+    println!(
+        "{} {} {} x{n}: {seen}",
+        backend.name(),
+        workload.name(),
+        side.name()
+    );
     Ok(())
 }
 
@@ -64,7 +69,9 @@ async fn main() -> Result<(), String> {
 /// memory before and after.
 async fn memory(backend: Backend, rows: usize, side: Side) -> Result<(), String> {
     let err = |e: om::Error| e.to_string();
-    let db = common::setup(backend, Workload::Trivial(0)).await.map_err(err)?;
+    let db = common::setup(backend, Workload::Trivial(0))
+        .await
+        .map_err(err)?;
     // The rows are made by the database itself, so that the client never holds them.
     let fill = match backend {
         Backend::Sqlite => format!(

@@ -299,15 +299,21 @@ pub async fn run_sqlx(
     let by_name = side == Side::SqlxAs;
     match backend {
         Backend::Sqlite => {
-            let pool = db.raw_pool::<om::sqlite::RawPool>().ok_or(sqlx::Error::PoolClosed)?;
+            let pool = db
+                .raw_pool::<om::sqlite::RawPool>()
+                .ok_or(sqlx::Error::PoolClosed)?;
             sqlx_side::sqlite::run(pool, workload, by_name, i).await
         }
         Backend::Postgres => {
-            let pool = db.raw_pool::<om::postgres::RawPool>().ok_or(sqlx::Error::PoolClosed)?;
+            let pool = db
+                .raw_pool::<om::postgres::RawPool>()
+                .ok_or(sqlx::Error::PoolClosed)?;
             sqlx_side::postgres::run(pool, workload, by_name, i).await
         }
         Backend::Mysql => {
-            let pool = db.raw_pool::<om::mysql::RawPool>().ok_or(sqlx::Error::PoolClosed)?;
+            let pool = db
+                .raw_pool::<om::mysql::RawPool>()
+                .ok_or(sqlx::Error::PoolClosed)?;
             sqlx_side::mysql::run(pool, workload, by_name, i).await
         }
     }

@@ -81,12 +81,10 @@ macro_rules! sqlx_workloads {
                 i: usize,
             ) -> sqlx::Result<usize> {
                 Ok(match workload {
-                    Workload::Trivial(_) if by_name => {
-                        sqlx::query_as::<_, UserRow>(TRIVIAL)
-                            .fetch_all(pool)
-                            .await?
-                            .len()
-                    }
+                    Workload::Trivial(_) if by_name => sqlx::query_as::<_, UserRow>(TRIVIAL)
+                        .fetch_all(pool)
+                        .await?
+                        .len(),
                     Workload::Trivial(_) => sqlx::query(TRIVIAL)
                         .fetch_all(pool)
                         .await?

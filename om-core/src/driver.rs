@@ -110,6 +110,11 @@ pub trait Executor: Send + Sync + Debug {
     fn backend(&self) -> &'static str;
     /// What the backend can do.
     fn capabilities(&self) -> &'static Capabilities;
+    /// Whether statements run inside a transaction (or a savepoint) rather than each
+    /// on its own.
+    fn in_transaction(&self) -> bool {
+        false
+    }
     /// Runs a statement and returns the number of rows it affected.
     async fn execute(&self, stmt: &Statement) -> Result<u64>;
     /// Inserts one row and returns the generated key named by `insert.returning`.

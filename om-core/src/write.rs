@@ -14,6 +14,24 @@ pub(crate) fn key_filter(
     values: Vec<Value>,
     operation: &'static str,
 ) -> Result<Expr> {
+    if let ([column], [_]) = (table.primary_key, &values[..]) {
+        let column = &table.columns[*column];
+        let Some(value) = values.into_iter().next().filter(|v| !is_null(v)) else {
+            return Err(Error::KeyNotSet {
+                operation,
+                table: table.name,
+                column: column.name,
+            });
+        };
+        return Ok(Expr::Compare {
+            column: ColumnRef {
+                table: table.name,
+                column: column.name,
+            },
+            op: CmpOp::Eq,
+            value,
+        });
+    }
     let mut parts = Vec::with_capacity(values.len());
     for (column, value) in table.key_columns().zip(values) {
         if is_null(&value) {
@@ -191,12 +209,14 @@ fn rows_per_statement<M: Model>(exec: &dyn Executor) -> usize {
 
 /// Whether `objs` go in one insert statement whose keys come back with it: all of them
 /// need a generated key (read in the statement, as an `i64` that fits the field) or
-/// none does.
+/// none does. Not inside a transaction that an error aborts (PostgreSQL): there the
+/// insert runs in a savepoint, so that its failure leaves the transaction usable.
 fn one_statement<M: Model>(exec: &dyn Executor, objs: &[M], generated: &[bool]) -> bool {
     let Some(&first) = generated.first() else {
         return false;
     };
-    objs.len() <= rows_per_statement::<M>(exec)
+    !(exec.in_transaction() && exec.capabilities().errors_abort_transaction)
+        && objs.len() <= rows_per_statement::<M>(exec)
         && generated.iter().all(|&g| g == first)
         && (!first
             || (exec.capabilities().returning

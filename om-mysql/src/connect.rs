@@ -59,21 +59,6 @@ fn returns_keys(version: &str) -> bool {
     (major, minor) >= (10, 5)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::returns_keys;
-
-    #[test]
-    fn mariadb_from_10_5_returns_keys() {
-        assert!(returns_keys("10.11.19-MariaDB-0+deb12u1"));
-        assert!(returns_keys("11.4.2-MariaDB"));
-        assert!(returns_keys("10.5.0-MariaDB-log"));
-        assert!(!returns_keys("10.4.34-MariaDB"));
-        assert!(!returns_keys("8.0.36"));
-        assert!(!returns_keys("8.4.0-commercial"));
-    }
-}
-
 /// Puts a new connection in strict mode unless the server's `sql_mode` already is:
 /// too long a text, an out-of-range number or a missing value is then an error rather
 /// than a warning and a silently changed value (MySQL 8 and MariaDB 10.2.4+ are strict
@@ -295,5 +280,15 @@ mod tests {
         assert_eq!(percent_decode("a%20b+c").as_deref(), Some("a b+c"));
         assert_eq!(percent_decode("%zz"), None);
         assert_eq!(percent_decode("%2"), None);
+    }
+
+    #[test]
+    fn mariadb_from_10_5_returns_keys() {
+        assert!(returns_keys("10.11.19-MariaDB-0+deb12u1"));
+        assert!(returns_keys("11.4.2-MariaDB"));
+        assert!(returns_keys("10.5.0-MariaDB-log"));
+        assert!(!returns_keys("10.4.34-MariaDB"));
+        assert!(!returns_keys("8.0.36"));
+        assert!(!returns_keys("8.4.0-commercial"));
     }
 }

@@ -14,7 +14,9 @@ use sqlx::{AssertSqlSafe, MySql, MySqlConnection};
 
 use crate::CAPABILITIES;
 use crate::error::map;
-use crate::render::{Protocol, protocol, render, render_insert, render_insert_returning};
+use crate::render::{
+    Protocol, protocol, render, render_insert, render_insert_returning, render_select,
+};
 use crate::row::OmRow;
 
 /// `ER_UNSUPPORTED_PS`: "This command is not supported in the prepared statement
@@ -149,7 +151,7 @@ impl om_sqlx::Backend for MysqlBackend {
             .fetch_all(&mut *conn)
             .await
             .map_err(|e| map(e, Some(insert.table)))?;
-        om_sqlx::prepared::generated_keys::<MySql>(rows, insert)
+        om_sqlx::prepared::generated_keys::<MySql, _>(rows, OmRow, insert)
     }
 
     /// Runs a query on `conn` and passes each row to `sink`.
@@ -158,6 +160,19 @@ impl om_sqlx::Backend for MysqlBackend {
         stmt: &Statement,
         sink: &mut RowSink<'_>,
     ) -> Result<()> {
+        if let Statement::Select(s) = stmt {
+            // A query is always prepared.
+            let single_row = s.limit == Some(1);
+            return om_sqlx::prepared::fetch::<MySql, _>(
+                conn,
+                std::iter::once(render_select(s)),
+                single_row,
+                OmRow,
+                sink,
+                |e| map(e, Some(s.table)),
+            )
+            .await;
+        }
         for Ready {
             sql,
             values,

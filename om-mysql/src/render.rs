@@ -1,6 +1,6 @@
 //! om's IR → MySQL SQL, with every value bound.
 
-use om_core::ir::{Insert, Statement};
+use om_core::ir::{Insert, Select, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
 use std::sync::{Arc, LazyLock};
 
@@ -27,20 +27,13 @@ const MAX_VARCHAR: u32 = 16383;
 /// MySQL 8 has no `CREATE INDEX IF NOT EXISTS`.
 pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
     let (sql, values) = match stmt {
-        Statement::Select(s) => {
-            let (text, values) =
-                SELECTS.select(s, false, || sql::select(s).build(MysqlQueryBuilder));
-            (text, SqlxValues(values))
-        }
+        Statement::Select(s) => return Ok(vec![render_select(s)]),
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
             let (text, values) =
                 WRITES.statement(stmt, || sql::build_write(stmt, MysqlQueryBuilder))?;
             (text, SqlxValues(values))
         }
-        Statement::CreateTable(t) => (
-            create_table(t).build(MysqlQueryBuilder).into(),
-            no_values(),
-        ),
+        Statement::CreateTable(t) => (create_table(t).build(MysqlQueryBuilder).into(), no_values()),
         Statement::DropTable(t) => (
             sql::drop_table(t).build(MysqlQueryBuilder).into(),
             no_values(),
@@ -57,6 +50,15 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
         }
     };
     Ok(vec![(sql, bindable(values))])
+}
+
+/// Renders a query (one statement, whatever it asks).
+pub(crate) fn render_select(s: &Select) -> Rendered {
+    let literal = sql::small_literal_paging(s);
+    let (text, values) = SELECTS.select(s, literal, || {
+        sql::build_select(s, literal, MysqlQueryBuilder)
+    });
+    (text, bindable(SqlxValues(values)))
 }
 
 /// The values as MySQL should receive them. sqlx sends a `DateTime<Utc>` as a
@@ -237,7 +239,11 @@ mod tests {
     };
 
     fn sql_of(stmt: Statement) -> Vec<String> {
-        render(&stmt).unwrap().into_iter().map(|(s, _)| s).collect()
+        render(&stmt)
+            .unwrap()
+            .into_iter()
+            .map(|(s, _)| s.to_string())
+            .collect()
     }
 
     #[test]
@@ -286,7 +292,7 @@ mod tests {
         };
         let (sql, _) = render_insert(&insert).unwrap();
         assert_eq!(
-            sql,
+            &*sql,
             "INSERT INTO `orm_test` (`name`, `value`) VALUES (?, ?)"
         );
         let defaults = Insert {

@@ -8,7 +8,7 @@ use sqlx::{AssertSqlSafe, PgConnection, Postgres};
 
 use crate::CAPABILITIES;
 use crate::error::map;
-use crate::render::{advance_sequence, render, render_insert_returning};
+use crate::render::{advance_sequence, render, render_insert_returning, render_select};
 use crate::row::OmRow;
 
 /// The PostgreSQL dialect, plugged into om-sqlx's pool and transaction executors.
@@ -92,7 +92,7 @@ impl om_sqlx::Backend for PostgresBackend {
                 map(e, Some(insert.table))
             })
             .await?;
-        om_sqlx::prepared::generated_keys::<Postgres>(rows, insert)
+        om_sqlx::prepared::generated_keys::<Postgres, _>(rows, OmRow, insert)
     }
 
     /// Runs a query on `conn` and passes each row to `sink`.
@@ -102,11 +102,28 @@ impl om_sqlx::Backend for PostgresBackend {
         sink: &mut RowSink<'_>,
     ) -> Result<()> {
         let table = stmt.table();
-        let single_row = matches!(stmt, Statement::Select(s) if s.limit == Some(1));
-        om_sqlx::prepared::fetch::<Postgres, _>(conn, render(stmt)?, single_row, OmRow, sink, |e| {
-            map(e, table)
-        })
-        .await
+        let map = |e| map(e, table);
+        match stmt {
+            Statement::Select(s) => {
+                let rendered = std::iter::once(render_select(s)?);
+                let single_row = s.limit == Some(1);
+                om_sqlx::prepared::fetch::<Postgres, _>(
+                    conn, rendered, single_row, OmRow, sink, map,
+                )
+                .await
+            }
+            _ => {
+                om_sqlx::prepared::fetch::<Postgres, _>(
+                    conn,
+                    render(stmt)?,
+                    false,
+                    OmRow,
+                    sink,
+                    map,
+                )
+                .await
+            }
+        }
     }
 
     /// Streams the rows of a query on `conn`, one at a time as the database sends them.

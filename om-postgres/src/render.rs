@@ -1,6 +1,6 @@
 //! om's IR → PostgreSQL SQL, with every value bound as a `$n` parameter.
 
-use om_core::ir::{Insert, Statement};
+use om_core::ir::{Insert, Select, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
 use std::sync::{Arc, LazyLock};
 
@@ -17,6 +17,21 @@ static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 /// One SQL statement and its bound values.
 pub(crate) type Rendered = (Arc<str>, SqlxValues);
 
+/// Renders a query (one statement, whatever it asks).
+pub(crate) fn render_select(s: &Select) -> Result<Rendered> {
+    let (text, mut values) = select_unchecked(s);
+    bindable(&mut values)?;
+    Ok((text, values))
+}
+
+fn select_unchecked(s: &Select) -> Rendered {
+    let literal = sql::small_literal_paging(s);
+    let (text, values) = SELECTS.select(s, literal, || {
+        sql::build_select(s, literal, PostgresQueryBuilder)
+    });
+    (text, SqlxValues(values))
+}
+
 fn no_values() -> SqlxValues {
     SqlxValues(sea_query::Values(Vec::new()))
 }
@@ -26,11 +41,7 @@ fn no_values() -> SqlxValues {
 /// Raw SQL is passed through as written, with PostgreSQL's `$1, $2, ...` placeholders.
 pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
     let mut out = match stmt {
-        Statement::Select(s) => {
-            let (text, values) =
-                SELECTS.select(s, false, || sql::select(s).build(PostgresQueryBuilder));
-            vec![(text, SqlxValues(values))]
-        }
+        Statement::Select(s) => vec![select_unchecked(s)],
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
             let (text, values) =
                 WRITES.statement(stmt, || sql::build_write(stmt, PostgresQueryBuilder))?;
@@ -39,7 +50,9 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
         Statement::CreateTable(t) => {
             check_generated(t)?;
             let mut out = vec![(
-                sql::create_table(t, column_def).build(PostgresQueryBuilder).into(),
+                sql::create_table(t, column_def)
+                    .build(PostgresQueryBuilder)
+                    .into(),
                 no_values(),
             )];
             for idx in sql::create_indexes(t) {
@@ -48,10 +61,16 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
             out
         }
         Statement::DropTable(t) => {
-            vec![(sql::drop_table(t).build(PostgresQueryBuilder).into(), no_values())]
+            vec![(
+                sql::drop_table(t).build(PostgresQueryBuilder).into(),
+                no_values(),
+            )]
         }
         Statement::Raw { sql, values } => {
-            vec![(sql.as_str().into(), SqlxValues(sea_query::Values(values.clone())))]
+            vec![(
+                sql.as_str().into(),
+                SqlxValues(sea_query::Values(values.clone())),
+            )]
         }
         _ => {
             return Err(Error::Unsupported {
@@ -246,7 +265,11 @@ mod tests {
     }
 
     fn sql_of(stmt: Statement) -> Vec<String> {
-        render(&stmt).unwrap().into_iter().map(|(s, _)| s).collect()
+        render(&stmt)
+            .unwrap()
+            .into_iter()
+            .map(|(s, _)| s.to_string())
+            .collect()
     }
 
     #[test]
@@ -310,7 +333,7 @@ mod tests {
         };
         let (sql, _) = render_insert_returning(&insert).unwrap();
         assert_eq!(
-            sql,
+            &*sql,
             r#"INSERT INTO "orm_test" ("name", "value") VALUES ($1, $2) RETURNING "id""#
         );
     }
@@ -326,7 +349,7 @@ mod tests {
         };
         let (sql, _) = render_insert_returning(&insert).unwrap();
         assert_eq!(
-            sql,
+            &*sql,
             r#"INSERT INTO "keyed" VALUES (DEFAULT) RETURNING "id""#
         );
     }
@@ -344,7 +367,7 @@ mod tests {
             returning: None,
         };
         let (sql, values) = advance_sequence(&insert).unwrap();
-        assert_eq!(sql, ADVANCE_SEQUENCE);
+        assert_eq!(&*sql, ADVANCE_SEQUENCE);
         assert_eq!(
             values.0.0,
             vec![
@@ -490,7 +513,7 @@ mod tests {
             values: vec![1i32.into()],
         };
         let rendered = render(&raw).unwrap();
-        assert_eq!(rendered[0].0, "SELECT $1::int4");
+        assert_eq!(&*rendered[0].0, "SELECT $1::int4");
         assert_eq!(rendered[0].1.0.0, vec![Value::Int(Some(1))]);
     }
 }

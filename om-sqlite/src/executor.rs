@@ -8,7 +8,7 @@ use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 
 use crate::CAPABILITIES;
 use crate::error::map;
-use crate::render::{render, render_insert_returning};
+use crate::render::{render, render_insert_returning, render_select};
 use crate::row::OmRow;
 
 /// The SQLite dialect, plugged into om-sqlx's pool and transaction executors.
@@ -74,7 +74,7 @@ impl om_sqlx::Backend for SqliteBackend {
                 map(e, Some(insert.table))
             })
             .await?;
-        om_sqlx::prepared::generated_keys::<Sqlite>(rows, insert)
+        om_sqlx::prepared::generated_keys::<Sqlite, _>(rows, OmRow, insert)
     }
 
     /// Runs a query on `conn` and passes each row to `sink`.
@@ -84,11 +84,19 @@ impl om_sqlx::Backend for SqliteBackend {
         sink: &mut RowSink<'_>,
     ) -> Result<()> {
         let table = stmt.table();
-        let single_row = matches!(stmt, Statement::Select(s) if s.limit == Some(1));
-        om_sqlx::prepared::fetch::<Sqlite, _>(conn, render(stmt)?, single_row, OmRow, sink, |e| {
-            map(e, table)
-        })
-        .await
+        let map = |e| map(e, table);
+        match stmt {
+            Statement::Select(s) => {
+                let rendered = std::iter::once(render_select(s)?);
+                let single_row = s.limit == Some(1);
+                om_sqlx::prepared::fetch::<Sqlite, _>(conn, rendered, single_row, OmRow, sink, map)
+                    .await
+            }
+            _ => {
+                om_sqlx::prepared::fetch::<Sqlite, _>(conn, render(stmt)?, false, OmRow, sink, map)
+                    .await
+            }
+        }
     }
 
     /// Streams the rows of a query on `conn`, one at a time as the database sends them.

@@ -1,10 +1,10 @@
 //! om's IR → SQLite SQL, with every value bound.
 
-use om_core::ir::{Insert, Statement};
+use om_core::ir::{Insert, Join, Select, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
 use std::sync::{Arc, LazyLock};
 
-use om_core::expr::{CmpOp, ColumnRef, Expr};
+use om_core::expr::{CmpOp, ColumnRef, Expr, Order};
 use om_core::sql::StatementCache;
 use om_core::{Error, Result, Value, sql};
 use sea_query::SqliteQueryBuilder;
@@ -43,12 +43,24 @@ fn normalize_decimals(values: &mut SqlxValues) {
 
 /// Refuses `<`, `<=`, `>`, `>=` and `ORDER BY` on decimal columns.
 fn check_decimals(stmt: &Statement) -> Result<()> {
-    let (table, joins, filter, order) = match stmt {
-        Statement::Select(s) => (s.table, &s.joins[..], s.filter.as_ref(), &s.order[..]),
-        Statement::Update(u) => (u.table, &[][..], u.filter.as_ref(), &[][..]),
-        Statement::Delete(d) => (d.table, &[][..], d.filter.as_ref(), &[][..]),
-        _ => return Ok(()),
-    };
+    match stmt {
+        Statement::Select(s) => check_select_decimals(s),
+        Statement::Update(u) => check_decimals_of(u.table, &[], u.filter.as_ref(), &[]),
+        Statement::Delete(d) => check_decimals_of(d.table, &[], d.filter.as_ref(), &[]),
+        _ => Ok(()),
+    }
+}
+
+fn check_select_decimals(s: &Select) -> Result<()> {
+    check_decimals_of(s.table, &s.joins, s.filter.as_ref(), &s.order)
+}
+
+fn check_decimals_of(
+    table: &TableMeta,
+    joins: &[Join],
+    filter: Option<&Expr>,
+    order: &[Order],
+) -> Result<()> {
     let is_decimal = |c: &ColumnRef| {
         std::iter::once(table)
             .chain(joins.iter().map(|j| j.table))
@@ -95,17 +107,7 @@ fn check_decimals(stmt: &Statement) -> Result<()> {
 
 fn render_unchecked(stmt: &Statement) -> Result<Vec<Rendered>> {
     Ok(match stmt {
-        Statement::Select(s) => {
-            // A bound LIMIT makes SQLite re-prepare the statement at every run, so
-            // LIMIT and OFFSET are literals here.
-            let (text, values) = SELECTS.select(s, true, || {
-                let (stmt, paging) = sql::select_with_literal_paging(s);
-                let (mut text, values) = stmt.build(SqliteQueryBuilder);
-                text.push_str(&paging);
-                (text, values)
-            });
-            vec![(text, SqlxValues(values))]
-        }
+        Statement::Select(s) => vec![select_unchecked(s)],
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
             let (text, values) =
                 WRITES.statement(stmt, || sql::build_write(stmt, SqliteQueryBuilder))?;
@@ -113,7 +115,9 @@ fn render_unchecked(stmt: &Statement) -> Result<Vec<Rendered>> {
         }
         Statement::CreateTable(t) => {
             let mut out = vec![(
-                sql::create_table(t, column_def).build(SqliteQueryBuilder).into(),
+                sql::create_table(t, column_def)
+                    .build(SqliteQueryBuilder)
+                    .into(),
                 SqlxValues(sea_query::Values(Vec::new())),
             )];
             for idx in sql::create_indexes(t) {
@@ -129,7 +133,10 @@ fn render_unchecked(stmt: &Statement) -> Result<Vec<Rendered>> {
             SqlxValues(sea_query::Values(Vec::new())),
         )],
         Statement::Raw { sql, values } => {
-            vec![(sql.as_str().into(), SqlxValues(sea_query::Values(values.clone())))]
+            vec![(
+                sql.as_str().into(),
+                SqlxValues(sea_query::Values(values.clone())),
+            )]
         }
         _ => {
             return Err(om_core::Error::Unsupported {
@@ -138,6 +145,21 @@ fn render_unchecked(stmt: &Statement) -> Result<Vec<Rendered>> {
             });
         }
     })
+}
+
+/// Renders a query (one statement, whatever it asks).
+pub(crate) fn render_select(s: &Select) -> Result<Rendered> {
+    check_select_decimals(s)?;
+    let (text, mut values) = select_unchecked(s);
+    normalize_decimals(&mut values);
+    Ok((text, values))
+}
+
+fn select_unchecked(s: &Select) -> Rendered {
+    // A bound LIMIT makes SQLite re-prepare the statement at every run, so LIMIT and
+    // OFFSET are literals here.
+    let (text, values) = SELECTS.select(s, true, || sql::build_select(s, true, SqliteQueryBuilder));
+    (text, SqlxValues(values))
 }
 
 /// SQLite's column definitions: decimals are stored as text, which keeps them exact
@@ -178,7 +200,11 @@ mod tests {
     use om_core::ir::{Delete, Projection, Select, Update};
 
     fn sql_of(stmt: Statement) -> Vec<String> {
-        render(&stmt).unwrap().into_iter().map(|(s, _)| s).collect()
+        render(&stmt)
+            .unwrap()
+            .into_iter()
+            .map(|(s, _)| s.to_string())
+            .collect()
     }
 
     #[test]
@@ -238,7 +264,7 @@ mod tests {
         };
         let (sql, _) = render_insert_returning(&insert).unwrap();
         assert_eq!(
-            sql,
+            &*sql,
             r#"INSERT INTO "orm_test" ("name", "value") VALUES (?, ?) RETURNING "id""#
         );
     }

@@ -15,11 +15,11 @@ pub type Rendered = (std::sync::Arc<str>, SqlxValues);
 
 /// Runs the queries on `conn`, passing each row, wrapped by `wrap`, to `sink`.
 ///
-/// `single_row` says the query returns at most one row (a `LIMIT 1`): it is then read
-/// with sqlx's `fetch_optional`, which skips the machinery of a row stream.
+/// `single_row` says each query returns at most one row (a `LIMIT 1`): it is then
+/// read with sqlx's `fetch_optional`, which skips the machinery of a row stream.
 pub async fn fetch<DB, R>(
     conn: &mut DB::Connection,
-    rendered: Vec<Rendered>,
+    rendered: impl IntoIterator<Item = Rendered>,
     single_row: bool,
     wrap: impl Fn(DB::Row) -> R + Send,
     sink: &mut RowSink<'_>,
@@ -31,7 +31,7 @@ where
     SqlxValues: IntoArguments<DB>,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
 {
-    if let (true, [_]) = (single_row, &rendered[..]) {
+    if single_row {
         for (sql, values) in rendered {
             let row = sqlx::query_with::<DB, _>(AssertSqlSafe(sql), values)
                 .fetch_optional(&mut *conn)
@@ -98,26 +98,26 @@ where
 /// The generated keys returned by a multi-row `INSERT ... RETURNING key`, in row
 /// order: ascending, as every backend hands out keys along the rows of one statement
 /// (the rows of `RETURNING` themselves come in no promised order).
-pub fn generated_keys<DB>(rows: Vec<DB::Row>, insert: &Insert) -> Result<Vec<i64>>
+pub fn generated_keys<DB, R>(
+    rows: Vec<DB::Row>,
+    wrap: impl Fn(DB::Row) -> R,
+    insert: &Insert,
+) -> Result<Vec<i64>>
 where
     DB: Database,
-    i64: for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
+    R: Row,
 {
     let column = insert.returning.map_or("(generated key)", |c| c.name);
     let mut keys = rows
-        .iter()
+        .into_iter()
         .map(|row| {
-            sqlx::Row::try_get::<i64, _>(row, 0).map_err(|e| {
-                Error::decode(
-                    insert.table.name,
-                    column,
-                    om_core::DecodeError::Mismatch {
-                        expected: "i64",
-                        found: e.to_string(),
-                    },
-                )
-            })
+            wrap(row)
+                .get_i64(0)
+                .map_err(|e| Error::decode(insert.table.name, column, e))?
+                .ok_or(Error::Database {
+                    code: None,
+                    message: "INSERT ... RETURNING returned NULL".into(),
+                })
         })
         .collect::<Result<Vec<i64>>>()?;
     if keys.len() != insert.rows.len() {

@@ -235,6 +235,10 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
         self.note(B::insert_returning(&mut conn, insert).await)
     }
 
+    fn in_transaction(&self) -> bool {
+        true
+    }
+
     async fn insert_returning_many(&self, insert: &Insert) -> Result<Vec<i64>> {
         let mut conn = self.lock().await?;
         self.note(insert_keys::<B>(&mut conn, self.capabilities, insert).await)

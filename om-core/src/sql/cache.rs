@@ -519,17 +519,26 @@ mod tests {
             let again = cache.statement(stmt, || unreachable!()).unwrap();
             assert_eq!(first, again);
         }
-        // Several rows are rendered each time, not cached.
-        let two = Statement::Insert(Insert {
-            table: &TABLE,
-            columns: vec![&COLUMNS[1]],
-            rows: vec![vec!["a".into()], vec!["b".into()]],
-            returning: None,
-        });
+        // Several rows are cached by their count (add_all's full batches share one
+        // entry); more than MAX_CACHED_ROWS are rendered each time.
+        let rows = |n: usize| {
+            Statement::Insert(Insert {
+                table: &TABLE,
+                columns: vec![&COLUMNS[1]],
+                rows: (0..n).map(|i| vec![format!("r{i}").into()]).collect(),
+                returning: None,
+            })
+        };
+        let two = rows(2);
+        let build = || crate::sql::build_write(&two, SqliteQueryBuilder);
+        let first = cache.statement(&two, build).unwrap();
+        assert_eq!(cache.len(), statements.len() + 1);
+        assert_eq!(first, cache.statement(&two, || unreachable!()).unwrap());
+        let many = rows(MAX_CACHED_ROWS + 1);
         cache
-            .statement(&two, || crate::sql::build_write(&two, SqliteQueryBuilder))
+            .statement(&many, || crate::sql::build_write(&many, SqliteQueryBuilder))
             .unwrap();
-        assert_eq!(cache.len(), statements.len());
+        assert_eq!(cache.len(), statements.len() + 1);
     }
 
     #[test]

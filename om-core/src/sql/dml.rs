@@ -188,6 +188,30 @@ fn limit_offset(stmt: &mut SelectStatement, s: &Select) {
     }
 }
 
+/// Whether a dialect that binds LIMIT and OFFSET should write this query's as
+/// literals: a `LIMIT 1` or `LIMIT 2` without offset (`get`, `first`, `exists`,
+/// `one`), whose few texts the statement caches hold once each, and whose bound
+/// parameter would cost more than the literal.
+pub fn small_literal_paging(s: &Select) -> bool {
+    s.offset.is_none() && s.limit.is_some_and(|l| l <= 2)
+}
+
+/// The SQL text and values of a `SELECT` built with `builder`, LIMIT and OFFSET
+/// written as literals when `literal_paging` says so.
+pub fn build_select(
+    s: &Select,
+    literal_paging: bool,
+    builder: impl QueryBuilder,
+) -> (String, Values) {
+    if !literal_paging {
+        return select(s).build(builder);
+    }
+    let (stmt, paging) = select_with_literal_paging(s);
+    let (mut text, values) = stmt.build(builder);
+    text.push_str(&paging);
+    (text, values)
+}
+
 /// Lowers a `SELECT` whose LIMIT and OFFSET the caller writes as literals: the
 /// statement without them, and the ` LIMIT n OFFSET m` to append to its SQL.
 ///
