@@ -8,7 +8,9 @@
 #   OM_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
 #   OM_BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/test benches/instructions.sh
 #
-# Prints a Markdown table: one row per backend and workload, with om / sqlx (by index)
+# Workloads of 100 iterations or more are counted REPS times (default 3) and the median
+# is kept: threads hand rows over (sqlx's SQLite worker, the runtime's parking), which
+# moves a single count by a few percent. Prints a Markdown table: one row per backend and workload, with om / sqlx (by index)
 # and sqlx query_as (by name) / sqlx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,11 +47,16 @@ count() { # backend workload side iterations -> instructions of the whole run
     valgrind --tool=callgrind --fair-sched=yes --callgrind-out-file=/dev/null "$bin" "$@" 2>&1 >/dev/null \
         | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
-per_op() { # backend workload side -> instructions per operation
+per_op() { # backend workload side -> instructions per operation, the median of REPS runs
     local n; n=$(iterations "$2")
-    local zero full
-    zero=$(count "$1" "$2" "$3" 0); full=$(count "$1" "$2" "$3" "$n")
-    echo $(( (full - zero) / n ))
+    local reps=${REPS:-3} runs=()
+    [ "$n" -lt 100 ] && reps=1
+    for _ in $(seq "$reps"); do
+        local zero full
+        zero=$(count "$1" "$2" "$3" 0); full=$(count "$1" "$2" "$3" "$n")
+        runs+=($(( (full - zero) / n )))
+    done
+    printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(( (${#runs[@]} + 1) / 2 ))p"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
 

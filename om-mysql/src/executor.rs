@@ -1,6 +1,8 @@
 //! Running statements on one MySQL connection: the dialect om-sqlx's pool and
 //! transaction executors run.
 
+use std::future::Future;
+
 use std::sync::Arc;
 
 use futures::TryStreamExt;
@@ -206,14 +208,18 @@ impl om_sqlx::Backend for MysqlBackend {
     }
 
     /// Streams the rows of a query on `conn`.
-    fn stream<'c, C>(conn: C, stmt: Statement) -> RowStream<'c>
+    fn stream<'c, C>(
+        conn: impl Future<Output = Result<C>> + Send + 'c,
+        stmt: Statement,
+    ) -> RowStream<'c>
     where
         C: std::ops::DerefMut<Target = MySqlConnection> + Send + 'c,
     {
         Box::pin(async_stream::try_stream! {
-            let mut conn = conn;
             let table = stmt.table();
-            for Ready { sql, values, text_fallback } in rendered(&stmt)? {
+            let ready = rendered(&stmt)?;
+            let mut conn = conn.await?;
+            for Ready { sql, values, text_fallback } in ready {
                 let mut retry = None;
                 let mut rows_of = rows(&mut conn, sql, values);
                 let mut first = true;

@@ -1,6 +1,8 @@
 //! Running statements on one PostgreSQL connection: the dialect om-sqlx's pool and
 //! transaction executors run.
 
+use std::future::Future;
+
 use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, Statement};
 use om_core::{Error, Result, Row, TableMeta};
@@ -127,7 +129,10 @@ impl om_sqlx::Backend for PostgresBackend {
     }
 
     /// Streams the rows of a query on `conn`, one at a time as the database sends them.
-    fn stream<'c, C>(conn: C, stmt: Statement) -> RowStream<'c>
+    fn stream<'c, C>(
+        conn: impl Future<Output = Result<C>> + Send + 'c,
+        stmt: Statement,
+    ) -> RowStream<'c>
     where
         C: std::ops::DerefMut<Target = PgConnection> + Send + 'c,
     {

@@ -1,6 +1,8 @@
 //! Running statements on one SQLite connection: the dialect om-sqlx's pool and
 //! transaction executors run.
 
+use std::future::Future;
+
 use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, Statement};
 use om_core::{Error, Result, Row, TableMeta};
@@ -100,7 +102,10 @@ impl om_sqlx::Backend for SqliteBackend {
     }
 
     /// Streams the rows of a query on `conn`, one at a time as the database sends them.
-    fn stream<'c, C>(conn: C, stmt: Statement) -> RowStream<'c>
+    fn stream<'c, C>(
+        conn: impl Future<Output = Result<C>> + Send + 'c,
+        stmt: Statement,
+    ) -> RowStream<'c>
     where
         C: std::ops::DerefMut<Target = SqliteConnection> + Send + 'c,
     {

@@ -48,9 +48,12 @@ pub trait Backend: Send + Sync + 'static {
         sink: &mut RowSink<'_>,
     ) -> impl Future<Output = Result<()>> + Send;
 
-    /// Streams the rows of a query through a cursor on `conn`, which it holds until
-    /// the stream is dropped.
-    fn stream<'c, C>(conn: C, stmt: Statement) -> RowStream<'c>
+    /// Streams the rows of a query through a cursor on the connection `conn` yields,
+    /// which the stream holds until it ends, fails or is dropped.
+    fn stream<'c, C>(
+        conn: impl Future<Output = Result<C>> + Send + 'c,
+        stmt: Statement,
+    ) -> RowStream<'c>
     where
         C: DerefMut<Target = Conn<Self>> + Send + 'c;
 

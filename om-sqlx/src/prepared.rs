@@ -70,9 +70,10 @@ where
         .map_err(map)
 }
 
-/// Streams the rows of the queries on `conn`, which the stream holds until dropped.
+/// Streams the rows of the queries on the connection `conn` yields, which the stream
+/// holds until it ends, fails or is dropped.
 pub fn stream<'c, DB, C, R>(
-    conn: C,
+    conn: impl std::future::Future<Output = Result<C>> + Send + 'c,
     rendered: Result<Vec<Rendered>>,
     wrap: impl Fn(DB::Row) -> R + Send + 'c,
     map: impl Fn(sqlx::Error) -> Error + Send + 'c,
@@ -85,8 +86,9 @@ where
     for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
 {
     Box::pin(async_stream::try_stream! {
-        let mut conn = conn;
-        for (sql, values) in rendered? {
+        let rendered = rendered?;
+        let mut conn = conn.await?;
+        for (sql, values) in rendered {
             let mut rows = sqlx::query_with::<DB, _>(AssertSqlSafe(sql), values).fetch(&mut *conn);
             while let Some(row) = rows.try_next().await.map_err(&map)? {
                 yield Box::new(wrap(row)) as Box<dyn Row + 'c>;

@@ -252,7 +252,7 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
     fn stream(&self, stmt: Statement) -> RowStream<'_> {
         Box::pin(async_stream::try_stream! {
             let conn = self.lock_for(true).await?;
-            let mut rows = B::stream(conn, stmt);
+            let mut rows = B::stream(std::future::ready(Ok(conn)), stmt);
             while let Some(row) = rows.next().await {
                 match row {
                     Ok(row) => yield row,
