@@ -76,7 +76,7 @@ pub struct UserPostRow {
 /// The backends a benchmark can run on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
-    /// In-memory SQLite.
+    /// In-memory SQLite (or `OM_BENCH_SQLITE_URL`).
     Sqlite,
     /// `OM_BENCH_POSTGRES_URL` (or `OM_TEST_POSTGRES_URL`).
     Postgres,
@@ -111,7 +111,9 @@ impl Backend {
                 .filter(|u| !u.is_empty())
         };
         match self {
-            Backend::Sqlite => Some("sqlite::memory:".into()),
+            Backend::Sqlite => Some(
+                std::env::var("OM_BENCH_SQLITE_URL").unwrap_or_else(|_| "sqlite::memory:".into()),
+            ),
             Backend::Postgres => var("OM_BENCH_POSTGRES_URL", "OM_TEST_POSTGRES_URL"),
             Backend::Mysql => var("OM_BENCH_MYSQL_URL", "OM_TEST_MYSQL_URL"),
         }

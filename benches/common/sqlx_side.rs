@@ -1,6 +1,7 @@
 //! The workloads written by hand with sqlx, as a careful user would: literal SQL,
-//! statements prepared once and cached by sqlx, columns read by index (or by name
-//! with `query_as` and `derive(FromRow)`, as users commonly write it), and multi-row
+//! statements prepared once and cached by sqlx, each row mapped as it arrives
+//! (`try_map`) with columns read by index (or by name with `query_as` and
+//! `derive(FromRow)`, as users commonly write it), and multi-row
 //! inserts built with `QueryBuilder` in batches under the bind-parameter limit.
 
 /// The rows one hand-written multi-row insert carries (om's `add_all` uses the same).
@@ -86,11 +87,9 @@ macro_rules! sqlx_workloads {
                         .await?
                         .len(),
                     Workload::Trivial(_) => sqlx::query(TRIVIAL)
+                        .try_map(|row: $row| user(&row))
                         .fetch_all(pool)
                         .await?
-                        .iter()
-                        .map(user)
-                        .collect::<sqlx::Result<Vec<User>>>()?
                         .len(),
                     Workload::Medium if by_name => sqlx::query_as::<_, UserPostRow>($medium_as)
                         .bind("black")
@@ -99,11 +98,9 @@ macro_rules! sqlx_workloads {
                         .len(),
                     Workload::Medium => sqlx::query($medium)
                         .bind("black")
+                        .try_map(|row: $row| user_and_post(&row))
                         .fetch_all(pool)
                         .await?
-                        .iter()
-                        .map(user_and_post)
-                        .collect::<sqlx::Result<Vec<_>>>()?
                         .len(),
                     Workload::Get => {
                         let id = (i % 1_000) as i64 + 1;
@@ -116,10 +113,9 @@ macro_rules! sqlx_workloads {
                         } else {
                             sqlx::query($get)
                                 .bind(id)
+                                .try_map(|row: $row| user(&row))
                                 .fetch_optional(pool)
                                 .await?
-                                .map(|row| user(&row))
-                                .transpose()?
                                 .map_or(0, |_| 1)
                         }
                     }
