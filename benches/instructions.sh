@@ -1,19 +1,84 @@
 #!/usr/bin/env bash
-# Instructions per operation, om against hand-written sqlx, counted by callgrind
-# (repeatable, unlike wall-clock time). Usage: benches/instructions.sh [iterations]
+# Client instructions per operation, om against hand-written sqlx, counted by callgrind:
+# (instructions of N operations - instructions of 0 operations after the same set-up) / N.
+# Repeatable, unlike wall time. Needs valgrind.
+#
+#   benches/instructions.sh [backend...] [-w workload...]     (default: every backend whose
+#                                                              URL is set, every workload)
+#   OM_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
+#   OM_BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/test benches/instructions.sh
+#
+# Workloads of 100 iterations or more are counted REPS times (default 3) and the median
+# is kept: threads hand rows over (sqlx's SQLite worker, the runtime's parking), which
+# moves a single count by a few percent. Prints a Markdown table: one row per backend and workload, with om / sqlx (by index)
+# and sqlx query_as (by name) / sqlx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-n=${1:-2000}
-cargo build --release --example op_loop -q
-bin=target/release/examples/op_loop
-count() { # lib op iterations -> instructions of the whole run
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" "$3" 2>&1 >/dev/null \
+backends=() workloads=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        -w) workloads+=("$2"); shift 2 ;;
+        *) backends+=("$1"); shift ;;
+    esac
+done
+pg=${OM_BENCH_POSTGRES_URL:-${OM_TEST_POSTGRES_URL:-}}
+my=${OM_BENCH_MYSQL_URL:-${OM_TEST_MYSQL_URL:-}}
+if [ ${#backends[@]} -eq 0 ]; then
+    backends=(sqlite)
+    [ -n "$pg" ] && backends+=(postgres)
+    [ -n "$my" ] && backends+=(mysql)
+fi
+[ ${#workloads[@]} -eq 0 ] && workloads=(trivial_1 trivial_100 trivial_10000 medium get \
+    insert_1 insert_100 insert_10000 insert_each_100 stream_10000)
+
+bin=$(cargo bench --bench ops --features all-backends --no-run --message-format=json 2>/dev/null \
+    | sed -n 's/.*"executable":"\([^"]*ops-[^"]*\)".*/\1/p' | tail -1)
+[ -x "$bin" ] || { echo "could not build benches/ops.rs" >&2; exit 1; }
+
+iterations() {
+    case $1 in
+        trivial_1 | get | insert_1) echo 1000 ;;
+        trivial_100 | insert_100) echo 100 ;;
+        medium) echo 20 ;;
+        *) echo 4 ;;
+    esac
+}
+count() { # backend workload side iterations -> instructions of the whole run
+    valgrind --tool=callgrind --fair-sched=yes --callgrind-out-file=/dev/null "$bin" "$@" 2>&1 >/dev/null \
         | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
-printf '%-8s %14s %14s %8s\n' op "sqlx instr/op" "om instr/op" "om/sqlx"
-for op in get all100 insert; do
-    s0=$(count sqlx "$op" 0); s1=$(count sqlx "$op" "$n")
-    o0=$(count om "$op" 0); o1=$(count om "$op" "$n")
-    s=$(( (s1 - s0) / n )); o=$(( (o1 - o0) / n ))
-    printf '%-8s %14d %14d %8.3f\n' "$op" "$s" "$o" "$(echo "$o / $s" | bc -l)"
+per_op() { # backend workload side -> instructions per operation, the median of REPS runs
+    local n; n=$(iterations "$2")
+    local reps=${REPS:-3} runs=()
+    [ "$n" -lt 100 ] && reps=1
+    for _ in $(seq "$reps"); do
+        local zero full
+        zero=$(count "$1" "$2" "$3" 0); full=$(count "$1" "$2" "$3" "$n")
+        runs+=($(( (full - zero) / n )))
+    done
+    printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(( (${#runs[@]} + 1) / 2 ))p"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
+
+echo "| backend | workload | sqlx instr/op | om instr/op | om / sqlx | query_as / sqlx |"
+echo "| --- | --- | ---: | ---: | ---: | ---: |"
+for b in "${backends[@]}"; do
+    declare -A om_of=()
+    for w in "${workloads[@]}"; do
+        o=$(per_op "$b" "$w" om); om_of[$w]=$o
+        case $w in
+            insert_each_*)
+                batch=${om_of[insert_${w#insert_each_}]:-}
+                echo "| $b | $w (om add x${w#insert_each_}) | - | $o | - | - |"
+                [ -n "$batch" ] && echo "| $b | add_all / add x${w#insert_each_} | | | $(ratio "$batch" "$o") | |"
+                continue ;;
+        esac
+        s=$(per_op "$b" "$w" sqlx)
+        case $w in
+            insert_* | stream_*) q="-" ;;
+            *) q=$(ratio "$(per_op "$b" "$w" sqlx_query_as)" "$s") ;;
+        esac
+        echo "| $b | $w | $s | $o | $(ratio "$o" "$s") | $q |"
+    done
+    unset om_of
 done

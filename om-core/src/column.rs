@@ -130,6 +130,45 @@ impl<T: SqlType> Column<T> {
         self.compare(CmpOp::Ge, value)
     }
 
+    fn compare_column(self, op: CmpOp, other: Column<T>) -> Expr {
+        Expr::Columns {
+            left: self.column,
+            op,
+            right: other.column,
+        }
+    }
+
+    /// `column = other`, two columns of the same type (the condition of a join:
+    /// `p.user_id.eq_column(u.id)`).
+    pub fn eq_column(self, other: Column<T>) -> Expr {
+        self.compare_column(CmpOp::Eq, other)
+    }
+
+    /// `column <> other`.
+    pub fn ne_column(self, other: Column<T>) -> Expr {
+        self.compare_column(CmpOp::Ne, other)
+    }
+
+    /// `column < other`.
+    pub fn lt_column(self, other: Column<T>) -> Expr {
+        self.compare_column(CmpOp::Lt, other)
+    }
+
+    /// `column <= other`.
+    pub fn le_column(self, other: Column<T>) -> Expr {
+        self.compare_column(CmpOp::Le, other)
+    }
+
+    /// `column > other`.
+    pub fn gt_column(self, other: Column<T>) -> Expr {
+        self.compare_column(CmpOp::Gt, other)
+    }
+
+    /// `column >= other`.
+    pub fn ge_column(self, other: Column<T>) -> Expr {
+        self.compare_column(CmpOp::Ge, other)
+    }
+
     /// `column IN (values)`; an empty list matches no row.
     pub fn is_in<V: ValueOf<T>>(self, values: impl IntoIterator<Item = V>) -> Expr {
         Expr::In {

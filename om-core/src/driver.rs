@@ -126,10 +126,35 @@ pub trait Executor: Send + Sync + Debug {
     fn backend(&self) -> &'static str;
     /// What the backend can do.
     fn capabilities(&self) -> &'static Capabilities;
+    /// Whether statements run inside a transaction (or a savepoint) rather than each
+    /// on its own.
+    fn in_transaction(&self) -> bool {
+        false
+    }
     /// Runs a statement and returns the number of rows it affected.
     async fn execute(&self, stmt: &Statement) -> Result<u64>;
     /// Inserts one row and returns the generated key named by `insert.returning`.
     async fn insert_returning(&self, insert: &Insert) -> Result<i64>;
+    /// Inserts the rows of `insert` and returns their generated keys (named by
+    /// `insert.returning`), in the order of the rows.
+    ///
+    /// The default inserts one row at a time through
+    /// [`insert_returning`](Self::insert_returning); a driver whose dialect returns
+    /// the keys of a multi-row insert does it in one statement. Callers run it inside
+    /// a transaction.
+    async fn insert_returning_many(&self, insert: &Insert) -> Result<Vec<i64>> {
+        let mut keys = Vec::with_capacity(insert.rows.len());
+        for row in &insert.rows {
+            let one = Insert {
+                table: insert.table,
+                columns: insert.columns.clone(),
+                rows: vec![row.clone()],
+                returning: insert.returning,
+            };
+            keys.push(self.insert_returning(&one).await?);
+        }
+        Ok(keys)
+    }
     /// Runs a query and passes each row to `sink`, in order.
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()>;
     /// Runs a query and streams its rows through a cursor.

@@ -56,6 +56,15 @@ pub enum Expr {
         /// `NOT IN` when true.
         negated: bool,
     },
+    /// `left <op> right`, two columns (a join's condition, say).
+    Columns {
+        /// The left column.
+        left: ColumnRef,
+        /// The operator.
+        op: CmpOp,
+        /// The right column.
+        right: ColumnRef,
+    },
     /// `column IS [NOT] NULL`.
     IsNull {
         /// The column.
@@ -116,7 +125,7 @@ impl Expr {
     pub fn parameter_count(&self) -> usize {
         match self {
             Expr::Compare { .. } | Expr::Like { .. } => 1,
-            Expr::IsNull { .. } => 0,
+            Expr::IsNull { .. } | Expr::Columns { .. } => 0,
             // An empty list renders as the constant comparison `1 = 0` (or `1 = 1`).
             Expr::In { values, .. } if values.is_empty() => 2,
             Expr::In { values, .. } => values.len(),

@@ -21,11 +21,35 @@ pub enum Projection {
     One,
 }
 
-/// A `SELECT` on one model's table.
+/// How a joined table's rows pair with the rows before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum JoinKind {
+    /// `INNER JOIN`: only rows with a match.
+    Inner,
+    /// `LEFT JOIN`: every row, with NULLs where the joined table has no match.
+    Left,
+}
+
+/// A table joined into a [`Select`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Join {
+    /// Inner or left.
+    pub kind: JoinKind,
+    /// The joined table.
+    pub table: &'static TableMeta,
+    /// The `ON` condition.
+    pub on: Expr,
+}
+
+/// A `SELECT` on one model's table, and the tables joined to it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Select {
     /// The table.
     pub table: &'static TableMeta,
+    /// The joined tables, in order: a [`Projection::Model`] returns the columns of
+    /// `table`, then those of each joined table.
+    pub joins: Vec<Join>,
     /// What to return.
     pub projection: Projection,
     /// The `WHERE`, if any.
@@ -43,12 +67,18 @@ impl Select {
     pub fn new(table: &'static TableMeta) -> Self {
         Select {
             table,
+            joins: Vec::new(),
             projection: Projection::Model,
             filter: None,
             order: Vec::new(),
             limit: None,
             offset: None,
         }
+    }
+
+    /// The table, then each joined table.
+    pub fn tables(&self) -> impl Iterator<Item = &'static TableMeta> + '_ {
+        std::iter::once(self.table).chain(self.joins.iter().map(|j| j.table))
     }
 
     /// Adds a condition, AND-ed with those already there.

@@ -248,6 +248,26 @@ macro_rules! logged_executor {
                 self.inner.capabilities()
             }
 
+            fn in_transaction(&self) -> bool {
+                self.inner.in_transaction()
+            }
+
+            fn insert_returning_many<'s, 'q, 'f>(
+                &'s self,
+                insert: &'q Insert,
+            ) -> BoxFuture<'f, Result<Vec<i64>>>
+            where
+                's: 'f,
+                'q: 'f,
+                Self: 'f,
+            {
+                passthrough!(
+                    self,
+                    Described::Insert(insert),
+                    self.inner.insert_returning_many(insert)
+                )
+            }
+
             // Written without `async` so that, when nothing is logged, the inner
             // executor's future is handed back as it is: no second allocation.
             fn execute<'s, 'q, 'f>(&'s self, stmt: &'q Statement) -> BoxFuture<'f, Result<u64>>

@@ -8,7 +8,8 @@ use futures::stream::{BoxStream, StreamExt};
 use crate::driver::Executor;
 use crate::error::{Error, Result};
 use crate::expr::{Expr, Order};
-use crate::ir::{Delete, Projection, Select, Statement};
+use crate::ir::{Delete, Join, JoinKind, Projection, Select, Statement};
+use crate::join::{JoinQuery, JoinedSide};
 use crate::model::Model;
 use crate::value::KeyArg;
 use crate::write::key_filter;
@@ -75,39 +76,45 @@ impl<'a, M: Model> Query<'a, M> {
         self
     }
 
-    /// Refuses a query that binds more values than the backend takes in one statement
-    /// (a long `is_in` list), before sending it.
-    fn check(&self) -> Result<()> {
-        if let Some(pattern) = self.select.filter.as_ref().and_then(Expr::dangling_escape) {
-            return Err(Error::InvalidQuery {
-                reason: format!(
-                    "the LIKE pattern {pattern:?} ends in an unpaired `\\`: write `\\\\` for a \
-                     backslash (om::escape_like does it)"
-                ),
-            });
-        }
-        let bound = self.select.filter.as_ref().map_or(0, Expr::parameter_count) + 2;
-        let max = self.exec.capabilities().max_parameters;
-        if bound > max {
-            return Err(Error::InvalidQuery {
-                reason: format!(
-                    "the query binds {bound} values and the {} backend takes at most {max} in one \
-                     statement: split the `is_in` list",
-                    self.exec.backend()
-                ),
-            });
-        }
-        Ok(())
-    }
-
     /// The IR this query runs, for inspection and tests.
     pub fn to_select(&self) -> &Select {
         &self.select
     }
 
+    /// Joins model `P`'s table: the query's rows become `(M, P)` pairs of the rows
+    /// for which `on` holds (`|u, p| p.user_id.eq_column(u.id)`).
+    pub fn join<P: Model>(
+        self,
+        on: impl FnOnce(&M::Columns, &P::Columns) -> Expr,
+    ) -> JoinQuery<'a, M, P> {
+        self.joined::<P, P>(JoinKind::Inner, on)
+    }
+
+    /// Left-joins model `P`'s table: the query's rows become `(M, Option<P>)` pairs,
+    /// with `None` for a row of `M` that no row of `P` matches.
+    pub fn left_join<P: Model>(
+        self,
+        on: impl FnOnce(&M::Columns, &P::Columns) -> Expr,
+    ) -> JoinQuery<'a, M, Option<P>> {
+        self.joined::<P, Option<P>>(JoinKind::Left, on)
+    }
+
+    fn joined<P: Model, J: JoinedSide<Model = P>>(
+        mut self,
+        kind: JoinKind,
+        on: impl FnOnce(&M::Columns, &P::Columns) -> Expr,
+    ) -> JoinQuery<'a, M, J> {
+        self.select.joins.push(Join {
+            kind,
+            table: P::table(),
+            on: on(M::columns(), P::columns()),
+        });
+        JoinQuery::new(self.exec, self.select)
+    }
+
     /// The row with this primary key (a tuple for a composite key), `None` when absent.
     pub async fn get(mut self, key: impl KeyArg<M::Key>) -> Result<Option<M>> {
-        self.check()?;
+        check(&self.select, self.exec)?;
         let table = M::table();
         let mut values = Vec::with_capacity(table.primary_key.len());
         key.write_key(&mut values);
@@ -118,7 +125,7 @@ impl<'a, M: Model> Query<'a, M> {
 
     /// Every matching row.
     pub async fn all(self) -> Result<Vec<M>> {
-        self.check()?;
+        check(&self.select, self.exec)?;
         let mut out = Vec::new();
         self.exec
             .fetch(&Statement::Select(self.select), &mut |row| {
@@ -136,7 +143,7 @@ impl<'a, M: Model> Query<'a, M> {
     }
 
     async fn fetch_first(self) -> Result<Option<M>> {
-        self.check()?;
+        check(&self.select, self.exec)?;
         let mut out = None;
         self.exec
             .fetch(&Statement::Select(self.select), &mut |row| {
@@ -160,7 +167,7 @@ impl<'a, M: Model> Query<'a, M> {
     /// The one matching row, `None` when there is none, [`Error::MultipleRows`] when
     /// there are several.
     pub async fn one_or_none(mut self) -> Result<Option<M>> {
-        self.check()?;
+        check(&self.select, self.exec)?;
         // Two rows are enough to tell "several" from "one".
         self.select.limit = Some(self.select.limit.map_or(2, |l| l.min(2)));
         let mut rows = Vec::with_capacity(2);
@@ -180,7 +187,7 @@ impl<'a, M: Model> Query<'a, M> {
 
     /// The number of matching rows (after `limit` and `offset`).
     pub async fn count(mut self) -> Result<u64> {
-        self.check()?;
+        check(&self.select, self.exec)?;
         // Counting every match and paging the number gives the same answer as counting
         // a paged subquery, with a simpler statement.
         let (limit, offset) = (self.select.limit.take(), self.select.offset.take());
@@ -203,7 +210,7 @@ impl<'a, M: Model> Query<'a, M> {
 
     /// Whether any row matches.
     pub async fn exists(mut self) -> Result<bool> {
-        self.check()?;
+        check(&self.select, self.exec)?;
         self.select.projection = Projection::One;
         self.select.limit = Some(1);
         self.select.order.clear();
@@ -222,7 +229,7 @@ impl<'a, M: Model> Query<'a, M> {
     /// A query with `limit`, `offset` or `order_by` is refused rather than widened to
     /// every matching row.
     pub async fn delete(self) -> Result<u64> {
-        self.check()?;
+        check(&self.select, self.exec)?;
         if self.select.limit.is_some() || self.select.offset.is_some() {
             return Err(Error::InvalidQuery {
                 reason: "a bulk delete cannot have a limit or an offset: filter the rows instead"
@@ -245,7 +252,7 @@ impl<'a, M: Model> Query<'a, M> {
     /// The matching rows as a stream, read one at a time through a cursor in constant
     /// memory.
     pub fn stream(self) -> BoxStream<'a, Result<M>> {
-        if let Err(e) = self.check() {
+        if let Err(e) = check(&self.select, self.exec) {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
         self.exec
@@ -253,6 +260,56 @@ impl<'a, M: Model> Query<'a, M> {
             .map(|row| row.and_then(|row| M::from_row(&*row, 0)))
             .boxed()
     }
+}
+
+/// Refuses, before sending it, a query that binds more values than the backend takes
+/// in one statement (a long `is_in` list), a LIKE pattern that backends read
+/// differently, and a join of a table the query already reads.
+pub(crate) fn check(select: &Select, exec: &dyn Executor) -> Result<()> {
+    if select.filter.is_none() && select.joins.is_empty() {
+        return Ok(());
+    }
+    let exprs = || {
+        select
+            .filter
+            .iter()
+            .chain(select.joins.iter().map(|j| &j.on))
+    };
+    if let Some(pattern) = exprs().find_map(Expr::dangling_escape) {
+        return Err(Error::InvalidQuery {
+            reason: format!(
+                "the LIKE pattern {pattern:?} ends in an unpaired `\\`: write `\\\\` for a \
+                 backslash (om::escape_like does it)"
+            ),
+        });
+    }
+    for (i, join) in select.joins.iter().enumerate() {
+        if select
+            .tables()
+            .take(i + 1)
+            .any(|t| t.name == join.table.name)
+        {
+            return Err(Error::InvalidQuery {
+                reason: format!(
+                    "`{}` is joined to a query that already reads it: a table can appear \
+                     once in a query",
+                    join.table.name
+                ),
+            });
+        }
+    }
+    let bound = exprs().map(Expr::parameter_count).sum::<usize>() + 2;
+    let max = exec.capabilities().max_parameters;
+    if bound > max {
+        return Err(Error::InvalidQuery {
+            reason: format!(
+                "the query binds {bound} values and the {} backend takes at most {max} in one \
+                 statement: split the `is_in` list",
+                exec.backend()
+            ),
+        });
+    }
+    Ok(())
 }
 
 mod mapped;

@@ -20,6 +20,8 @@ pub trait Row: Send {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// Whether the column holds SQL NULL.
+    fn is_null(&self, index: usize) -> Result<bool, DecodeError>;
     /// The name of the column at `index`, as the database reports it; `None` when out
     /// of range or when the driver does not know column names.
     fn column_name(&self, index: usize) -> Option<&str> {

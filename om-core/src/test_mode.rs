@@ -151,8 +151,17 @@ impl Executor for ForceRollback {
         self.turn().await?.tx.execute_reporting(stmt).await
     }
 
+    /// Every statement runs in the one transaction.
+    fn in_transaction(&self) -> bool {
+        true
+    }
+
     async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
         self.turn().await?.tx.insert_returning(insert).await
+    }
+
+    async fn insert_returning_many(&self, insert: &Insert) -> Result<Vec<i64>> {
+        self.turn().await?.tx.insert_returning_many(insert).await
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
@@ -264,8 +273,16 @@ impl Executor for Savepoint<'_> {
         self.owner.execute_reporting(stmt).await
     }
 
+    fn in_transaction(&self) -> bool {
+        true
+    }
+
     async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
         self.owner.insert_returning(insert).await
+    }
+
+    async fn insert_returning_many(&self, insert: &Insert) -> Result<Vec<i64>> {
+        self.owner.insert_returning_many(insert).await
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {

@@ -14,6 +14,24 @@ pub(crate) fn key_filter(
     values: Vec<Value>,
     operation: &'static str,
 ) -> Result<Expr> {
+    if let ([column], [_]) = (table.primary_key, &values[..]) {
+        let column = &table.columns[*column];
+        let Some(value) = values.into_iter().next().filter(|v| !is_null(v)) else {
+            return Err(Error::KeyNotSet {
+                operation,
+                table: table.name,
+                column: column.name,
+            });
+        };
+        return Ok(Expr::Compare {
+            column: ColumnRef {
+                table: table.name,
+                column: column.name,
+            },
+            op: CmpOp::Eq,
+            value,
+        });
+    }
     let mut parts = Vec::with_capacity(values.len());
     for (column, value) in table.key_columns().zip(values) {
         if is_null(&value) {
@@ -132,6 +150,33 @@ pub(crate) async fn add_all<M: Model>(exec: &dyn Executor, objs: &mut [M]) -> Re
         _ => {}
     }
     let generated: Vec<bool> = objs.iter().map(Model::needs_generated_key).collect();
+    if one_statement::<M>(exec, objs, &generated) {
+        // One statement is atomic by itself: no transaction around it.
+        let undos: Vec<Undo<M>> = objs.iter_mut().map(|o| o.apply_defaults()).collect();
+        let generate = generated[0];
+        let mut insert = insert_of::<M>(generate);
+        insert.rows = objs.iter().map(|o| insert_row(o, generate)).collect();
+        let outcome = if generate {
+            match exec.insert_returning_many(&insert).await {
+                Ok(keys) => objs
+                    .iter_mut()
+                    .zip(keys)
+                    .try_for_each(|(obj, key)| obj.set_generated_key(Some(key))),
+                Err(e) => Err(e),
+            }
+        } else {
+            exec.execute(&Statement::Insert(insert)).await.map(drop)
+        };
+        if outcome.is_err() {
+            for ((obj, undo), generated) in objs.iter_mut().zip(undos).zip(generated) {
+                undo(obj);
+                if generated {
+                    obj.set_generated_key(None)?;
+                }
+            }
+        }
+        return outcome;
+    }
     let tx = exec.begin().await?;
     let mut undos = Vec::with_capacity(objs.len());
     let outcome = match add_each(&*tx, objs, &mut undos).await {
@@ -156,45 +201,71 @@ pub(crate) async fn add_all<M: Model>(exec: &dyn Executor, objs: &mut [M]) -> Re
     outcome
 }
 
+/// The most rows of `M` one insert statement carries on `exec`.
+fn rows_per_statement<M: Model>(exec: &dyn Executor) -> usize {
+    let width = M::table().columns.len().max(1);
+    (exec.capabilities().max_parameters / width).clamp(1, ROWS_PER_INSERT)
+}
+
+/// Whether `objs` go in one insert statement whose keys come back with it: all of them
+/// need a generated key (read in the statement, as an `i64` that fits the field) or
+/// none does. Not inside a transaction that an error aborts (PostgreSQL): there the
+/// insert runs in a savepoint, so that its failure leaves the transaction usable.
+fn one_statement<M: Model>(exec: &dyn Executor, objs: &[M], generated: &[bool]) -> bool {
+    let Some(&first) = generated.first() else {
+        return false;
+    };
+    !(exec.in_transaction() && exec.capabilities().errors_abort_transaction)
+        && objs.len() <= rows_per_statement::<M>(exec)
+        && generated.iter().all(|&g| g == first)
+        && (!first
+            || (exec.capabilities().returning
+                && M::table()
+                    .generated_column()
+                    .is_some_and(|(_, c)| c.ty == ColumnType::BigInt)))
+}
+
 async fn add_each<M: Model>(
     tx: &dyn TransactionExecutor,
     objs: &mut [M],
     undos: &mut Vec<Undo<M>>,
 ) -> Result<()> {
-    let width = M::table().columns.len().max(1);
-    let per_statement = (tx.capabilities().max_parameters / width).clamp(1, 1000);
-    let mut batch = insert_of::<M>(false);
     for obj in objs.iter_mut() {
         undos.push(obj.apply_defaults());
-        if obj.needs_generated_key() {
-            flush(tx, &mut batch).await?;
-            let mut insert = insert_of::<M>(true);
-            insert.rows.push(insert_row(obj, true));
-            let key = tx.insert_returning(&insert).await?;
-            obj.set_generated_key(Some(key))?;
-        } else {
-            batch.rows.push(insert_row(obj, false));
-            if batch.rows.len() >= per_statement {
-                flush(tx, &mut batch).await?;
+    }
+    let per_statement = rows_per_statement::<M>(tx);
+    // Runs of objects that all need a generated key (or all have theirs) go in
+    // multi-row inserts, in the order given.
+    let mut rest = objs;
+    while let Some(first) = rest.first() {
+        let generate = first.needs_generated_key();
+        let run = rest
+            .iter()
+            .take(per_statement)
+            .take_while(|o| o.needs_generated_key() == generate)
+            .count();
+        let (batch, after) = rest.split_at_mut(run);
+        let mut insert = insert_of::<M>(generate);
+        insert.rows = batch.iter().map(|o| insert_row(o, generate)).collect();
+        if generate {
+            let keys = match run {
+                1 => vec![tx.insert_returning(&insert).await?],
+                _ => tx.insert_returning_many(&insert).await?,
+            };
+            for (obj, key) in batch.iter_mut().zip(keys) {
+                obj.set_generated_key(Some(key))?;
             }
+        } else {
+            tx.execute(&Statement::Insert(insert)).await?;
         }
+        rest = after;
     }
-    flush(tx, &mut batch).await
-}
-
-async fn flush(tx: &dyn TransactionExecutor, batch: &mut Insert) -> Result<()> {
-    if batch.rows.is_empty() {
-        return Ok(());
-    }
-    let full = Insert {
-        table: batch.table,
-        columns: batch.columns.clone(),
-        rows: std::mem::take(&mut batch.rows),
-        returning: None,
-    };
-    tx.execute(&Statement::Insert(full)).await?;
     Ok(())
 }
+
+/// The most rows `add_all` writes in one statement (fewer when the backend's limit on
+/// bound parameters says so).
+const ROWS_PER_INSERT: usize = 1000;
 
 /// Writes an object by its key, applying its on-update values first; on failure the
 /// object is left as it was given.

@@ -34,7 +34,29 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<om_sqlx::SqlxPool<Mysql
     let pool = om_sqlx::pool_options(&pool_options);
     let pool = pool.after_connect(|conn, _| Box::pin(async move { strict(conn).await }));
     let pool = om_sqlx::open_pool(url, pool, options).await?;
-    Ok(om_sqlx::SqlxPool::new(pool))
+    let version: String = sqlx::query_scalar("SELECT VERSION()")
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| crate::error::map(e, None))?;
+    let capabilities = if returns_keys(&version) {
+        &crate::MARIADB_CAPABILITIES
+    } else {
+        &crate::CAPABILITIES
+    };
+    Ok(om_sqlx::SqlxPool::with_capabilities(pool, capabilities))
+}
+
+/// Whether the server (by its `VERSION()`) has `INSERT ... RETURNING`: MariaDB 10.5
+/// and later do, MySQL does not.
+fn returns_keys(version: &str) -> bool {
+    if !version.contains("MariaDB") {
+        return false;
+    }
+    let mut parts = version
+        .split(['.', '-'])
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (major, minor) >= (10, 5)
 }
 
 /// Puts a new connection in strict mode unless the server's `sql_mode` already is:
@@ -258,5 +280,15 @@ mod tests {
         assert_eq!(percent_decode("a%20b+c").as_deref(), Some("a b+c"));
         assert_eq!(percent_decode("%zz"), None);
         assert_eq!(percent_decode("%2"), None);
+    }
+
+    #[test]
+    fn mariadb_from_10_5_returns_keys() {
+        assert!(returns_keys("10.11.19-MariaDB-0+deb12u1"));
+        assert!(returns_keys("11.4.2-MariaDB"));
+        assert!(returns_keys("10.5.0-MariaDB-log"));
+        assert!(!returns_keys("10.4.34-MariaDB"));
+        assert!(!returns_keys("8.0.36"));
+        assert!(!returns_keys("8.4.0-commercial"));
     }
 }

@@ -1,6 +1,10 @@
 //! Running statements on one MySQL connection: the dialect om-sqlx's pool and
 //! transaction executors run.
 
+use std::future::Future;
+
+use std::sync::Arc;
+
 use futures::TryStreamExt;
 use futures::stream::BoxStream;
 use om_core::driver::{Capabilities, RowSink, RowStream};
@@ -13,7 +17,9 @@ use sqlx::{AssertSqlSafe, MySql, MySqlConnection};
 
 use crate::CAPABILITIES;
 use crate::error::map;
-use crate::render::{Protocol, protocol, render, render_insert};
+use crate::render::{
+    Protocol, protocol, render, render_insert, render_insert_returning, render_select,
+};
 use crate::row::OmRow;
 
 /// `ER_UNSUPPORTED_PS`: "This command is not supported in the prepared statement
@@ -22,11 +28,11 @@ const ER_UNSUPPORTED_PS: u16 = 1295;
 
 /// One rendered statement, ready to send.
 struct Ready {
-    sql: String,
+    sql: Arc<str>,
     /// The values to bind, or `None` to send the SQL as plain text.
     values: Option<SqlxValues>,
     /// The SQL to resend as plain text if the server cannot prepare it.
-    text_fallback: Option<String>,
+    text_fallback: Option<Arc<str>>,
 }
 
 /// `stmt` rendered, each statement with the protocol it is sent in.
@@ -52,7 +58,7 @@ fn cannot_prepare(e: &sqlx::Error) -> bool {
 /// Runs one statement: prepared with its values, or as plain text.
 async fn run(
     conn: &mut MySqlConnection,
-    sql: String,
+    sql: Arc<str>,
     values: Option<SqlxValues>,
 ) -> Result<MySqlQueryResult, sqlx::Error> {
     match values {
@@ -68,7 +74,7 @@ async fn run(
 /// The rows of one statement: prepared with its values, or as plain text.
 fn rows(
     conn: &mut MySqlConnection,
-    sql: String,
+    sql: Arc<str>,
     values: Option<SqlxValues>,
 ) -> BoxStream<'_, Result<MySqlRow, sqlx::Error>> {
     match values {
@@ -160,12 +166,39 @@ impl om_sqlx::Backend for MysqlBackend {
         })
     }
 
+    /// Several rows in one `INSERT ... RETURNING key`: MariaDB's (10.5 and later),
+    /// used only on a pool whose capabilities say `returning` (see `connect`).
+    async fn insert_returning_many(
+        conn: &mut MySqlConnection,
+        insert: &Insert,
+    ) -> Result<Vec<i64>> {
+        let (sql, values) = render_insert_returning(insert)?;
+        let rows = sqlx::query_with::<MySql, _>(AssertSqlSafe(sql), values)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| map(e, Some(insert.table)))?;
+        om_sqlx::prepared::generated_keys::<MySql, _>(rows, OmRow, insert)
+    }
+
     /// Runs a query on `conn` and passes each row to `sink`.
     async fn fetch(
         conn: &mut MySqlConnection,
         stmt: &Statement,
         sink: &mut RowSink<'_>,
     ) -> Result<()> {
+        if let Statement::Select(s) = stmt {
+            // A query is always prepared.
+            let single_row = s.limit == Some(1);
+            return om_sqlx::prepared::fetch::<MySql, _>(
+                conn,
+                std::iter::once(render_select(s)),
+                single_row,
+                OmRow,
+                sink,
+                |e| map(e, Some(s.table)),
+            )
+            .await;
+        }
         for Ready {
             sql,
             values,
@@ -199,14 +232,18 @@ impl om_sqlx::Backend for MysqlBackend {
     }
 
     /// Streams the rows of a query on `conn`.
-    fn stream<'c, C>(conn: C, stmt: Statement) -> RowStream<'c>
+    fn stream<'c, C>(
+        conn: impl Future<Output = Result<C>> + Send + 'c,
+        stmt: Statement,
+    ) -> RowStream<'c>
     where
         C: std::ops::DerefMut<Target = MySqlConnection> + Send + 'c,
     {
         Box::pin(async_stream::try_stream! {
-            let mut conn = conn;
             let table = stmt.table();
-            for Ready { sql, values, text_fallback } in rendered(&stmt)? {
+            let ready = rendered(&stmt)?;
+            let mut conn = conn.await?;
+            for Ready { sql, values, text_fallback } in ready {
                 let mut retry = None;
                 let mut rows_of = rows(&mut conn, sql, values);
                 let mut first = true;

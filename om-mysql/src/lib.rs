@@ -43,13 +43,23 @@ pub struct MysqlDriver;
 /// What MySQL can do: no `RETURNING` (generated keys come from `last_insert_id`),
 /// case-sensitive `LIKE` (om's tables use `utf8mb4_bin`), DDL that commits the open
 /// transaction, text sizes enforced (strict mode), and 65535 parameters per statement.
-pub static CAPABILITIES: Capabilities = {
+pub static CAPABILITIES: Capabilities = mysql();
+
+const fn mysql() -> Capabilities {
     let mut c = Capabilities::standard();
     c.returning = false;
     c.case_sensitive_like = true;
     c.transactional_ddl = false;
     c.enforces_text_size = true;
     c.max_parameters = 65535;
+    c
+}
+
+/// What MariaDB 10.5 and later can do besides: `INSERT ... RETURNING`, which returns
+/// the keys of a multi-row insert in one statement (`add_all`).
+pub static MARIADB_CAPABILITIES: Capabilities = {
+    let mut c = mysql();
+    c.returning = true;
     c
 };
 

@@ -1,8 +1,8 @@
 //! om's IR → MySQL SQL, with every value bound.
 
-use om_core::ir::{Insert, Statement};
+use om_core::ir::{Insert, Select, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use om_core::sql::StatementCache;
 use om_core::{Result, Value, sql};
@@ -15,7 +15,7 @@ static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
 /// One SQL statement and its bound values.
-pub(crate) type Rendered = (String, SqlxValues);
+pub(crate) type Rendered = (Arc<str>, SqlxValues);
 
 /// The longest `VARCHAR` that fits MySQL's 65535-byte row in `utf8mb4` (4 bytes a
 /// character); a longer unindexed text column is `LONGTEXT`.
@@ -27,24 +27,24 @@ const MAX_VARCHAR: u32 = 16383;
 /// MySQL 8 has no `CREATE INDEX IF NOT EXISTS`.
 pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
     let (sql, values) = match stmt {
-        Statement::Select(s) => {
-            let (text, values) =
-                SELECTS.select(s, false, || sql::select(s).build(MysqlQueryBuilder));
-            (text.to_string(), SqlxValues(values))
-        }
+        Statement::Select(s) => return Ok(vec![render_select(s)]),
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
             let (text, values) =
                 WRITES.statement(stmt, || sql::build_write(stmt, MysqlQueryBuilder))?;
-            (text.to_string(), SqlxValues(values))
+            (text, SqlxValues(values))
         }
-        Statement::CreateTable(t) => (create_table(t).build(MysqlQueryBuilder), no_values()),
-        Statement::DropTable(t) => (sql::drop_table(t).build(MysqlQueryBuilder), no_values()),
-        Statement::Raw { sql, values } => {
-            (sql.clone(), SqlxValues(sea_query::Values(values.clone())))
-        }
+        Statement::CreateTable(t) => (create_table(t).build(MysqlQueryBuilder).into(), no_values()),
+        Statement::DropTable(t) => (
+            sql::drop_table(t).build(MysqlQueryBuilder).into(),
+            no_values(),
+        ),
+        Statement::Raw { sql, values } => (
+            sql.as_str().into(),
+            SqlxValues(sea_query::Values(values.clone())),
+        ),
         Statement::Built(built) => {
             let (sql, values) = built.build(MysqlQueryBuilder);
-            (sql, SqlxValues(values))
+            (sql.into(), SqlxValues(values))
         }
         _ => {
             return Err(om_core::Error::Unsupported {
@@ -54,6 +54,15 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
         }
     };
     Ok(vec![(sql, bindable(values))])
+}
+
+/// Renders a query (one statement, whatever it asks).
+pub(crate) fn render_select(s: &Select) -> Rendered {
+    let literal = sql::small_literal_paging(s);
+    let (text, values) = SELECTS.select(s, literal, || {
+        sql::build_select(s, literal, MysqlQueryBuilder)
+    });
+    (text, bindable(SqlxValues(values)))
 }
 
 /// The values as MySQL should receive them. sqlx sends a `DateTime<Utc>` as a
@@ -174,7 +183,19 @@ fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
 pub(crate) fn render_insert(insert: &Insert) -> Result<Rendered> {
     let (text, values) =
         INSERTS.insert(insert, || Ok(sql::insert(insert)?.build(MysqlQueryBuilder)))?;
-    Ok((text.to_string(), bindable(SqlxValues(values))))
+    Ok((text, bindable(SqlxValues(values))))
+}
+
+/// A multi-row insert that returns its generated keys: MariaDB's `RETURNING`, which
+/// sea-query's MySQL builder does not write.
+pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
+    let (text, values) = render_insert(insert)?;
+    Ok(match insert.returning {
+        // A column name is an identifier om checked at compile time: ASCII letters,
+        // digits and `_`, so backquotes need no escaping.
+        Some(column) => (format!("{text} RETURNING `{}`", column.name).into(), values),
+        None => (text, values),
+    })
 }
 
 #[cfg(test)]
@@ -222,7 +243,11 @@ mod tests {
     };
 
     fn sql_of(stmt: Statement) -> Vec<String> {
-        render(&stmt).unwrap().into_iter().map(|(s, _)| s).collect()
+        render(&stmt)
+            .unwrap()
+            .into_iter()
+            .map(|(s, _)| s.to_string())
+            .collect()
     }
 
     #[test]
@@ -271,7 +296,7 @@ mod tests {
         };
         let (sql, _) = render_insert(&insert).unwrap();
         assert_eq!(
-            sql,
+            &*sql,
             "INSERT INTO `orm_test` (`name`, `value`) VALUES (?, ?)"
         );
         let defaults = Insert {

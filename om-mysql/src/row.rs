@@ -44,7 +44,17 @@ impl OmRow {
         Ok((!value.is_null()).then_some(value))
     }
 
-    /// The MySQL type of the column at `index` (`BIGINT UNSIGNED`, `VARCHAR`).
+    /// Whether sqlx's name for the type of the column at `index` passes `test`: the
+    /// cheap check of the decoding path (sqlx names text of a binary collation as
+    /// binary, which these checks do not need to tell apart).
+    fn sqlx_name(&self, index: usize, test: impl FnOnce(&str) -> bool) -> bool {
+        self.0
+            .try_get_raw(index)
+            .is_ok_and(|v| test(v.type_info().name()))
+    }
+
+    /// The MySQL type of the column at `index` (`BIGINT UNSIGNED`, `VARCHAR`), for
+    /// messages.
     fn type_name(&self, index: usize) -> String {
         self.0
             .try_get_raw(index)
@@ -126,22 +136,18 @@ impl OmRow {
         if self.raw(index)?.is_none() {
             return Ok(None);
         }
-        let name = self.type_name(index);
-        if SIGNED_INTEGERS.contains(&name.as_str()) {
+        if self.sqlx_name(index, |name| SIGNED_INTEGERS.contains(&name)) {
             return Ok(self.get::<i64>(index, expected)?.map(Number::Signed));
         }
-        if name.ends_with(" UNSIGNED") {
+        if self.sqlx_name(index, |name| name.ends_with(" UNSIGNED")) {
             return Ok(self.get::<u64>(index, expected)?.map(Number::Unsigned));
         }
-        if name == "DECIMAL" {
+        if self.sqlx_name(index, |name| name == "DECIMAL") {
             return Ok(self
                 .parsed(index, expected, parse_decimal)?
                 .map(Number::Decimal));
         }
-        Err(DecodeError::Mismatch {
-            expected,
-            found: name,
-        })
+        Err(self.mismatch(index, expected))
     }
 
     /// An integer column (or an integral decimal, such as `SUM`'s) as an integer of `T`.
@@ -176,8 +182,7 @@ impl OmRow {
         if self.raw(index)?.is_none() {
             return Ok(None);
         }
-        let name = self.type_name(index);
-        if name == "FLOAT" || name == "DOUBLE" {
+        if self.sqlx_name(index, |name| name == "FLOAT" || name == "DOUBLE") {
             return self.get::<f64>(index, expected);
         }
         Ok(self.number(index, expected)?.map(|n| match n {
@@ -229,6 +234,12 @@ impl Row for OmRow {
         self.0.columns().get(index).map(sqlx::Column::name)
     }
 
+    fn is_null(&self, i: usize) -> Result<bool, DecodeError> {
+        self.0
+            .try_get_raw(i)
+            .map(|v| v.is_null())
+            .map_err(|_| DecodeError::MissingColumn { index: i })
+    }
     fn get_bool(&self, i: usize) -> Result<Option<bool>, DecodeError> {
         Ok(self.integer::<i64>(i, "bool")?.map(|n| n != 0))
     }
@@ -246,7 +257,7 @@ impl Row for OmRow {
     }
 
     fn get_f32(&self, i: usize) -> Result<Option<f32>, DecodeError> {
-        if self.raw(i)?.is_some() && self.type_name(i) == "FLOAT" {
+        if self.raw(i)?.is_some() && self.sqlx_name(i, |name| name == "FLOAT") {
             // Read as stored: widening to f64 and back could only lose nothing, but
             // reading the 4 bytes directly is exact and cheaper.
             return self.get::<f32>(i, "f32");
@@ -259,14 +270,14 @@ impl Row for OmRow {
     }
 
     fn get_string(&self, i: usize) -> Result<Option<String>, DecodeError> {
-        if self.raw(i)?.is_some() && self.type_name(i) == "JSON" {
+        if self.raw(i)?.is_some() && self.sqlx_name(i, |name| name == "JSON") {
             return self.get_unchecked(i, "String");
         }
         self.get(i, "String")
     }
 
     fn get_bytes(&self, i: usize) -> Result<Option<Vec<u8>>, DecodeError> {
-        if self.raw(i)?.is_some() && self.type_name(i) == "JSON" {
+        if self.raw(i)?.is_some() && self.sqlx_name(i, |name| name == "JSON") {
             return self.get_unchecked(i, "Vec<u8>");
         }
         self.get(i, "Vec<u8>")
@@ -281,7 +292,7 @@ impl Row for OmRow {
     }
 
     fn get_datetime(&self, i: usize) -> Result<Option<NaiveDateTime>, DecodeError> {
-        if self.raw(i)?.is_some() && self.type_name(i) == "TIMESTAMP" {
+        if self.raw(i)?.is_some() && self.sqlx_name(i, |name| name == "TIMESTAMP") {
             return self.get_unchecked(i, "NaiveDateTime");
         }
         self.get(i, "NaiveDateTime")

@@ -1,6 +1,8 @@
 //! Running statements on one PostgreSQL connection: the dialect om-sqlx's pool and
 //! transaction executors run.
 
+use std::future::Future;
+
 use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, Statement};
 use om_core::{Error, Result, Row, TableMeta};
@@ -8,7 +10,7 @@ use sqlx::{AssertSqlSafe, PgConnection, Postgres};
 
 use crate::CAPABILITIES;
 use crate::error::map;
-use crate::render::{advance_sequence, render, render_insert_returning};
+use crate::render::{advance_sequence, render, render_insert_returning, render_select};
 use crate::row::OmRow;
 
 /// The PostgreSQL dialect, plugged into om-sqlx's pool and transaction executors.
@@ -86,6 +88,15 @@ impl om_sqlx::Backend for PostgresBackend {
             })
     }
 
+    async fn insert_returning_many(conn: &mut PgConnection, insert: &Insert) -> Result<Vec<i64>> {
+        let rows =
+            om_sqlx::prepared::fetch_all::<Postgres>(conn, render_insert_returning(insert)?, |e| {
+                map(e, Some(insert.table))
+            })
+            .await?;
+        om_sqlx::prepared::generated_keys::<Postgres, _>(rows, OmRow, insert)
+    }
+
     /// Runs a query on `conn` and passes each row to `sink`.
     async fn fetch(
         conn: &mut PgConnection,
@@ -93,12 +104,35 @@ impl om_sqlx::Backend for PostgresBackend {
         sink: &mut RowSink<'_>,
     ) -> Result<()> {
         let table = stmt.table();
-        om_sqlx::prepared::fetch::<Postgres, _>(conn, render(stmt)?, OmRow, sink, |e| map(e, table))
-            .await
+        let map = |e| map(e, table);
+        match stmt {
+            Statement::Select(s) => {
+                let rendered = std::iter::once(render_select(s)?);
+                let single_row = s.limit == Some(1);
+                om_sqlx::prepared::fetch::<Postgres, _>(
+                    conn, rendered, single_row, OmRow, sink, map,
+                )
+                .await
+            }
+            _ => {
+                om_sqlx::prepared::fetch::<Postgres, _>(
+                    conn,
+                    render(stmt)?,
+                    false,
+                    OmRow,
+                    sink,
+                    map,
+                )
+                .await
+            }
+        }
     }
 
     /// Streams the rows of a query on `conn`, one at a time as the database sends them.
-    fn stream<'c, C>(conn: C, stmt: Statement) -> RowStream<'c>
+    fn stream<'c, C>(
+        conn: impl Future<Output = Result<C>> + Send + 'c,
+        stmt: Statement,
+    ) -> RowStream<'c>
     where
         C: std::ops::DerefMut<Target = PgConnection> + Send + 'c,
     {

@@ -1,8 +1,8 @@
 //! om's IR → PostgreSQL SQL, with every value bound as a `$n` parameter.
 
-use om_core::ir::{Insert, Statement};
+use om_core::ir::{Insert, Select, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use om_core::sql::StatementCache;
 use om_core::{Error, Result, Value, sql};
@@ -15,7 +15,22 @@ static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
 /// One SQL statement and its bound values.
-pub(crate) type Rendered = (String, SqlxValues);
+pub(crate) type Rendered = (Arc<str>, SqlxValues);
+
+/// Renders a query (one statement, whatever it asks).
+pub(crate) fn render_select(s: &Select) -> Result<Rendered> {
+    let (text, mut values) = select_unchecked(s);
+    bindable(&mut values)?;
+    Ok((text, values))
+}
+
+fn select_unchecked(s: &Select) -> Rendered {
+    let literal = sql::small_literal_paging(s);
+    let (text, values) = SELECTS.select(s, literal, || {
+        sql::build_select(s, literal, PostgresQueryBuilder)
+    });
+    (text, SqlxValues(values))
+}
 
 fn no_values() -> SqlxValues {
     SqlxValues(sea_query::Values(Vec::new()))
@@ -26,36 +41,40 @@ fn no_values() -> SqlxValues {
 /// Raw SQL is passed through as written, with PostgreSQL's `$1, $2, ...` placeholders.
 pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
     let mut out = match stmt {
-        Statement::Select(s) => {
-            let (text, values) =
-                SELECTS.select(s, false, || sql::select(s).build(PostgresQueryBuilder));
-            vec![(text.to_string(), SqlxValues(values))]
-        }
+        Statement::Select(s) => vec![select_unchecked(s)],
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
             let (text, values) =
                 WRITES.statement(stmt, || sql::build_write(stmt, PostgresQueryBuilder))?;
-            vec![(text.to_string(), SqlxValues(values))]
+            vec![(text, SqlxValues(values))]
         }
         Statement::CreateTable(t) => {
             check_generated(t)?;
             let mut out = vec![(
-                sql::create_table(t, column_def).build(PostgresQueryBuilder),
+                sql::create_table(t, column_def)
+                    .build(PostgresQueryBuilder)
+                    .into(),
                 no_values(),
             )];
             for idx in sql::create_indexes(t) {
-                out.push((idx.build(PostgresQueryBuilder), no_values()));
+                out.push((idx.build(PostgresQueryBuilder).into(), no_values()));
             }
             out
         }
         Statement::DropTable(t) => {
-            vec![(sql::drop_table(t).build(PostgresQueryBuilder), no_values())]
+            vec![(
+                sql::drop_table(t).build(PostgresQueryBuilder).into(),
+                no_values(),
+            )]
         }
         Statement::Raw { sql, values } => {
-            vec![(sql.clone(), SqlxValues(sea_query::Values(values.clone())))]
+            vec![(
+                sql.as_str().into(),
+                SqlxValues(sea_query::Values(values.clone())),
+            )]
         }
         Statement::Built(built) => {
             let (sql, values) = built.build(PostgresQueryBuilder);
-            vec![(sql, SqlxValues(values))]
+            vec![(sql.into(), SqlxValues(values))]
         }
         _ => {
             return Err(Error::Unsupported {
@@ -128,7 +147,7 @@ pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
     })?;
     let mut values = SqlxValues(values);
     bindable(&mut values)?;
-    Ok((text.to_string(), values))
+    Ok((text, values))
 }
 
 /// Moves the sequence of a generated key up to the largest key written, and leaves
@@ -171,7 +190,7 @@ pub(crate) fn advance_sequence(insert: &Insert) -> Option<Rendered> {
         Value::String(Some(generated.name.to_string())),
     ];
     Some((
-        ADVANCE_SEQUENCE.to_string(),
+        ADVANCE_SEQUENCE.into(),
         SqlxValues(sea_query::Values(values)),
     ))
 }
@@ -250,7 +269,11 @@ mod tests {
     }
 
     fn sql_of(stmt: Statement) -> Vec<String> {
-        render(&stmt).unwrap().into_iter().map(|(s, _)| s).collect()
+        render(&stmt)
+            .unwrap()
+            .into_iter()
+            .map(|(s, _)| s.to_string())
+            .collect()
     }
 
     #[test]
@@ -314,7 +337,7 @@ mod tests {
         };
         let (sql, _) = render_insert_returning(&insert).unwrap();
         assert_eq!(
-            sql,
+            &*sql,
             r#"INSERT INTO "orm_test" ("name", "value") VALUES ($1, $2) RETURNING "id""#
         );
     }
@@ -330,7 +353,7 @@ mod tests {
         };
         let (sql, _) = render_insert_returning(&insert).unwrap();
         assert_eq!(
-            sql,
+            &*sql,
             r#"INSERT INTO "keyed" VALUES (DEFAULT) RETURNING "id""#
         );
     }
@@ -348,7 +371,7 @@ mod tests {
             returning: None,
         };
         let (sql, values) = advance_sequence(&insert).unwrap();
-        assert_eq!(sql, ADVANCE_SEQUENCE);
+        assert_eq!(&*sql, ADVANCE_SEQUENCE);
         assert_eq!(
             values.0.0,
             vec![
@@ -494,7 +517,7 @@ mod tests {
             values: vec![1i32.into()],
         };
         let rendered = render(&raw).unwrap();
-        assert_eq!(rendered[0].0, "SELECT $1::int4");
+        assert_eq!(&*rendered[0].0, "SELECT $1::int4");
         assert_eq!(rendered[0].1.0.0, vec![Value::Int(Some(1))]);
     }
 }

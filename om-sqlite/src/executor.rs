@@ -1,6 +1,8 @@
 //! Running statements on one SQLite connection: the dialect om-sqlx's pool and
 //! transaction executors run.
 
+use std::future::Future;
+
 use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, Statement};
 use om_core::raw::{Executed, is_insert};
@@ -9,7 +11,7 @@ use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 
 use crate::CAPABILITIES;
 use crate::error::map;
-use crate::render::{render, render_insert_returning};
+use crate::render::{render, render_insert_returning, render_select};
 use crate::row::OmRow;
 
 /// The SQLite dialect, plugged into om-sqlx's pool and transaction executors.
@@ -84,6 +86,18 @@ impl om_sqlx::Backend for SqliteBackend {
             })
     }
 
+    async fn insert_returning_many(
+        conn: &mut SqliteConnection,
+        insert: &Insert,
+    ) -> Result<Vec<i64>> {
+        let rows =
+            om_sqlx::prepared::fetch_all::<Sqlite>(conn, render_insert_returning(insert)?, |e| {
+                map(e, Some(insert.table))
+            })
+            .await?;
+        om_sqlx::prepared::generated_keys::<Sqlite, _>(rows, OmRow, insert)
+    }
+
     /// Runs a query on `conn` and passes each row to `sink`.
     async fn fetch(
         conn: &mut SqliteConnection,
@@ -91,12 +105,26 @@ impl om_sqlx::Backend for SqliteBackend {
         sink: &mut RowSink<'_>,
     ) -> Result<()> {
         let table = stmt.table();
-        om_sqlx::prepared::fetch::<Sqlite, _>(conn, render(stmt)?, OmRow, sink, |e| map(e, table))
-            .await
+        let map = |e| map(e, table);
+        match stmt {
+            Statement::Select(s) => {
+                let rendered = std::iter::once(render_select(s)?);
+                let single_row = s.limit == Some(1);
+                om_sqlx::prepared::fetch::<Sqlite, _>(conn, rendered, single_row, OmRow, sink, map)
+                    .await
+            }
+            _ => {
+                om_sqlx::prepared::fetch::<Sqlite, _>(conn, render(stmt)?, false, OmRow, sink, map)
+                    .await
+            }
+        }
     }
 
     /// Streams the rows of a query on `conn`, one at a time as the database sends them.
-    fn stream<'c, C>(conn: C, stmt: Statement) -> RowStream<'c>
+    fn stream<'c, C>(
+        conn: impl Future<Output = Result<C>> + Send + 'c,
+        stmt: Statement,
+    ) -> RowStream<'c>
     where
         C: std::ops::DerefMut<Target = SqliteConnection> + Send + 'c,
     {

@@ -1,10 +1,10 @@
 //! om's IR → SQLite SQL, with every value bound.
 
-use om_core::ir::{Insert, Statement};
+use om_core::ir::{Insert, Join, Select, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
-use om_core::expr::{CmpOp, ColumnRef, Expr};
+use om_core::expr::{CmpOp, ColumnRef, Expr, Order};
 use om_core::sql::StatementCache;
 use om_core::{Error, Result, Value, sql};
 use sea_query::SqliteQueryBuilder;
@@ -16,7 +16,7 @@ static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
 /// One SQL statement and its bound values.
-pub(crate) type Rendered = (String, SqlxValues);
+pub(crate) type Rendered = (Arc<str>, SqlxValues);
 
 /// Renders a statement; DDL may become several (the table, then its indexes).
 ///
@@ -43,17 +43,32 @@ fn normalize_decimals(values: &mut SqlxValues) {
 
 /// Refuses `<`, `<=`, `>`, `>=` and `ORDER BY` on decimal columns.
 fn check_decimals(stmt: &Statement) -> Result<()> {
-    let (table, filter, order) = match stmt {
-        Statement::Select(s) => (s.table, s.filter.as_ref(), &s.order[..]),
-        Statement::Update(u) => (u.table, u.filter.as_ref(), &[][..]),
-        Statement::Delete(d) => (d.table, d.filter.as_ref(), &[][..]),
-        _ => return Ok(()),
-    };
+    match stmt {
+        Statement::Select(s) => check_select_decimals(s),
+        Statement::Update(u) => check_decimals_of(u.table, &[], u.filter.as_ref(), &[]),
+        Statement::Delete(d) => check_decimals_of(d.table, &[], d.filter.as_ref(), &[]),
+        _ => Ok(()),
+    }
+}
+
+fn check_select_decimals(s: &Select) -> Result<()> {
+    check_decimals_of(s.table, &s.joins, s.filter.as_ref(), &s.order)
+}
+
+fn check_decimals_of(
+    table: &TableMeta,
+    joins: &[Join],
+    filter: Option<&Expr>,
+    order: &[Order],
+) -> Result<()> {
     let is_decimal = |c: &ColumnRef| {
-        c.table == table.name
-            && table
-                .column(c.column)
-                .is_some_and(|m| m.ty == ColumnType::Decimal)
+        std::iter::once(table)
+            .chain(joins.iter().map(|j| j.table))
+            .filter(|t| t.name == c.table)
+            .any(|t| {
+                t.column(c.column)
+                    .is_some_and(|m| m.ty == ColumnType::Decimal)
+            })
     };
     let unsupported = |what: &str| {
         Err(Error::Unsupported {
@@ -72,12 +87,19 @@ fn check_decimals(stmt: &Statement) -> Result<()> {
             Expr::Compare { column, op, .. } => {
                 !matches!(op, CmpOp::Eq | CmpOp::Ne) && is_decimal(column)
             }
+            Expr::Columns { left, op, right } => {
+                !matches!(op, CmpOp::Eq | CmpOp::Ne) && (is_decimal(left) || is_decimal(right))
+            }
             Expr::And(all) | Expr::Or(all) => all.iter().any(|e| compares_decimal(e, is_decimal)),
             Expr::Not(inner) => compares_decimal(inner, is_decimal),
             _ => false,
         }
     }
-    if filter.is_some_and(|f| compares_decimal(f, &is_decimal)) {
+    if filter
+        .into_iter()
+        .chain(joins.iter().map(|j| &j.on))
+        .any(|f| compares_decimal(f, &is_decimal))
+    {
         return unsupported("<, <=, > and >=");
     }
     Ok(())
@@ -85,45 +107,40 @@ fn check_decimals(stmt: &Statement) -> Result<()> {
 
 fn render_unchecked(stmt: &Statement) -> Result<Vec<Rendered>> {
     Ok(match stmt {
-        Statement::Select(s) => {
-            // A bound LIMIT makes SQLite re-prepare the statement at every run, so
-            // LIMIT and OFFSET are literals here.
-            let (text, values) = SELECTS.select(s, true, || {
-                let (stmt, paging) = sql::select_with_literal_paging(s);
-                let (mut text, values) = stmt.build(SqliteQueryBuilder);
-                text.push_str(&paging);
-                (text, values)
-            });
-            vec![(text.to_string(), SqlxValues(values))]
-        }
+        Statement::Select(s) => vec![select_unchecked(s)],
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
             let (text, values) =
                 WRITES.statement(stmt, || sql::build_write(stmt, SqliteQueryBuilder))?;
-            vec![(text.to_string(), SqlxValues(values))]
+            vec![(text, SqlxValues(values))]
         }
         Statement::CreateTable(t) => {
             let mut out = vec![(
-                sql::create_table(t, column_def).build(SqliteQueryBuilder),
+                sql::create_table(t, column_def)
+                    .build(SqliteQueryBuilder)
+                    .into(),
                 SqlxValues(sea_query::Values(Vec::new())),
             )];
             for idx in sql::create_indexes(t) {
                 out.push((
-                    idx.build(SqliteQueryBuilder),
+                    idx.build(SqliteQueryBuilder).into(),
                     SqlxValues(sea_query::Values(Vec::new())),
                 ));
             }
             out
         }
         Statement::DropTable(t) => vec![(
-            sql::drop_table(t).build(SqliteQueryBuilder),
+            sql::drop_table(t).build(SqliteQueryBuilder).into(),
             SqlxValues(sea_query::Values(Vec::new())),
         )],
         Statement::Raw { sql, values } => {
-            vec![(sql.clone(), SqlxValues(sea_query::Values(values.clone())))]
+            vec![(
+                sql.as_str().into(),
+                SqlxValues(sea_query::Values(values.clone())),
+            )]
         }
         Statement::Built(built) => {
             let (sql, values) = built.build(SqliteQueryBuilder);
-            vec![(sql, SqlxValues(values))]
+            vec![(sql.into(), SqlxValues(values))]
         }
         _ => {
             return Err(om_core::Error::Unsupported {
@@ -132,6 +149,21 @@ fn render_unchecked(stmt: &Statement) -> Result<Vec<Rendered>> {
             });
         }
     })
+}
+
+/// Renders a query (one statement, whatever it asks).
+pub(crate) fn render_select(s: &Select) -> Result<Rendered> {
+    check_select_decimals(s)?;
+    let (text, mut values) = select_unchecked(s);
+    normalize_decimals(&mut values);
+    Ok((text, values))
+}
+
+fn select_unchecked(s: &Select) -> Rendered {
+    // A bound LIMIT makes SQLite re-prepare the statement at every run, so LIMIT and
+    // OFFSET are literals here.
+    let (text, values) = SELECTS.select(s, true, || sql::build_select(s, true, SqliteQueryBuilder));
+    (text, SqlxValues(values))
 }
 
 /// SQLite's column definitions: decimals are stored as text, which keeps them exact
@@ -160,7 +192,7 @@ pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
     })?;
     let mut values = SqlxValues(values);
     normalize_decimals(&mut values);
-    Ok((text.to_string(), values))
+    Ok((text, values))
 }
 
 #[cfg(test)]
@@ -172,7 +204,11 @@ mod tests {
     use om_core::ir::{Delete, Projection, Select, Update};
 
     fn sql_of(stmt: Statement) -> Vec<String> {
-        render(&stmt).unwrap().into_iter().map(|(s, _)| s).collect()
+        render(&stmt)
+            .unwrap()
+            .into_iter()
+            .map(|(s, _)| s.to_string())
+            .collect()
     }
 
     #[test]
@@ -232,7 +268,7 @@ mod tests {
         };
         let (sql, _) = render_insert_returning(&insert).unwrap();
         assert_eq!(
-            sql,
+            &*sql,
             r#"INSERT INTO "orm_test" ("name", "value") VALUES (?, ?) RETURNING "id""#
         );
     }

@@ -59,6 +59,12 @@ impl Row for OmRow {
     fn column_name(&self, index: usize) -> Option<&str> {
         self.0.columns().get(index).map(sqlx::Column::name)
     }
+    fn is_null(&self, i: usize) -> Result<bool, DecodeError> {
+        self.0
+            .try_get_raw(i)
+            .map(|v| v.is_null())
+            .map_err(|_| DecodeError::MissingColumn { index: i })
+    }
     fn get_bool(&self, i: usize) -> Result<Option<bool>, DecodeError> {
         self.get(i, "bool")
     }

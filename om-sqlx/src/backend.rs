@@ -44,6 +44,13 @@ pub trait Backend: Send + Sync + 'static {
         insert: &Insert,
     ) -> impl Future<Output = Result<i64>> + Send;
 
+    /// Inserts several rows and returns their generated keys in row order, in one
+    /// statement. Called only when the pool's capabilities say `returning`.
+    fn insert_returning_many(
+        conn: &mut Conn<Self>,
+        insert: &Insert,
+    ) -> impl Future<Output = Result<Vec<i64>>> + Send;
+
     /// Runs a query and passes each row to `sink`.
     fn fetch(
         conn: &mut Conn<Self>,
@@ -51,12 +58,38 @@ pub trait Backend: Send + Sync + 'static {
         sink: &mut RowSink<'_>,
     ) -> impl Future<Output = Result<()>> + Send;
 
-    /// Streams the rows of a query through a cursor on `conn`, which it holds until
-    /// the stream is dropped.
-    fn stream<'c, C>(conn: C, stmt: Statement) -> RowStream<'c>
+    /// Streams the rows of a query through a cursor on the connection `conn` yields,
+    /// which the stream holds until it ends, fails or is dropped.
+    fn stream<'c, C>(
+        conn: impl Future<Output = Result<C>> + Send + 'c,
+        stmt: Statement,
+    ) -> RowStream<'c>
     where
         C: DerefMut<Target = Conn<Self>> + Send + 'c;
 
     /// Runs one statement of om's own (a `SAVEPOINT`, say) without values.
     fn run_plain(conn: &mut Conn<Self>, sql: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// The generated keys of a multi-row insert on `conn`: in one statement where the
+/// dialect returns them (`capabilities.returning`), else one row at a time.
+pub(crate) async fn insert_keys<B: Backend>(
+    conn: &mut Conn<B>,
+    capabilities: &Capabilities,
+    insert: &Insert,
+) -> Result<Vec<i64>> {
+    if capabilities.returning && insert.rows.len() > 1 {
+        return B::insert_returning_many(conn, insert).await;
+    }
+    let mut keys = Vec::with_capacity(insert.rows.len());
+    for row in &insert.rows {
+        let one = Insert {
+            table: insert.table,
+            columns: insert.columns.clone(),
+            rows: vec![row.clone()],
+            returning: insert.returning,
+        };
+        keys.push(B::insert_returning(conn, &one).await?);
+    }
+    Ok(keys)
 }

@@ -4,7 +4,6 @@ use std::any::Any;
 use std::fmt;
 
 use async_trait::async_trait;
-use futures::StreamExt;
 use om_core::Result;
 use om_core::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
@@ -12,7 +11,7 @@ use om_core::driver::{
 use om_core::ir::{Insert, Statement};
 use om_core::raw::Executed;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, insert_keys};
 use crate::transaction::SqlxTransaction;
 
 /// A pool of connections of backend `B`. Each call acquires a connection for itself.
@@ -73,29 +72,24 @@ impl<B: Backend> Executor for SqlxPool<B> {
         B::insert_returning(&mut conn, insert).await
     }
 
+    async fn insert_returning_many(&self, insert: &Insert) -> Result<Vec<i64>> {
+        let mut conn = self.acquire().await?;
+        insert_keys::<B>(&mut conn, self.capabilities, insert).await
+    }
+
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
         let mut conn = self.acquire().await?;
         B::fetch(&mut conn, stmt, sink).await
     }
 
     fn stream(&self, stmt: Statement) -> RowStream<'_> {
+        // The backend's stream gives the connection back as soon as it ends or fails,
+        // even if it is never polled or dropped again.
         let pool = self.pool.clone();
-        Box::pin(async_stream::try_stream! {
-            let conn = pool.acquire().await.map_err(|e| B::map_error(e, None))?;
-            let mut rows = B::stream(conn, stmt);
-            while let Some(row) = rows.next().await {
-                match row {
-                    Ok(row) => yield row,
-                    Err(e) => {
-                        // Give the connection back before reporting: a stream that
-                        // failed is over, even if it is never polled or dropped again.
-                        drop(rows);
-                        Err(e)?;
-                        break;
-                    }
-                }
-            }
-        })
+        B::stream(
+            async move { pool.acquire().await.map_err(|e| B::map_error(e, None)) },
+            stmt,
+        )
     }
 
     async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {

@@ -5,17 +5,22 @@ use std::ops::DerefMut;
 
 use futures::TryStreamExt;
 use om_core::driver::{RowSink, RowStream};
+use om_core::ir::Insert;
 use om_core::{Error, Result, Row};
 use sea_query_sqlx::SqlxValues;
 use sqlx::{AssertSqlSafe, Database, IntoArguments};
 
 /// One rendered statement and its values.
-pub type Rendered = (String, SqlxValues);
+pub type Rendered = (std::sync::Arc<str>, SqlxValues);
 
 /// Runs the queries on `conn`, passing each row, wrapped by `wrap`, to `sink`.
+///
+/// `single_row` says each query returns at most one row (a `LIMIT 1`): it is then
+/// read with sqlx's `fetch_optional`, which skips the machinery of a row stream.
 pub async fn fetch<DB, R>(
     conn: &mut DB::Connection,
-    rendered: Vec<Rendered>,
+    rendered: impl IntoIterator<Item = Rendered>,
+    single_row: bool,
     wrap: impl Fn(DB::Row) -> R + Send,
     sink: &mut RowSink<'_>,
     map: impl Fn(sqlx::Error) -> Error + Send,
@@ -26,6 +31,18 @@ where
     SqlxValues: IntoArguments<DB>,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
 {
+    if single_row {
+        for (sql, values) in rendered {
+            let row = sqlx::query_with::<DB, _>(AssertSqlSafe(sql), values)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(&map)?;
+            if let Some(row) = row {
+                sink(&wrap(row))?;
+            }
+        }
+        return Ok(());
+    }
     for (sql, values) in rendered {
         let mut rows = sqlx::query_with::<DB, _>(AssertSqlSafe(sql), values).fetch(&mut *conn);
         while let Some(row) = rows.try_next().await.map_err(&map)? {
@@ -53,9 +70,10 @@ where
         .map_err(map)
 }
 
-/// Streams the rows of the queries on `conn`, which the stream holds until dropped.
+/// Streams the rows of the queries on the connection `conn` yields, which the stream
+/// holds until it ends, fails or is dropped.
 pub fn stream<'c, DB, C, R>(
-    conn: C,
+    conn: impl std::future::Future<Output = Result<C>> + Send + 'c,
     rendered: Result<Vec<Rendered>>,
     wrap: impl Fn(DB::Row) -> R + Send + 'c,
     map: impl Fn(sqlx::Error) -> Error + Send + 'c,
@@ -68,12 +86,52 @@ where
     for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
 {
     Box::pin(async_stream::try_stream! {
-        let mut conn = conn;
-        for (sql, values) in rendered? {
+        let rendered = rendered?;
+        let mut conn = conn.await?;
+        for (sql, values) in rendered {
             let mut rows = sqlx::query_with::<DB, _>(AssertSqlSafe(sql), values).fetch(&mut *conn);
             while let Some(row) = rows.try_next().await.map_err(&map)? {
                 yield Box::new(wrap(row)) as Box<dyn Row + 'c>;
             }
         }
     })
+}
+
+/// The generated keys returned by a multi-row `INSERT ... RETURNING key`, in row
+/// order: ascending, as every backend hands out keys along the rows of one statement
+/// (the rows of `RETURNING` themselves come in no promised order).
+pub fn generated_keys<DB, R>(
+    rows: Vec<DB::Row>,
+    wrap: impl Fn(DB::Row) -> R,
+    insert: &Insert,
+) -> Result<Vec<i64>>
+where
+    DB: Database,
+    R: Row,
+{
+    let column = insert.returning.map_or("(generated key)", |c| c.name);
+    let mut keys = rows
+        .into_iter()
+        .map(|row| {
+            wrap(row)
+                .get_i64(0)
+                .map_err(|e| Error::decode(insert.table.name, column, e))?
+                .ok_or(Error::Database {
+                    code: None,
+                    message: "INSERT ... RETURNING returned NULL".into(),
+                })
+        })
+        .collect::<Result<Vec<i64>>>()?;
+    if keys.len() != insert.rows.len() {
+        return Err(Error::Database {
+            code: None,
+            message: format!(
+                "INSERT ... RETURNING returned {} keys for {} rows",
+                keys.len(),
+                insert.rows.len()
+            ),
+        });
+    }
+    keys.sort_unstable();
+    Ok(keys)
 }

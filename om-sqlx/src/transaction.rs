@@ -19,7 +19,7 @@ use om_core::ir::{Insert, Statement};
 use om_core::raw::Executed;
 use om_core::{Error, Result};
 
-use crate::backend::{Backend, Conn};
+use crate::backend::{Backend, Conn, insert_keys};
 
 /// The connection a transaction and its savepoints share.
 struct Shared<B: Backend> {
@@ -241,6 +241,15 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
         self.note(B::insert_returning(&mut conn, insert).await)
     }
 
+    fn in_transaction(&self) -> bool {
+        true
+    }
+
+    async fn insert_returning_many(&self, insert: &Insert) -> Result<Vec<i64>> {
+        let mut conn = self.lock().await?;
+        self.note(insert_keys::<B>(&mut conn, self.capabilities, insert).await)
+    }
+
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
         let mut conn = self.lock().await?;
         self.note(B::fetch(&mut conn, stmt, sink).await)
@@ -249,7 +258,7 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
     fn stream(&self, stmt: Statement) -> RowStream<'_> {
         Box::pin(async_stream::try_stream! {
             let conn = self.lock_for(true).await?;
-            let mut rows = B::stream(conn, stmt);
+            let mut rows = B::stream(std::future::ready(Ok(conn)), stmt);
             while let Some(row) = rows.next().await {
                 match row {
                     Ok(row) => yield row,

@@ -3,6 +3,7 @@
 pub mod errors;
 pub mod fixtures;
 pub mod isolation;
+pub mod join;
 pub mod logging;
 pub mod mappers;
 pub mod pool;
@@ -44,6 +45,10 @@ macro_rules! for_each_case {
             write::failed_writes_leave_the_object_unchanged,
             write::generated_key_too_large_for_the_field,
             write::generated_keys_of_every_width,
+            join::left_join_pairs_every_row,
+            join::inner_join_filters_counts_and_streams,
+            join::join_of_the_same_table_is_refused,
+            write::add_all_batches_generated_keys,
             query::get_by_key,
             query::filters_and_together,
             query::comparison_operators,

@@ -256,3 +256,27 @@ pub struct UnsignedAsWide {
     pub large: i64,
     pub maybe: Option<i64>,
 }
+
+/// A parent of [`Post`], for joins.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "authors")]
+pub struct Author {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(size = 100)]
+    pub name: String,
+    #[om(size = 20)]
+    pub hair_color: Option<String>,
+}
+
+/// A child of [`Author`], for joins.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "posts")]
+pub struct Post {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(index)]
+    pub author_id: i64,
+    #[om(size = 200)]
+    pub title: String,
+}

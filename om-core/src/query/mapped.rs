@@ -75,7 +75,7 @@ where
 {
     /// Every matching row, mapped.
     pub async fn all(self) -> Result<Vec<T>> {
-        self.query.check()?;
+        super::check(&self.query.select, self.query.exec)?;
         let f = self.f;
         let mut out = Vec::new();
         self.query
@@ -100,7 +100,7 @@ where
         F: 'a,
         T: Send + 'a,
     {
-        if let Err(e) = self.query.check() {
+        if let Err(e) = super::check(&self.query.select, self.query.exec) {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
         let f = self.f;
@@ -223,7 +223,7 @@ impl<M, C> fmt::Debug for Selected<'_, M, C> {
 impl<'a, M: Model, C: ColumnSet> Selected<'a, M, C> {
     /// Every matching row's columns.
     pub async fn all<T: FromColumns<C>>(self) -> Result<Vec<T>> {
-        self.query.check()?;
+        super::check(&self.query.select, self.query.exec)?;
         let columns = self.columns;
         let mut out = Vec::new();
         self.query
@@ -244,7 +244,7 @@ impl<'a, M: Model, C: ColumnSet> Selected<'a, M, C> {
 
     /// The matching rows' columns as a stream read through a cursor.
     pub fn stream<T: FromColumns<C> + 'a>(self) -> BoxStream<'a, Result<T>> {
-        if let Err(e) = self.query.check() {
+        if let Err(e) = super::check(&self.query.select, self.query.exec) {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
         let columns = self.columns;

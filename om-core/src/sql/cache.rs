@@ -29,6 +29,10 @@ const CAPACITY_BYTES: usize = 4 << 20;
 /// a long list's text is large and rarely seen twice.
 const MAX_CACHED_LIST: usize = 32;
 
+/// Inserts of more rows than this are not cached (`add_all` writes at most this many
+/// rows per statement, so its full batches share one entry).
+const MAX_CACHED_ROWS: usize = 1000;
+
 /// Rendered `SELECT`s of one dialect, by shape. A driver keeps one in a `static`.
 #[derive(Debug, Default)]
 pub struct StatementCache {
@@ -48,10 +52,14 @@ struct WordHasher(u64);
 
 impl Hasher for WordHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            self.write_u64(u64::from_ne_bytes(w));
+        }
+        for &byte in words.remainder() {
+            self.write_u64(u64::from(byte));
         }
     }
 
@@ -91,7 +99,7 @@ impl StatementCache {
         )
     }
 
-    /// The SQL and values of a one-row insert, an update or a delete, cached as
+    /// The SQL and values of an insert, an update or a delete, cached as
     /// [`select`](Self::select) is; other statements (several rows, DDL, raw SQL, and
     /// selects, which go through [`select`](Self::select)) are rendered each time.
     pub fn statement(
@@ -100,7 +108,7 @@ impl StatementCache {
         render: impl FnOnce() -> Result<(String, Values)>,
     ) -> Result<(Arc<str>, Values)> {
         match stmt {
-            Statement::Insert(i) if i.rows.len() == 1 => self.try_cached(
+            Statement::Insert(i) => self.try_cached(
                 |key, values| {
                     key.push(20);
                     insert_shape(i, key, values);
@@ -129,16 +137,13 @@ impl StatementCache {
         }
     }
 
-    /// The SQL and values of a one-row insert with its generated key returned (a
+    /// The SQL and values of an insert with its generated keys returned (a
     /// statement of its own: keep it in a cache of its own).
     pub fn insert(
         &self,
         insert: &Insert,
         render: impl FnOnce() -> Result<(String, Values)>,
     ) -> Result<(Arc<str>, Values)> {
-        if insert.rows.len() != 1 {
-            return render().map(|(sql, values)| (Arc::from(sql), values));
-        }
         self.try_cached(|key, values| insert_shape(insert, key, values), render)
     }
 
@@ -247,6 +252,12 @@ fn shape(s: &Select, literal_paging: bool, key: &mut Vec<u64>, values: &mut Vec<
             values.push(Value::Int(Some(1)));
         }
     }
+    // Joins render (and bind) after the projection and before the filter.
+    key.push(s.joins.len() as u64);
+    for j in &s.joins {
+        key.extend([j.table as *const _ as u64, j.kind as u64]);
+        expr(&j.on, key, values);
+    }
     filter(&s.filter, key, values);
     key.push(s.order.len() as u64);
     for o in &s.order {
@@ -282,6 +293,9 @@ fn insert_shape(i: &Insert, key: &mut Vec<u64>, values: &mut Vec<Value>) {
         text(key, column.name);
     }
     key.push(i.rows.len() as u64);
+    if i.rows.len() > MAX_CACHED_ROWS {
+        mark_uncacheable(key);
+    }
     for row in &i.rows {
         key.push(row.len() as u64);
         values.extend(row.iter().cloned());
@@ -331,6 +345,11 @@ fn expr(e: &Expr, key: &mut Vec<u64>, values: &mut Vec<Value>) {
             } else {
                 values.extend(list.iter().cloned());
             }
+        }
+        Expr::Columns { left, op, right } => {
+            key.extend([17, *op as u64]);
+            column(key, left);
+            column(key, right);
         }
         Expr::IsNull { column: c, negated } => {
             key.extend([12, *negated as u64]);
@@ -500,17 +519,26 @@ mod tests {
             let again = cache.statement(stmt, || unreachable!()).unwrap();
             assert_eq!(first, again);
         }
-        // Several rows are rendered each time, not cached.
-        let two = Statement::Insert(Insert {
-            table: &TABLE,
-            columns: vec![&COLUMNS[1]],
-            rows: vec![vec!["a".into()], vec!["b".into()]],
-            returning: None,
-        });
+        // Several rows are cached by their count (add_all's full batches share one
+        // entry); more than MAX_CACHED_ROWS are rendered each time.
+        let rows = |n: usize| {
+            Statement::Insert(Insert {
+                table: &TABLE,
+                columns: vec![&COLUMNS[1]],
+                rows: (0..n).map(|i| vec![format!("r{i}").into()]).collect(),
+                returning: None,
+            })
+        };
+        let two = rows(2);
+        let build = || crate::sql::build_write(&two, SqliteQueryBuilder);
+        let first = cache.statement(&two, build).unwrap();
+        assert_eq!(cache.len(), statements.len() + 1);
+        assert_eq!(first, cache.statement(&two, || unreachable!()).unwrap());
+        let many = rows(MAX_CACHED_ROWS + 1);
         cache
-            .statement(&two, || crate::sql::build_write(&two, SqliteQueryBuilder))
+            .statement(&many, || crate::sql::build_write(&many, SqliteQueryBuilder))
             .unwrap();
-        assert_eq!(cache.len(), statements.len());
+        assert_eq!(cache.len(), statements.len() + 1);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use sea_query::{
 
 use crate::error::{Error, Result};
 use crate::expr::{CmpOp, ColumnRef, Expr, Order};
-use crate::ir::{Delete, Insert, Projection, Select, Statement, Update};
+use crate::ir::{Delete, Insert, JoinKind, Projection, Select, Statement, Update};
 
 type SqExpr = sea_query::Expr;
 
@@ -15,21 +15,24 @@ fn col(c: &ColumnRef) -> SqExpr {
     SqExpr::col((c.table, c.column))
 }
 
+fn compare(lhs: SqExpr, op: CmpOp, rhs: SqExpr) -> SqExpr {
+    match op {
+        CmpOp::Eq => lhs.eq(rhs),
+        CmpOp::Ne => lhs.ne(rhs),
+        CmpOp::Lt => lhs.lt(rhs),
+        CmpOp::Le => lhs.lte(rhs),
+        CmpOp::Gt => lhs.gt(rhs),
+        CmpOp::Ge => lhs.gte(rhs),
+    }
+}
+
 /// Lowers a filter expression.
 pub fn expr(e: &Expr) -> SqExpr {
     match e {
         Expr::Compare { column, op, value } => {
-            let lhs = col(column);
-            let rhs = SqExpr::val(value.clone());
-            match op {
-                CmpOp::Eq => lhs.eq(rhs),
-                CmpOp::Ne => lhs.ne(rhs),
-                CmpOp::Lt => lhs.lt(rhs),
-                CmpOp::Le => lhs.lte(rhs),
-                CmpOp::Gt => lhs.gt(rhs),
-                CmpOp::Ge => lhs.gte(rhs),
-            }
+            compare(col(column), *op, SqExpr::val(value.clone()))
         }
+        Expr::Columns { left, op, right } => compare(col(left), *op, col(right)),
         Expr::In {
             column,
             values,
@@ -104,9 +107,12 @@ pub fn select(s: &Select) -> SelectStatement {
     let table = s.table.name;
     let mut stmt = Query::select();
     stmt.from(table);
+    joins(&mut stmt, s);
     match &s.projection {
         Projection::Model => {
-            stmt.columns(s.table.columns.iter().map(|c| (table, c.name)));
+            for t in s.tables() {
+                stmt.columns(t.columns.iter().map(|c| (t.name, c.name)));
+            }
         }
         Projection::Columns(cols) => {
             stmt.columns(cols.iter().map(|c| (c.table, c.column)));
@@ -118,6 +124,7 @@ pub fn select(s: &Select) -> SelectStatement {
             if s.limit.is_some() || s.offset.is_some() {
                 let mut inner = Query::select();
                 inner.from(table).expr(SqExpr::val(1));
+                joins(&mut inner, s);
                 if let Some(f) = &s.filter {
                     inner.and_where(expr(f));
                 }
@@ -142,6 +149,16 @@ pub fn select(s: &Select) -> SelectStatement {
     order(&mut stmt, &s.order);
     limit_offset(&mut stmt, s);
     stmt
+}
+
+fn joins(stmt: &mut SelectStatement, s: &Select) {
+    for j in &s.joins {
+        let kind = match j.kind {
+            JoinKind::Inner => sea_query::JoinType::InnerJoin,
+            JoinKind::Left => sea_query::JoinType::LeftJoin,
+        };
+        stmt.join(kind, j.table.name, expr(&j.on));
+    }
 }
 
 /// The largest LIMIT or OFFSET every backend accepts (a signed 64-bit integer).
@@ -169,6 +186,30 @@ fn limit_offset(stmt: &mut SelectStatement, s: &Select) {
     if let Some(offset) = offset {
         stmt.offset(offset);
     }
+}
+
+/// Whether a dialect that binds LIMIT and OFFSET should write this query's as
+/// literals: a `LIMIT 1` or `LIMIT 2` without offset (`get`, `first`, `exists`,
+/// `one`), whose few texts the statement caches hold once each, and whose bound
+/// parameter would cost more than the literal.
+pub fn small_literal_paging(s: &Select) -> bool {
+    s.offset.is_none() && s.limit.is_some_and(|l| l <= 2)
+}
+
+/// The SQL text and values of a `SELECT` built with `builder`, LIMIT and OFFSET
+/// written as literals when `literal_paging` says so.
+pub fn build_select(
+    s: &Select,
+    literal_paging: bool,
+    builder: impl QueryBuilder,
+) -> (String, Values) {
+    if !literal_paging {
+        return select(s).build(builder);
+    }
+    let (stmt, paging) = select_with_literal_paging(s);
+    let (mut text, values) = stmt.build(builder);
+    text.push_str(&paging);
+    (text, values)
 }
 
 /// Lowers a `SELECT` whose LIMIT and OFFSET the caller writes as literals: the

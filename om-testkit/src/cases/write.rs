@@ -113,6 +113,36 @@ pub async fn add_all_writes_every_key(db: &Database) -> Result<()> {
     Ok(())
 }
 
+/// `add_all` of thousands of rows writes them in multi-row batches, runs of rows with
+/// and without keys of their own in the order given, and hands each object the key of
+/// its own row.
+pub async fn add_all_batches_generated_keys(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let mut rows: Vec<OrmTest> = (0..2500)
+        .map(|i| OrmTest::new(&format!("n{i}"), (i % 2 == 0).then_some("even")))
+        .collect();
+    rows[1200].id = Some(1_000_000);
+    rows[1201].id = Some(1_000_001);
+    db.add_all(&mut rows).await?;
+    let stored = db.query::<OrmTest>().order_by(|c| c.id.asc()).all().await?;
+    assert_eq!(stored.len(), 2500);
+    let mut by_key: Vec<OrmTest> = rows.clone();
+    by_key.sort_by_key(|r| r.id);
+    assert_eq!(stored, by_key);
+    // Generated keys follow the order of the objects.
+    let generated: Vec<i64> = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !matches!(i, 1200 | 1201))
+        .map(|(_, r)| r.id.expect("a key"))
+        .collect();
+    assert!(
+        generated.windows(2).all(|w| w[0] < w[1]),
+        "keys out of order"
+    );
+    Ok(())
+}
+
 /// A failed `add_all` leaves none of its objects written, and clears the keys it
 /// handed out.
 pub async fn add_all_is_atomic(db: &Database) -> Result<()> {

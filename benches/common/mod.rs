@@ -1,0 +1,338 @@
+//! The workloads of om's benchmarks, each written with om and with hand-written sqlx,
+//! shared by the criterion suite (`benches/compare.rs`, wall time) and the operation
+//! loop that callgrind counts (`benches/ops.rs`, instructions).
+//!
+//! Both sides run on the same database through the same pool: the sqlx side uses
+//! the sqlx pool om opened (`Database::raw_pool`), so connection settings match.
+#![allow(dead_code, unreachable_pub)]
+
+pub mod sqlx_side;
+
+use futures::TryStreamExt;
+use om::prelude::*;
+
+/// `users(id, name, hair_color)`, as in Diesel's benchmarks.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "bench_users")]
+pub struct User {
+    /// Generated key.
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    /// The name.
+    #[om(size = 100)]
+    pub name: String,
+    /// Black for half of the users.
+    #[om(size = 20)]
+    pub hair_color: Option<String>,
+}
+
+/// `posts(id, user_id, title, body)`.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "bench_posts")]
+pub struct Post {
+    /// Generated key.
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    /// The author.
+    #[om(index)]
+    pub user_id: i64,
+    /// The title.
+    #[om(size = 200)]
+    pub title: String,
+    /// The text, for some.
+    pub body: Option<String>,
+}
+
+/// A user as sqlx's `query_as` maps it, by column name.
+#[derive(sqlx::FromRow, Debug)]
+pub struct UserRow {
+    /// Key.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Hair color.
+    pub hair_color: Option<String>,
+}
+
+/// A row of the medium query as sqlx's `query_as` maps it, by column name.
+#[derive(sqlx::FromRow, Debug)]
+pub struct UserPostRow {
+    /// User key.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Hair color.
+    pub hair_color: Option<String>,
+    /// Post key, `None` for a user without posts.
+    pub post_id: Option<i64>,
+    /// Author.
+    pub user_id: Option<i64>,
+    /// Title.
+    pub title: Option<String>,
+    /// Body.
+    pub body: Option<String>,
+}
+
+/// The backends a benchmark can run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// In-memory SQLite (or `OM_BENCH_SQLITE_URL`).
+    Sqlite,
+    /// `OM_BENCH_POSTGRES_URL` (or `OM_TEST_POSTGRES_URL`).
+    Postgres,
+    /// `OM_BENCH_MYSQL_URL` (or `OM_TEST_MYSQL_URL`).
+    Mysql,
+}
+
+impl Backend {
+    /// Every backend, in report order.
+    pub const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::Mysql];
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+            Backend::Mysql => "mysql",
+        }
+    }
+
+    /// From its name.
+    pub fn parse(name: &str) -> Option<Backend> {
+        Backend::ALL.into_iter().find(|b| b.name() == name)
+    }
+
+    /// The URL to benchmark on, `None` when no server is configured.
+    pub fn url(self) -> Option<String> {
+        let var = |bench: &str, test: &str| {
+            std::env::var(bench)
+                .or_else(|_| std::env::var(test))
+                .ok()
+                .filter(|u| !u.is_empty())
+        };
+        match self {
+            Backend::Sqlite => Some(
+                std::env::var("OM_BENCH_SQLITE_URL").unwrap_or_else(|_| "sqlite::memory:".into()),
+            ),
+            Backend::Postgres => var("OM_BENCH_POSTGRES_URL", "OM_TEST_POSTGRES_URL"),
+            Backend::Mysql => var("OM_BENCH_MYSQL_URL", "OM_TEST_MYSQL_URL"),
+        }
+    }
+}
+
+/// A workload: what one operation does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// Every row of `users` (of this many) into a `Vec`.
+    Trivial(usize),
+    /// Users LEFT JOIN posts where hair_color = 'black': 1,000 pairs.
+    Medium,
+    /// One user by key.
+    Get,
+    /// This many new users in one call (`add` for one, `add_all` for more).
+    Insert(usize),
+    /// This many new users with `add`, one call each (om only: the batch's yardstick).
+    InsertEach(usize),
+    /// Every row of `users` (of this many) through a stream.
+    Stream(usize),
+}
+
+impl Workload {
+    /// Every workload, in report order.
+    pub const ALL: [Workload; 10] = [
+        Workload::Trivial(1),
+        Workload::Trivial(100),
+        Workload::Trivial(10_000),
+        Workload::Medium,
+        Workload::Get,
+        Workload::Insert(1),
+        Workload::Insert(100),
+        Workload::Insert(10_000),
+        Workload::InsertEach(100),
+        Workload::Stream(10_000),
+    ];
+
+    /// Its name (`trivial_100`, `medium`, ...).
+    pub fn name(self) -> String {
+        match self {
+            Workload::Trivial(n) => format!("trivial_{n}"),
+            Workload::Medium => "medium".into(),
+            Workload::Get => "get".into(),
+            Workload::Insert(n) => format!("insert_{n}"),
+            Workload::InsertEach(n) => format!("insert_each_{n}"),
+            Workload::Stream(n) => format!("stream_{n}"),
+        }
+    }
+
+    /// From its name.
+    pub fn parse(name: &str) -> Option<Workload> {
+        Workload::ALL.into_iter().find(|w| w.name() == name)
+    }
+
+    /// Whether sqlx has a side in it.
+    pub fn has_sqlx(self) -> bool {
+        !matches!(self, Workload::InsertEach(_))
+    }
+}
+
+/// Who runs a workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// om.
+    Om,
+    /// Hand-written sqlx: cached statements, columns read by index.
+    Sqlx,
+    /// sqlx's `query_as` with `derive(FromRow)`, columns read by name.
+    SqlxAs,
+}
+
+impl Side {
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Om => "om",
+            Side::Sqlx => "sqlx",
+            Side::SqlxAs => "sqlx_query_as",
+        }
+    }
+
+    /// From its name.
+    pub fn parse(name: &str) -> Option<Side> {
+        [Side::Om, Side::Sqlx, Side::SqlxAs]
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
+}
+
+/// A fresh user.
+pub fn new_user(i: usize) -> User {
+    User {
+        id: None,
+        name: format!("User {i}"),
+        hair_color: (i % 2 == 0).then(|| "black".to_string()),
+    }
+}
+
+/// Connects to `backend` and sets up the tables `workload` reads.
+pub async fn setup(backend: Backend, workload: Workload) -> om::Result<Database> {
+    let url = backend.url().ok_or(om::Error::Closed)?;
+    let db = Database::connect(&url).await?;
+    let tables = [User::table(), Post::table()];
+    db.drop_all(&tables).await?;
+    db.create_all(&tables).await?;
+    let users = match workload {
+        Workload::Trivial(n) | Workload::Stream(n) => n,
+        Workload::Get => 1_000,
+        Workload::Medium => 100,
+        Workload::Insert(_) | Workload::InsertEach(_) => 0,
+    };
+    let mut rows: Vec<User> = (0..users).map(new_user).collect();
+    db.add_all(&mut rows).await?;
+    if workload == Workload::Medium {
+        // Every user has 20 posts: the 50 black-haired users give 1,000 pairs.
+        let mut posts: Vec<Post> = rows
+            .iter()
+            .flat_map(|u| {
+                let user_id = u.id.unwrap_or_default();
+                (0..20).map(move |i| Post {
+                    id: None,
+                    user_id,
+                    title: format!("Post {i} by {user_id}"),
+                    body: (i % 2 == 0).then(|| "Lorem ipsum".to_string()),
+                })
+            })
+            .collect();
+        db.add_all(&mut posts).await?;
+    }
+    Ok(db)
+}
+
+/// Runs one operation of `workload` with om; returns how many objects it saw.
+pub async fn run_om(db: &Database, workload: Workload, i: usize) -> om::Result<usize> {
+    Ok(match workload {
+        Workload::Trivial(_) => db.query::<User>().all().await?.len(),
+        Workload::Medium => db
+            .query::<User>()
+            .filter(|u| u.hair_color.eq("black"))
+            .left_join::<Post>(|u, p| p.user_id.eq_column(u.id))
+            .all()
+            .await?
+            .len(),
+        Workload::Get => {
+            let id = (i % 1_000) as i64 + 1;
+            db.query::<User>().get(id).await?.map_or(0, |_| 1)
+        }
+        Workload::Insert(1) => {
+            let mut user = new_user(i);
+            db.add(&mut user).await?;
+            user.id.map_or(0, |_| 1)
+        }
+        Workload::Insert(n) => {
+            let mut users: Vec<User> = (0..n).map(new_user).collect();
+            db.add_all(&mut users).await?;
+            users.len()
+        }
+        Workload::InsertEach(n) => {
+            for k in 0..n {
+                let mut user = new_user(k);
+                db.add(&mut user).await?;
+            }
+            n
+        }
+        Workload::Stream(_) => {
+            let mut stream = db.query::<User>().stream();
+            let mut seen = 0;
+            while let Some(user) = stream.try_next().await? {
+                seen += user.id.map_or(0, |_| 1);
+            }
+            seen
+        }
+    })
+}
+
+/// Runs one operation of `workload` with sqlx, on the pool of `db`.
+pub async fn run_sqlx(
+    backend: Backend,
+    db: &Database,
+    workload: Workload,
+    side: Side,
+    i: usize,
+) -> sqlx::Result<usize> {
+    let by_name = side == Side::SqlxAs;
+    match backend {
+        Backend::Sqlite => {
+            let pool = db
+                .raw_pool::<om::sqlite::RawPool>()
+                .ok_or(sqlx::Error::PoolClosed)?;
+            sqlx_side::sqlite::run(pool, workload, by_name, i).await
+        }
+        Backend::Postgres => {
+            let pool = db
+                .raw_pool::<om::postgres::RawPool>()
+                .ok_or(sqlx::Error::PoolClosed)?;
+            sqlx_side::postgres::run(pool, workload, by_name, i).await
+        }
+        Backend::Mysql => {
+            let pool = db
+                .raw_pool::<om::mysql::RawPool>()
+                .ok_or(sqlx::Error::PoolClosed)?;
+            sqlx_side::mysql::run(pool, workload, by_name, i).await
+        }
+    }
+}
+
+/// Runs one operation of `workload` by `side`.
+pub async fn run(
+    backend: Backend,
+    db: &Database,
+    workload: Workload,
+    side: Side,
+    i: usize,
+) -> Result<usize, String> {
+    match side {
+        Side::Om => run_om(db, workload, i).await.map_err(|e| e.to_string()),
+        _ => run_sqlx(backend, db, workload, side, i)
+            .await
+            .map_err(|e| e.to_string()),
+    }
+}

@@ -1,0 +1,214 @@
+//! The workloads written by hand with sqlx, as a careful user would: literal SQL,
+//! statements prepared once and cached by sqlx, each row mapped as it arrives
+//! (`try_map`) with columns read by index (or by name with `query_as` and
+//! `derive(FromRow)`, as users commonly write it), and multi-row
+//! inserts built with `QueryBuilder` in batches under the bind-parameter limit.
+
+/// The rows one hand-written multi-row insert carries (om's `add_all` uses the same).
+pub const BATCH: usize = 1_000;
+
+macro_rules! sqlx_workloads {
+    (
+        $name:ident, $db:ty, $pool:ty, $row:ty,
+        get: $get:literal,
+        medium: $medium:literal,
+        medium_as: $medium_as:literal,
+        insert_one: |$p:ident, $u:ident| $insert_one:expr,
+    ) => {
+        /// The workloads on this backend.
+        pub mod $name {
+            use futures::TryStreamExt;
+            use sqlx::Row as _;
+
+            use super::super::{Post, User, UserPostRow, UserRow, Workload, new_user};
+            use super::BATCH;
+
+            const TRIVIAL: &str = "SELECT id, name, hair_color FROM bench_users";
+
+            fn user(row: &$row) -> sqlx::Result<User> {
+                Ok(User {
+                    id: Some(row.try_get(0)?),
+                    name: row.try_get(1)?,
+                    hair_color: row.try_get(2)?,
+                })
+            }
+
+            fn user_and_post(row: &$row) -> sqlx::Result<(User, Option<Post>)> {
+                let post = match row.try_get::<Option<i64>, _>(3)? {
+                    None => None,
+                    Some(id) => Some(Post {
+                        id: Some(id),
+                        user_id: row.try_get(4)?,
+                        title: row.try_get(5)?,
+                        body: row.try_get(6)?,
+                    }),
+                };
+                Ok((user(row)?, post))
+            }
+
+            /// Inserts `users` in batches, each returning its keys.
+            async fn insert_batches(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                users: &mut [User],
+            ) -> sqlx::Result<()> {
+                for batch in users.chunks_mut(BATCH) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO bench_users (name, hair_color) ",
+                    );
+                    query.push_values(batch.iter(), |mut row, user| {
+                        row.push_bind(&user.name).push_bind(&user.hair_color);
+                    });
+                    query.push(" RETURNING id");
+                    let mut keys: Vec<i64> = query
+                        .build()
+                        .fetch_all(&mut *conn)
+                        .await?
+                        .iter()
+                        .map(|row| row.try_get(0))
+                        .collect::<sqlx::Result<_>>()?;
+                    keys.sort_unstable();
+                    for (user, key) in batch.iter_mut().zip(keys) {
+                        user.id = Some(key);
+                    }
+                }
+                Ok(())
+            }
+
+            /// Runs one operation; returns how many objects it saw.
+            pub async fn run(
+                pool: &$pool,
+                workload: Workload,
+                by_name: bool,
+                i: usize,
+            ) -> sqlx::Result<usize> {
+                Ok(match workload {
+                    Workload::Trivial(_) if by_name => sqlx::query_as::<_, UserRow>(TRIVIAL)
+                        .fetch_all(pool)
+                        .await?
+                        .len(),
+                    Workload::Trivial(_) => sqlx::query(TRIVIAL)
+                        .try_map(|row: $row| user(&row))
+                        .fetch_all(pool)
+                        .await?
+                        .len(),
+                    Workload::Medium if by_name => sqlx::query_as::<_, UserPostRow>($medium_as)
+                        .bind("black")
+                        .fetch_all(pool)
+                        .await?
+                        .len(),
+                    Workload::Medium => sqlx::query($medium)
+                        .bind("black")
+                        .try_map(|row: $row| user_and_post(&row))
+                        .fetch_all(pool)
+                        .await?
+                        .len(),
+                    Workload::Get => {
+                        let id = (i % 1_000) as i64 + 1;
+                        if by_name {
+                            sqlx::query_as::<_, UserRow>($get)
+                                .bind(id)
+                                .fetch_optional(pool)
+                                .await?
+                                .map_or(0, |_| 1)
+                        } else {
+                            sqlx::query($get)
+                                .bind(id)
+                                .try_map(|row: $row| user(&row))
+                                .fetch_optional(pool)
+                                .await?
+                                .map_or(0, |_| 1)
+                        }
+                    }
+                    Workload::Insert(1) => {
+                        let mut user = new_user(i);
+                        let key = {
+                            let ($p, $u) = (pool, &user);
+                            $insert_one
+                        };
+                        user.id = Some(key);
+                        1
+                    }
+                    Workload::Insert(n) => {
+                        let mut users: Vec<User> = (0..n).map(new_user).collect();
+                        if n <= BATCH {
+                            insert_batches(&mut *pool.acquire().await?, &mut users).await?;
+                        } else {
+                            let mut tx = pool.begin().await?;
+                            insert_batches(&mut *tx, &mut users).await?;
+                            tx.commit().await?;
+                        }
+                        users.len()
+                    }
+                    Workload::InsertEach(_) => 0,
+                    Workload::Stream(_) => {
+                        let mut rows = sqlx::query(TRIVIAL).fetch(pool);
+                        let mut seen = 0;
+                        while let Some(row) = rows.try_next().await? {
+                            seen += user(&row)?.id.map_or(0, |_| 1);
+                        }
+                        seen
+                    }
+                })
+            }
+        }
+    };
+}
+
+sqlx_workloads!(
+    sqlite, sqlx::Sqlite, sqlx::SqlitePool, sqlx::sqlite::SqliteRow,
+    get: "SELECT id, name, hair_color FROM bench_users WHERE id = ?",
+    medium: "SELECT u.id, u.name, u.hair_color, p.id, p.user_id, p.title, p.body \
+             FROM bench_users u LEFT JOIN bench_posts p ON p.user_id = u.id \
+             WHERE u.hair_color = ?",
+    medium_as: "SELECT u.id, u.name, u.hair_color, p.id AS post_id, p.user_id, p.title, \
+                p.body FROM bench_users u LEFT JOIN bench_posts p ON p.user_id = u.id \
+                WHERE u.hair_color = ?",
+    insert_one: |pool, user| {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO bench_users (name, hair_color) VALUES (?, ?) RETURNING id",
+        )
+        .bind(&user.name)
+        .bind(&user.hair_color)
+        .fetch_one(pool)
+        .await?
+    },
+);
+
+sqlx_workloads!(
+    postgres, sqlx::Postgres, sqlx::PgPool, sqlx::postgres::PgRow,
+    get: "SELECT id, name, hair_color FROM bench_users WHERE id = $1",
+    medium: "SELECT u.id, u.name, u.hair_color, p.id, p.user_id, p.title, p.body \
+             FROM bench_users u LEFT JOIN bench_posts p ON p.user_id = u.id \
+             WHERE u.hair_color = $1",
+    medium_as: "SELECT u.id, u.name, u.hair_color, p.id AS post_id, p.user_id, p.title, \
+                p.body FROM bench_users u LEFT JOIN bench_posts p ON p.user_id = u.id \
+                WHERE u.hair_color = $1",
+    insert_one: |pool, user| {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO bench_users (name, hair_color) VALUES ($1, $2) RETURNING id",
+        )
+        .bind(&user.name)
+        .bind(&user.hair_color)
+        .fetch_one(pool)
+        .await?
+    },
+);
+
+sqlx_workloads!(
+    mysql, sqlx::MySql, sqlx::MySqlPool, sqlx::mysql::MySqlRow,
+    get: "SELECT id, name, hair_color FROM bench_users WHERE id = ?",
+    medium: "SELECT u.id, u.name, u.hair_color, p.id, p.user_id, p.title, p.body \
+             FROM bench_users u LEFT JOIN bench_posts p ON p.user_id = u.id \
+             WHERE u.hair_color = ?",
+    medium_as: "SELECT u.id, u.name, u.hair_color, p.id AS post_id, p.user_id, p.title, \
+                p.body FROM bench_users u LEFT JOIN bench_posts p ON p.user_id = u.id \
+                WHERE u.hair_color = ?",
+    insert_one: |pool, user| {
+        let done = sqlx::query("INSERT INTO bench_users (name, hair_color) VALUES (?, ?)")
+            .bind(&user.name)
+            .bind(&user.hair_color)
+            .execute(pool)
+            .await?;
+        done.last_insert_id() as i64
+    },
+);
