@@ -29,6 +29,7 @@ pub mod transaction;
 pub mod url;
 pub mod value;
 
+mod inherit;
 mod session;
 mod write;
 

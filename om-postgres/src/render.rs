@@ -248,6 +248,7 @@ mod tests {
         model: "Typed",
         columns: &TYPED_COLUMNS,
         primary_key: &[0, 1],
+        parent: None,
     };
 
     fn key_table(ty: ColumnType) -> &'static TableMeta {
@@ -261,6 +262,7 @@ mod tests {
             model: "Keyed",
             columns,
             primary_key: &[0],
+            parent: None,
         }))
     }
 
