@@ -23,6 +23,7 @@ pub static TABLE: TableMeta = TableMeta {
     model: "OrmTest",
     columns: &COLUMNS,
     primary_key: &[0],
+    parent: None,
 };
 
 /// `orm_test.name = v`.

@@ -63,11 +63,45 @@ pub struct Select {
 }
 
 impl Select {
-    /// Every row of `table`, as models.
+    /// Every row of `table`, as models. The table of a model that extends another is
+    /// read with its ancestors': from the root of its lineage, joined with each
+    /// descendant down to `table` on the shared key.
     pub fn new(table: &'static TableMeta) -> Self {
+        let (table, joins) = match table.parent {
+            None => (table, Vec::new()),
+            Some(_) => {
+                let lineage = table.lineage();
+                let root = lineage[0];
+                let joins = lineage[1..]
+                    .iter()
+                    .map(|&level| Join {
+                        kind: JoinKind::Inner,
+                        table: level,
+                        on: Expr::And(
+                            level
+                                .key_columns()
+                                .zip(root.key_columns())
+                                .map(|(l, r)| Expr::Columns {
+                                    left: ColumnRef {
+                                        table: level.name,
+                                        column: l.name,
+                                    },
+                                    op: crate::expr::CmpOp::Eq,
+                                    right: ColumnRef {
+                                        table: root.name,
+                                        column: r.name,
+                                    },
+                                })
+                                .collect(),
+                        ),
+                    })
+                    .collect();
+                (root, joins)
+            }
+        };
         Select {
             table,
-            joins: Vec::new(),
+            joins,
             projection: Projection::Model,
             filter: None,
             order: Vec::new(),

@@ -56,6 +56,8 @@ impl<P: Model> JoinedSide for Option<P> {
 pub struct JoinQuery<'a, M, J> {
     exec: &'a dyn Executor,
     select: Select,
+    /// A joined model that extends another, which a join cannot read yet.
+    refused: Option<&'static str>,
     _models: PhantomData<fn() -> (M, J)>,
 }
 
@@ -72,6 +74,7 @@ impl<M, J> Clone for JoinQuery<'_, M, J> {
         JoinQuery {
             exec: self.exec,
             select: self.select.clone(),
+            refused: self.refused,
             _models: PhantomData,
         }
     }
@@ -81,11 +84,26 @@ type Cols<J> = <<J as JoinedSide>::Model as Model>::Columns;
 
 impl<'a, M: Model, J: JoinedSide> JoinQuery<'a, M, J> {
     pub(crate) fn new(exec: &'a dyn Executor, select: Select) -> Self {
+        let joined = <J::Model as Model>::table();
         JoinQuery {
             exec,
             select,
+            refused: joined.parent.map(|_| joined.name),
             _models: PhantomData,
         }
+    }
+
+    /// Refuses the query before it is sent, if it cannot run.
+    fn check(&self) -> Result<()> {
+        if let Some(table) = self.refused {
+            return Err(Error::InvalidQuery {
+                reason: format!(
+                    "`{table}` belongs to a model that extends another, which a join cannot \
+                     read yet: query that model and join from it instead"
+                ),
+            });
+        }
+        check(&self.select, self.exec)
     }
 
     /// Keeps the pairs for which `f`'s expression holds; several filters AND together.
@@ -123,13 +141,13 @@ impl<'a, M: Model, J: JoinedSide> JoinQuery<'a, M, J> {
     fn decode(row: &dyn Row) -> Result<(M, J)> {
         Ok((
             M::from_row(row, 0)?,
-            J::decode(row, M::table().columns.len())?,
+            J::decode(row, M::table().row_width())?,
         ))
     }
 
     /// Every matching pair.
     pub async fn all(self) -> Result<Vec<(M, J)>> {
-        check(&self.select, self.exec)?;
+        self.check()?;
         let mut out = Vec::new();
         self.exec
             .fetch(&Statement::Select(self.select), &mut |row| {
@@ -142,7 +160,7 @@ impl<'a, M: Model, J: JoinedSide> JoinQuery<'a, M, J> {
 
     /// The first matching pair, `None` when there is none.
     pub async fn first(mut self) -> Result<Option<(M, J)>> {
-        check(&self.select, self.exec)?;
+        self.check()?;
         self.select.limit = Some(1);
         let mut out = None;
         self.exec
@@ -158,7 +176,7 @@ impl<'a, M: Model, J: JoinedSide> JoinQuery<'a, M, J> {
 
     /// The number of matching pairs (after `limit` and `offset`).
     pub async fn count(mut self) -> Result<u64> {
-        check(&self.select, self.exec)?;
+        self.check()?;
         let (limit, offset) = (self.select.limit.take(), self.select.offset.take());
         self.select.order.clear();
         self.select.projection = Projection::Count;
@@ -179,7 +197,7 @@ impl<'a, M: Model, J: JoinedSide> JoinQuery<'a, M, J> {
 
     /// The matching pairs as a stream, read through a cursor in constant memory.
     pub fn stream(self) -> BoxStream<'a, Result<(M, J)>> {
-        if let Err(e) = check(&self.select, self.exec) {
+        if let Err(e) = self.check() {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
         self.exec

@@ -37,6 +37,7 @@ pub mod transaction;
 pub mod url;
 pub mod value;
 
+mod inherit;
 mod logging;
 pub mod session;
 mod test_mode;

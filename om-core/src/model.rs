@@ -129,9 +129,62 @@ pub struct TableMeta {
     pub columns: &'static [ColumnMeta],
     /// Positions in `columns` of the primary key's columns, in key order.
     pub primary_key: &'static [usize],
+    /// The table of the model this one extends (joined-table inheritance): this
+    /// table's key columns are the parent's key, and a foreign key to it. A row of the
+    /// model spans the parent's tables and this one.
+    pub parent: Option<&'static TableMeta>,
 }
 
 impl TableMeta {
+    /// The table of a model that extends `parent`: `parent`'s key columns (same names
+    /// and types, neither generated nor defaulted) and then `own`. Built once per model
+    /// by `#[derive(Model)]` and kept for the life of the process.
+    pub fn extending(
+        parent: &'static TableMeta,
+        name: &'static str,
+        model: &'static str,
+        own: &'static [ColumnMeta],
+    ) -> TableMeta {
+        let mut columns: Vec<ColumnMeta> = parent
+            .key_columns()
+            .map(|c| ColumnMeta {
+                generated: false,
+                index: false,
+                unique: false,
+                default: DefaultValue::None,
+                on_update: DefaultValue::None,
+                ..*c
+            })
+            .collect();
+        let keys: Vec<usize> = (0..columns.len()).collect();
+        columns.extend_from_slice(own);
+        TableMeta {
+            name,
+            model,
+            columns: Box::leak(columns.into_boxed_slice()),
+            primary_key: Box::leak(keys.into_boxed_slice()),
+            parent: Some(parent),
+        }
+    }
+
+    /// The tables a row of this model spans, the root of its inheritance first (only
+    /// this table for a model that extends none).
+    pub fn lineage(&'static self) -> Vec<&'static TableMeta> {
+        let mut out = vec![self];
+        let mut table = self;
+        while let Some(parent) = table.parent {
+            out.push(parent);
+            table = parent;
+        }
+        out.reverse();
+        out
+    }
+
+    /// How many columns a row of this model spans: its table's and its ancestors'.
+    pub fn row_width(&self) -> usize {
+        self.columns.len() + self.parent.map_or(0, TableMeta::row_width)
+    }
+
     /// The primary key's columns.
     pub fn key_columns(&self) -> impl Iterator<Item = &'static ColumnMeta> + '_ {
         let columns = self.columns;

@@ -241,6 +241,9 @@ impl<'a, M: Model> Query<'a, M> {
                 reason: "a bulk delete cannot be ordered".into(),
             });
         }
+        if M::table().parent.is_some() {
+            return crate::inherit::delete_matching::<M>(self.exec, self.select).await;
+        }
         self.exec
             .execute(&Statement::Delete(Delete {
                 table: self.select.table,

@@ -101,6 +101,9 @@ fn insert_of<M: Model>(skip_generated: bool) -> Insert {
 /// `i64` is read inside a transaction, so that a key too large for the field leaves no
 /// row behind.
 pub(crate) async fn add<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result<()> {
+    if M::table().parent.is_some() {
+        return crate::inherit::add_all(exec, std::slice::from_mut(obj)).await;
+    }
     let undo = obj.apply_defaults();
     let generate = obj.needs_generated_key();
     let narrow = generate
@@ -144,6 +147,9 @@ async fn insert_one<M: Model>(exec: &dyn Executor, obj: &mut M, generate: bool) 
 
 /// Inserts several objects in one transaction: all of them or none.
 pub(crate) async fn add_all<M: Model>(exec: &dyn Executor, objs: &mut [M]) -> Result<()> {
+    if M::table().parent.is_some() && !objs.is_empty() {
+        return crate::inherit::add_all(exec, objs).await;
+    }
     match objs {
         [] => return Ok(()),
         [one] => return add(exec, one).await,
@@ -270,6 +276,9 @@ const ROWS_PER_INSERT: usize = 1000;
 /// Writes an object by its key, applying its on-update values first; on failure the
 /// object is left as it was given.
 pub(crate) async fn update<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result<()> {
+    if M::table().parent.is_some() {
+        return crate::inherit::update(exec, obj).await;
+    }
     let filter = key_of(obj, "update")?;
     let undo = obj.apply_on_update();
     let outcome = update_row(exec, obj, filter).await;
@@ -321,6 +330,9 @@ async fn update_row<M: Model>(exec: &dyn Executor, obj: &M, filter: Expr) -> Res
 
 /// Deletes an object by its key; `true` when a row was deleted.
 pub(crate) async fn delete<M: Model>(exec: &dyn Executor, obj: &M) -> Result<bool> {
+    if M::table().parent.is_some() {
+        return crate::inherit::delete(exec, obj).await;
+    }
     let filter = key_of(obj, "delete")?;
     let affected = exec
         .execute(&Statement::Delete(Delete {

@@ -28,6 +28,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) column: Option<LitStr>,
     pub(crate) default: Option<(Span, ValueSource)>,
     pub(crate) on_update: Option<(Span, ValueSource)>,
+    /// `parent`: the field holds the model this one extends.
+    pub(crate) parent: Option<Span>,
 }
 
 pub(crate) fn model_attrs(attrs: &[Attribute]) -> syn::Result<ModelAttrs> {
@@ -72,6 +74,7 @@ pub(crate) fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
             seen.push(slot);
             match name.as_str() {
                 "primary_key" => out.primary_key = Some(meta.path.span()),
+                "parent" => out.parent = Some(meta.path.span()),
                 "index" => out.index = true,
                 "unique" => out.unique = true,
                 "size" => {
@@ -104,7 +107,8 @@ pub(crate) fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                 _ => {
                     return Err(meta.error(format!(
                         "unknown field attribute `{name}`: expected one of primary_key, size, \
-                         index, unique, column, default, default_fn, on_update, on_update_fn"
+                         index, unique, column, default, default_fn, on_update, on_update_fn, \
+                         parent"
                     )));
                 }
             }

@@ -87,7 +87,19 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         return Err(e);
     }
 
-    validate(input, &fields)?;
+    let (mut parents, fields): (Vec<Field>, Vec<Field>) =
+        fields.into_iter().partition(|f| f.attrs.parent.is_some());
+    if parents.len() > 1 {
+        return Err(syn::Error::new(
+            parents[1].ident.span(),
+            "a model extends at most one parent: only one field can be `#[om(parent)]`",
+        ));
+    }
+    let parent = parents.pop();
+    if let Some(p) = &parent {
+        validate_parent(p, &fields)?;
+    }
+    validate(input, &fields, parent.is_some())?;
 
     let name = &input.ident;
     let vis = &input.vis;
@@ -97,7 +109,7 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         .iter()
         .filter(|f| f.attrs.primary_key.is_some())
         .collect();
-    let generated = key_fields.len() == 1 && key_fields[0].optional;
+    let generated = key_fields.len() == 1 && key_fields[0].optional && parent.is_none();
 
     // Metadata.
     let column_metas = fields.iter().map(|f| {
@@ -157,25 +169,54 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         quote!(#ident: #core::Column::new(#table, #column))
     });
 
-    // Row decoding, by position.
-    let decoders = fields.iter().enumerate().map(|(i, f)| {
-        let ident = f.ident;
-        let ty = f.ty;
-        let column = &f.column;
-        quote! {
-            #ident: <#ty as #core::Field>::decode(row, offset + #i)
-                .map_err(|e| #core::Error::decode(#table, #column, e))?
+    // Row decoding, by position: after the parent's columns and this table's copy of
+    // the key, for a model that extends another.
+    let base = match &parent {
+        None => quote!(offset),
+        Some(p) => {
+            let ty = p.ty;
+            quote!(offset + <#ty as #core::Model>::table().row_width()
+                + <#ty as #core::Model>::table().primary_key.len())
         }
-    });
-    let writers = fields.iter().map(|f| {
+    };
+    let mut decoders: Vec<TokenStream> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let ident = f.ident;
+            let ty = f.ty;
+            let column = &f.column;
+            quote! {
+                #ident: <#ty as #core::Field>::decode(row, __om_base + #i)
+                    .map_err(|e| #core::Error::decode(#table, #column, e))?
+            }
+        })
+        .collect();
+    let mut writers: Vec<TokenStream> = Vec::new();
+    let mut key_writers: Vec<TokenStream> = key_fields
+        .iter()
+        .map(|f| {
+            let ident = f.ident;
+            quote!(out.push(#core::Field::to_value(&self.#ident));)
+        })
+        .collect();
+    if let Some(p) = &parent {
+        let (ident, ty) = (p.ident, p.ty);
+        decoders.push(quote!(#ident: <#ty as #core::Model>::from_row(row, offset)?));
+        writers.push(quote! {
+            <#ty as #core::Model>::write_values(&self.#ident, out);
+            <#ty as #core::Model>::write_key(&self.#ident, out);
+        });
+        key_writers.push(quote!(<#ty as #core::Model>::write_key(&self.#ident, out);));
+    }
+    writers.extend(fields.iter().map(|f| {
         let ident = f.ident;
         quote!(out.push(#core::Field::to_value(&self.#ident));)
-    });
-    let key_writers = key_fields.iter().map(|f| {
-        let ident = f.ident;
-        quote!(out.push(#core::Field::to_value(&self.#ident));)
-    });
-    let key_type = if key_fields.len() == 1 {
+    }));
+    let key_type = if let Some(p) = &parent {
+        let ty = p.ty;
+        quote!(<#ty as #core::Model>::Key)
+    } else if key_fields.len() == 1 {
         let ty = key_fields[0].ty;
         quote!(<#ty as #core::Field>::Base)
     } else {
@@ -186,7 +227,13 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         quote!((#(#tys,)*))
     };
 
-    let (set_key, needs_key) = if generated {
+    let (set_key, needs_key) = if let Some(p) = &parent {
+        let (ident, ty) = (p.ident, p.ty);
+        (
+            quote!(<#ty as #core::Model>::set_generated_key(&mut self.#ident, key)),
+            quote!(<#ty as #core::Model>::needs_generated_key(&self.#ident)),
+        )
+    } else if generated {
         let f = key_fields[0];
         let ident = f.ident;
         let ty = f.ty;
@@ -267,6 +314,72 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         out
     });
 
+    let table_body = match &parent {
+        None => quote! {
+            static TABLE: #core::TableMeta = #core::TableMeta {
+                name: #table,
+                model: #model_name,
+                columns: &[#(#column_metas,)*],
+                primary_key: &[#(#key_positions,)*],
+                parent: ::core::option::Option::None,
+            };
+            &TABLE
+        },
+        Some(p) => {
+            let ty = p.ty;
+            quote! {
+                static OWN: &[#core::ColumnMeta] = &[#(#column_metas,)*];
+                static TABLE: ::std::sync::LazyLock<#core::TableMeta> =
+                    ::std::sync::LazyLock::new(|| {
+                        #core::TableMeta::extending(
+                            <#ty as #core::Model>::table(),
+                            #table,
+                            #model_name,
+                            OWN,
+                        )
+                    });
+                &TABLE
+            }
+        }
+    };
+    let deref_parent = parent.as_ref().map(|p| {
+        let ty = p.ty;
+        quote! {
+            impl ::core::ops::Deref for #columns_ident {
+                type Target = <#ty as #core::Model>::Columns;
+                fn deref(&self) -> &Self::Target {
+                    <#ty as #core::Model>::columns()
+                }
+            }
+        }
+    });
+    let parent_defaults = parent.as_ref().map(|p| {
+        let (ident, ty) = (p.ident, p.ty);
+        (
+            quote!(let __om_parent_undo = <#ty as #core::Model>::apply_defaults(&mut self.#ident);),
+            quote! {
+                let undo: #core::Undo<Self> = ::std::boxed::Box::new(move |this: &mut Self| {
+                    undo(this);
+                    __om_parent_undo(&mut this.#ident);
+                });
+            },
+        )
+    });
+    let parent_on_update = parent.as_ref().map(|p| {
+        let (ident, ty) = (p.ident, p.ty);
+        (
+            quote!(let __om_parent_undo = <#ty as #core::Model>::apply_on_update(&mut self.#ident);),
+            quote! {
+                let undo: #core::Undo<Self> = ::std::boxed::Box::new(move |this: &mut Self| {
+                    undo(this);
+                    __om_parent_undo(&mut this.#ident);
+                });
+            },
+        )
+    });
+    let (defaults_before, defaults_after) = parent_defaults.unzip();
+    let (updates_before, updates_after) = parent_on_update.unzip();
+
     let columns_doc = format!("Typed column handles of [`{name}`], for `filter` and `order_by`.");
     Ok(quote! {
         #[doc = #columns_doc]
@@ -283,13 +396,7 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
             type Key = #key_type;
 
             fn table() -> &'static #core::TableMeta {
-                static TABLE: #core::TableMeta = #core::TableMeta {
-                    name: #table,
-                    model: #model_name,
-                    columns: &[#(#column_metas,)*],
-                    primary_key: &[#(#key_positions,)*],
-                };
-                &TABLE
+                #table_body
             }
 
             fn columns() -> &'static #columns_ident {
@@ -299,6 +406,7 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
 
             #[inline]
             fn from_row(row: &dyn #core::Row, offset: usize) -> #core::Result<Self> {
+                let __om_base = #base;
                 ::core::result::Result::Ok(Self { #(#decoders,)* })
             }
 
@@ -322,17 +430,23 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
 
             fn apply_defaults(&mut self) -> #core::Undo<Self> {
+                #defaults_before
                 #undo_defaults
                 #(#defaults)*
+                #defaults_after
                 undo
             }
 
             fn apply_on_update(&mut self) -> #core::Undo<Self> {
+                #updates_before
                 #undo_on_update
                 #(#on_updates)*
+                #updates_after
                 undo
             }
         }
+
+        #deref_parent
     })
 }
 
@@ -367,12 +481,43 @@ fn value_tokens(source: &ValueSource) -> TokenStream {
     }
 }
 
-fn validate(input: &DeriveInput, fields: &[Field<'_>]) -> syn::Result<()> {
+/// A `#[om(parent)]` field holds the whole parent model, and brings the key.
+fn validate_parent(parent: &Field<'_>, fields: &[Field<'_>]) -> syn::Result<()> {
+    let a = &parent.attrs;
+    if a.primary_key.is_some()
+        || a.size.is_some()
+        || a.index
+        || a.unique
+        || a.column.is_some()
+        || a.default.is_some()
+        || a.on_update.is_some()
+    {
+        return Err(syn::Error::new(
+            parent.ident.span(),
+            "a `#[om(parent)]` field holds the parent model: it takes no other attribute",
+        ));
+    }
+    if parent.optional {
+        return Err(syn::Error::new(
+            parent.ty.span(),
+            "a `#[om(parent)]` field holds the parent model itself, not an Option of it",
+        ));
+    }
+    if let Some(f) = fields.iter().find(|f| f.attrs.primary_key.is_some()) {
+        return Err(syn::Error::new(
+            f.ident.span(),
+            "a model that extends another has its parent's key: remove `#[om(primary_key)]`",
+        ));
+    }
+    Ok(())
+}
+
+fn validate(input: &DeriveInput, fields: &[Field<'_>], has_parent: bool) -> syn::Result<()> {
     let keys: Vec<&Field> = fields
         .iter()
         .filter(|f| f.attrs.primary_key.is_some())
         .collect();
-    if keys.is_empty() {
+    if keys.is_empty() && !has_parent {
         return Err(syn::Error::new(
             input.ident.span(),
             "a model needs a primary key: mark one or more fields `#[om(primary_key)]`",

@@ -240,6 +240,7 @@ mod tests {
         model: "Membership",
         columns: &TYPED_COLUMNS,
         primary_key: &[0, 1],
+        parent: None,
     };
 
     fn sql_of(stmt: Statement) -> Vec<String> {

@@ -252,6 +252,7 @@ mod tests {
         model: "Typed",
         columns: &TYPED_COLUMNS,
         primary_key: &[0, 1],
+        parent: None,
     };
 
     fn key_table(ty: ColumnType) -> &'static TableMeta {
@@ -265,6 +266,7 @@ mod tests {
             model: "Keyed",
             columns,
             primary_key: &[0],
+            parent: None,
         }))
     }
 

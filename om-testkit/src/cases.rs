@@ -2,6 +2,7 @@
 
 pub mod errors;
 pub mod fixtures;
+pub mod inheritance;
 pub mod isolation;
 pub mod join;
 pub mod logging;
@@ -45,6 +46,13 @@ macro_rules! for_each_case {
             write::failed_writes_leave_the_object_unchanged,
             write::generated_key_too_large_for_the_field,
             write::generated_keys_of_every_width,
+            inheritance::child_add_and_get,
+            inheritance::child_queries_see_both_tables,
+            inheritance::child_update_writes_both_tables,
+            inheritance::child_delete_removes_every_row,
+            inheritance::grandchild_spans_three_tables,
+            inheritance::child_add_is_atomic,
+            inheritance::join_of_a_child_model_is_refused,
             join::left_join_pairs_every_row,
             join::inner_join_filters_counts_and_streams,
             join::join_of_the_same_table_is_refused,

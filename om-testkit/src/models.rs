@@ -280,3 +280,56 @@ pub struct Post {
     #[om(size = 200)]
     pub title: String,
 }
+
+/// The root of an inheritance: a person.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "people")]
+pub struct Person {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(size = 100)]
+    pub name: String,
+    pub nickname: Option<String>,
+}
+
+impl Person {
+    pub fn new(name: &str) -> Self {
+        Person {
+            id: None,
+            name: name.into(),
+            nickname: None,
+        }
+    }
+}
+
+/// A person who is an employee: a row in `people` and one in `employees`.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "employees")]
+pub struct Employee {
+    #[om(parent)]
+    pub person: Person,
+    pub salary: i64,
+    #[om(size = 50, unique)]
+    pub badge: String,
+}
+
+impl Employee {
+    pub fn new(name: &str, salary: i64, badge: &str) -> Self {
+        Employee {
+            person: Person::new(name),
+            salary,
+            badge: badge.into(),
+        }
+    }
+}
+
+/// An employee who manages others: three levels, with a default of its own.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "managers")]
+pub struct Manager {
+    #[om(parent)]
+    pub employee: Employee,
+    pub reports: i32,
+    #[om(default = 1)]
+    pub grade: Option<i32>,
+}

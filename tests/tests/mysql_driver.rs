@@ -198,6 +198,7 @@ static PROBE: TableMeta = TableMeta {
     model: "Probe",
     columns: &PROBE_COLUMNS,
     primary_key: &[0],
+    parent: None,
 };
 
 fn eq(column: &'static str, value: Value) -> Expr {

@@ -108,6 +108,7 @@ static BIG_TABLE: TableMeta = TableMeta {
     model: "Big",
     columns: &BIG,
     primary_key: &[0],
+    parent: None,
 };
 static SMALL: [ColumnMeta; 2] = [
     key("Id", ColumnType::SmallInt),
@@ -118,6 +119,7 @@ static SMALL_TABLE: TableMeta = TableMeta {
     model: "Small",
     columns: &SMALL,
     primary_key: &[0],
+    parent: None,
 };
 
 fn insert(table: &'static TableMeta, keys: &[Option<i64>]) -> Insert {
@@ -364,6 +366,7 @@ static TYPED_TABLE: TableMeta = TableMeta {
     model: "Typed",
     columns: &TYPED,
     primary_key: &[],
+    parent: None,
 };
 
 fn typed_values(null: bool) -> Vec<Value> {
@@ -616,6 +619,7 @@ static ROWS_TABLE: TableMeta = TableMeta {
     model: "Rows",
     columns: &ROWS,
     primary_key: &[0],
+    parent: None,
 };
 
 #[tokio::test]

@@ -396,6 +396,7 @@ mod tests {
         model: "T",
         columns: &COLUMNS,
         primary_key: &[0],
+        parent: None,
     };
     // Statics, as the derive's column handles are: strings are keyed by address, so a
     // `const` (a new value at each use) could only cost cache misses, never a wrong hit.

@@ -1,7 +1,8 @@
 //! Tables and indexes from model metadata.
 
 use sea_query::{
-    ColumnDef, Index, IndexCreateStatement, Table, TableCreateStatement, TableDropStatement,
+    ColumnDef, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement, Table,
+    TableCreateStatement, TableDropStatement,
 };
 
 use crate::model::{ColumnMeta, ColumnType, TableMeta};
@@ -61,6 +62,18 @@ pub fn create_table(
         }
         stmt.primary_key(&mut pk);
     }
+    if let Some(parent) = table.parent {
+        // The key is the parent's: deleting the parent's row deletes this one.
+        let mut fk = ForeignKey::create();
+        fk.name(constraint_name("fk", table.name, parent.name))
+            .from_tbl(table.name)
+            .to_tbl(parent.name)
+            .on_delete(ForeignKeyAction::Cascade);
+        for (c, p) in table.key_columns().zip(parent.key_columns()) {
+            fk.from_col(c.name).to_col(p.name);
+        }
+        stmt.foreign_key(&mut fk);
+    }
     stmt
 }
 
@@ -75,9 +88,14 @@ pub const MAX_IDENTIFIER: usize = 63;
 /// across versions.
 pub fn index_name(table: &TableMeta, column: &ColumnMeta) -> String {
     let prefix = if column.unique { "ux" } else { "ix" };
-    let mut name = format!("{prefix}_{}_{}", table.name, column.name);
+    constraint_name(prefix, table.name, column.name)
+}
+
+/// `<prefix>_<a>_<b>`, cut to fit [`MAX_IDENTIFIER`], then `_` and a hash of `a` and `b`.
+fn constraint_name(prefix: &str, a: &str, b: &str) -> String {
+    let mut name = format!("{prefix}_{a}_{b}");
     // FNV-1a: stable across Rust versions, unlike the standard library's hasher.
-    let hash = [table.name, "\0", column.name]
+    let hash = [a, "\0", b]
         .iter()
         .flat_map(|part| part.bytes())
         .fold(0x811c_9dc5_u32, |h, b| {
