@@ -58,11 +58,15 @@ impl Database {
         Self::open(parsed, options).await
     }
 
-    /// Connects with om's options given here rather than in the URL (where the URL
-    /// gives them too, these win).
-    pub async fn connect_with(url: &str, options: ConnectOptions) -> Result<Database> {
+    /// Connects with om's options set in code: `configure` receives the URL's options
+    /// (defaults where it gives none) and returns the ones to use:
+    /// `Database::connect_with(url, |o| o.log_values(true))`.
+    pub async fn connect_with(
+        url: &str,
+        configure: impl FnOnce(ConnectOptions) -> ConnectOptions,
+    ) -> Result<Database> {
         let parsed = DatabaseUrl::parse(url)?;
-        ConnectOptions::from_url(&parsed)?;
+        let options = configure(ConnectOptions::from_url(&parsed)?);
         Self::open(parsed, options).await
     }
 

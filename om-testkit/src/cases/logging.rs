@@ -124,14 +124,20 @@ pub async fn statements_are_logged(db: &Database) -> Result<()> {
     );
     quiet.close().await;
 
-    let verbose = Database::connect_with(
-        &with_options(db, "log_values=false"),
-        ConnectOptions::default()
-            .log_values(true)
-            .slow_statement(Some(Duration::from_nanos(1))),
-    )
+    // Options set in code start from the URL's and override them.
+    let verbose = Database::connect_with(&with_options(db, "log_values=false"), |o| {
+        assert!(!o.log_values, "the URL's options come first");
+        o.log_values(true)
+            .slow_statement(Some(Duration::from_nanos(1)))
+    })
     .await?;
     assert!(verbose.options().log_values);
+    assert_eq!(
+        verbose.options(),
+        &ConnectOptions::default()
+            .log_values(true)
+            .slow_statement(Some(Duration::from_nanos(1)))
+    );
     work(&verbose).await?;
     let events = recorder.take();
     assert!(
