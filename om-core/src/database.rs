@@ -78,9 +78,10 @@ impl Database {
     /// Statements from several tasks take turns on that connection. `begin` (and
     /// `transaction`) opens a savepoint of the one transaction; `begin_owned` fails
     /// with `Unsupported`. A stream reads all its rows at its first step, so that other
-    /// statements never wait for it. Create tables before, with a normal connection, where DDL
-    /// is not transactional (MySQL commits at each `CREATE TABLE`); on PostgreSQL a
-    /// failed statement aborts the whole test transaction, unless it ran in a savepoint.
+    /// statements never wait for it. A failed statement leaves the database usable, as
+    /// outside test mode (on PostgreSQL each statement runs in a savepoint of its own
+    /// for that). Create tables before, with a normal connection, where DDL is not
+    /// transactional (MySQL commits at each `CREATE TABLE`).
     pub async fn connect_test(url: &str) -> Result<Database> {
         let parsed = DatabaseUrl::parse(url)?;
         let options = ConnectOptions::from_url(&parsed)?.force_rollback(true);

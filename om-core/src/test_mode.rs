@@ -10,6 +10,7 @@
 
 use std::any::Any;
 use std::fmt;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use async_trait::async_trait;
@@ -86,6 +87,30 @@ impl ForceRollback {
         Ok(Turn { _guard: guard, tx })
     }
 
+    /// Runs one statement in its turn. A statement of the database itself (`guarded`)
+    /// runs, where an error aborts the transaction (PostgreSQL), in a savepoint of its
+    /// own: a failed statement then leaves the test transaction usable, as it leaves a
+    /// pool usable outside test mode. Statements of a savepoint the user opened behave
+    /// as in any transaction.
+    async fn run<'s, T, F, Fut>(&'s self, guarded: bool, run: F) -> Result<T>
+    where
+        F: FnOnce(&'s dyn TransactionExecutor) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let turn = self.turn().await?;
+        if !(guarded && self.capabilities.errors_abort_transaction) {
+            return run(turn.tx).await;
+        }
+        turn.tx
+            .execute(&plain(format!("SAVEPOINT {STATEMENT_SAVEPOINT}")))
+            .await?;
+        let outcome = run(turn.tx).await;
+        for sql in savepoint_end(STATEMENT_SAVEPOINT, outcome.is_ok()) {
+            turn.tx.execute(&plain(sql)).await?;
+        }
+        outcome
+    }
+
     async fn run_plain(&self, sql: String) -> Result<()> {
         self.turn().await?.tx.execute(&plain(sql)).await.map(drop)
     }
@@ -108,23 +133,28 @@ impl ForceRollback {
 
     /// A stream reads its rows in one go, in its turn, then hands them out: so that
     /// other statements (of this task or another) never wait for a half-read stream.
-    fn stream_on(&self, stmt: Statement) -> RowStream<'_> {
+    fn stream_on(&self, guarded: bool, stmt: Statement) -> RowStream<'_> {
         Box::pin(async_stream::try_stream! {
-            let rows = {
-                let _turn = self.turn().await?;
-                let mut inner = self.tx.stream(stmt);
-                let mut rows = Vec::new();
-                while let Some(row) = inner.next().await {
-                    rows.push(row?);
-                }
-                rows
-            };
+            let rows = self
+                .run(guarded, |tx| async move {
+                    let mut inner = tx.stream(stmt);
+                    let mut rows = Vec::new();
+                    while let Some(row) = inner.next().await {
+                        rows.push(row?);
+                    }
+                    Ok(rows)
+                })
+                .await?;
             for row in rows {
                 yield row;
             }
         })
     }
 }
+
+/// The savepoint around each statement of the database itself, where an error aborts
+/// the transaction.
+const STATEMENT_SAVEPOINT: &str = "om_test_statement";
 
 fn plain(sql: String) -> Statement {
     Statement::Raw {
@@ -144,11 +174,11 @@ impl Executor for ForceRollback {
     }
 
     async fn execute(&self, stmt: &Statement) -> Result<u64> {
-        self.turn().await?.tx.execute(stmt).await
+        self.run(true, |tx| tx.execute(stmt)).await
     }
 
     async fn execute_reporting(&self, stmt: &Statement) -> Result<Executed> {
-        self.turn().await?.tx.execute_reporting(stmt).await
+        self.run(true, |tx| tx.execute_reporting(stmt)).await
     }
 
     /// Every statement runs in the one transaction.
@@ -157,19 +187,19 @@ impl Executor for ForceRollback {
     }
 
     async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
-        self.turn().await?.tx.insert_returning(insert).await
+        self.run(true, |tx| tx.insert_returning(insert)).await
     }
 
     async fn insert_returning_many(&self, insert: &Insert) -> Result<Vec<i64>> {
-        self.turn().await?.tx.insert_returning_many(insert).await
+        self.run(true, |tx| tx.insert_returning_many(insert)).await
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
-        self.turn().await?.tx.fetch(stmt, sink).await
+        self.run(true, |tx| tx.fetch(stmt, sink)).await
     }
 
     fn stream(&self, stmt: Statement) -> RowStream<'_> {
-        self.stream_on(stmt)
+        self.stream_on(true, stmt)
     }
 
     async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {
@@ -266,11 +296,11 @@ impl Executor for Savepoint<'_> {
     }
 
     async fn execute(&self, stmt: &Statement) -> Result<u64> {
-        self.owner.execute(stmt).await
+        self.owner.run(false, |tx| tx.execute(stmt)).await
     }
 
     async fn execute_reporting(&self, stmt: &Statement) -> Result<Executed> {
-        self.owner.execute_reporting(stmt).await
+        self.owner.run(false, |tx| tx.execute_reporting(stmt)).await
     }
 
     fn in_transaction(&self) -> bool {
@@ -278,19 +308,23 @@ impl Executor for Savepoint<'_> {
     }
 
     async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
-        self.owner.insert_returning(insert).await
+        self.owner
+            .run(false, |tx| tx.insert_returning(insert))
+            .await
     }
 
     async fn insert_returning_many(&self, insert: &Insert) -> Result<Vec<i64>> {
-        self.owner.insert_returning_many(insert).await
+        self.owner
+            .run(false, |tx| tx.insert_returning_many(insert))
+            .await
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
-        self.owner.fetch(stmt, sink).await
+        self.owner.run(false, |tx| tx.fetch(stmt, sink)).await
     }
 
     fn stream(&self, stmt: Statement) -> RowStream<'_> {
-        self.owner.stream_on(stmt)
+        self.owner.stream_on(false, stmt)
     }
 
     async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {

@@ -116,6 +116,25 @@ pub async fn test_mode_leaves_no_rows_after_close(db: &Database) -> Result<()> {
         .delete()
         .await?;
     assert_eq!(removed, 1);
+    // A failed statement of the database leaves it usable, as on a pool outside test
+    // mode; inside a savepoint, it behaves as in any transaction (declared).
+    let duplicate = || OrmTest {
+        id: first.id,
+        ..OrmTest::new("duplicate", None)
+    };
+    let err = test.add(&mut duplicate()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UniqueViolation);
+    assert_eq!(test.query::<OrmTest>().count().await?, 8, "still usable");
+    let savepoint = test.begin().await?;
+    assert!(savepoint.add(&mut duplicate()).await.is_err());
+    let next = savepoint.query::<OrmTest>().count().await;
+    if test.capabilities().errors_abort_transaction {
+        assert_eq!(next.unwrap_err().kind(), ErrorKind::TransactionAborted);
+    } else {
+        assert_eq!(next?, 8);
+    }
+    savepoint.rollback().await?;
+    assert_eq!(test.query::<OrmTest>().count().await?, 8);
     let err = test.begin_owned().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unsupported);
     // The outside world sees none of it, even before the end.
