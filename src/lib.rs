@@ -30,11 +30,11 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub use om_core::query::{ColumnSet, FromColumns, Mapped, Selected};
+pub use om_core::query::{FromColumns, Mapped, SelectColumns, Selected};
 pub use om_core::{
-    Capabilities, Column, ColumnMeta, ColumnType, Database, DatabaseUrl, DecodeError, Driver,
-    Error, ErrorKind, Executor, Expr, Field, KeyArg, Model, Order, Pool, Query, Result, Row,
-    SqlType, TableMeta, Transaction, TransactionExecutor, Value, ValueOf, escape_like,
+    Capabilities, Column, ColumnMeta, ColumnSet, ColumnType, Database, DatabaseUrl, DecodeError,
+    Driver, Error, ErrorKind, Executor, Expr, Field, KeyArg, Model, Order, Pool, Query, Result,
+    Row, SqlType, TableMeta, Transaction, TransactionExecutor, Value, ValueOf, escape_like,
 };
 pub use om_core::{
     ColumnIndex, ConnectOptions, Executed, FromRow, IntoValues, RowRef, Session, Sql, SqlRow,
@@ -54,6 +54,9 @@ pub use om_derive::Model;
 
 /// `#[derive(FromRow)]`: reads a struct from a row by column name.
 pub use om_derive::FromRow;
+
+/// `#[derive(ColumnSet)]`: columns declared once, flattened into several models.
+pub use om_derive::ColumnSet;
 
 /// sea-query, for hand-built statements over a model's table.
 pub use sea_query;
@@ -82,6 +85,6 @@ pub use om_core as __core;
 
 /// Everything a typical user needs: `use om::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Database, Expr, FromRow, Model, Session, Transaction, values};
+    pub use crate::{ColumnSet, Database, Expr, FromRow, Model, Session, Transaction, values};
     pub use futures::{StreamExt as _, TryStreamExt as _};
 }

@@ -142,13 +142,13 @@ pub trait Executor: Send + Sync + Debug {
     /// [`insert_returning`](Self::insert_returning); a driver whose dialect returns
     /// the keys of a multi-row insert does it in one statement. Callers run it inside
     /// a transaction.
-    async fn insert_returning_many(&self, insert: &Insert) -> Result<Vec<i64>> {
+    async fn insert_returning_many(&self, insert: Insert) -> Result<Vec<i64>> {
         let mut keys = Vec::with_capacity(insert.rows.len());
-        for row in &insert.rows {
+        for row in insert.rows {
             let one = Insert {
                 table: insert.table,
                 columns: insert.columns.clone(),
-                rows: vec![row.clone()],
+                rows: vec![row],
                 returning: insert.returning,
             };
             keys.push(self.insert_returning(&one).await?);

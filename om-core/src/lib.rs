@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 pub mod column;
+pub mod column_set;
 pub mod database;
 pub mod driver;
 pub mod error;
@@ -44,6 +45,7 @@ mod test_mode;
 mod write;
 
 pub use column::{Column, escape_like};
+pub use column_set::ColumnSet;
 
 // The crates of the column types om stores, for the facade to re-export.
 pub use database::Database;

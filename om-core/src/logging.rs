@@ -252,20 +252,30 @@ macro_rules! logged_executor {
                 self.inner.in_transaction()
             }
 
-            fn insert_returning_many<'s, 'q, 'f>(
+            fn insert_returning_many<'s, 'f>(
                 &'s self,
-                insert: &'q Insert,
+                insert: Insert,
             ) -> BoxFuture<'f, Result<Vec<i64>>>
             where
                 's: 'f,
-                'q: 'f,
                 Self: 'f,
             {
-                passthrough!(
-                    self,
-                    Described::Insert(insert),
-                    self.inner.insert_returning_many(insert)
-                )
+                match self.options.start() {
+                    None => self.inner.insert_returning_many(insert),
+                    Some(started) => {
+                        // Only when logging: the insert moves into the call.
+                        let logged = insert.clone();
+                        Box::pin(async move {
+                            let outcome = self.inner.insert_returning_many(insert).await;
+                            self.options.finish(
+                                Described::Insert(&logged),
+                                Some(started),
+                                &outcome,
+                            );
+                            outcome
+                        })
+                    }
+                }
             }
 
             // Written without `async` so that, when nothing is logged, the inner

@@ -145,6 +145,33 @@ impl TableMeta {
         model: &'static str,
         own: &'static [ColumnMeta],
     ) -> TableMeta {
+        TableMeta::assemble(name, model, own.to_vec(), Some(parent))
+    }
+
+    /// A table built when first used: for a model that extends another (its key
+    /// columns are then `parent`'s, before `own`) or embeds column sets (whose columns
+    /// `own` holds in field order). Kept for the life of the process.
+    pub fn assemble(
+        name: &'static str,
+        model: &'static str,
+        own: Vec<ColumnMeta>,
+        parent: Option<&'static TableMeta>,
+    ) -> TableMeta {
+        let Some(parent) = parent else {
+            let keys: Vec<usize> = own
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.primary_key)
+                .map(|(i, _)| i)
+                .collect();
+            return TableMeta {
+                name,
+                model,
+                columns: Box::leak(own.into_boxed_slice()),
+                primary_key: Box::leak(keys.into_boxed_slice()),
+                parent: None,
+            };
+        };
         let mut columns: Vec<ColumnMeta> = parent
             .key_columns()
             .map(|c| ColumnMeta {
@@ -157,7 +184,7 @@ impl TableMeta {
             })
             .collect();
         let keys: Vec<usize> = (0..columns.len()).collect();
-        columns.extend_from_slice(own);
+        columns.extend(own);
         TableMeta {
             name,
             model,

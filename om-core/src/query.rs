@@ -317,4 +317,4 @@ pub(crate) fn check(select: &Select, exec: &dyn Executor) -> Result<()> {
 
 mod mapped;
 
-pub use mapped::{ColumnSet, FromColumns, Mapped, Selected};
+pub use mapped::{FromColumns, Mapped, SelectColumns, Selected};

@@ -190,7 +190,7 @@ impl Executor for ForceRollback {
         self.run(true, |tx| tx.insert_returning(insert)).await
     }
 
-    async fn insert_returning_many(&self, insert: &Insert) -> Result<Vec<i64>> {
+    async fn insert_returning_many(&self, insert: Insert) -> Result<Vec<i64>> {
         self.run(true, |tx| tx.insert_returning_many(insert)).await
     }
 
@@ -313,7 +313,7 @@ impl Executor for Savepoint<'_> {
             .await
     }
 
-    async fn insert_returning_many(&self, insert: &Insert) -> Result<Vec<i64>> {
+    async fn insert_returning_many(&self, insert: Insert) -> Result<Vec<i64>> {
         self.owner
             .run(false, |tx| tx.insert_returning_many(insert))
             .await

@@ -163,7 +163,7 @@ pub(crate) async fn add_all<M: Model>(exec: &dyn Executor, objs: &mut [M]) -> Re
         let mut insert = insert_of::<M>(generate);
         insert.rows = objs.iter().map(|o| insert_row(o, generate)).collect();
         let outcome = if generate {
-            match exec.insert_returning_many(&insert).await {
+            match exec.insert_returning_many(insert).await {
                 Ok(keys) => objs
                     .iter_mut()
                     .zip(keys)
@@ -256,7 +256,7 @@ async fn add_each<M: Model>(
         if generate {
             let keys = match run {
                 1 => vec![tx.insert_returning(&insert).await?],
-                _ => tx.insert_returning_many(&insert).await?,
+                _ => tx.insert_returning_many(insert).await?,
             };
             for (obj, key) in batch.iter_mut().zip(keys) {
                 obj.set_generated_key(Some(key))?;

@@ -30,6 +30,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) on_update: Option<(Span, ValueSource)>,
     /// `parent`: the field holds the model this one extends.
     pub(crate) parent: Option<Span>,
+    /// `flatten`: the field holds a column set, whose columns are the model's.
+    pub(crate) flatten: Option<Span>,
 }
 
 pub(crate) fn model_attrs(attrs: &[Attribute]) -> syn::Result<ModelAttrs> {
@@ -75,6 +77,7 @@ pub(crate) fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
             match name.as_str() {
                 "primary_key" => out.primary_key = Some(meta.path.span()),
                 "parent" => out.parent = Some(meta.path.span()),
+                "flatten" => out.flatten = Some(meta.path.span()),
                 "index" => out.index = true,
                 "unique" => out.unique = true,
                 "size" => {
@@ -108,7 +111,7 @@ pub(crate) fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                     return Err(meta.error(format!(
                         "unknown field attribute `{name}`: expected one of primary_key, size, \
                          index, unique, column, default, default_fn, on_update, on_update_fn, \
-                         parent"
+                         parent, flatten"
                     )));
                 }
             }

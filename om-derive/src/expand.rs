@@ -8,12 +8,12 @@ use syn::{Data, DeriveInput, Fields, Ident, Type};
 
 use crate::attrs::{FieldAttrs, ValueSource, field_attrs, model_attrs, option_inner};
 
-struct Field<'a> {
-    ident: &'a Ident,
-    ty: &'a Type,
-    column: String,
-    attrs: FieldAttrs,
-    optional: bool,
+pub(crate) struct Field<'a> {
+    pub(crate) ident: &'a Ident,
+    pub(crate) ty: &'a Type,
+    pub(crate) column: String,
+    pub(crate) attrs: FieldAttrs,
+    pub(crate) optional: bool,
 }
 
 pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
@@ -54,38 +54,7 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
     };
 
-    let mut fields = Vec::new();
-    let mut errors: Option<syn::Error> = None;
-    let mut push_error = |e: syn::Error| match &mut errors {
-        Some(all) => all.combine(e),
-        None => errors = Some(e),
-    };
-    for f in &named.named {
-        let ident = f
-            .ident
-            .as_ref()
-            .ok_or_else(|| syn::Error::new(f.span(), "unnamed field"))?;
-        match field_attrs(&f.attrs) {
-            Ok(attrs) => {
-                let column = attrs
-                    .column
-                    .as_ref()
-                    .map(|l| l.value())
-                    .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
-                fields.push(Field {
-                    ident,
-                    ty: &f.ty,
-                    column,
-                    optional: option_inner(&f.ty).is_some(),
-                    attrs,
-                });
-            }
-            Err(e) => push_error(e),
-        }
-    }
-    if let Some(e) = errors.take() {
-        return Err(e);
-    }
+    let fields = parse_fields(named)?;
 
     let (mut parents, fields): (Vec<Field>, Vec<Field>) =
         fields.into_iter().partition(|f| f.attrs.parent.is_some());
@@ -99,54 +68,31 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
     if let Some(p) = &parent {
         validate_parent(p, &fields)?;
     }
-    validate(input, &fields, parent.is_some())?;
+    for f in fields.iter().filter(|f| f.attrs.flatten.is_some()) {
+        validate_flatten(f)?;
+    }
+    // The fields that are columns of their own (not column sets).
+    let own: Vec<&Field> = fields
+        .iter()
+        .filter(|f| f.attrs.flatten.is_none())
+        .collect();
+    let has_sets = own.len() != fields.len();
+    validate(input, &own, parent.is_some())?;
 
     let name = &input.ident;
     let vis = &input.vis;
     let columns_ident = format_ident!("{}Columns", name);
     let core = quote!(::om::__core);
-    let key_fields: Vec<&Field> = fields
+    let key_fields: Vec<&Field> = own
         .iter()
+        .copied()
         .filter(|f| f.attrs.primary_key.is_some())
         .collect();
     let generated = key_fields.len() == 1 && key_fields[0].optional && parent.is_none();
 
     // Metadata.
-    let column_metas = fields.iter().map(|f| {
-        let column = &f.column;
-        let field_name = f.ident.to_string();
-        let ty = f.ty;
-        let mut column_type = quote!(<<#ty as #core::Field>::Base as #core::SqlType>::COLUMN_TYPE);
-        if let Some(size) = &f.attrs.size {
-            column_type = quote!(#column_type.with_size(#size));
-        }
-        let primary_key = f.attrs.primary_key.is_some();
-        let is_generated = primary_key && generated;
-        let index = f.attrs.index;
-        let unique = f.attrs.unique;
-        let source = |s: &Option<(proc_macro2::Span, ValueSource)>| match s {
-            None => quote!(#core::DefaultValue::None),
-            Some((_, ValueSource::Constant(_))) => quote!(#core::DefaultValue::Constant),
-            Some((_, ValueSource::Function(_))) => quote!(#core::DefaultValue::Function),
-        };
-        let default = source(&f.attrs.default);
-        let on_update = source(&f.attrs.on_update);
-        quote! {
-            #core::ColumnMeta {
-                name: #column,
-                field: #field_name,
-                ty: #column_type,
-                nullable: <#ty as #core::Field>::NULLABLE,
-                primary_key: #primary_key,
-                generated: #is_generated,
-                index: #index,
-                unique: #unique,
-                default: #default,
-                on_update: #on_update,
-            }
-        }
-    });
-    let key_positions = fields
+    let column_metas = own.iter().map(|f| column_meta(f, &core, generated));
+    let key_positions = own
         .iter()
         .enumerate()
         .filter(|(_, f)| f.attrs.primary_key.is_some())
@@ -157,6 +103,13 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
     let handle_fields = fields.iter().map(|f| {
         let ident = f.ident;
         let ty = f.ty;
+        if f.attrs.flatten.is_some() {
+            let doc = format!("The columns of the `{}` set.", f.ident);
+            return quote! {
+                #[doc = #doc]
+                pub #ident: <#ty as #core::ColumnSet>::Columns
+            };
+        }
         let doc = format!("The `{}` column.", f.column);
         quote! {
             #[doc = #doc]
@@ -165,6 +118,10 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
     });
     let handle_values = fields.iter().map(|f| {
         let ident = f.ident;
+        let ty = f.ty;
+        if f.attrs.flatten.is_some() {
+            return quote!(#ident: <#ty as #core::ColumnSet>::handles(#table));
+        }
         let column = &f.column;
         quote!(#ident: #core::Column::new(#table, #column))
     });
@@ -179,17 +136,29 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
                 + <#ty as #core::Model>::table().primary_key.len())
         }
     };
+    // Each field decodes at the running position `__om_at`: one column for a field,
+    // the set's width for a column set.
+    let decode_steps = fields.iter().map(|f| {
+        let ident = f.ident;
+        let ty = f.ty;
+        if f.attrs.flatten.is_some() {
+            return quote! {
+                let #ident = <#ty as #core::ColumnSet>::from_row(row, __om_at, #table)?;
+                __om_at += <#ty as #core::ColumnSet>::columns().len();
+            };
+        }
+        let column = &f.column;
+        quote! {
+            let #ident = <#ty as #core::Field>::decode(row, __om_at)
+                .map_err(|e| #core::Error::decode(#table, #column, e))?;
+            __om_at += 1;
+        }
+    });
     let mut decoders: Vec<TokenStream> = fields
         .iter()
-        .enumerate()
-        .map(|(i, f)| {
+        .map(|f| {
             let ident = f.ident;
-            let ty = f.ty;
-            let column = &f.column;
-            quote! {
-                #ident: <#ty as #core::Field>::decode(row, __om_base + #i)
-                    .map_err(|e| #core::Error::decode(#table, #column, e))?
-            }
+            quote!(#ident)
         })
         .collect();
     let mut writers: Vec<TokenStream> = Vec::new();
@@ -211,6 +180,10 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
     }
     writers.extend(fields.iter().map(|f| {
         let ident = f.ident;
+        let ty = f.ty;
+        if f.attrs.flatten.is_some() {
+            return quote!(<#ty as #core::ColumnSet>::write_values(&self.#ident, out););
+        }
         quote!(out.push(#core::Field::to_value(&self.#ident));)
     }));
     let key_type = if let Some(p) = &parent {
@@ -264,8 +237,9 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         )
     };
 
-    let default_fields: Vec<&Field> = fields
+    let default_fields: Vec<&Field> = own
         .iter()
+        .copied()
         .filter(|f| f.attrs.default.is_some())
         .collect();
     let defaults = default_fields.iter().filter_map(|f| {
@@ -279,8 +253,9 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         })
     });
     let undo_defaults = undo_tokens(&default_fields, &core);
-    let update_fields: Vec<&Field> = fields
+    let update_fields: Vec<&Field> = own
         .iter()
+        .copied()
         .filter(|f| f.attrs.on_update.is_some())
         .collect();
     let on_updates = update_fields.iter().filter_map(|f| {
@@ -296,7 +271,7 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
     let undo_on_update = undo_tokens(&update_fields, &core);
 
     // Compile-time checks, spanned at the offending field.
-    let checks = fields.iter().map(|f| {
+    let checks = own.iter().map(|f| {
         let ty = f.ty;
         let mut out = quote_spanned! {ty.span()=>
             const _: () = #core::__private::__assert::field::<#ty>();
@@ -314,7 +289,33 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         out
     });
 
+    let assembled = fields.iter().map(|f| {
+        let ty = f.ty;
+        if f.attrs.flatten.is_some() {
+            quote!(columns.extend_from_slice(<#ty as #core::ColumnSet>::columns());)
+        } else {
+            quote!(columns.extend(own.next().copied());)
+        }
+    });
+    let parent_table = match &parent {
+        None => quote!(::core::option::Option::None),
+        Some(p) => {
+            let ty = p.ty;
+            quote!(::core::option::Option::Some(<#ty as #core::Model>::table()))
+        }
+    };
     let table_body = match &parent {
+        _ if has_sets => quote! {
+            static OWN: &[#core::ColumnMeta] = &[#(#column_metas,)*];
+            static TABLE: ::std::sync::LazyLock<#core::TableMeta> =
+                ::std::sync::LazyLock::new(|| {
+                    let mut columns = ::std::vec::Vec::new();
+                    let mut own = OWN.iter();
+                    #(#assembled)*
+                    #core::TableMeta::assemble(#table, #model_name, columns, #parent_table)
+                });
+            &TABLE
+        },
         None => quote! {
             static TABLE: #core::TableMeta = #core::TableMeta {
                 name: #table,
@@ -379,6 +380,43 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
     });
     let (defaults_before, defaults_after) = parent_defaults.unzip();
     let (updates_before, updates_after) = parent_on_update.unzip();
+    // Column sets apply their own defaults and on-update values, undone with the rest.
+    let set_fields: Vec<&Field> = fields
+        .iter()
+        .filter(|f| f.attrs.flatten.is_some())
+        .collect();
+    let set_steps = |method: TokenStream| {
+        let before = set_fields.iter().enumerate().map(|(i, f)| {
+            let (ident, ty) = (f.ident, f.ty);
+            let saved = format_ident!("__om_set_undo_{}", i);
+            quote!(let #saved = <#ty as #core::ColumnSet>::#method(&mut self.#ident);)
+        });
+        let after = set_fields.iter().enumerate().map(|(i, f)| {
+            let ident = f.ident;
+            let saved = format_ident!("__om_set_undo_{}", i);
+            quote! {
+                let undo: #core::Undo<Self> = ::std::boxed::Box::new(move |this: &mut Self| {
+                    undo(this);
+                    #saved(&mut this.#ident);
+                });
+            }
+        });
+        (quote!(#(#before)*), quote!(#(#after)*))
+    };
+    let (sets_defaults_before, sets_defaults_after) = set_steps(quote!(apply_defaults));
+    let (sets_updates_before, sets_updates_after) = set_steps(quote!(apply_on_update));
+    let columns_body = if has_sets {
+        quote! {
+            static COLUMNS: ::std::sync::LazyLock<#columns_ident> =
+                ::std::sync::LazyLock::new(|| #columns_ident { #(#handle_values,)* });
+            &COLUMNS
+        }
+    } else {
+        quote! {
+            static COLUMNS: #columns_ident = #columns_ident { #(#handle_values,)* };
+            &COLUMNS
+        }
+    };
 
     let columns_doc = format!("Typed column handles of [`{name}`], for `filter` and `order_by`.");
     Ok(quote! {
@@ -400,13 +438,14 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
 
             fn columns() -> &'static #columns_ident {
-                static COLUMNS: #columns_ident = #columns_ident { #(#handle_values,)* };
-                &COLUMNS
+                #columns_body
             }
 
             #[inline]
             fn from_row(row: &dyn #core::Row, offset: usize) -> #core::Result<Self> {
-                let __om_base = #base;
+                #[allow(unused_mut, unused_assignments)]
+                let mut __om_at = #base;
+                #(#decode_steps)*
                 ::core::result::Result::Ok(Self { #(#decoders,)* })
             }
 
@@ -431,16 +470,20 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
 
             fn apply_defaults(&mut self) -> #core::Undo<Self> {
                 #defaults_before
+                #sets_defaults_before
                 #undo_defaults
                 #(#defaults)*
+                #sets_defaults_after
                 #defaults_after
                 undo
             }
 
             fn apply_on_update(&mut self) -> #core::Undo<Self> {
                 #updates_before
+                #sets_updates_before
                 #undo_on_update
                 #(#on_updates)*
+                #sets_updates_after
                 #updates_after
                 undo
             }
@@ -448,6 +491,81 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
 
         #deref_parent
     })
+}
+
+/// The named fields of a struct with their `#[om(...)]` attributes; every attribute
+/// error is reported, not only the first.
+pub(crate) fn parse_fields(named: &syn::FieldsNamed) -> syn::Result<Vec<Field<'_>>> {
+    let mut fields = Vec::new();
+    let mut errors: Option<syn::Error> = None;
+    let mut push_error = |e: syn::Error| match &mut errors {
+        Some(all) => all.combine(e),
+        None => errors = Some(e),
+    };
+    for f in &named.named {
+        let ident = f
+            .ident
+            .as_ref()
+            .ok_or_else(|| syn::Error::new(f.span(), "unnamed field"))?;
+        match field_attrs(&f.attrs) {
+            Ok(attrs) => {
+                let column = attrs
+                    .column
+                    .as_ref()
+                    .map(|l| l.value())
+                    .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
+                fields.push(Field {
+                    ident,
+                    ty: &f.ty,
+                    column,
+                    optional: option_inner(&f.ty).is_some(),
+                    attrs,
+                });
+            }
+            Err(e) => push_error(e),
+        }
+    }
+    if let Some(e) = errors.take() {
+        return Err(e);
+    }
+
+    Ok(fields)
+}
+
+/// The `ColumnMeta` of a field's column.
+pub(crate) fn column_meta(f: &Field<'_>, core: &TokenStream, generated: bool) -> TokenStream {
+    let column = &f.column;
+    let field_name = f.ident.to_string();
+    let ty = f.ty;
+    let mut column_type = quote!(<<#ty as #core::Field>::Base as #core::SqlType>::COLUMN_TYPE);
+    if let Some(size) = &f.attrs.size {
+        column_type = quote!(#column_type.with_size(#size));
+    }
+    let primary_key = f.attrs.primary_key.is_some();
+    let is_generated = primary_key && generated;
+    let index = f.attrs.index;
+    let unique = f.attrs.unique;
+    let source = |s: &Option<(proc_macro2::Span, ValueSource)>| match s {
+        None => quote!(#core::DefaultValue::None),
+        Some((_, ValueSource::Constant(_))) => quote!(#core::DefaultValue::Constant),
+        Some((_, ValueSource::Function(_))) => quote!(#core::DefaultValue::Function),
+    };
+    let default = source(&f.attrs.default);
+    let on_update = source(&f.attrs.on_update);
+    quote! {
+        #core::ColumnMeta {
+            name: #column,
+            field: #field_name,
+            ty: #column_type,
+            nullable: <#ty as #core::Field>::NULLABLE,
+            primary_key: #primary_key,
+            generated: #is_generated,
+            index: #index,
+            unique: #unique,
+            default: #default,
+            on_update: #on_update,
+        }
+    }
 }
 
 /// Whether `name` is a portable identifier: 1 to 63 ASCII letters, digits or `_`, not
@@ -460,7 +578,7 @@ pub(crate) fn is_identifier(name: &str) -> bool {
 }
 
 /// `let undo = ...;`: a closure that puts `fields` back as they are now.
-fn undo_tokens(fields: &[&Field<'_>], core: &TokenStream) -> TokenStream {
+pub(crate) fn undo_tokens(fields: &[&Field<'_>], core: &TokenStream) -> TokenStream {
     let idents: Vec<&Ident> = fields.iter().map(|f| f.ident).collect();
     let saved: Vec<Ident> = (0..idents.len())
         .map(|i| format_ident!("__om_saved_{}", i))
@@ -474,7 +592,7 @@ fn undo_tokens(fields: &[&Field<'_>], core: &TokenStream) -> TokenStream {
     }
 }
 
-fn value_tokens(source: &ValueSource) -> TokenStream {
+pub(crate) fn value_tokens(source: &ValueSource) -> TokenStream {
     match source {
         ValueSource::Constant(expr) => quote!(#expr),
         ValueSource::Function(path) => quote!(#path()),
@@ -512,9 +630,37 @@ fn validate_parent(parent: &Field<'_>, fields: &[Field<'_>]) -> syn::Result<()> 
     Ok(())
 }
 
-fn validate(input: &DeriveInput, fields: &[Field<'_>], has_parent: bool) -> syn::Result<()> {
+/// A `#[om(flatten)]` field holds a column set, whose fields carry the attributes.
+fn validate_flatten(field: &Field<'_>) -> syn::Result<()> {
+    let a = &field.attrs;
+    if a.primary_key.is_some()
+        || a.size.is_some()
+        || a.index
+        || a.unique
+        || a.column.is_some()
+        || a.default.is_some()
+        || a.on_update.is_some()
+        || a.parent.is_some()
+    {
+        return Err(syn::Error::new(
+            field.ident.span(),
+            "a `#[om(flatten)]` field holds a column set: it takes no other attribute (give \
+             them to the set's fields)",
+        ));
+    }
+    if field.optional {
+        return Err(syn::Error::new(
+            field.ty.span(),
+            "a `#[om(flatten)]` field holds the column set itself, not an Option of it",
+        ));
+    }
+    Ok(())
+}
+
+fn validate(input: &DeriveInput, fields: &[&Field<'_>], has_parent: bool) -> syn::Result<()> {
     let keys: Vec<&Field> = fields
         .iter()
+        .copied()
         .filter(|f| f.attrs.primary_key.is_some())
         .collect();
     if keys.is_empty() && !has_parent {

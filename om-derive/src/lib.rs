@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 mod attrs;
+mod column_set;
 mod expand;
 mod from_row;
 
@@ -26,6 +27,17 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 pub fn derive_from_row(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     from_row::from_row(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Declares columns once, for several models to embed with `#[om(flatten)]`: the
+/// set's columns become columns of each model's table. Fields take the attributes of a
+/// model's fields, except `primary_key`.
+#[proc_macro_derive(ColumnSet, attributes(om))]
+pub fn derive_column_set(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    column_set::column_set(&input)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

@@ -168,16 +168,14 @@ impl om_sqlx::Backend for MysqlBackend {
 
     /// Several rows in one `INSERT ... RETURNING key`: MariaDB's (10.5 and later),
     /// used only on a pool whose capabilities say `returning` (see `connect`).
-    async fn insert_returning_many(
-        conn: &mut MySqlConnection,
-        insert: &Insert,
-    ) -> Result<Vec<i64>> {
+    async fn insert_returning_many(conn: &mut MySqlConnection, insert: Insert) -> Result<Vec<i64>> {
+        let shape = om_sqlx::prepared::InsertShape::of(&insert);
         let (sql, values) = render_insert_returning(insert)?;
         let rows = sqlx::query_with::<MySql, _>(AssertSqlSafe(sql), values)
             .fetch_all(&mut *conn)
             .await
-            .map_err(|e| map(e, Some(insert.table)))?;
-        om_sqlx::prepared::generated_keys::<MySql, _>(rows, OmRow, insert)
+            .map_err(|e| map(e, Some(shape.table)))?;
+        om_sqlx::prepared::generated_keys::<MySql, _>(rows, OmRow, &shape)
     }
 
     /// Runs a query on `conn` and passes each row to `sink`.

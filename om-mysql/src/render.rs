@@ -13,6 +13,7 @@ use sea_query_sqlx::SqlxValues;
 static SELECTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
+static RETURNING_INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
 /// One SQL statement and its bound values.
 pub(crate) type Rendered = (Arc<str>, SqlxValues);
@@ -69,21 +70,17 @@ pub(crate) fn render_select(s: &Select) -> Rendered {
 /// `TIMESTAMP`, whose range ends in 2038 (MariaDB turns a later one into NULL): it is
 /// sent as its UTC `DATETIME` instead, which is what the column stores. Timestamps with
 /// another offset are converted to UTC the same way.
-fn bindable(values: SqlxValues) -> SqlxValues {
-    let SqlxValues(sea_query::Values(values)) = values;
-    SqlxValues(sea_query::Values(
-        values
-            .into_iter()
-            .map(|v| match v {
-                Value::ChronoDateTimeUtc(t) => Value::ChronoDateTime(t.map(|t| t.naive_utc())),
-                Value::ChronoDateTimeLocal(t) => Value::ChronoDateTime(t.map(|t| t.naive_utc())),
-                Value::ChronoDateTimeWithTimeZone(t) => {
-                    Value::ChronoDateTime(t.map(|t| t.naive_utc()))
-                }
-                other => other,
-            })
-            .collect(),
-    ))
+fn bindable(mut values: SqlxValues) -> SqlxValues {
+    for value in &mut values.0.0 {
+        let utc = match value {
+            Value::ChronoDateTimeUtc(t) => t.map(|t| t.naive_utc()),
+            Value::ChronoDateTimeLocal(t) => t.map(|t| t.naive_utc()),
+            Value::ChronoDateTimeWithTimeZone(t) => t.map(|t| t.naive_utc()),
+            _ => continue,
+        };
+        *value = Value::ChronoDateTime(utc);
+    }
+    values
 }
 
 /// How a statement is sent to the server.
@@ -187,15 +184,18 @@ pub(crate) fn render_insert(insert: &Insert) -> Result<Rendered> {
 }
 
 /// A multi-row insert that returns its generated keys: MariaDB's `RETURNING`, which
-/// sea-query's MySQL builder does not write.
-pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
-    let (text, values) = render_insert(insert)?;
-    Ok(match insert.returning {
-        // A column name is an identifier om checked at compile time: ASCII letters,
-        // digits and `_`, so backquotes need no escaping.
-        Some(column) => (format!("{text} RETURNING `{}`", column.name).into(), values),
-        None => (text, values),
-    })
+/// sea-query's MySQL builder does not write. Its values move into the statement.
+pub(crate) fn render_insert_returning(insert: Insert) -> Result<Rendered> {
+    let (text, values) = RETURNING_INSERTS.insert_owned(insert, |insert| {
+        let (mut text, values) = sql::insert(insert)?.build(MysqlQueryBuilder);
+        if let Some(column) = insert.returning {
+            // A column name is an identifier om checked at compile time: ASCII
+            // letters, digits and `_`, so backquotes need no escaping.
+            text.push_str(&format!(" RETURNING `{}`", column.name));
+        }
+        Ok((text, values))
+    })?;
+    Ok((text, bindable(SqlxValues(values))))
 }
 
 #[cfg(test)]

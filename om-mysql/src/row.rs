@@ -44,6 +44,23 @@ impl OmRow {
         Ok((!value.is_null()).then_some(value))
     }
 
+    /// `test` applied to sqlx's name for the type of the column at `index`, `None` for
+    /// NULL: one lookup of the column for what the decoding path needs to know.
+    fn with_type<T>(
+        &self,
+        index: usize,
+        test: impl FnOnce(Option<&str>) -> T,
+    ) -> Result<T, DecodeError> {
+        let value = self
+            .0
+            .try_get_raw(index)
+            .map_err(|_| DecodeError::MissingColumn { index })?;
+        if value.is_null() {
+            return Ok(test(None));
+        }
+        Ok(test(Some(value.type_info().name())))
+    }
+
     /// Whether sqlx's name for the type of the column at `index` passes `test`: the
     /// cheap check of the decoding path (sqlx names text of a binary collation as
     /// binary, which these checks do not need to tell apart).
@@ -133,21 +150,35 @@ impl OmRow {
 
     /// Any integer or decimal column, as a number.
     fn number(&self, index: usize, expected: &'static str) -> Result<Option<Number>, DecodeError> {
-        if self.raw(index)?.is_none() {
-            return Ok(None);
+        #[derive(Clone, Copy)]
+        enum Kind {
+            Null,
+            Signed,
+            Unsigned,
+            Decimal,
+            Other,
         }
-        if self.sqlx_name(index, |name| SIGNED_INTEGERS.contains(&name)) {
-            return Ok(self.get::<i64>(index, expected)?.map(Number::Signed));
-        }
-        if self.sqlx_name(index, |name| name.ends_with(" UNSIGNED")) {
-            return Ok(self.get::<u64>(index, expected)?.map(Number::Unsigned));
-        }
-        if self.sqlx_name(index, |name| name == "DECIMAL") {
-            return Ok(self
+        let kind = self.with_type(index, |name| match name {
+            None => Kind::Null,
+            Some(name) if SIGNED_INTEGERS.contains(&name) => Kind::Signed,
+            Some(name) if name.ends_with(" UNSIGNED") => Kind::Unsigned,
+            Some("DECIMAL") => Kind::Decimal,
+            Some(_) => Kind::Other,
+        })?;
+        match kind {
+            Kind::Null => Ok(None),
+            // The type is checked above: decode without sqlx checking it again.
+            Kind::Signed => Ok(self
+                .get_unchecked::<i64>(index, expected)?
+                .map(Number::Signed)),
+            Kind::Unsigned => Ok(self
+                .get_unchecked::<u64>(index, expected)?
+                .map(Number::Unsigned)),
+            Kind::Decimal => Ok(self
                 .parsed(index, expected, parse_decimal)?
-                .map(Number::Decimal));
+                .map(Number::Decimal)),
+            Kind::Other => Err(self.mismatch(index, expected)),
         }
-        Err(self.mismatch(index, expected))
     }
 
     /// An integer column (or an integral decimal, such as `SUM`'s) as an integer of `T`.
@@ -270,10 +301,32 @@ impl Row for OmRow {
     }
 
     fn get_string(&self, i: usize) -> Result<Option<String>, DecodeError> {
-        if self.raw(i)?.is_some() && self.sqlx_name(i, |name| name == "JSON") {
-            return self.get_unchecked(i, "String");
+        // Text (of any collation, which sqlx may name binary) and JSON decode as text
+        // without a second check; anything else goes through sqlx's.
+        let textual = self.with_type(i, |name| match name {
+            None => None,
+            Some(name) => Some(matches!(
+                name,
+                "VARCHAR"
+                    | "CHAR"
+                    | "TEXT"
+                    | "TINYTEXT"
+                    | "MEDIUMTEXT"
+                    | "LONGTEXT"
+                    | "JSON"
+                    | "VARBINARY"
+                    | "BINARY"
+                    | "BLOB"
+                    | "TINYBLOB"
+                    | "MEDIUMBLOB"
+                    | "LONGBLOB"
+            )),
+        })?;
+        match textual {
+            None => Ok(None),
+            Some(true) => self.get_unchecked(i, "String"),
+            Some(false) => self.get(i, "String"),
         }
-        self.get(i, "String")
     }
 
     fn get_bytes(&self, i: usize) -> Result<Option<Vec<u8>>, DecodeError> {

@@ -10,7 +10,9 @@ use sqlx::{AssertSqlSafe, PgConnection, Postgres};
 
 use crate::CAPABILITIES;
 use crate::error::map;
-use crate::render::{advance_sequence, render, render_insert_returning, render_select};
+use crate::render::{
+    advance_sequence, render, render_insert_returning, render_insert_returning_owned, render_select,
+};
 use crate::row::OmRow;
 
 /// The PostgreSQL dialect, plugged into om-sqlx's pool and transaction executors.
@@ -88,13 +90,13 @@ impl om_sqlx::Backend for PostgresBackend {
             })
     }
 
-    async fn insert_returning_many(conn: &mut PgConnection, insert: &Insert) -> Result<Vec<i64>> {
+    async fn insert_returning_many(conn: &mut PgConnection, insert: Insert) -> Result<Vec<i64>> {
+        let shape = om_sqlx::prepared::InsertShape::of(&insert);
+        let rendered = render_insert_returning_owned(insert)?;
         let rows =
-            om_sqlx::prepared::fetch_all::<Postgres>(conn, render_insert_returning(insert)?, |e| {
-                map(e, Some(insert.table))
-            })
-            .await?;
-        om_sqlx::prepared::generated_keys::<Postgres, _>(rows, OmRow, insert)
+            om_sqlx::prepared::fetch_all::<Postgres>(conn, rendered, |e| map(e, Some(shape.table)))
+                .await?;
+        om_sqlx::prepared::generated_keys::<Postgres, _>(rows, OmRow, &shape)
     }
 
     /// Runs a query on `conn` and passes each row to `sink`.

@@ -210,6 +210,20 @@ fn as_i64(value: &Value) -> Option<i64> {
     }
 }
 
+/// [`render_insert_returning`] for an insert whose values move into the statement.
+pub(crate) fn render_insert_returning_owned(insert: Insert) -> Result<Rendered> {
+    let (text, values) = INSERTS.insert_owned(insert, |insert| {
+        let mut stmt = sql::insert(insert)?;
+        if let Some(col) = insert.returning {
+            stmt.returning_col(col.name);
+        }
+        Ok(stmt.build(PostgresQueryBuilder))
+    })?;
+    let mut values = SqlxValues(values);
+    bindable(&mut values)?;
+    Ok((text, values))
+}
+
 #[cfg(test)]
 mod tests {
     //! Exact SQL per statement kind; no database needed.

@@ -11,7 +11,9 @@ use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 
 use crate::CAPABILITIES;
 use crate::error::map;
-use crate::render::{render, render_insert_returning, render_select};
+use crate::render::{
+    render, render_insert_returning, render_insert_returning_owned, render_select,
+};
 use crate::row::OmRow;
 
 /// The SQLite dialect, plugged into om-sqlx's pool and transaction executors.
@@ -88,14 +90,14 @@ impl om_sqlx::Backend for SqliteBackend {
 
     async fn insert_returning_many(
         conn: &mut SqliteConnection,
-        insert: &Insert,
+        insert: Insert,
     ) -> Result<Vec<i64>> {
+        let shape = om_sqlx::prepared::InsertShape::of(&insert);
+        let rendered = render_insert_returning_owned(insert)?;
         let rows =
-            om_sqlx::prepared::fetch_all::<Sqlite>(conn, render_insert_returning(insert)?, |e| {
-                map(e, Some(insert.table))
-            })
-            .await?;
-        om_sqlx::prepared::generated_keys::<Sqlite, _>(rows, OmRow, insert)
+            om_sqlx::prepared::fetch_all::<Sqlite>(conn, rendered, |e| map(e, Some(shape.table)))
+                .await?;
+        om_sqlx::prepared::generated_keys::<Sqlite, _>(rows, OmRow, &shape)
     }
 
     /// Runs a query on `conn` and passes each row to `sink`.

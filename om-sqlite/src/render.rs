@@ -195,6 +195,20 @@ pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
     Ok((text, values))
 }
 
+/// [`render_insert_returning`] for an insert whose values move into the statement.
+pub(crate) fn render_insert_returning_owned(insert: Insert) -> Result<Rendered> {
+    let (text, values) = INSERTS.insert_owned(insert, |insert| {
+        let mut stmt = sql::insert(insert)?;
+        if let Some(col) = insert.returning {
+            stmt.returning_col(col.name);
+        }
+        Ok(stmt.build(SqliteQueryBuilder))
+    })?;
+    let mut values = SqlxValues(values);
+    normalize_decimals(&mut values);
+    Ok((text, values))
+}
+
 #[cfg(test)]
 mod tests {
     //! Exact SQL per statement kind; no database needed.

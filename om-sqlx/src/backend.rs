@@ -48,7 +48,7 @@ pub trait Backend: Send + Sync + 'static {
     /// statement. Called only when the pool's capabilities say `returning`.
     fn insert_returning_many(
         conn: &mut Conn<Self>,
-        insert: &Insert,
+        insert: Insert,
     ) -> impl Future<Output = Result<Vec<i64>>> + Send;
 
     /// Runs a query and passes each row to `sink`.
@@ -76,17 +76,17 @@ pub trait Backend: Send + Sync + 'static {
 pub(crate) async fn insert_keys<B: Backend>(
     conn: &mut Conn<B>,
     capabilities: &Capabilities,
-    insert: &Insert,
+    insert: Insert,
 ) -> Result<Vec<i64>> {
     if capabilities.returning && insert.rows.len() > 1 {
         return B::insert_returning_many(conn, insert).await;
     }
     let mut keys = Vec::with_capacity(insert.rows.len());
-    for row in &insert.rows {
+    for row in insert.rows {
         let one = Insert {
             table: insert.table,
             columns: insert.columns.clone(),
-            rows: vec![row.clone()],
+            rows: vec![row],
             returning: insert.returning,
         };
         keys.push(B::insert_returning(conn, &one).await?);

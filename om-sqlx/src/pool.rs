@@ -72,7 +72,7 @@ impl<B: Backend> Executor for SqlxPool<B> {
         B::insert_returning(&mut conn, insert).await
     }
 
-    async fn insert_returning_many(&self, insert: &Insert) -> Result<Vec<i64>> {
+    async fn insert_returning_many(&self, insert: Insert) -> Result<Vec<i64>> {
         let mut conn = self.acquire().await?;
         insert_keys::<B>(&mut conn, self.capabilities, insert).await
     }

@@ -6,6 +6,7 @@ use std::ops::DerefMut;
 use futures::TryStreamExt;
 use om_core::driver::{RowSink, RowStream};
 use om_core::ir::Insert;
+use om_core::model::{ColumnMeta, TableMeta};
 use om_core::{Error, Result, Row};
 use sea_query_sqlx::SqlxValues;
 use sqlx::{AssertSqlSafe, Database, IntoArguments};
@@ -103,7 +104,7 @@ where
 pub fn generated_keys<DB, R>(
     rows: Vec<DB::Row>,
     wrap: impl Fn(DB::Row) -> R,
-    insert: &Insert,
+    insert: &InsertShape,
 ) -> Result<Vec<i64>>
 where
     DB: Database,
@@ -122,16 +123,38 @@ where
                 })
         })
         .collect::<Result<Vec<i64>>>()?;
-    if keys.len() != insert.rows.len() {
+    if keys.len() != insert.rows {
         return Err(Error::Database {
             code: None,
             message: format!(
                 "INSERT ... RETURNING returned {} keys for {} rows",
                 keys.len(),
-                insert.rows.len()
+                insert.rows
             ),
         });
     }
     keys.sort_unstable();
     Ok(keys)
+}
+
+/// What [`generated_keys`] needs of an insert once its rows have been sent.
+#[derive(Debug, Clone, Copy)]
+pub struct InsertShape {
+    /// The table.
+    pub table: &'static TableMeta,
+    /// The key column returned.
+    pub returning: Option<&'static ColumnMeta>,
+    /// How many rows were inserted.
+    pub rows: usize,
+}
+
+impl InsertShape {
+    /// The shape of `insert`.
+    pub fn of(insert: &Insert) -> Self {
+        InsertShape {
+            table: insert.table,
+            returning: insert.returning,
+            rows: insert.rows.len(),
+        }
+    }
 }

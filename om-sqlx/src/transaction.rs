@@ -245,7 +245,7 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
         true
     }
 
-    async fn insert_returning_many(&self, insert: &Insert) -> Result<Vec<i64>> {
+    async fn insert_returning_many(&self, insert: Insert) -> Result<Vec<i64>> {
         let mut conn = self.lock().await?;
         self.note(insert_keys::<B>(&mut conn, self.capabilities, insert).await)
     }

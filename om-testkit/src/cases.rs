@@ -1,5 +1,6 @@
 //! The conformance cases, one module per area. Each case takes a fresh database.
 
+pub mod column_sets;
 pub mod errors;
 pub mod fixtures;
 pub mod inheritance;
@@ -46,6 +47,8 @@ macro_rules! for_each_case {
             write::failed_writes_leave_the_object_unchanged,
             write::generated_key_too_large_for_the_field,
             write::generated_keys_of_every_width,
+            column_sets::column_set_columns_in_each_table,
+            column_sets::column_set_in_a_child_model,
             inheritance::child_add_and_get,
             inheritance::child_queries_see_both_tables,
             inheritance::child_update_writes_both_tables,

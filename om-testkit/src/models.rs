@@ -333,3 +333,56 @@ pub struct Manager {
     #[om(default = 1)]
     pub grade: Option<i32>,
 }
+
+/// Columns declared once and flattened into several tables.
+#[derive(om::ColumnSet, Debug, Clone, PartialEq)]
+pub struct Audit {
+    #[om(default_fn = next_counter, on_update_fn = next_counter)]
+    pub revision: Option<i64>,
+    #[om(size = 40, index)]
+    pub changed_by: String,
+}
+
+impl Audit {
+    pub fn by(who: &str) -> Self {
+        Audit {
+            revision: None,
+            changed_by: who.into(),
+        }
+    }
+}
+
+/// A model with a column set between its own columns.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "documents")]
+pub struct Document {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(size = 100)]
+    pub title: String,
+    #[om(flatten)]
+    pub audit: Audit,
+    pub body: Option<String>,
+}
+
+/// Another model with the same set, and a text key.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "invoices")]
+pub struct Invoice {
+    #[om(primary_key, size = 20)]
+    pub number: String,
+    #[om(flatten)]
+    pub audit: Audit,
+    pub total: i64,
+}
+
+/// A child model with a column set of its own.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "contractors")]
+pub struct Contractor {
+    #[om(parent)]
+    pub person: Person,
+    #[om(flatten)]
+    pub audit: Audit,
+    pub rate: i64,
+}

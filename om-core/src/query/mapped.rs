@@ -43,7 +43,10 @@ impl<'a, M: Model> Query<'a, M> {
     ///     .all()
     ///     .await?;
     /// ```
-    pub fn select<C: ColumnSet>(mut self, f: impl FnOnce(&M::Columns) -> C) -> Selected<'a, M, C> {
+    pub fn select<C: SelectColumns>(
+        mut self,
+        f: impl FnOnce(&M::Columns) -> C,
+    ) -> Selected<'a, M, C> {
         let columns = f(M::columns()).column_refs();
         self.select.projection = Projection::Columns(columns.clone());
         Selected {
@@ -113,12 +116,12 @@ where
 }
 
 /// Columns a [`Query::select`] reads: one column handle, or a tuple of them.
-pub trait ColumnSet: Send + 'static {
+pub trait SelectColumns: Send + 'static {
     /// The columns, in order.
     fn column_refs(&self) -> Vec<ColumnRef>;
 }
 
-/// What the columns of a [`ColumnSet`] `C` decode into: for one `Column<T>`, a `T` or
+/// What the columns of a [`SelectColumns`] `C` decode into: for one `Column<T>`, a `T` or
 /// an `Option<T>`; for a tuple of columns, a tuple of those.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot hold the columns `{C}`",
@@ -136,7 +139,7 @@ fn decode<F: Field>(row: &dyn Row, columns: &[ColumnRef], index: usize) -> Resul
     })
 }
 
-impl<T: SqlType> ColumnSet for Column<T> {
+impl<T: SqlType> SelectColumns for Column<T> {
     fn column_refs(&self) -> Vec<ColumnRef> {
         vec![self.column_ref()]
     }
@@ -150,7 +153,7 @@ impl<T: SqlType, F: Field<Base = T>> FromColumns<Column<T>> for F {
 
 macro_rules! column_tuple {
     ($(($t:ident, $f:ident, $i:tt)),+) => {
-        impl<$($t: SqlType),+> ColumnSet for ($(Column<$t>,)+) {
+        impl<$($t: SqlType),+> SelectColumns for ($(Column<$t>,)+) {
             fn column_refs(&self) -> Vec<ColumnRef> {
                 vec![$(self.$i.column_ref()),+]
             }
@@ -220,7 +223,7 @@ impl<M, C> fmt::Debug for Selected<'_, M, C> {
     }
 }
 
-impl<'a, M: Model, C: ColumnSet> Selected<'a, M, C> {
+impl<'a, M: Model, C: SelectColumns> Selected<'a, M, C> {
     /// Every matching row's columns.
     pub async fn all<T: FromColumns<C>>(self) -> Result<Vec<T>> {
         super::check(&self.query.select, self.query.exec)?;

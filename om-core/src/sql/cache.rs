@@ -147,6 +147,55 @@ impl StatementCache {
         self.try_cached(|key, values| insert_shape(insert, key, values), render)
     }
 
+    /// [`insert`](Self::insert) for an insert the caller gives up: its values move
+    /// into the result rather than being copied (a batch of many rows binds them all).
+    pub fn insert_owned(
+        &self,
+        insert: Insert,
+        render: impl FnOnce(&Insert) -> Result<(String, Values)>,
+    ) -> Result<(Arc<str>, Values)> {
+        let hit = KEY.with(|key| {
+            let mut key = key.borrow_mut();
+            key.clear();
+            insert_key(&insert, &mut key);
+            if key.first() == Some(&UNCACHEABLE) {
+                return None;
+            }
+            let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+            map.sql.get(key.as_slice()).cloned()
+        });
+        if let Some(sql) = hit {
+            let width = insert.rows.first().map_or(0, Vec::len);
+            let mut values = Vec::with_capacity(width * insert.rows.len());
+            for row in insert.rows {
+                values.extend(row);
+            }
+            return Ok((sql, Values(values)));
+        }
+        let (sql, rendered) = render(&insert)?;
+        let sql: Arc<str> = Arc::from(sql);
+        if !sql.is_empty() && rendered.0.iter().eq(insert.rows.iter().flatten()) {
+            self.store(&sql);
+        }
+        Ok((sql, rendered))
+    }
+
+    /// Keeps `sql` under the shape the thread's key holds.
+    fn store(&self, sql: &Arc<str>) {
+        KEY.with(|key| {
+            let key = key.borrow();
+            if key.first() == Some(&UNCACHEABLE) {
+                return;
+            }
+            let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+            if map.sql.len() >= CAPACITY || map.bytes + sql.len() > CAPACITY_BYTES {
+                *map = Entries::default();
+            }
+            map.bytes += sql.len();
+            map.sql.insert(key.as_slice().into(), sql.clone());
+        });
+    }
+
     fn try_cached(
         &self,
         shape: impl FnOnce(&mut Vec<u64>, &mut Vec<Value>),
@@ -188,18 +237,7 @@ impl StatementCache {
         let (sql, rendered) = render();
         let sql: Arc<str> = Arc::from(sql);
         if !sql.is_empty() && rendered.0 == values {
-            KEY.with(|key| {
-                let key = key.borrow();
-                if key.first() == Some(&UNCACHEABLE) {
-                    return;
-                }
-                let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-                if map.sql.len() >= CAPACITY || map.bytes + sql.len() > CAPACITY_BYTES {
-                    *map = Entries::default();
-                }
-                map.bytes += sql.len();
-                map.sql.insert(key.as_slice().into(), sql.clone());
-            });
+            self.store(&sql);
         }
         (sql, rendered)
     }
@@ -288,6 +326,14 @@ fn filter(f: &Option<Expr>, key: &mut Vec<u64>, values: &mut Vec<Value>) {
 }
 
 fn insert_shape(i: &Insert, key: &mut Vec<u64>, values: &mut Vec<Value>) {
+    insert_key(i, key);
+    for row in &i.rows {
+        values.extend(row.iter().cloned());
+    }
+}
+
+/// The shape of an insert, without its values (which it binds in row order).
+fn insert_key(i: &Insert, key: &mut Vec<u64>) {
     key.extend([i.table as *const _ as u64, i.columns.len() as u64]);
     for column in &i.columns {
         text(key, column.name);
@@ -298,7 +344,6 @@ fn insert_shape(i: &Insert, key: &mut Vec<u64>, values: &mut Vec<Value>) {
     }
     for row in &i.rows {
         key.push(row.len() as u64);
-        values.extend(row.iter().cloned());
     }
     match i.returning {
         Some(c) => text(key, c.name),

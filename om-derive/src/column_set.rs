@@ -1,0 +1,211 @@
+//! Code generation for `#[derive(ColumnSet)]`: columns declared once and flattened
+//! into several models' tables with `#[om(flatten)]`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields};
+
+use crate::expand::{Field, column_meta, parse_fields, undo_tokens, value_tokens};
+
+pub(crate) fn column_set(input: &DeriveInput) -> syn::Result<TokenStream> {
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new(
+            input.generics.span(),
+            "#[derive(ColumnSet)] does not support generic structs",
+        ));
+    }
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new(
+            input.ident.span(),
+            "#[derive(ColumnSet)] applies to structs with named fields",
+        ));
+    };
+    let Fields::Named(named) = &data.fields else {
+        return Err(syn::Error::new(
+            data.fields.span(),
+            "#[derive(ColumnSet)] needs named fields: each field is a column",
+        ));
+    };
+    if let Some(attr) = input.attrs.iter().find(|a| a.path().is_ident("om")) {
+        return Err(syn::Error::new(
+            attr.span(),
+            "a column set has no table of its own: `#[om(...)]` goes on its fields",
+        ));
+    }
+    let fields = parse_fields(named)?;
+    validate(&fields)?;
+
+    let name = &input.ident;
+    let vis = &input.vis;
+    let columns_ident = format_ident!("{}Columns", name);
+    let core = quote!(::om::__core);
+
+    let metas = fields.iter().map(|f| column_meta(f, &core, false));
+    let handle_fields = fields.iter().map(|f| {
+        let (ident, ty) = (f.ident, f.ty);
+        let doc = format!("The `{}` column.", f.column);
+        quote! {
+            #[doc = #doc]
+            pub #ident: #core::Column<<#ty as #core::Field>::Base>
+        }
+    });
+    let handle_values = fields.iter().map(|f| {
+        let ident = f.ident;
+        let column = &f.column;
+        quote!(#ident: #core::Column::new(table, #column))
+    });
+    let decoders = fields.iter().enumerate().map(|(i, f)| {
+        let (ident, ty) = (f.ident, f.ty);
+        let column = &f.column;
+        quote! {
+            #ident: <#ty as #core::Field>::decode(row, offset + #i)
+                .map_err(|e| #core::Error::decode(table, #column, e))?
+        }
+    });
+    let writers = fields.iter().map(|f| {
+        let ident = f.ident;
+        quote!(out.push(#core::Field::to_value(&self.#ident));)
+    });
+    let default_fields: Vec<&Field> = fields
+        .iter()
+        .filter(|f| f.attrs.default.is_some())
+        .collect();
+    let defaults = default_fields.iter().filter_map(|f| {
+        let (_, source) = f.attrs.default.as_ref()?;
+        let ident = f.ident;
+        let value = value_tokens(source);
+        Some(quote! {
+            if self.#ident.is_none() {
+                self.#ident = ::core::option::Option::Some(::core::convert::Into::into(#value));
+            }
+        })
+    });
+    let undo_defaults = undo_tokens(&default_fields, &core);
+    let update_fields: Vec<&Field> = fields
+        .iter()
+        .filter(|f| f.attrs.on_update.is_some())
+        .collect();
+    let on_updates = update_fields.iter().filter_map(|f| {
+        let (_, source) = f.attrs.on_update.as_ref()?;
+        let ident = f.ident;
+        let value = value_tokens(source);
+        Some(if f.optional {
+            quote!(self.#ident = ::core::option::Option::Some(::core::convert::Into::into(#value));)
+        } else {
+            quote!(self.#ident = ::core::convert::Into::into(#value);)
+        })
+    });
+    let undo_on_update = undo_tokens(&update_fields, &core);
+    let checks = fields.iter().map(|f| {
+        let ty = f.ty;
+        let mut out = quote_spanned! {ty.span()=>
+            const _: () = #core::__private::__assert::field::<#ty>();
+        };
+        if f.attrs.size.is_some() {
+            out.extend(quote_spanned! {ty.span()=>
+                const _: () = #core::__private::__assert::text_field::<#ty>();
+            });
+        }
+        out
+    });
+
+    let columns_doc = format!("Typed column handles of the [`{name}`] set, on one model's table.");
+    Ok(quote! {
+        #[doc = #columns_doc]
+        #[derive(Debug, Clone, Copy)]
+        #[allow(dead_code)]
+        #vis struct #columns_ident {
+            #(#handle_fields,)*
+        }
+
+        #(#checks)*
+
+        impl #core::ColumnSet for #name {
+            type Columns = #columns_ident;
+
+            fn columns() -> &'static [#core::ColumnMeta] {
+                static COLUMNS: &[#core::ColumnMeta] = &[#(#metas,)*];
+                COLUMNS
+            }
+
+            fn handles(table: &'static str) -> #columns_ident {
+                #columns_ident { #(#handle_values,)* }
+            }
+
+            #[inline]
+            fn from_row(
+                row: &dyn #core::Row,
+                offset: usize,
+                table: &'static str,
+            ) -> #core::Result<Self> {
+                ::core::result::Result::Ok(Self { #(#decoders,)* })
+            }
+
+            #[inline]
+            fn write_values(&self, out: &mut ::std::vec::Vec<#core::Value>) {
+                #(#writers)*
+            }
+
+            fn apply_defaults(&mut self) -> #core::Undo<Self> {
+                #undo_defaults
+                #(#defaults)*
+                undo
+            }
+
+            fn apply_on_update(&mut self) -> #core::Undo<Self> {
+                #undo_on_update
+                #(#on_updates)*
+                undo
+            }
+        }
+    })
+}
+
+fn validate(fields: &[Field<'_>]) -> syn::Result<()> {
+    if fields.is_empty() {
+        return Err(syn::Error::new(
+            proc_macro2::Span::call_site(),
+            "a column set needs at least one field",
+        ));
+    }
+    for (i, f) in fields.iter().enumerate() {
+        let a = &f.attrs;
+        if let Some(span) = a.primary_key.or(a.parent).or(a.flatten) {
+            return Err(syn::Error::new(
+                span,
+                "a column set's field cannot be a key, a parent or another set: keys belong \
+                 to models",
+            ));
+        }
+        if f.attrs.column.is_none() && !crate::expand::is_identifier(&f.column) {
+            return Err(syn::Error::new(
+                f.ident.span(),
+                format!(
+                    "the column name `{}` is not 1 to 63 ASCII letters, digits or `_`: give \
+                     one with #[om(column = \"...\")]",
+                    f.column
+                ),
+            ));
+        }
+        if let Some(other) = fields[..i]
+            .iter()
+            .find(|o| o.column.eq_ignore_ascii_case(&f.column))
+        {
+            return Err(syn::Error::new(
+                f.ident.span(),
+                format!(
+                    "column `{}` is already the column of field `{}`",
+                    f.column, other.ident
+                ),
+            ));
+        }
+        if let (Some((span, _)), false) = (&f.attrs.default, f.optional) {
+            return Err(syn::Error::new(
+                *span,
+                "a default fills a field that is None at `add`: the field must be an Option",
+            ));
+        }
+    }
+    Ok(())
+}
