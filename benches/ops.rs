@@ -169,7 +169,7 @@ async fn wall(backend: Backend, workload: Workload, rounds: usize) -> Result<(),
     let (mut om_total, mut sqlx_total) = (Duration::ZERO, Duration::ZERO);
     for round in 0..rounds {
         // Alternate which side goes first, so neither always follows the other.
-        let (om, sqlx) = if round % 2 == 0 {
+        let (om, sqlx) = if round.is_multiple_of(2) {
             let om = time(Side::Om, batch).await?;
             (om, time(Side::Sqlx, batch).await?)
         } else {

@@ -252,7 +252,7 @@ pub fn new_user(i: usize) -> User {
     User {
         id: None,
         name: format!("User {i}"),
-        hair_color: (i % 2 == 0).then(|| "black".to_string()),
+        hair_color: i.is_multiple_of(2).then(|| "black".to_string()),
     }
 }
 
@@ -276,7 +276,7 @@ pub async fn setup(backend: Backend, workload: Workload) -> om::Result<Database>
                     name: format!("Person {i}"),
                 },
                 salary: i as i64 * 10,
-                team: (i % 3 == 0).then(|| "core".to_string()),
+                team: i.is_multiple_of(3).then(|| "core".to_string()),
             })
             .collect();
         db.add_all(&mut staff).await?;
@@ -295,11 +295,11 @@ pub async fn setup(backend: Backend, workload: Workload) -> om::Result<Database>
             .iter()
             .flat_map(|u| {
                 let user_id = u.id.unwrap_or_default();
-                (0..20).map(move |i| Post {
+                (0..20_u32).map(move |i| Post {
                     id: None,
                     user_id,
                     title: format!("Post {i} by {user_id}"),
-                    body: (i % 2 == 0).then(|| "Lorem ipsum".to_string()),
+                    body: i.is_multiple_of(2).then(|| "Lorem ipsum".to_string()),
                 })
             })
             .collect();
