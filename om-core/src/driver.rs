@@ -128,13 +128,7 @@ pub trait Executor: Send + Sync + Debug {
     /// a transaction.
     async fn insert_returning_many(&self, insert: Insert) -> Result<Vec<i64>> {
         let mut keys = Vec::with_capacity(insert.rows.len());
-        for row in insert.rows {
-            let one = Insert {
-                table: insert.table,
-                columns: insert.columns.clone(),
-                rows: vec![row],
-                returning: insert.returning,
-            };
+        for one in insert.into_single_rows() {
             keys.push(self.insert_returning(&one).await?);
         }
         Ok(keys)

@@ -180,11 +180,7 @@ fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
 /// Renders a single-row insert that returns the generated key.
 pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
     let (text, values) = INSERTS.insert(insert, || {
-        let mut stmt = sql::insert(insert)?;
-        if let Some(col) = insert.returning {
-            stmt.returning_col(col.name);
-        }
-        Ok(stmt.build(SqliteQueryBuilder))
+        sql::build_insert_returning(insert, SqliteQueryBuilder)
     })?;
     let mut values = SqlxValues(values);
     normalize_decimals(&mut values);
@@ -194,11 +190,7 @@ pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
 /// [`render_insert_returning`] for an insert whose values move into the statement.
 pub(crate) fn render_insert_returning_owned(insert: Insert) -> Result<Rendered> {
     let (text, values) = INSERTS.insert_owned(insert, |insert| {
-        let mut stmt = sql::insert(insert)?;
-        if let Some(col) = insert.returning {
-            stmt.returning_col(col.name);
-        }
-        Ok(stmt.build(SqliteQueryBuilder))
+        sql::build_insert_returning(insert, SqliteQueryBuilder)
     })?;
     let mut values = SqlxValues(values);
     normalize_decimals(&mut values);

@@ -261,6 +261,16 @@ pub fn insert(i: &Insert) -> Result<InsertStatement> {
     Ok(stmt)
 }
 
+/// Builds an insert that returns its generated key column (`insert.returning`), for
+/// dialects with `RETURNING`.
+pub fn build_insert_returning(i: &Insert, builder: impl QueryBuilder) -> Result<(String, Values)> {
+    let mut stmt = insert(i)?;
+    if let Some(col) = i.returning {
+        stmt.returning_col(col.name);
+    }
+    Ok(stmt.build(builder))
+}
+
 /// Builds an insert, update or delete with `builder` (the statements
 /// [`StatementCache::statement`](crate::sql::StatementCache::statement) caches).
 pub fn build_write(stmt: &Statement, builder: impl QueryBuilder) -> Result<(String, Values)> {
