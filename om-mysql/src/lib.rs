@@ -27,6 +27,7 @@
 mod connect;
 mod error;
 mod executor;
+mod json;
 mod render;
 mod row;
 

@@ -9,6 +9,8 @@ use om_core::{Result, Value, sql};
 use sea_query::{MysqlQueryBuilder, TableCreateStatement};
 use sea_query_sqlx::SqlxValues;
 
+use crate::json::MysqlJson;
+
 /// Rendered statements by shape: a statement that runs again skips sea-query.
 static SELECTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
@@ -30,8 +32,9 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
     let (sql, values) = match stmt {
         Statement::Select(s) => return Ok(vec![render_select(s)]),
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
-            let (text, values) =
-                WRITES.statement(stmt, || sql::build_write(stmt, MysqlQueryBuilder))?;
+            let (text, values) = WRITES.statement(stmt, || {
+                sql::build_write(stmt, MysqlQueryBuilder, &MysqlJson)
+            })?;
             (text, SqlxValues(values))
         }
         Statement::CreateTable(t) => (create_table(t).build(MysqlQueryBuilder).into(), no_values()),
@@ -57,7 +60,7 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
 pub(crate) fn render_select(s: &Select) -> Rendered {
     let literal = sql::small_literal_paging(s);
     let (text, values) = SELECTS.select(s, literal, || {
-        sql::build_select(s, literal, MysqlQueryBuilder)
+        sql::build_select(s, literal, MysqlQueryBuilder, &MysqlJson)
     });
     (text, bindable(SqlxValues(values)))
 }

@@ -9,6 +9,8 @@ use om_core::{Error, Result, Value, sql};
 use sea_query::PostgresQueryBuilder;
 use sea_query_sqlx::SqlxValues;
 
+use crate::json::PostgresJson;
+
 /// Rendered statements by shape: a statement that runs again skips sea-query.
 static SELECTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
@@ -27,7 +29,7 @@ pub(crate) fn render_select(s: &Select) -> Result<Rendered> {
 fn select_unchecked(s: &Select) -> Rendered {
     let literal = sql::small_literal_paging(s);
     let (text, values) = SELECTS.select(s, literal, || {
-        sql::build_select(s, literal, PostgresQueryBuilder)
+        sql::build_select(s, literal, PostgresQueryBuilder, &PostgresJson)
     });
     (text, SqlxValues(values))
 }
@@ -43,8 +45,9 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
     let mut out = match stmt {
         Statement::Select(s) => vec![select_unchecked(s)],
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
-            let (text, values) =
-                WRITES.statement(stmt, || sql::build_write(stmt, PostgresQueryBuilder))?;
+            let (text, values) = WRITES.statement(stmt, || {
+                sql::build_write(stmt, PostgresQueryBuilder, &PostgresJson)
+            })?;
             vec![(text, SqlxValues(values))]
         }
         Statement::CreateTable(t) => {

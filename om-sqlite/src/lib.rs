@@ -9,6 +9,7 @@
 mod connect;
 mod error;
 mod executor;
+mod json;
 mod render;
 mod row;
 
@@ -29,6 +30,7 @@ pub static CAPABILITIES: Capabilities = {
     c.case_sensitive_like = false;
     c.enforces_text_size = false;
     c.decimal_ordering = false;
+    c.json_contains = false;
     c
 };
 

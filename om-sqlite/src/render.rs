@@ -10,6 +10,8 @@ use om_core::{Error, Result, Value, sql};
 use sea_query::SqliteQueryBuilder;
 use sea_query_sqlx::SqlxValues;
 
+use crate::json::SqliteJson;
+
 /// Rendered statements by shape: a statement that runs again skips sea-query.
 static SELECTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
@@ -25,6 +27,7 @@ pub(crate) type Rendered = (Arc<str>, SqlxValues);
 /// which text would get wrong, is refused with `Error::Unsupported`.
 pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
     check_decimals(stmt)?;
+    sql::check_json(stmt, &SqliteJson)?;
     let mut out = render_unchecked(stmt)?;
     for (_, values) in &mut out {
         normalize_decimals(values);
@@ -109,8 +112,9 @@ fn render_unchecked(stmt: &Statement) -> Result<Vec<Rendered>> {
     Ok(match stmt {
         Statement::Select(s) => vec![select_unchecked(s)],
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
-            let (text, values) =
-                WRITES.statement(stmt, || sql::build_write(stmt, SqliteQueryBuilder))?;
+            let (text, values) = WRITES.statement(stmt, || {
+                sql::build_write(stmt, SqliteQueryBuilder, &SqliteJson)
+            })?;
             vec![(text, SqlxValues(values))]
         }
         Statement::CreateTable(t) => {
@@ -150,6 +154,7 @@ fn render_unchecked(stmt: &Statement) -> Result<Vec<Rendered>> {
 /// Renders a query (one statement, whatever it asks).
 pub(crate) fn render_select(s: &Select) -> Result<Rendered> {
     check_select_decimals(s)?;
+    sql::check_json_select(s, &SqliteJson)?;
     let (text, mut values) = select_unchecked(s);
     normalize_decimals(&mut values);
     Ok((text, values))
@@ -158,7 +163,9 @@ pub(crate) fn render_select(s: &Select) -> Result<Rendered> {
 fn select_unchecked(s: &Select) -> Rendered {
     // A bound LIMIT makes SQLite re-prepare the statement at every run, so LIMIT and
     // OFFSET are literals here.
-    let (text, values) = SELECTS.select(s, true, || sql::build_select(s, true, SqliteQueryBuilder));
+    let (text, values) = SELECTS.select(s, true, || {
+        sql::build_select(s, true, SqliteQueryBuilder, &SqliteJson)
+    });
     (text, SqlxValues(values))
 }
 

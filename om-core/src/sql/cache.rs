@@ -17,6 +17,7 @@ use sea_query::Values;
 use crate::error::Result;
 use crate::expr::{CmpOp, ColumnRef, Expr};
 use crate::ir::{Insert, Projection, Select, Statement};
+use crate::json::JsonFilter;
 use crate::sql::dml::paging;
 use crate::value::Value;
 
@@ -423,6 +424,19 @@ fn expr(e: &Expr, key: &mut Vec<u64>, values: &mut Vec<Value>) {
             key.push(16);
             expr(inner, key, values);
         }
+        Expr::Json { column: c, filter } => {
+            // Each dialect binds a JSON filter's path its own way (one path text, or a
+            // value per key), so the values collected here could not be checked
+            // against the rendered ones: JSON filters are rendered each time.
+            mark_uncacheable(key);
+            let kind = match filter {
+                JsonFilter::TextEq { .. } => 0,
+                JsonFilter::HasKey { .. } => 1,
+                JsonFilter::Contains { .. } => 2,
+            };
+            key.extend([18, kind, filter.path().len() as u64]);
+            column(key, c);
+        }
     }
 }
 
@@ -431,6 +445,18 @@ mod tests {
     use super::*;
     use crate::model::{ColumnMeta, ColumnType, TableMeta};
     use sea_query::SqliteQueryBuilder;
+
+    /// A dialect without JSON filters.
+    struct NoJson;
+
+    impl crate::json::JsonSyntax for NoJson {
+        fn backend(&self) -> &'static str {
+            "test"
+        }
+        fn json(&self, _: sea_query::Expr, _: &JsonFilter) -> Option<sea_query::Expr> {
+            None
+        }
+    }
 
     static COLUMNS: [ColumnMeta; 2] = [
         ColumnMeta::new("id", "id", ColumnType::BigInt),
@@ -520,7 +546,7 @@ mod tests {
     fn every_shape_is_cached_with_sea_querys_values() {
         let cache = StatementCache::new();
         for (i, s) in selects().iter().enumerate() {
-            let render = || crate::sql::select(s).build(SqliteQueryBuilder);
+            let render = || crate::sql::select(s, &NoJson).build(SqliteQueryBuilder);
             let (first_sql, first_values) = cache.select(s, false, render);
             assert_eq!(cache.len(), i + 1, "shape {i} was cached");
             let (again_sql, again_values) = cache.select(s, false, || unreachable!());
@@ -559,7 +585,7 @@ mod tests {
             }),
         ];
         for (i, stmt) in statements.iter().enumerate() {
-            let build = || crate::sql::build_write(stmt, SqliteQueryBuilder);
+            let build = || crate::sql::build_write(stmt, SqliteQueryBuilder, &NoJson);
             let first = cache.statement(stmt, build).unwrap();
             assert_eq!(cache.len(), i + 1, "statement {i} was cached");
             let again = cache.statement(stmt, || unreachable!()).unwrap();
@@ -576,13 +602,15 @@ mod tests {
             })
         };
         let two = rows(2);
-        let build = || crate::sql::build_write(&two, SqliteQueryBuilder);
+        let build = || crate::sql::build_write(&two, SqliteQueryBuilder, &NoJson);
         let first = cache.statement(&two, build).unwrap();
         assert_eq!(cache.len(), statements.len() + 1);
         assert_eq!(first, cache.statement(&two, || unreachable!()).unwrap());
         let many = rows(MAX_CACHED_ROWS + 1);
         cache
-            .statement(&many, || crate::sql::build_write(&many, SqliteQueryBuilder))
+            .statement(&many, || {
+                crate::sql::build_write(&many, SqliteQueryBuilder, &NoJson)
+            })
             .unwrap();
         assert_eq!(cache.len(), statements.len() + 1);
     }
@@ -596,7 +624,7 @@ mod tests {
             values: (0..100).map(Value::from).collect(),
             negated: false,
         });
-        let render = || crate::sql::select(&s).build(SqliteQueryBuilder);
+        let render = || crate::sql::select(&s, &NoJson).build(SqliteQueryBuilder);
         let (sql, values) = cache.select(&s, false, render);
         assert_eq!(values.0.len(), 100);
         assert!(sql.contains("IN"), "{sql}");
@@ -608,7 +636,7 @@ mod tests {
         let cache = StatementCache::new();
         let mut s = selects().remove(3);
         let render = |s: &Select| {
-            let (stmt, paging) = crate::sql::select_with_literal_paging(s);
+            let (stmt, paging) = crate::sql::select_with_literal_paging(s, &NoJson);
             let (mut sql, values) = stmt.build(SqliteQueryBuilder);
             sql.push_str(&paging);
             (sql, values)

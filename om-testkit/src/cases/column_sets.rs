@@ -20,7 +20,8 @@ pub async fn column_set_columns_in_each_table(db: &Database) -> Result<()> {
         ["number", "revision", "changed_by", "total"]
     );
     assert_eq!(Invoice::table().primary_key, [0]);
-    db.create_all(&[Document::table(), Invoice::table()]).await?;
+    db.create_all(&[Document::table(), Invoice::table()])
+        .await?;
     let mut docs = vec![
         Document {
             id: None,
@@ -58,7 +59,10 @@ pub async fn column_set_columns_in_each_table(db: &Database) -> Result<()> {
     db.update(&mut docs[0]).await?;
     assert_ne!(docs[0].audit.revision, Some(first_revision));
     assert_eq!(
-        db.query::<Document>().get(docs[0].id.expect("a key")).await?.as_ref(),
+        db.query::<Document>()
+            .get(docs[0].id.expect("a key"))
+            .await?
+            .as_ref(),
         Some(&docs[0])
     );
     let mut invoice = Invoice {
@@ -78,7 +82,8 @@ pub async fn column_set_in_a_child_model(db: &Database) -> Result<()> {
         names(Contractor::table().columns),
         ["id", "revision", "changed_by", "rate"]
     );
-    db.create_all(&[Person::table(), Contractor::table()]).await?;
+    db.create_all(&[Person::table(), Contractor::table()])
+        .await?;
     let mut c = Contractor {
         person: Person::new("dee"),
         audit: Audit::by("hr"),
