@@ -32,10 +32,11 @@
 
 pub use om_core::{
     Capabilities, Column, ColumnMeta, ColumnSet, ColumnType, Database, DatabaseUrl, DecodeError,
-    Driver, Error, ErrorKind, Executor, Expr, Field, KeyArg, Model, Order, Pool, Query, Result,
-    Row, SqlType, TableMeta, Transaction, TransactionExecutor, Value, ValueOf, escape_like,
+    Driver, Error, ErrorKind, Executor, Expr, Field, Json, JsonType, KeyArg, Model, Order, Pool,
+    Query, Result, Row, SqlType, TableMeta, Transaction, TransactionExecutor, Value, ValueOf,
+    escape_like,
 };
-pub use om_core::{driver, expr, ir, model, sql, url, value};
+pub use om_core::{driver, expr, ir, json, model, sql, url, value};
 
 /// `#[derive(Model)]`: maps a struct to a table.
 pub use om_derive::Model;
@@ -70,6 +71,6 @@ pub use om_core as __core;
 
 /// Everything a typical user needs: `use om::prelude::*;`.
 pub mod prelude {
-    pub use crate::{ColumnSet, Database, Expr, Model, Transaction};
+    pub use crate::{ColumnSet, Database, Expr, Json, Model, Transaction};
     pub use futures::{StreamExt as _, TryStreamExt as _};
 }

@@ -43,6 +43,7 @@ pub static MEMORY_CAPABILITIES: Capabilities = {
     c.enforces_text_size = false;
     c.write_during_stream = false;
     c.decimal_ordering = false;
+    c.json_contains = false;
     c
 };
 

@@ -4,6 +4,7 @@ pub mod column_sets;
 pub mod errors;
 pub mod inheritance;
 pub mod join;
+pub mod json;
 pub mod query;
 pub mod schema;
 pub mod transaction;
@@ -89,6 +90,10 @@ macro_rules! for_each_case {
             types::nullable_types_round_trip,
             types::decimal_comparisons,
             types::narrow_and_unsigned_integers,
+            json::json_typed_round_trip,
+            json::json_text_at_path,
+            json::json_has_key,
+            json::json_contains,
             transaction::commit_rollback_and_drop,
             transaction::savepoints,
             transaction::savepoint_dropped_before_commit,

@@ -386,3 +386,41 @@ pub struct Contractor {
     pub audit: Audit,
     pub rate: i64,
 }
+
+/// A typed document stored through `om::Json<T>`.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Settings {
+    pub theme: String,
+    pub volume: u8,
+    pub tags: Vec<String>,
+}
+
+/// A document of another shape, to read `settings` rows into and fail.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OtherShape {
+    pub missing_field: i64,
+}
+
+/// JSON columns: a `serde_json::Value`, a typed `Json<T>`, both nullable or not.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "json_docs")]
+pub struct JsonDoc {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    pub doc: serde_json::Value,
+    pub settings: om::Json<Settings>,
+    pub extra: Option<serde_json::Value>,
+    pub maybe_settings: Option<om::Json<Settings>>,
+}
+
+/// `json_docs` read with `settings` as another type, which must fail to decode.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "json_docs")]
+pub struct JsonDocAsOther {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    pub doc: serde_json::Value,
+    pub settings: om::Json<OtherShape>,
+    pub extra: Option<serde_json::Value>,
+    pub maybe_settings: Option<om::Json<OtherShape>>,
+}
