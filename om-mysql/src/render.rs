@@ -396,4 +396,40 @@ mod tests {
             ["SELECT ? FROM `orm_test` WHERE ? = ?"]
         );
     }
+
+    /// The JSON filters, as this dialect writes them, with their bound values.
+    fn json_sql() -> Vec<std::result::Result<(String, Vec<Value>), om_core::Error>> {
+        om_core::fixtures::json_filters()
+            .into_iter()
+            .map(|f| {
+                let mut s = Select::new(&TABLE);
+                s.projection = Projection::Count;
+                s.and_where(f);
+                render(&Statement::Select(s)).map(|mut out| {
+                    let (sql, values) = out.remove(0);
+                    (sql.to_string(), values.0.0)
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn json_filters() {
+        let out: Vec<_> = json_sql().into_iter().map(Result::unwrap).collect();
+        assert_eq!(
+            out[0].0,
+            "SELECT COUNT(*) FROM `orm_test` WHERE (JSON_UNQUOTE(JSON_EXTRACT(`orm_test`.`value`, ?))) = ?"
+        );
+        assert_eq!(out[0].1, [Value::from(r#"$."a"."b""#), Value::from("x")]);
+        assert_eq!(
+            out[1].0,
+            "SELECT COUNT(*) FROM `orm_test` WHERE JSON_CONTAINS_PATH(`orm_test`.`value`, 'one', ?)"
+        );
+        assert_eq!(out[1].1, [Value::from(r#"$."k""#)]);
+        assert_eq!(
+            out[2].0,
+            "SELECT COUNT(*) FROM `orm_test` WHERE JSON_CONTAINS(`orm_test`.`value`, ?)"
+        );
+        assert_eq!(out[2].1, [Value::from(r#"{"a":1}"#)]);
+    }
 }

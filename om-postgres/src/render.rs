@@ -535,4 +535,44 @@ mod tests {
         assert_eq!(&*rendered[0].0, "SELECT $1::int4");
         assert_eq!(rendered[0].1.0.0, vec![Value::Int(Some(1))]);
     }
+
+    /// The JSON filters, as this dialect writes them, with their bound values.
+    fn json_sql() -> Vec<std::result::Result<(String, Vec<Value>), om_core::Error>> {
+        om_core::fixtures::json_filters()
+            .into_iter()
+            .map(|f| {
+                let mut s = Select::new(&TABLE);
+                s.projection = Projection::Count;
+                s.and_where(f);
+                render(&Statement::Select(s)).map(|mut out| {
+                    let (sql, values) = out.remove(0);
+                    (sql.to_string(), values.0.0)
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn json_filters() {
+        let out: Vec<_> = json_sql().into_iter().map(Result::unwrap).collect();
+        assert_eq!(
+            out[0].0,
+            r#"SELECT COUNT(*) FROM "orm_test" WHERE (("orm_test"."value" -> $1 ->> $2)) = $3"#
+        );
+        assert_eq!(
+            out[0].1,
+            [Value::from("a"), Value::from("b"), Value::from("x")]
+        );
+        // `?` is PostgreSQL's key-exists operator: sqlx's placeholders are `$n`.
+        assert_eq!(
+            out[1].0,
+            r#"SELECT COUNT(*) FROM "orm_test" WHERE ("orm_test"."value" ? $1)"#
+        );
+        assert_eq!(out[1].1, [Value::from("k")]);
+        assert_eq!(
+            out[2].0,
+            r#"SELECT COUNT(*) FROM "orm_test" WHERE ("orm_test"."value" @> $1)"#
+        );
+        assert_eq!(out[2].1, [Value::from(serde_json::json!({"a": 1}))]);
+    }
 }

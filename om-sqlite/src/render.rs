@@ -343,4 +343,48 @@ mod tests {
             [r#"SELECT ? FROM "orm_test" WHERE ? = ?"#]
         );
     }
+
+    /// The JSON filters, as this dialect writes them, with their bound values.
+    fn json_sql() -> Vec<std::result::Result<(String, Vec<Value>), om_core::Error>> {
+        om_core::fixtures::json_filters()
+            .into_iter()
+            .map(|f| {
+                let mut s = Select::new(&TABLE);
+                s.projection = Projection::Count;
+                s.and_where(f);
+                render(&Statement::Select(s)).map(|mut out| {
+                    let (sql, values) = out.remove(0);
+                    (sql.to_string(), values.0.0)
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn json_filters() {
+        let mut out = json_sql().into_iter();
+        let (sql, values) = out.next().unwrap().unwrap();
+        assert_eq!(
+            sql,
+            r#"SELECT COUNT(*) FROM "orm_test" WHERE (CAST(json_extract("orm_test"."value", ?) AS TEXT)) = ?"#
+        );
+        assert_eq!(values, [Value::from(r#"$."a"."b""#), Value::from("x")]);
+        let (sql, values) = out.next().unwrap().unwrap();
+        assert_eq!(
+            sql,
+            r#"SELECT COUNT(*) FROM "orm_test" WHERE (json_type("orm_test"."value", ?)) IS NOT NULL"#
+        );
+        assert_eq!(values, [Value::from(r#"$."k""#)]);
+        let err = out.next().unwrap().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                om_core::Error::Unsupported {
+                    backend: "sqlite",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
 }
