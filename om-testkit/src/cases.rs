@@ -1,6 +1,7 @@
 //! The conformance cases, one module per area. Each case takes a fresh database.
 
 pub mod column_sets;
+pub mod enums;
 pub mod errors;
 pub mod inheritance;
 pub mod join;
@@ -90,6 +91,7 @@ macro_rules! for_each_case {
             types::nullable_types_round_trip,
             types::decimal_comparisons,
             types::narrow_and_unsigned_integers,
+            enums::string_enums_round_trip,
             json::json_typed_round_trip,
             json::json_text_at_path,
             json::json_has_key,

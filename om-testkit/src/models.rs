@@ -424,3 +424,44 @@ pub struct JsonDocAsOther {
     pub extra: Option<serde_json::Value>,
     pub maybe_settings: Option<om::Json<OtherShape>>,
 }
+
+/// A string-backed enum: stored as `active`, `on_hold`, `gone`.
+#[derive(om::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[om(rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    OnHold,
+    #[om(rename = "gone")]
+    Deleted,
+}
+
+/// An enum with its stored names as written and a wider column.
+#[derive(om::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[om(size = 40)]
+pub enum Priority {
+    Low,
+    High,
+}
+
+/// Enum fields, required and nullable.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "tickets")]
+pub struct Ticket {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    pub status: Status,
+    pub previous: Option<Status>,
+    pub priority: Option<Priority>,
+}
+
+/// `tickets` with `status` as plain text, to store a name no variant has.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "tickets")]
+pub struct TicketAsText {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(size = 7)]
+    pub status: String,
+    pub previous: Option<String>,
+    pub priority: Option<String>,
+}
