@@ -281,6 +281,8 @@ pub mod __assert {
     pub trait TextField {}
     impl TextField for String {}
     impl TextField for Option<String> {}
+    impl<T: crate::string_enum::StringEnum> TextField for T {}
+    impl<T: crate::string_enum::StringEnum> TextField for Option<T> {}
 
     /// Types a database-generated key can have.
     #[diagnostic::on_unimplemented(
