@@ -50,6 +50,12 @@ pub struct Capabilities {
     /// (`c.data.contains(json!(..))`); otherwise such a filter is refused with
     /// `Error::Unsupported`. Text-at-a-path and has-key filters work everywhere.
     pub json_contains: bool,
+    /// Whether floats may hold NaN (otherwise writing one is refused with
+    /// `Error::InvalidValue`, before the statement runs).
+    pub float_nan: bool,
+    /// Whether floats may hold the infinities (otherwise writing one is refused with
+    /// `Error::InvalidValue`, before the statement runs).
+    pub float_infinity: bool,
     /// The most bound parameters one statement may carry.
     pub max_parameters: usize,
 }
@@ -67,6 +73,8 @@ impl Capabilities {
             decimal_ordering: true,
             errors_abort_transaction: false,
             json_contains: true,
+            float_nan: true,
+            float_infinity: true,
             max_parameters: 32766,
         }
     }

@@ -281,7 +281,7 @@ pub mod __assert {
     pub trait TextField {}
     impl TextField for String {}
     impl TextField for Option<String> {}
-    impl<T: crate::string_enum::StringEnum> TextField for T {}
+    // `#[derive(Enum)]` implements it for the enum; an `Option` of one is text too.
     impl<T: crate::string_enum::StringEnum> TextField for Option<T> {}
 
     /// Types a database-generated key can have.

@@ -178,6 +178,8 @@ pub(crate) fn string_enum(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
 
+        impl #core::__private::__assert::TextField for #ident {}
+
         impl #core::SqlType for #ident {
             const COLUMN_TYPE: #core::ColumnType = #core::ColumnType::Text(::core::option::Option::Some(#size));
             const NAME: &'static str = #type_name;

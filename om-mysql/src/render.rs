@@ -17,6 +17,12 @@ static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 static RETURNING_INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
+/// MySQL's and MariaDB's `FLOAT` and `DOUBLE` hold neither NaN nor the infinities.
+const FLOATS: sql::FloatSupport = sql::FloatSupport {
+    nan: false,
+    infinity: false,
+};
+
 /// One SQL statement and its bound values.
 pub(crate) type Rendered = (Arc<str>, SqlxValues);
 
@@ -29,6 +35,7 @@ const MAX_VARCHAR: u32 = 16383;
 /// Every statement renders to exactly one: `CREATE TABLE` carries its indexes, since
 /// MySQL 8 has no `CREATE INDEX IF NOT EXISTS`.
 pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
+    sql::check_floats(stmt, FLOATS, "MySQL")?;
     let (sql, values) = match stmt {
         Statement::Select(s) => return Ok(vec![render_select(s)]),
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
@@ -177,6 +184,7 @@ fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
 
 /// Renders a single-row insert; its generated key is the result's `last_insert_id`.
 pub(crate) fn render_insert(insert: &Insert) -> Result<Rendered> {
+    sql::check_insert_floats(insert, FLOATS, "MySQL")?;
     let (text, values) =
         INSERTS.insert(insert, || Ok(sql::insert(insert)?.build(MysqlQueryBuilder)))?;
     Ok((text, bindable(SqlxValues(values))))
@@ -185,6 +193,7 @@ pub(crate) fn render_insert(insert: &Insert) -> Result<Rendered> {
 /// A multi-row insert that returns its generated keys: MariaDB's `RETURNING`, which
 /// sea-query's MySQL builder does not write. Its values move into the statement.
 pub(crate) fn render_insert_returning(insert: Insert) -> Result<Rendered> {
+    sql::check_insert_floats(&insert, FLOATS, "MySQL")?;
     let (text, values) = RETURNING_INSERTS.insert_owned(insert, |insert| {
         let (mut text, values) = sql::insert(insert)?.build(MysqlQueryBuilder);
         if let Some(column) = insert.returning {

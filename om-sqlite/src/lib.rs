@@ -31,6 +31,7 @@ pub static CAPABILITIES: Capabilities = {
     c.enforces_text_size = false;
     c.decimal_ordering = false;
     c.json_contains = false;
+    c.float_nan = false;
     c
 };
 
@@ -44,6 +45,7 @@ pub static MEMORY_CAPABILITIES: Capabilities = {
     c.write_during_stream = false;
     c.decimal_ordering = false;
     c.json_contains = false;
+    c.float_nan = false;
     c
 };
 

@@ -17,6 +17,12 @@ static SELECTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
+/// SQLite stores the infinities but turns NaN into NULL: NaN is refused.
+const FLOATS: sql::FloatSupport = sql::FloatSupport {
+    nan: false,
+    infinity: true,
+};
+
 /// One SQL statement and its bound values.
 pub(crate) type Rendered = (Arc<str>, SqlxValues);
 
@@ -28,6 +34,7 @@ pub(crate) type Rendered = (Arc<str>, SqlxValues);
 pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
     check_decimals(stmt)?;
     sql::check_json(stmt, &SqliteJson)?;
+    sql::check_floats(stmt, FLOATS, "SQLite")?;
     let mut out = render_unchecked(stmt)?;
     for (_, values) in &mut out {
         normalize_decimals(values);
@@ -186,6 +193,7 @@ fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
 
 /// Renders a single-row insert that returns the generated key.
 pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
+    sql::check_insert_floats(insert, FLOATS, "SQLite")?;
     let (text, values) = INSERTS.insert(insert, || {
         let mut stmt = sql::insert(insert)?;
         if let Some(col) = insert.returning {
@@ -200,6 +208,7 @@ pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
 
 /// [`render_insert_returning`] for an insert whose values move into the statement.
 pub(crate) fn render_insert_returning_owned(insert: Insert) -> Result<Rendered> {
+    sql::check_insert_floats(&insert, FLOATS, "SQLite")?;
     let (text, values) = INSERTS.insert_owned(insert, |insert| {
         let mut stmt = sql::insert(insert)?;
         if let Some(col) = insert.returning {

@@ -3,6 +3,7 @@
 pub mod column_sets;
 pub mod enums;
 pub mod errors;
+pub mod extremes;
 pub mod inheritance;
 pub mod join;
 pub mod json;
@@ -92,6 +93,10 @@ macro_rules! for_each_case {
             types::decimal_comparisons,
             types::narrow_and_unsigned_integers,
             enums::string_enums_round_trip,
+            extremes::hostile_texts_round_trip,
+            extremes::float_limits_and_specials,
+            extremes::date_range_ends,
+            extremes::decimals_stay_exact,
             json::json_typed_round_trip,
             json::json_text_at_path,
             json::json_has_key,
