@@ -209,7 +209,7 @@ pub fn new_user(i: usize) -> User {
     User {
         id: None,
         name: format!("User {i}"),
-        hair_color: (i % 2 == 0).then(|| "black".to_string()),
+        hair_color: i.is_multiple_of(2).then(|| "black".to_string()),
     }
 }
 

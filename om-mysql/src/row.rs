@@ -300,24 +300,25 @@ impl Row for OmRow {
     fn get_string(&self, i: usize) -> Result<Option<String>, DecodeError> {
         // Text (of any collation, which sqlx may name binary) and JSON decode as text
         // without a second check; anything else goes through sqlx's.
-        let textual = self.with_type(i, |name| match name {
-            None => None,
-            Some(name) => Some(matches!(
-                name,
-                "VARCHAR"
-                    | "CHAR"
-                    | "TEXT"
-                    | "TINYTEXT"
-                    | "MEDIUMTEXT"
-                    | "LONGTEXT"
-                    | "JSON"
-                    | "VARBINARY"
-                    | "BINARY"
-                    | "BLOB"
-                    | "TINYBLOB"
-                    | "MEDIUMBLOB"
-                    | "LONGBLOB"
-            )),
+        let textual = self.with_type(i, |name| {
+            name.map(|name| {
+                matches!(
+                    name,
+                    "VARCHAR"
+                        | "CHAR"
+                        | "TEXT"
+                        | "TINYTEXT"
+                        | "MEDIUMTEXT"
+                        | "LONGTEXT"
+                        | "JSON"
+                        | "VARBINARY"
+                        | "BINARY"
+                        | "BLOB"
+                        | "TINYBLOB"
+                        | "MEDIUMBLOB"
+                        | "LONGBLOB"
+                )
+            })
         })?;
         match textual {
             None => Ok(None),

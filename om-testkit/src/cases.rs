@@ -92,6 +92,7 @@ macro_rules! for_each_case {
             types::nullable_types_round_trip,
             types::decimal_comparisons,
             types::narrow_and_unsigned_integers,
+            types::nullable_narrow_integers,
             enums::string_enums_round_trip,
             extremes::hostile_texts_round_trip,
             extremes::float_limits_and_specials,

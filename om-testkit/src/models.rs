@@ -465,3 +465,16 @@ pub struct TicketAsText {
     pub previous: Option<String>,
     pub priority: Option<String>,
 }
+
+/// Narrow and unsigned integers, nullable.
+#[derive(Model, Debug, Clone, PartialEq, Default)]
+#[om(table = "nullable_narrow")]
+pub struct NullableNarrow {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    pub signed_tiny: Option<i8>,
+    pub tiny: Option<u8>,
+    pub medium: Option<u16>,
+    #[om(size = 5)]
+    pub short_text: Option<String>,
+}

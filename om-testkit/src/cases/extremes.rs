@@ -54,7 +54,7 @@ pub async fn hostile_texts_round_trip(db: &Database) -> Result<()> {
         })
         .collect();
     rows.push(AllTypes {
-        long_text: "é😀".repeat(1 << 20 / 6),
+        long_text: "é😀".repeat((1 << 20) / 6),
         bytes: (0..=255u8).cycle().take(1 << 20).collect(),
         ..base()
     });
