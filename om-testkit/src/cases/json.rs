@@ -29,7 +29,7 @@ async fn three_documents(db: &Database) -> Result<Vec<JsonDoc>> {
     let mut rows = vec![
         document(json!({"a": {"b": "x"}, "n": 1, "name": "ünï ✓", "tags": ["red", "blue"]})),
         document(json!({"a": {"b": "y", "c": null}, "n": 2.5, "key.with dots": "he said \"hi\""})),
-        document(json!({"z": true, "a": "flat"})),
+        document(json!({"z": true, "a": "flat", "we\"ird\\key '$": "odd"})),
     ];
     rows[2].settings = settings("light", 200);
     db.add_all(&mut rows).await?;
@@ -128,6 +128,12 @@ pub async fn json_text_at_path(db: &Database) -> Result<()> {
         1
     );
     assert_eq!(
+        q().filter(|c| c.doc.json_text("we\"ird\\key '$").eq("odd"))
+            .count()
+            .await?,
+        1
+    );
+    assert_eq!(
         q().filter(|c| c.doc.json_text("n").eq("2.5"))
             .count()
             .await?,
@@ -166,6 +172,10 @@ pub async fn json_has_key(db: &Database) -> Result<()> {
     assert_eq!(q().filter(|c| c.doc.has_key("a")).count().await?, 3);
     assert_eq!(q().filter(|c| c.doc.has_key("z")).count().await?, 1);
     assert_eq!(q().filter(|c| c.doc.has_key("nope")).count().await?, 0);
+    assert_eq!(
+        q().filter(|c| c.doc.has_key("we\"ird\\key '$")).count().await?,
+        1
+    );
     assert_eq!(
         q().filter(|c| c.doc.has_key("key.with dots"))
             .count()
