@@ -218,12 +218,20 @@ impl<T: JsonType> Column<T> {
 
 /// How a dialect writes JSON filters. Each driver implements it and hands it to the
 /// lowering functions of [`sql`](crate::sql).
-pub trait JsonSyntax: Sync {
+pub trait JsonSyntax: Sync + std::fmt::Debug {
     /// The backend's name, for `Unsupported` errors.
     fn backend(&self) -> &'static str;
     /// The SQL for `filter` on `column`, or `None` when the dialect cannot express it
     /// (the query then fails with `Error::Unsupported` before it is rendered).
     fn json(&self, column: sea_query::Expr, filter: &JsonFilter) -> Option<sea_query::Expr>;
+    /// Appends the values [`json`](Self::json) binds for `filter`, in order, and
+    /// returns true; or returns false (the default) to keep statements with this filter
+    /// out of the [`StatementCache`](crate::sql::StatementCache). The cache checks them
+    /// against the rendered ones before keeping a text.
+    fn bound_values(&self, filter: &JsonFilter, out: &mut Vec<Value>) -> bool {
+        let _ = (filter, out);
+        false
+    }
 }
 
 /// A path as MySQL and SQLite read it: `$."a"."b"`, each key quoted, `"` and `\`

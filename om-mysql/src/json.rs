@@ -1,10 +1,12 @@
 //! JSON filters in MySQL's and MariaDB's dialect: `JSON_EXTRACT`, `JSON_UNQUOTE`,
 //! `JSON_CONTAINS_PATH` and `JSON_CONTAINS`, the path bound as one `$."a"."b"` text.
 
+use om_core::Value;
 use om_core::json::{JsonFilter, JsonSyntax, dollar_path};
 use sea_query::{Expr, ExprTrait};
 
 /// MySQL's (and MariaDB's) JSON filters.
+#[derive(Debug)]
 pub(crate) struct MysqlJson;
 
 impl JsonSyntax for MysqlJson {
@@ -31,6 +33,25 @@ impl JsonSyntax for MysqlJson {
                 [column, Expr::val(document.to_string())],
             )),
             _ => None,
+        }
+    }
+
+    fn bound_values(&self, filter: &JsonFilter, out: &mut Vec<Value>) -> bool {
+        match filter {
+            JsonFilter::TextEq { path, value } => {
+                out.push(Value::from(dollar_path(path)));
+                out.push(Value::from(value.as_str()));
+                true
+            }
+            JsonFilter::HasKey { path } => {
+                out.push(Value::from(dollar_path(path)));
+                true
+            }
+            JsonFilter::Contains { document } => {
+                out.push(Value::from(document.to_string()));
+                true
+            }
+            _ => false,
         }
     }
 }

@@ -12,8 +12,8 @@ use sea_query_sqlx::SqlxValues;
 use crate::json::MysqlJson;
 
 /// Rendered statements by shape: a statement that runs again skips sea-query.
-static SELECTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
-static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
+static SELECTS: LazyLock<StatementCache> = LazyLock::new(|| StatementCache::with_json(&MysqlJson));
+static WRITES: LazyLock<StatementCache> = LazyLock::new(|| StatementCache::with_json(&MysqlJson));
 static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 static RETURNING_INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
@@ -424,6 +424,9 @@ mod tests {
 
     #[test]
     fn json_filters() {
+        // The second rendering comes from the statement cache: the same text and values.
+        let first = format!("{:?}", json_sql());
+        assert_eq!(format!("{:?}", json_sql()), first);
         let out: Vec<_> = json_sql().into_iter().map(Result::unwrap).collect();
         assert_eq!(
             out[0].0,

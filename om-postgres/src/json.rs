@@ -3,10 +3,12 @@
 
 use std::fmt::Write;
 
+use om_core::Value;
 use om_core::json::{JsonFilter, JsonSyntax};
 use sea_query::{Expr, ExprTrait};
 
 /// PostgreSQL's JSON filters.
+#[derive(Debug)]
 pub(crate) struct PostgresJson;
 
 /// `$1 -> $2 -> ... <last> $n`: the column, then each key (bound) behind `->`, the
@@ -50,6 +52,25 @@ impl JsonSyntax for PostgresJson {
                 [column, Expr::val(document.clone())],
             )),
             _ => None,
+        }
+    }
+
+    fn bound_values(&self, filter: &JsonFilter, out: &mut Vec<Value>) -> bool {
+        match filter {
+            JsonFilter::TextEq { path, value } => {
+                out.extend(path.iter().map(|k| Value::from(k.as_str())));
+                out.push(Value::from(value.as_str()));
+                true
+            }
+            JsonFilter::HasKey { path } => {
+                out.extend(path.iter().map(|k| Value::from(k.as_str())));
+                true
+            }
+            JsonFilter::Contains { document } => {
+                out.push(Value::from(document.clone()));
+                true
+            }
+            _ => false,
         }
     }
 }

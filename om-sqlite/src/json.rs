@@ -1,10 +1,12 @@
 //! JSON filters in SQLite's dialect: `json_extract` and `json_type`; containment has no
 //! SQLite form and is refused.
 
+use om_core::Value;
 use om_core::json::{JsonFilter, JsonSyntax, dollar_path};
 use sea_query::{Expr, ExprTrait};
 
 /// SQLite's JSON filters.
+#[derive(Debug)]
 pub(crate) struct SqliteJson;
 
 impl JsonSyntax for SqliteJson {
@@ -30,6 +32,21 @@ impl JsonSyntax for SqliteJson {
                     .is_not_null(),
             ),
             _ => None,
+        }
+    }
+
+    fn bound_values(&self, filter: &JsonFilter, out: &mut Vec<Value>) -> bool {
+        match filter {
+            JsonFilter::TextEq { path, value } => {
+                out.push(Value::from(dollar_path(path)));
+                out.push(Value::from(value.as_str()));
+                true
+            }
+            JsonFilter::HasKey { path } => {
+                out.push(Value::from(dollar_path(path)));
+                true
+            }
+            _ => false,
         }
     }
 }

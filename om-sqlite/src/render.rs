@@ -13,8 +13,8 @@ use sea_query_sqlx::SqlxValues;
 use crate::json::SqliteJson;
 
 /// Rendered statements by shape: a statement that runs again skips sea-query.
-static SELECTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
-static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
+static SELECTS: LazyLock<StatementCache> = LazyLock::new(|| StatementCache::with_json(&SqliteJson));
+static WRITES: LazyLock<StatementCache> = LazyLock::new(|| StatementCache::with_json(&SqliteJson));
 static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
 /// SQLite stores the infinities but turns NaN into NULL: NaN is refused.
@@ -371,6 +371,9 @@ mod tests {
 
     #[test]
     fn json_filters() {
+        // The second rendering comes from the statement cache: the same text and values.
+        let first = format!("{:?}", json_sql());
+        assert_eq!(format!("{:?}", json_sql()), first);
         let mut out = json_sql().into_iter();
         let (sql, values) = out.next().unwrap().unwrap();
         assert_eq!(

@@ -17,7 +17,7 @@ use sea_query::Values;
 use crate::error::Result;
 use crate::expr::{CmpOp, ColumnRef, Expr};
 use crate::ir::{Insert, Projection, Select, Statement};
-use crate::json::JsonFilter;
+use crate::json::{JsonFilter, JsonSyntax};
 use crate::sql::dml::paging;
 use crate::value::Value;
 
@@ -38,6 +38,7 @@ const MAX_CACHED_ROWS: usize = 1000;
 #[derive(Debug, Default)]
 pub struct StatementCache {
     map: Mutex<Entries>,
+    json: Option<&'static dyn JsonSyntax>,
 }
 
 #[derive(Debug, Default)]
@@ -83,6 +84,15 @@ impl StatementCache {
         StatementCache::default()
     }
 
+    /// An empty cache that also keeps statements with JSON filters, whose bound values
+    /// `json` (the dialect the statements are rendered with) tells.
+    pub fn with_json(json: &'static dyn JsonSyntax) -> Self {
+        StatementCache {
+            map: Mutex::default(),
+            json: Some(json),
+        }
+    }
+
     /// The SQL and values of `select`: from the cache when its shape was rendered
     /// before, else from `render` (whose text is then kept).
     ///
@@ -95,7 +105,7 @@ impl StatementCache {
         render: impl FnOnce() -> (String, Values),
     ) -> (Arc<str>, Values) {
         self.cached(
-            |key, values| shape(select, literal_paging, key, values),
+            |key, values| shape(select, literal_paging, key, values, self.json),
             render,
         )
     }
@@ -123,14 +133,14 @@ impl StatementCache {
                         text(key, column.name);
                         values.push(value.clone());
                     }
-                    filter(&u.filter, key, values);
+                    filter(&u.filter, key, values, self.json);
                 },
                 render,
             ),
             Statement::Delete(d) => self.try_cached(
                 |key, values| {
                     key.extend([22, d.table as *const _ as u64]);
-                    filter(&d.filter, key, values);
+                    filter(&d.filter, key, values, self.json);
                 },
                 render,
             ),
@@ -276,7 +286,13 @@ fn column(key: &mut Vec<u64>, c: &ColumnRef) {
 
 /// Encodes the shape of `s` into `key` and collects its bound values, in the order
 /// sea-query binds them.
-fn shape(s: &Select, literal_paging: bool, key: &mut Vec<u64>, values: &mut Vec<Value>) {
+fn shape(
+    s: &Select,
+    literal_paging: bool,
+    key: &mut Vec<u64>,
+    values: &mut Vec<Value>,
+    json: Option<&dyn JsonSyntax>,
+) {
     key.push(s.table as *const _ as u64);
     match &s.projection {
         Projection::Model => key.push(0),
@@ -295,9 +311,9 @@ fn shape(s: &Select, literal_paging: bool, key: &mut Vec<u64>, values: &mut Vec<
     key.push(s.joins.len() as u64);
     for j in &s.joins {
         key.extend([j.table as *const _ as u64, j.kind as u64]);
-        expr(&j.on, key, values);
+        expr(&j.on, key, values, json);
     }
-    filter(&s.filter, key, values);
+    filter(&s.filter, key, values, json);
     key.push(s.order.len() as u64);
     for o in &s.order {
         column(key, &o.column);
@@ -316,12 +332,17 @@ fn shape(s: &Select, literal_paging: bool, key: &mut Vec<u64>, values: &mut Vec<
     }
 }
 
-fn filter(f: &Option<Expr>, key: &mut Vec<u64>, values: &mut Vec<Value>) {
+fn filter(
+    f: &Option<Expr>,
+    key: &mut Vec<u64>,
+    values: &mut Vec<Value>,
+    json: Option<&dyn JsonSyntax>,
+) {
     match f {
         None => key.push(0),
         Some(f) => {
             key.push(1);
-            expr(f, key, values);
+            expr(f, key, values, json);
         }
     }
 }
@@ -357,7 +378,7 @@ fn constant(value: bool, values: &mut Vec<Value>) {
     values.push(Value::Int(Some(if value { 1 } else { 0 })));
 }
 
-fn expr(e: &Expr, key: &mut Vec<u64>, values: &mut Vec<Value>) {
+fn expr(e: &Expr, key: &mut Vec<u64>, values: &mut Vec<Value>, json: Option<&dyn JsonSyntax>) {
     match e {
         Expr::Compare {
             column: c,
@@ -418,17 +439,19 @@ fn expr(e: &Expr, key: &mut Vec<u64>, values: &mut Vec<Value>) {
             if all.is_empty() {
                 constant(matches!(e, Expr::And(_)), values);
             }
-            all.iter().for_each(|e| expr(e, key, values));
+            all.iter().for_each(|e| expr(e, key, values, json));
         }
         Expr::Not(inner) => {
             key.push(16);
-            expr(inner, key, values);
+            expr(inner, key, values, json);
         }
         Expr::Json { column: c, filter } => {
             // Each dialect binds a JSON filter's path its own way (one path text, or a
-            // value per key), so the values collected here could not be checked
-            // against the rendered ones: JSON filters are rendered each time.
-            mark_uncacheable(key);
+            // value per key): the dialect says which values, or the statement is
+            // rendered each time.
+            if !json.is_some_and(|j| j.bound_values(filter, values)) {
+                mark_uncacheable(key);
+            }
             let kind = match filter {
                 JsonFilter::TextEq { .. } => 0,
                 JsonFilter::HasKey { .. } => 1,
@@ -447,6 +470,7 @@ mod tests {
     use sea_query::SqliteQueryBuilder;
 
     /// A dialect without JSON filters.
+    #[derive(Debug)]
     struct NoJson;
 
     impl crate::json::JsonSyntax for NoJson {
@@ -660,5 +684,67 @@ mod tests {
         let (other_sql, _) = cache.select(&s, true, || render(&s));
         assert!(other_sql.ends_with("OFFSET 21"), "{other_sql}");
         assert_eq!(cache.len(), 2);
+    }
+
+    /// A dialect that writes `json_text(path)` as `j(col, ?) = ?` and tells its values.
+    #[derive(Debug)]
+    struct TellsJson;
+
+    impl crate::json::JsonSyntax for TellsJson {
+        fn backend(&self) -> &'static str {
+            "test"
+        }
+        fn json(&self, column: sea_query::Expr, filter: &JsonFilter) -> Option<sea_query::Expr> {
+            use sea_query::ExprTrait;
+            match filter {
+                JsonFilter::TextEq { path, value } => Some(
+                    sea_query::Expr::cust_with_exprs(
+                        "j(?, ?)",
+                        [column, sea_query::Expr::val(path.join("."))],
+                    )
+                    .eq(sea_query::Expr::val(value.as_str())),
+                ),
+                _ => None,
+            }
+        }
+        fn bound_values(&self, filter: &JsonFilter, out: &mut Vec<Value>) -> bool {
+            match filter {
+                JsonFilter::TextEq { path, value } => {
+                    out.push(path.join(".").into());
+                    out.push(value.as_str().into());
+                    true
+                }
+                _ => false,
+            }
+        }
+    }
+
+    #[test]
+    fn json_filters_are_cached_where_the_dialect_tells_their_values() {
+        let text_eq = |path: &str, value: &str| {
+            let mut s = Select::new(&TABLE);
+            s.and_where(Expr::Json {
+                column: NAME,
+                filter: JsonFilter::TextEq {
+                    path: vec![path.into()],
+                    value: value.into(),
+                },
+            });
+            s
+        };
+        for (json, cached) in [(Some(&TellsJson), 1), (None, 0)] {
+            let cache = match json {
+                Some(j) => StatementCache::with_json(j),
+                None => StatementCache::new(),
+            };
+            for (path, value) in [("a", "x"), ("b", "y")] {
+                let s = text_eq(path, value);
+                let render = || crate::sql::select(&s, &TellsJson).build(SqliteQueryBuilder);
+                let expected = render();
+                let (sql, values) = cache.select(&s, false, render);
+                assert_eq!((sql.to_string(), values), expected);
+            }
+            assert_eq!(cache.len(), cached);
+        }
     }
 }

@@ -173,7 +173,9 @@ pub async fn json_has_key(db: &Database) -> Result<()> {
     assert_eq!(q().filter(|c| c.doc.has_key("z")).count().await?, 1);
     assert_eq!(q().filter(|c| c.doc.has_key("nope")).count().await?, 0);
     assert_eq!(
-        q().filter(|c| c.doc.has_key("we\"ird\\key '$")).count().await?,
+        q().filter(|c| c.doc.has_key("we\"ird\\key '$"))
+            .count()
+            .await?,
         1
     );
     assert_eq!(
