@@ -29,7 +29,7 @@ if [ ${#backends[@]} -eq 0 ]; then
     [ -n "$my" ] && backends+=(mysql)
 fi
 [ ${#workloads[@]} -eq 0 ] && workloads=(trivial_1 trivial_100 trivial_10000 medium get \
-    insert_1 insert_100 insert_10000 insert_each_100 stream_10000)
+    insert_1 insert_100 insert_10000 insert_each_100 stream_10000 inherit_1000)
 
 bin=$(cargo bench --bench ops --features all-backends --no-run --message-format=json 2>/dev/null \
     | sed -n 's/.*"executable":"\([^"]*ops-[^"]*\)".*/\1/p' | tail -1)
@@ -39,7 +39,7 @@ iterations() {
     case $1 in
         trivial_1 | get | insert_1) echo 1000 ;;
         trivial_100 | insert_100) echo 100 ;;
-        medium) echo 20 ;;
+        medium | inherit_1000) echo 20 ;;
         *) echo 4 ;;
     esac
 }

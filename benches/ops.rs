@@ -3,9 +3,14 @@
 //!
 //!     ops <backend> <workload> <om|sqlx|sqlx_query_as> <iterations>
 //!
-//! and measures the peak memory of streaming many rows:
+//! measures the peak memory of streaming many rows:
 //!
 //!     ops memory <backend> <rows> <om|sqlx>
+//!
+//! and times om and sqlx in alternation (om, sqlx, om, sqlx, ...), which the machine's
+//! drift affects alike, printing the median over rounds of om's time ÷ sqlx's:
+//!
+//!     ops wall <backend> <workload> <rounds>
 //!
 //! Under `cargo bench` (which passes `--bench`) it does nothing: the criterion suite
 //! is `benches/compare.rs`.
@@ -19,6 +24,7 @@ fn usage() -> ! {
     eprintln!(
         "usage: ops <sqlite|postgres|mysql> <workload> <om|sqlx|sqlx_query_as> <iterations>\n\
          \x20      ops memory <sqlite|postgres|mysql> <rows> <om|sqlx>\n\
+         \x20      ops wall <sqlite|postgres|mysql> <workload> <rounds>\n\
          workloads: {}",
         Workload::ALL.map(Workload::name).join(", ")
     );
@@ -30,6 +36,16 @@ async fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().is_some_and(|a| a == "--bench") {
         return Ok(());
+    }
+    if args.first().is_some_and(|a| a == "wall") {
+        let (Some(backend), Some(workload), Some(rounds)) = (
+            args.get(1).and_then(|b| Backend::parse(b)),
+            args.get(2).and_then(|w| Workload::parse(w)),
+            args.get(3).and_then(|n| n.parse::<usize>().ok()),
+        ) else {
+            usage()
+        };
+        return wall(backend, workload, rounds).await;
     }
     if args.first().is_some_and(|a| a == "memory") {
         let (Some(backend), Some(rows), Some(side)) = (
@@ -123,6 +139,57 @@ async fn memory(backend: Backend, rows: usize, side: Side) -> Result<(), String>
         before,
         after,
         after.saturating_sub(before)
+    );
+    Ok(())
+}
+
+/// Times `workload` by om and by sqlx in alternating rounds (each round a batch of
+/// operations lasting about 20 ms) and prints the median of the per-round ratios.
+async fn wall(backend: Backend, workload: Workload, rounds: usize) -> Result<(), String> {
+    use std::time::{Duration, Instant};
+    let db = common::setup(backend, workload)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut i = 0usize;
+    let mut time = async |side: Side, n: usize| -> Result<Duration, String> {
+        let start = Instant::now();
+        for _ in 0..n {
+            i += 1;
+            common::run(backend, &db, workload, side, i).await?;
+        }
+        Ok(start.elapsed())
+    };
+    // Warm up both sides, and size a batch to about 20 ms.
+    time(Side::Om, 3).await?;
+    time(Side::Sqlx, 3).await?;
+    let one = time(Side::Om, 3).await?.max(time(Side::Sqlx, 3).await?) / 3;
+    let batch = (Duration::from_millis(20).as_nanos() / one.as_nanos().max(1)).clamp(1, 10_000);
+    let batch = usize::try_from(batch).unwrap_or(1);
+    let mut ratios = Vec::with_capacity(rounds);
+    let (mut om_total, mut sqlx_total) = (Duration::ZERO, Duration::ZERO);
+    for round in 0..rounds {
+        // Alternate which side goes first, so neither always follows the other.
+        let (om, sqlx) = if round.is_multiple_of(2) {
+            let om = time(Side::Om, batch).await?;
+            (om, time(Side::Sqlx, batch).await?)
+        } else {
+            let sqlx = time(Side::Sqlx, batch).await?;
+            (time(Side::Om, batch).await?, sqlx)
+        };
+        om_total += om;
+        sqlx_total += sqlx;
+        ratios.push(om.as_secs_f64() / sqlx.as_secs_f64());
+    }
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios.get(ratios.len() / 2).copied().unwrap_or(f64::NAN);
+    let per_op = |d: Duration| d.as_secs_f64() * 1e6 / (rounds * batch) as f64;
+    println!(
+        "| {} | {} | {:.3} | {:.1} us | {:.1} us | {rounds} x {batch} |",
+        backend.name(),
+        workload.name(),
+        median,
+        per_op(om_total),
+        per_op(sqlx_total)
     );
     Ok(())
 }

@@ -1,37 +1,41 @@
 #!/usr/bin/env bash
-# Wall time, om against hand-written sqlx: runs the criterion suite RUNS times (default
-# 3) and prints, per backend and workload, the median over the runs of
-# (om's median time / sqlx's median time). Timings on a shared 2-core machine move by
-# +-20% from run to run; the ratio of two neighbours in one run moves much less.
+# Wall time, om against hand-written sqlx, interleaved: for each backend and workload,
+# `ops wall` times om and sqlx in alternating rounds of about 20 ms each (om first in
+# one round, sqlx first in the next), so that the machine's drift (+-20% between runs
+# on a shared 2-core machine) affects both alike, and prints the median over rounds of
+# om's time / sqlx's time. `cargo bench` runs the same workloads under criterion for
+# absolute times.
 #
-#   OM_BENCH_POSTGRES_URL=... OM_BENCH_MYSQL_URL=... benches/wall.sh [criterion filter]
+#   OM_BENCH_POSTGRES_URL=... OM_BENCH_MYSQL_URL=... benches/wall.sh [backend...] [-w workload...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=${RUNS:-3}
-out=target/criterion
-ratios=$(mktemp)
-for run in $(seq "$runs"); do
-    cargo bench --bench compare --features all-backends -- --noplot "$@" >&2
-    for group in "$out"/*_*; do
-        [ -f "$group/om/new/estimates.json" ] || continue
-        median() { sed -n 's/.*"median":{[^}]*"point_estimate":\([0-9.e+-]*\).*/\1/p' "$1"; }
-        om=$(median "$group/om/new/estimates.json")
-        for side in sqlx sqlx_query_as; do
-            [ -f "$group/$side/new/estimates.json" ] || continue
-            s=$(median "$group/$side/new/estimates.json")
-            echo "$(basename "$group") $side $run $(awk -v a="$om" -v b="$s" 'BEGIN { printf "%.3f", a / b }') $om $s"
-        done
-    done >> "$ratios"
+backends=() workloads=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        -w) workloads+=("$2"); shift 2 ;;
+        *) backends+=("$1"); shift ;;
+    esac
 done
-echo "| group | om / sqlx (median of $runs runs) | sqlx query_as / sqlx | om median time |"
-echo "| --- | ---: | ---: | ---: |"
-for group in $(cut -d' ' -f1 "$ratios" | sort -u); do
-    med() { grep "^$group $1 " "$ratios" | cut -d' ' -f"$2" | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'; }
-    om_sqlx=$(med sqlx 4)
-    om_t=$(med sqlx 5)
-    qa=$(grep "^$group sqlx_query_as " "$ratios" | while read -r _ _ r _ o s; do
-        grep "^$group sqlx $r " "$ratios" | awk -v q="$s" '{ printf "%.3f\n", q / $6 }'; done \
-        | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }')
-    echo "| $group | $om_sqlx | $qa | $(awk -v t="$om_t" 'BEGIN { printf "%.1f us", t / 1000 }') |"
+pg=${OM_BENCH_POSTGRES_URL:-${OM_TEST_POSTGRES_URL:-}}
+my=${OM_BENCH_MYSQL_URL:-${OM_TEST_MYSQL_URL:-}}
+if [ ${#backends[@]} -eq 0 ]; then
+    backends=(sqlite)
+    [ -n "$pg" ] && backends+=(postgres)
+    [ -n "$my" ] && backends+=(mysql)
+fi
+[ ${#workloads[@]} -eq 0 ] && workloads=(trivial_1 trivial_100 trivial_10000 medium get \
+    insert_1 insert_100 insert_10000 stream_10000 inherit_1000)
+bin=$(cargo bench --bench ops --features all-backends --no-run --message-format=json 2>/dev/null \
+    | sed -n 's/.*"executable":"\([^"]*ops-[^"]*\)".*/\1/p' | tail -1)
+[ -x "$bin" ] || { echo "could not build benches/ops.rs" >&2; exit 1; }
+echo "| backend | workload | om / sqlx (median of rounds) | om per op | sqlx per op | rounds x ops |"
+echo "| --- | --- | ---: | ---: | ---: | ---: |"
+for b in "${backends[@]}"; do
+    for w in "${workloads[@]}"; do
+        "$bin" wall "$b" "$w" "${ROUNDS:-21}"
+    done
+    # add_all of 100 rows against 100 calls of add, in wall time
+    each=$("$bin" wall "$b" insert_each_100 5 2>/dev/null | awk -F'|' '{print $5}' || true)
+    batch=$("$bin" wall "$b" insert_100 5 2>/dev/null | awk -F'|' '{print $5}' || true)
+    echo "| $b | add x100 (om) vs add_all of 100 (om) | | $each | $batch | |"
 done
-rm -f "$ratios"

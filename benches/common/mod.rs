@@ -43,6 +43,45 @@ pub struct Post {
     pub body: Option<String>,
 }
 
+/// The root of the inheritance workload: `people(id, name)`.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "bench_people")]
+pub struct Person {
+    /// Generated key.
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    /// The name.
+    #[om(size = 100)]
+    pub name: String,
+}
+
+/// A person who is an employee: `employees(id, salary, team)`, its key the person's.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "bench_employees")]
+pub struct Employee {
+    /// The person.
+    #[om(parent)]
+    pub person: Person,
+    /// The salary.
+    pub salary: i64,
+    /// The team, for some.
+    #[om(size = 40)]
+    pub team: Option<String>,
+}
+
+/// An employee as sqlx's `query_as` maps it, by column name.
+#[derive(sqlx::FromRow, Debug)]
+pub struct EmployeeRow {
+    /// Key.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Salary.
+    pub salary: i64,
+    /// Team.
+    pub team: Option<String>,
+}
+
 /// A user as sqlx's `query_as` maps it, by column name.
 #[derive(sqlx::FromRow, Debug)]
 pub struct UserRow {
@@ -135,11 +174,13 @@ pub enum Workload {
     InsertEach(usize),
     /// Every row of `users` (of this many) through a stream.
     Stream(usize),
+    /// This many employees (people joined with employees: joined-table inheritance).
+    Inherit(usize),
 }
 
 impl Workload {
     /// Every workload, in report order.
-    pub const ALL: [Workload; 10] = [
+    pub const ALL: [Workload; 11] = [
         Workload::Trivial(1),
         Workload::Trivial(100),
         Workload::Trivial(10_000),
@@ -150,6 +191,7 @@ impl Workload {
         Workload::Insert(10_000),
         Workload::InsertEach(100),
         Workload::Stream(10_000),
+        Workload::Inherit(1_000),
     ];
 
     /// Its name (`trivial_100`, `medium`, ...).
@@ -161,6 +203,7 @@ impl Workload {
             Workload::Insert(n) => format!("insert_{n}"),
             Workload::InsertEach(n) => format!("insert_each_{n}"),
             Workload::Stream(n) => format!("stream_{n}"),
+            Workload::Inherit(n) => format!("inherit_{n}"),
         }
     }
 
@@ -217,14 +260,32 @@ pub fn new_user(i: usize) -> User {
 pub async fn setup(backend: Backend, workload: Workload) -> om::Result<Database> {
     let url = backend.url().ok_or(om::Error::Closed)?;
     let db = Database::connect(&url).await?;
-    let tables = [User::table(), Post::table()];
+    let tables = [
+        User::table(),
+        Post::table(),
+        Person::table(),
+        Employee::table(),
+    ];
     db.drop_all(&tables).await?;
     db.create_all(&tables).await?;
+    if let Workload::Inherit(n) = workload {
+        let mut staff: Vec<Employee> = (0..n)
+            .map(|i| Employee {
+                person: Person {
+                    id: None,
+                    name: format!("Person {i}"),
+                },
+                salary: i as i64 * 10,
+                team: i.is_multiple_of(3).then(|| "core".to_string()),
+            })
+            .collect();
+        db.add_all(&mut staff).await?;
+    }
     let users = match workload {
         Workload::Trivial(n) | Workload::Stream(n) => n,
         Workload::Get => 1_000,
         Workload::Medium => 100,
-        Workload::Insert(_) | Workload::InsertEach(_) => 0,
+        Workload::Insert(_) | Workload::InsertEach(_) | Workload::Inherit(_) => 0,
     };
     let mut rows: Vec<User> = (0..users).map(new_user).collect();
     db.add_all(&mut rows).await?;
@@ -234,11 +295,11 @@ pub async fn setup(backend: Backend, workload: Workload) -> om::Result<Database>
             .iter()
             .flat_map(|u| {
                 let user_id = u.id.unwrap_or_default();
-                (0..20).map(move |i| Post {
+                (0..20_u32).map(move |i| Post {
                     id: None,
                     user_id,
                     title: format!("Post {i} by {user_id}"),
-                    body: (i % 2 == 0).then(|| "Lorem ipsum".to_string()),
+                    body: i.is_multiple_of(2).then(|| "Lorem ipsum".to_string()),
                 })
             })
             .collect();
@@ -279,6 +340,7 @@ pub async fn run_om(db: &Database, workload: Workload, i: usize) -> om::Result<u
             }
             n
         }
+        Workload::Inherit(_) => db.query::<Employee>().all().await?.len(),
         Workload::Stream(_) => {
             let mut stream = db.query::<User>().stream();
             let mut seen = 0;

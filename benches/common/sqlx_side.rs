@@ -20,10 +20,25 @@ macro_rules! sqlx_workloads {
             use futures::TryStreamExt;
             use sqlx::Row as _;
 
-            use super::super::{Post, User, UserPostRow, UserRow, Workload, new_user};
+            use super::super::{
+                Employee, EmployeeRow, Person, Post, User, UserPostRow, UserRow, Workload, new_user,
+            };
             use super::BATCH;
 
             const TRIVIAL: &str = "SELECT id, name, hair_color FROM bench_users";
+            const INHERIT: &str = "SELECT p.id, p.name, e.salary, e.team FROM bench_people p \
+                                   JOIN bench_employees e ON e.id = p.id";
+
+            fn employee(row: &$row) -> sqlx::Result<Employee> {
+                Ok(Employee {
+                    person: Person {
+                        id: Some(row.try_get(0)?),
+                        name: row.try_get(1)?,
+                    },
+                    salary: row.try_get(2)?,
+                    team: row.try_get(3)?,
+                })
+            }
 
             fn user(row: &$row) -> sqlx::Result<User> {
                 Ok(User {
@@ -140,6 +155,15 @@ macro_rules! sqlx_workloads {
                         users.len()
                     }
                     Workload::InsertEach(_) => 0,
+                    Workload::Inherit(_) if by_name => sqlx::query_as::<_, EmployeeRow>(INHERIT)
+                        .fetch_all(pool)
+                        .await?
+                        .len(),
+                    Workload::Inherit(_) => sqlx::query(INHERIT)
+                        .try_map(|row: $row| employee(&row))
+                        .fetch_all(pool)
+                        .await?
+                        .len(),
                     Workload::Stream(_) => {
                         let mut rows = sqlx::query(TRIVIAL).fetch(pool);
                         let mut seen = 0;

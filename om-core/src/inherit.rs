@@ -1,9 +1,9 @@
 //! Writing models that extend others (joined-table inheritance): one row per table of
 //! the model's lineage, all written in one transaction (a savepoint inside one).
 //!
-//! A model's values (`Model::write_values`) and rows (`Model::from_row`) follow its
-//! lineage, root first: the root table's columns, then each descendant's columns, its
-//! key columns (the root's key again) first.
+//! A model's values (`Model::write_values`) follow its lineage, root first: the root
+//! table's columns, then each descendant's columns, its key columns (the root's key
+//! again) first. Its rows (`Model::from_row`) too, without the repeated keys.
 
 use crate::driver::{Executor, TransactionExecutor};
 use crate::error::{Error, Result};

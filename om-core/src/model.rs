@@ -202,9 +202,13 @@ impl TableMeta {
         out
     }
 
-    /// How many columns a row of this model spans: its table's and its ancestors'.
+    /// How many columns a row of this model spans: its table's and its ancestors',
+    /// each key once (a descendant's key columns repeat the root's and are not read).
     pub fn row_width(&self) -> usize {
-        self.columns.len() + self.parent.map_or(0, TableMeta::row_width)
+        match self.parent {
+            None => self.columns.len(),
+            Some(parent) => self.columns.len() - self.primary_key.len() + parent.row_width(),
+        }
     }
 
     /// The primary key's columns.

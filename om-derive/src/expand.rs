@@ -126,14 +126,13 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         quote!(#ident: #core::Column::new(#table, #column))
     });
 
-    // Row decoding, by position: after the parent's columns and this table's copy of
-    // the key, for a model that extends another.
+    // Row decoding, by position: after the parent's columns for a model that extends
+    // another (its own key columns repeat the root's and are not read).
     let base = match &parent {
         None => quote!(offset),
         Some(p) => {
             let ty = p.ty;
-            quote!(offset + <#ty as #core::Model>::table().row_width()
-                + <#ty as #core::Model>::table().primary_key.len())
+            quote!(offset + <#ty as #core::Model>::table().row_width())
         }
     };
     // Each field decodes at the running position `__om_at`: one column for a field,

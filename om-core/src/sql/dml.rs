@@ -146,7 +146,14 @@ pub fn select(s: &Select, json: &dyn JsonSyntax) -> SelectStatement {
     match &s.projection {
         Projection::Model => {
             for t in s.tables() {
-                stmt.columns(t.columns.iter().map(|c| (t.name, c.name)));
+                // A descendant's key repeats its root's: read once.
+                let skip_key = t.parent.is_some();
+                stmt.columns(
+                    t.columns
+                        .iter()
+                        .filter(|c| !(skip_key && c.primary_key))
+                        .map(|c| (t.name, c.name)),
+                );
             }
         }
         Projection::Columns(cols) => {

@@ -31,7 +31,7 @@ fn main() {
     let c = Manager::columns();
     let _ = c.reports.gt(1) & c.salary.gt(2) & c.name.eq("x") & c.id.eq(3);
     assert_eq!(Manager::table().lineage().len(), 3);
-    assert_eq!(Manager::table().row_width(), 2 + 3 + 2);
+    assert_eq!(Manager::table().row_width(), 2 + 2 + 1);
     assert_eq!(Employee::table().columns[0].name, "id");
     assert!(!Employee::table().columns[0].generated);
     let _key: <Manager as Model>::Key = 5_i64;
