@@ -32,16 +32,20 @@
 
 pub use om_core::{
     Capabilities, Column, ColumnMeta, ColumnSet, ColumnType, Database, DatabaseUrl, DecodeError,
-    Driver, Error, ErrorKind, Executor, Expr, Field, KeyArg, Model, Order, Pool, Query, Result,
-    Row, SqlType, TableMeta, Transaction, TransactionExecutor, Value, ValueOf, escape_like,
+    Driver, Error, ErrorKind, Executor, Expr, Field, Json, JsonType, KeyArg, Model, Order, Pool,
+    Query, Result, Row, SqlType, StringEnum, TableMeta, Transaction, TransactionExecutor, Value,
+    ValueOf, escape_like,
 };
-pub use om_core::{driver, expr, ir, model, sql, url, value};
+pub use om_core::{driver, expr, ir, json, model, sql, url, value};
 
 /// `#[derive(Model)]`: maps a struct to a table.
 pub use om_derive::Model;
 
 /// `#[derive(ColumnSet)]`: columns declared once, flattened into several models.
 pub use om_derive::ColumnSet;
+
+/// `#[derive(Enum)]`: a fieldless enum stored as the text of its variants' names.
+pub use om_derive::Enum;
 
 /// sea-query, for hand-built statements over a model's table.
 pub use sea_query;
@@ -70,6 +74,6 @@ pub use om_core as __core;
 
 /// Everything a typical user needs: `use om::prelude::*;`.
 pub mod prelude {
-    pub use crate::{ColumnSet, Database, Expr, Model, Transaction};
+    pub use crate::{ColumnSet, Database, Enum, Expr, Json, Model, Transaction};
     pub use futures::{StreamExt as _, TryStreamExt as _};
 }

@@ -9,6 +9,7 @@
 mod connect;
 mod error;
 mod executor;
+mod json;
 mod render;
 mod row;
 
@@ -29,6 +30,8 @@ pub static CAPABILITIES: Capabilities = {
     c.case_sensitive_like = false;
     c.enforces_text_size = false;
     c.decimal_ordering = false;
+    c.json_contains = false;
+    c.float_nan = false;
     c
 };
 
@@ -41,6 +44,8 @@ pub static MEMORY_CAPABILITIES: Capabilities = {
     c.enforces_text_size = false;
     c.write_during_stream = false;
     c.decimal_ordering = false;
+    c.json_contains = false;
+    c.float_nan = false;
     c
 };
 
