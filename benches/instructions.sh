@@ -14,26 +14,9 @@
 # and sqlx query_as (by name) / sqlx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-backends=() workloads=()
-while [ $# -gt 0 ]; do
-    case $1 in
-        -w) workloads+=("$2"); shift 2 ;;
-        *) backends+=("$1"); shift ;;
-    esac
-done
-pg=${OM_BENCH_POSTGRES_URL:-${OM_TEST_POSTGRES_URL:-}}
-my=${OM_BENCH_MYSQL_URL:-${OM_TEST_MYSQL_URL:-}}
-if [ ${#backends[@]} -eq 0 ]; then
-    backends=(sqlite)
-    [ -n "$pg" ] && backends+=(postgres)
-    [ -n "$my" ] && backends+=(mysql)
-fi
+source benches/args.sh
 [ ${#workloads[@]} -eq 0 ] && workloads=(trivial_1 trivial_100 trivial_10000 medium get \
     insert_1 insert_100 insert_10000 insert_each_100 stream_10000 inherit_1000)
-
-bin=$(cargo bench --bench ops --features all-backends --no-run --message-format=json 2>/dev/null \
-    | sed -n 's/.*"executable":"\([^"]*ops-[^"]*\)".*/\1/p' | tail -1)
-[ -x "$bin" ] || { echo "could not build benches/ops.rs" >&2; exit 1; }
 
 iterations() {
     case $1 in

@@ -33,14 +33,15 @@
 pub use om_core::query::{FromColumns, Mapped, SelectColumns, Selected};
 pub use om_core::{
     Capabilities, Column, ColumnMeta, ColumnSet, ColumnType, Database, DatabaseUrl, DecodeError,
-    Driver, Error, ErrorKind, Executor, Expr, Field, KeyArg, Model, Order, Pool, Query, Result,
-    Row, SqlType, TableMeta, Transaction, TransactionExecutor, Value, ValueOf, escape_like,
+    Driver, Error, ErrorKind, Executor, Expr, Field, Json, JsonType, KeyArg, Model, Order, Pool,
+    Query, Result, Row, SqlType, StringEnum, TableMeta, Transaction, TransactionExecutor, Value,
+    ValueOf, escape_like,
 };
 pub use om_core::{
     ColumnIndex, ConnectOptions, Executed, FromRow, IntoValues, RowRef, Session, Sql, SqlRow,
     values,
 };
-pub use om_core::{driver, expr, ir, model, options, raw, session, sql, url, value};
+pub use om_core::{driver, expr, ir, json, model, options, raw, session, sql, url, value};
 
 /// YAML fixtures: rows for the tables of registered models, in one transaction.
 #[cfg(feature = "fixtures")]
@@ -57,6 +58,9 @@ pub use om_derive::FromRow;
 
 /// `#[derive(ColumnSet)]`: columns declared once, flattened into several models.
 pub use om_derive::ColumnSet;
+
+/// `#[derive(Enum)]`: a fieldless enum stored as the text of its variants' names.
+pub use om_derive::Enum;
 
 /// sea-query, for hand-built statements over a model's table.
 pub use sea_query;
@@ -85,6 +89,8 @@ pub use om_core as __core;
 
 /// Everything a typical user needs: `use om::prelude::*;`.
 pub mod prelude {
-    pub use crate::{ColumnSet, Database, Expr, FromRow, Model, Session, Transaction, values};
+    pub use crate::{
+        ColumnSet, Database, Enum, Expr, FromRow, Json, Model, Session, Transaction, values,
+    };
     pub use futures::{StreamExt as _, TryStreamExt as _};
 }

@@ -46,6 +46,16 @@ pub struct Capabilities {
     /// (otherwise the write waits for a lock and fails with `Error::Busy` if the stream
     /// outlasts the wait: collect with `all()` first).
     pub write_during_stream: bool,
+    /// Whether a JSON column can be filtered on containing a document
+    /// (`c.data.contains(json!(..))`); otherwise such a filter is refused with
+    /// `Error::Unsupported`. Text-at-a-path and has-key filters work everywhere.
+    pub json_contains: bool,
+    /// Whether floats may hold NaN (otherwise writing one is refused with
+    /// `Error::InvalidValue`, before the statement runs).
+    pub float_nan: bool,
+    /// Whether floats may hold the infinities (otherwise writing one is refused with
+    /// `Error::InvalidValue`, before the statement runs).
+    pub float_infinity: bool,
     /// The most bound parameters one statement may carry.
     pub max_parameters: usize,
     /// Whether a raw `execute` of an `INSERT` reports the generated key
@@ -65,7 +75,7 @@ pub struct Capabilities {
 
 impl Capabilities {
     /// Capabilities of a dialect with RETURNING, case-sensitive LIKE, transactional DDL,
-    /// enforced text sizes and room for 32766 parameters; adjust the fields that differ.
+    /// enforced text sizes, JSON containment and room for 32766 parameters; adjust the fields that differ.
     pub const fn standard() -> Self {
         Capabilities {
             returning: true,
@@ -75,6 +85,9 @@ impl Capabilities {
             write_during_stream: true,
             decimal_ordering: true,
             errors_abort_transaction: false,
+            json_contains: true,
+            float_nan: true,
+            float_infinity: true,
             max_parameters: 32766,
             last_insert_id: true,
             concurrent_write_transactions: true,
@@ -144,13 +157,7 @@ pub trait Executor: Send + Sync + Debug {
     /// a transaction.
     async fn insert_returning_many(&self, insert: Insert) -> Result<Vec<i64>> {
         let mut keys = Vec::with_capacity(insert.rows.len());
-        for row in insert.rows {
-            let one = Insert {
-                table: insert.table,
-                columns: insert.columns.clone(),
-                rows: vec![row],
-                returning: insert.returning,
-            };
+        for one in insert.into_single_rows() {
             keys.push(self.insert_returning(&one).await?);
         }
         Ok(keys)

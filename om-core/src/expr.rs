@@ -2,6 +2,7 @@
 
 use std::ops::{BitAnd, BitOr, Not};
 
+use crate::json::JsonFilter;
 use crate::value::Value;
 
 /// A column of a table, as expressions refer to it.
@@ -81,6 +82,13 @@ pub enum Expr {
         /// `NOT LIKE` when true.
         negated: bool,
     },
+    /// A filter on a JSON column, which each backend renders in its own dialect.
+    Json {
+        /// The JSON column.
+        column: ColumnRef,
+        /// What the document must satisfy.
+        filter: JsonFilter,
+    },
     /// Every expression holds (true when empty).
     And(Vec<Expr>),
     /// At least one expression holds (false when empty).
@@ -132,6 +140,18 @@ impl Expr {
             Expr::And(all) | Expr::Or(all) if all.is_empty() => 2,
             Expr::And(all) | Expr::Or(all) => all.iter().map(Expr::parameter_count).sum(),
             Expr::Not(inner) => inner.parameter_count(),
+            // Dialects bind a JSON filter's path in one or more values, and its operand.
+            Expr::Json { filter, .. } => filter.path().len() + 1,
+        }
+    }
+
+    /// The first JSON filter of the expression for which `pred` holds.
+    pub fn find_json(&self, pred: &dyn Fn(&JsonFilter) -> bool) -> Option<&JsonFilter> {
+        match self {
+            Expr::Json { filter, .. } => pred(filter).then_some(filter),
+            Expr::And(all) | Expr::Or(all) => all.iter().find_map(|e| e.find_json(pred)),
+            Expr::Not(inner) => inner.find_json(pred),
+            _ => None,
         }
     }
 

@@ -37,3 +37,34 @@ pub fn name_eq(v: &str) -> Expr {
         value: v.into(),
     }
 }
+
+/// The JSON filters on `orm_test.value`, for exact-SQL tests: the text at `a.b` equals
+/// `"x"`, the key `k` exists, the document contains `{"a": 1}`.
+pub fn json_filters() -> [Expr; 3] {
+    use crate::json::JsonFilter;
+    let column = ColumnRef {
+        table: "orm_test",
+        column: "value",
+    };
+    [
+        Expr::Json {
+            column,
+            filter: JsonFilter::TextEq {
+                path: vec!["a".into(), "b".into()],
+                value: "x".into(),
+            },
+        },
+        Expr::Json {
+            column,
+            filter: JsonFilter::HasKey {
+                path: vec!["k".into()],
+            },
+        },
+        Expr::Json {
+            column,
+            filter: JsonFilter::Contains {
+                document: serde_json::json!({"a": 1}),
+            },
+        },
+    ]
+}

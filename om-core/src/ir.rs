@@ -137,6 +137,24 @@ pub struct Insert {
     pub returning: Option<&'static ColumnMeta>,
 }
 
+impl Insert {
+    /// The insert split into one insert per row, in order.
+    pub fn into_single_rows(self) -> impl Iterator<Item = Insert> {
+        let Insert {
+            table,
+            columns,
+            rows,
+            returning,
+        } = self;
+        rows.into_iter().map(move |row| Insert {
+            table,
+            columns: columns.clone(),
+            rows: vec![row],
+            returning,
+        })
+    }
+}
+
 /// An `UPDATE` of one table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Update {

@@ -9,7 +9,7 @@ use futures::stream::{BoxStream, StreamExt};
 use crate::driver::Executor;
 use crate::error::{Error, Result};
 use crate::expr::{Expr, Order};
-use crate::ir::{Projection, Select, Statement};
+use crate::ir::{Select, Statement};
 use crate::model::Model;
 use crate::query::check;
 use crate::row::Row;
@@ -175,24 +175,9 @@ impl<'a, M: Model, J: JoinedSide> JoinQuery<'a, M, J> {
     }
 
     /// The number of matching pairs (after `limit` and `offset`).
-    pub async fn count(mut self) -> Result<u64> {
+    pub async fn count(self) -> Result<u64> {
         self.check()?;
-        let (limit, offset) = (self.select.limit.take(), self.select.offset.take());
-        self.select.order.clear();
-        self.select.projection = Projection::Count;
-        let mut count = 0i64;
-        self.exec
-            .fetch(&Statement::Select(self.select), &mut |row| {
-                count = row
-                    .get_i64(0)
-                    .map_err(|e| Error::decode(M::table().name, "count(*)", e))?
-                    .unwrap_or(0);
-                Ok(())
-            })
-            .await?;
-        let all = u64::try_from(count).unwrap_or(0);
-        let after_offset = all.saturating_sub(offset.unwrap_or(0));
-        Ok(limit.map_or(after_offset, |l| after_offset.min(l)))
+        crate::query::count(self.exec, self.select).await
     }
 
     /// The matching pairs as a stream, read through a cursor in constant memory.

@@ -293,9 +293,11 @@ pub mod __assert {
         message = "`size` applies to text columns only, and `{Self}` is not text",
         label = "not a text field"
     )]
+    /// (`#[derive(Enum)]` implements it for an enum; an `Option` of one is text too.)
     pub trait TextField {}
     impl TextField for String {}
     impl TextField for Option<String> {}
+    impl<T: crate::string_enum::StringEnum> TextField for Option<T> {}
 
     /// Types a database-generated key can have.
     #[diagnostic::on_unimplemented(

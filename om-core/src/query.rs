@@ -186,26 +186,9 @@ impl<'a, M: Model> Query<'a, M> {
     }
 
     /// The number of matching rows (after `limit` and `offset`).
-    pub async fn count(mut self) -> Result<u64> {
+    pub async fn count(self) -> Result<u64> {
         check(&self.select, self.exec)?;
-        // Counting every match and paging the number gives the same answer as counting
-        // a paged subquery, with a simpler statement.
-        let (limit, offset) = (self.select.limit.take(), self.select.offset.take());
-        self.select.order.clear();
-        self.select.projection = Projection::Count;
-        let mut count = 0i64;
-        self.exec
-            .fetch(&Statement::Select(self.select), &mut |row| {
-                count = row
-                    .get_i64(0)
-                    .map_err(|e| Error::decode(M::table().name, "count(*)", e))?
-                    .unwrap_or(0);
-                Ok(())
-            })
-            .await?;
-        let all = u64::try_from(count).unwrap_or(0);
-        let after_offset = all.saturating_sub(offset.unwrap_or(0));
-        Ok(limit.map_or(after_offset, |l| after_offset.min(l)))
+        count(self.exec, self.select).await
     }
 
     /// Whether any row matches.
@@ -313,6 +296,28 @@ pub(crate) fn check(select: &Select, exec: &dyn Executor) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// The number of rows `select` matches, after its `limit` and `offset`.
+pub(crate) async fn count(exec: &dyn Executor, mut select: Select) -> Result<u64> {
+    // Counting every match and paging the number gives the same answer as counting
+    // a paged subquery, with a simpler statement.
+    let (limit, offset) = (select.limit.take(), select.offset.take());
+    let table = select.table.name;
+    select.order.clear();
+    select.projection = Projection::Count;
+    let mut count = 0i64;
+    exec.fetch(&Statement::Select(select), &mut |row| {
+        count = row
+            .get_i64(0)
+            .map_err(|e| Error::decode(table, "count(*)", e))?
+            .unwrap_or(0);
+        Ok(())
+    })
+    .await?;
+    let all = u64::try_from(count).unwrap_or(0);
+    let after_offset = all.saturating_sub(offset.unwrap_or(0));
+    Ok(limit.map_or(after_offset, |l| after_offset.min(l)))
 }
 
 mod mapped;

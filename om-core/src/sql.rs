@@ -6,10 +6,12 @@
 pub mod cache;
 pub mod ddl;
 pub mod dml;
+pub mod floats;
 
 pub use cache::StatementCache;
 pub use ddl::{column_def, create_indexes, create_table, drop_table};
 pub use dml::{
-    build_select, build_write, delete, expr, insert, paging, select, select_with_literal_paging,
-    small_literal_paging, update,
+    build_insert_returning, build_select, build_write, check_json, check_json_select, delete, expr,
+    insert, paging, select, select_with_literal_paging, small_literal_paging, update,
 };
+pub use floats::{FloatSupport, check_floats, check_insert_floats};

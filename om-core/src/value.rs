@@ -145,7 +145,7 @@ impl SqlType for serde_json::Value {
 /// (a nullable column).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a column of a model",
-    label = "om stores bool, i8 to i64, u8 to u32, f32, f64, String, Vec<u8>, chrono dates and times, Uuid, Decimal and serde_json::Value, or an Option of one (u64 does not fit a signed 64-bit column: use i64)"
+    label = "om stores bool, i8 to i64, u8 to u32, f32, f64, String, Vec<u8>, chrono dates and times, Uuid, Decimal, serde_json::Value, om::Json<T> and #[derive(om::Enum)] enums, or an Option of one (u64 does not fit a signed 64-bit column: use i64)"
 )]
 pub trait Field: Sized + Clone + Send + Sync + 'static {
     /// The column's type, without the `Option`.

@@ -3,30 +3,13 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
+use syn::DeriveInput;
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Fields};
 
-use crate::expand::{Field, column_meta, parse_fields, undo_tokens, value_tokens};
+use crate::expand::{Field, column_meta, named_fields, parse_fields, value_steps};
 
 pub(crate) fn column_set(input: &DeriveInput) -> syn::Result<TokenStream> {
-    if !input.generics.params.is_empty() {
-        return Err(syn::Error::new(
-            input.generics.span(),
-            "#[derive(ColumnSet)] does not support generic structs",
-        ));
-    }
-    let Data::Struct(data) = &input.data else {
-        return Err(syn::Error::new(
-            input.ident.span(),
-            "#[derive(ColumnSet)] applies to structs with named fields",
-        ));
-    };
-    let Fields::Named(named) = &data.fields else {
-        return Err(syn::Error::new(
-            data.fields.span(),
-            "#[derive(ColumnSet)] needs named fields: each field is a column",
-        ));
-    };
+    let named = named_fields(input, "ColumnSet")?;
     if let Some(attr) = input.attrs.iter().find(|a| a.path().is_ident("om")) {
         return Err(syn::Error::new(
             attr.span(),
@@ -67,36 +50,9 @@ pub(crate) fn column_set(input: &DeriveInput) -> syn::Result<TokenStream> {
         let ident = f.ident;
         quote!(out.push(#core::Field::to_value(&self.#ident));)
     });
-    let default_fields: Vec<&Field> = fields
-        .iter()
-        .filter(|f| f.attrs.default.is_some())
-        .collect();
-    let defaults = default_fields.iter().filter_map(|f| {
-        let (_, source) = f.attrs.default.as_ref()?;
-        let ident = f.ident;
-        let value = value_tokens(source);
-        Some(quote! {
-            if self.#ident.is_none() {
-                self.#ident = ::core::option::Option::Some(::core::convert::Into::into(#value));
-            }
-        })
-    });
-    let undo_defaults = undo_tokens(&default_fields, &core);
-    let update_fields: Vec<&Field> = fields
-        .iter()
-        .filter(|f| f.attrs.on_update.is_some())
-        .collect();
-    let on_updates = update_fields.iter().filter_map(|f| {
-        let (_, source) = f.attrs.on_update.as_ref()?;
-        let ident = f.ident;
-        let value = value_tokens(source);
-        Some(if f.optional {
-            quote!(self.#ident = ::core::option::Option::Some(::core::convert::Into::into(#value));)
-        } else {
-            quote!(self.#ident = ::core::convert::Into::into(#value);)
-        })
-    });
-    let undo_on_update = undo_tokens(&update_fields, &core);
+    let all: Vec<&Field> = fields.iter().collect();
+    let defaults = value_steps(&all, false, &core);
+    let on_updates = value_steps(&all, true, &core);
     let checks = fields.iter().map(|f| {
         let ty = f.ty;
         let mut out = quote_spanned! {ty.span()=>
@@ -148,14 +104,12 @@ pub(crate) fn column_set(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
 
             fn apply_defaults(&mut self) -> #core::Undo<Self> {
-                #undo_defaults
-                #(#defaults)*
+                #defaults
                 undo
             }
 
             fn apply_on_update(&mut self) -> #core::Undo<Self> {
-                #undo_on_update
-                #(#on_updates)*
+                #on_updates
                 undo
             }
         }

@@ -16,25 +16,34 @@ pub(crate) struct Field<'a> {
     pub(crate) optional: bool,
 }
 
-pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
+/// The named fields of the non-generic struct `#[derive(<derive>)]` is on.
+pub(crate) fn named_fields<'a>(
+    input: &'a DeriveInput,
+    derive: &str,
+) -> syn::Result<&'a syn::FieldsNamed> {
     if !input.generics.params.is_empty() {
         return Err(syn::Error::new(
             input.generics.span(),
-            "#[derive(Model)] does not support generic structs",
+            format!("#[derive({derive})] does not support generic structs"),
         ));
     }
     let Data::Struct(data) = &input.data else {
         return Err(syn::Error::new(
             input.ident.span(),
-            "#[derive(Model)] applies to structs with named fields",
+            format!("#[derive({derive})] applies to structs with named fields"),
         ));
     };
     let Fields::Named(named) = &data.fields else {
         return Err(syn::Error::new(
             data.fields.span(),
-            "#[derive(Model)] needs named fields: each field is a column",
+            format!("#[derive({derive})] needs named fields: each field is a column"),
         ));
     };
+    Ok(named)
+}
+
+pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let named = named_fields(input, "Model")?;
 
     let model_attrs = model_attrs(&input.attrs)?;
     let table = match model_attrs.table {
@@ -236,38 +245,8 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         )
     };
 
-    let default_fields: Vec<&Field> = own
-        .iter()
-        .copied()
-        .filter(|f| f.attrs.default.is_some())
-        .collect();
-    let defaults = default_fields.iter().filter_map(|f| {
-        let (_, source) = f.attrs.default.as_ref()?;
-        let ident = f.ident;
-        let value = value_tokens(source);
-        Some(quote! {
-            if self.#ident.is_none() {
-                self.#ident = ::core::option::Option::Some(::core::convert::Into::into(#value));
-            }
-        })
-    });
-    let undo_defaults = undo_tokens(&default_fields, &core);
-    let update_fields: Vec<&Field> = own
-        .iter()
-        .copied()
-        .filter(|f| f.attrs.on_update.is_some())
-        .collect();
-    let on_updates = update_fields.iter().filter_map(|f| {
-        let (_, source) = f.attrs.on_update.as_ref()?;
-        let ident = f.ident;
-        let value = value_tokens(source);
-        Some(if f.optional {
-            quote!(self.#ident = ::core::option::Option::Some(::core::convert::Into::into(#value));)
-        } else {
-            quote!(self.#ident = ::core::convert::Into::into(#value);)
-        })
-    });
-    let undo_on_update = undo_tokens(&update_fields, &core);
+    let own_defaults = value_steps(&own, false, &core);
+    let own_updates = value_steps(&own, true, &core);
 
     // Compile-time checks, spanned at the offending field.
     let checks = own.iter().map(|f| {
@@ -353,30 +332,19 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
     });
-    let parent_defaults = parent.as_ref().map(|p| {
-        let (ident, ty) = (p.ident, p.ty);
-        (
-            quote!(let __om_parent_undo = <#ty as #core::Model>::apply_defaults(&mut self.#ident);),
-            quote! {
-                let undo: #core::Undo<Self> = ::std::boxed::Box::new(move |this: &mut Self| {
-                    undo(this);
-                    __om_parent_undo(&mut this.#ident);
-                });
-            },
-        )
-    });
-    let parent_on_update = parent.as_ref().map(|p| {
-        let (ident, ty) = (p.ident, p.ty);
-        (
-            quote!(let __om_parent_undo = <#ty as #core::Model>::apply_on_update(&mut self.#ident);),
-            quote! {
-                let undo: #core::Undo<Self> = ::std::boxed::Box::new(move |this: &mut Self| {
-                    undo(this);
-                    __om_parent_undo(&mut this.#ident);
-                });
-            },
-        )
-    });
+    // A parent applies its own defaults and on-update values, undone with the rest.
+    let parent_steps = |method: TokenStream| {
+        parent.as_ref().map(|p| {
+            let (ident, ty) = (p.ident, p.ty);
+            let saved = format_ident!("__om_parent_undo");
+            (
+                quote!(let #saved = <#ty as #core::Model>::#method(&mut self.#ident);),
+                chain_undo(&core, &saved, ident),
+            )
+        })
+    };
+    let parent_defaults = parent_steps(quote!(apply_defaults));
+    let parent_on_update = parent_steps(quote!(apply_on_update));
     let (defaults_before, defaults_after) = parent_defaults.unzip();
     let (updates_before, updates_after) = parent_on_update.unzip();
     // Column sets apply their own defaults and on-update values, undone with the rest.
@@ -390,16 +358,10 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
             let saved = format_ident!("__om_set_undo_{}", i);
             quote!(let #saved = <#ty as #core::ColumnSet>::#method(&mut self.#ident);)
         });
-        let after = set_fields.iter().enumerate().map(|(i, f)| {
-            let ident = f.ident;
-            let saved = format_ident!("__om_set_undo_{}", i);
-            quote! {
-                let undo: #core::Undo<Self> = ::std::boxed::Box::new(move |this: &mut Self| {
-                    undo(this);
-                    #saved(&mut this.#ident);
-                });
-            }
-        });
+        let after = set_fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| chain_undo(&core, &format_ident!("__om_set_undo_{}", i), f.ident));
         (quote!(#(#before)*), quote!(#(#after)*))
     };
     let (sets_defaults_before, sets_defaults_after) = set_steps(quote!(apply_defaults));
@@ -470,8 +432,7 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
             fn apply_defaults(&mut self) -> #core::Undo<Self> {
                 #defaults_before
                 #sets_defaults_before
-                #undo_defaults
-                #(#defaults)*
+                #own_defaults
                 #sets_defaults_after
                 #defaults_after
                 undo
@@ -480,8 +441,7 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
             fn apply_on_update(&mut self) -> #core::Undo<Self> {
                 #updates_before
                 #sets_updates_before
-                #undo_on_update
-                #(#on_updates)*
+                #own_updates
                 #sets_updates_after
                 #updates_after
                 undo
@@ -576,8 +536,59 @@ pub(crate) fn is_identifier(name: &str) -> bool {
         && !name.starts_with(|c: char| c.is_ascii_digit())
 }
 
+/// The start of `apply_defaults` (or, with `on_update`, of `apply_on_update`) over
+/// `fields`: `let undo = ...;` that puts back what it changes, then the changes.
+pub(crate) fn value_steps(
+    fields: &[&Field<'_>],
+    on_update: bool,
+    core: &TokenStream,
+) -> TokenStream {
+    fn source<'f>(f: &'f Field<'_>, on_update: bool) -> Option<&'f ValueSource> {
+        let slot = if on_update {
+            &f.attrs.on_update
+        } else {
+            &f.attrs.default
+        };
+        slot.as_ref().map(|(_, s)| s)
+    }
+    let chosen: Vec<&Field> = fields
+        .iter()
+        .copied()
+        .filter(|f| source(f, on_update).is_some())
+        .collect();
+    let changes = chosen.iter().filter_map(|f| {
+        let ident = f.ident;
+        let value = value_tokens(source(f, on_update)?);
+        Some(if !on_update {
+            // A default fills a field that is `None`.
+            quote! {
+                if self.#ident.is_none() {
+                    self.#ident = ::core::option::Option::Some(::core::convert::Into::into(#value));
+                }
+            }
+        } else if f.optional {
+            quote!(self.#ident = ::core::option::Option::Some(::core::convert::Into::into(#value));)
+        } else {
+            quote!(self.#ident = ::core::convert::Into::into(#value);)
+        })
+    });
+    let undo = undo_tokens(&chosen, core);
+    quote!(#undo #(#changes)*)
+}
+
+/// `let undo = ...;` that first runs the `undo` before it, then `saved` on `field` (the
+/// undo of a parent's or a column set's defaults).
+fn chain_undo(core: &TokenStream, saved: &Ident, field: &Ident) -> TokenStream {
+    quote! {
+        let undo: #core::Undo<Self> = ::std::boxed::Box::new(move |this: &mut Self| {
+            undo(this);
+            #saved(&mut this.#field);
+        });
+    }
+}
+
 /// `let undo = ...;`: a closure that puts `fields` back as they are now.
-pub(crate) fn undo_tokens(fields: &[&Field<'_>], core: &TokenStream) -> TokenStream {
+fn undo_tokens(fields: &[&Field<'_>], core: &TokenStream) -> TokenStream {
     let idents: Vec<&Ident> = fields.iter().map(|f| f.ident).collect();
     let saved: Vec<Ident> = (0..idents.len())
         .map(|i| format_ident!("__om_saved_{}", i))
@@ -591,24 +602,28 @@ pub(crate) fn undo_tokens(fields: &[&Field<'_>], core: &TokenStream) -> TokenStr
     }
 }
 
-pub(crate) fn value_tokens(source: &ValueSource) -> TokenStream {
+fn value_tokens(source: &ValueSource) -> TokenStream {
     match source {
         ValueSource::Constant(expr) => quote!(#expr),
         ValueSource::Function(path) => quote!(#path()),
     }
 }
 
-/// A `#[om(parent)]` field holds the whole parent model, and brings the key.
-fn validate_parent(parent: &Field<'_>, fields: &[Field<'_>]) -> syn::Result<()> {
-    let a = &parent.attrs;
-    if a.primary_key.is_some()
+/// Whether a field has any attribute of a column (which a parent or a column set,
+/// holding columns of their own, cannot take).
+fn has_column_attrs(a: &FieldAttrs) -> bool {
+    a.primary_key.is_some()
         || a.size.is_some()
         || a.index
         || a.unique
         || a.column.is_some()
         || a.default.is_some()
         || a.on_update.is_some()
-    {
+}
+
+/// A `#[om(parent)]` field holds the whole parent model, and brings the key.
+fn validate_parent(parent: &Field<'_>, fields: &[Field<'_>]) -> syn::Result<()> {
+    if has_column_attrs(&parent.attrs) {
         return Err(syn::Error::new(
             parent.ident.span(),
             "a `#[om(parent)]` field holds the parent model: it takes no other attribute",
@@ -631,16 +646,7 @@ fn validate_parent(parent: &Field<'_>, fields: &[Field<'_>]) -> syn::Result<()> 
 
 /// A `#[om(flatten)]` field holds a column set, whose fields carry the attributes.
 fn validate_flatten(field: &Field<'_>) -> syn::Result<()> {
-    let a = &field.attrs;
-    if a.primary_key.is_some()
-        || a.size.is_some()
-        || a.index
-        || a.unique
-        || a.column.is_some()
-        || a.default.is_some()
-        || a.on_update.is_some()
-        || a.parent.is_some()
-    {
+    if has_column_attrs(&field.attrs) || field.attrs.parent.is_some() {
         return Err(syn::Error::new(
             field.ident.span(),
             "a `#[om(flatten)]` field holds a column set: it takes no other attribute (give \

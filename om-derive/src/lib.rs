@@ -7,6 +7,7 @@
 
 mod attrs;
 mod column_set;
+mod enum_derive;
 mod expand;
 mod from_row;
 
@@ -38,6 +39,17 @@ pub fn derive_from_row(input: TokenStream) -> TokenStream {
 pub fn derive_column_set(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     column_set::column_set(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Stores a fieldless enum as the text of its variants' names, in a `VARCHAR` as long
+/// as the longest: `#[om(rename_all = "snake_case")]` and `#[om(size = n)]` on the
+/// enum, `#[om(rename = "name")]` on a variant.
+#[proc_macro_derive(Enum, attributes(om))]
+pub fn derive_enum(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    enum_derive::string_enum(&input)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

@@ -27,6 +27,7 @@
 mod connect;
 mod error;
 mod executor;
+mod json;
 mod render;
 mod row;
 
@@ -52,6 +53,8 @@ const fn mysql() -> Capabilities {
     c.transactional_ddl = false;
     c.enforces_text_size = true;
     c.max_parameters = 65535;
+    c.float_nan = false;
+    c.float_infinity = false;
     c
 }
 

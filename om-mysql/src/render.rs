@@ -9,11 +9,19 @@ use om_core::{Result, Value, sql};
 use sea_query::{MysqlQueryBuilder, TableCreateStatement};
 use sea_query_sqlx::SqlxValues;
 
+use crate::json::MysqlJson;
+
 /// Rendered statements by shape: a statement that runs again skips sea-query.
-static SELECTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
-static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
+static SELECTS: LazyLock<StatementCache> = LazyLock::new(|| StatementCache::with_json(&MysqlJson));
+static WRITES: LazyLock<StatementCache> = LazyLock::new(|| StatementCache::with_json(&MysqlJson));
 static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 static RETURNING_INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
+
+/// MySQL's and MariaDB's `FLOAT` and `DOUBLE` hold neither NaN nor the infinities.
+const FLOATS: sql::FloatSupport = sql::FloatSupport {
+    nan: false,
+    infinity: false,
+};
 
 /// One SQL statement and its bound values.
 pub(crate) type Rendered = (Arc<str>, SqlxValues);
@@ -27,11 +35,13 @@ const MAX_VARCHAR: u32 = 16383;
 /// Every statement renders to exactly one: `CREATE TABLE` carries its indexes, since
 /// MySQL 8 has no `CREATE INDEX IF NOT EXISTS`.
 pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
+    sql::check_floats(stmt, FLOATS, "MySQL")?;
     let (sql, values) = match stmt {
         Statement::Select(s) => return Ok(vec![render_select(s)]),
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
-            let (text, values) =
-                WRITES.statement(stmt, || sql::build_write(stmt, MysqlQueryBuilder))?;
+            let (text, values) = WRITES.statement(stmt, || {
+                sql::build_write(stmt, MysqlQueryBuilder, &MysqlJson)
+            })?;
             (text, SqlxValues(values))
         }
         Statement::CreateTable(t) => (create_table(t).build(MysqlQueryBuilder).into(), no_values()),
@@ -61,7 +71,7 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
 pub(crate) fn render_select(s: &Select) -> Rendered {
     let literal = sql::small_literal_paging(s);
     let (text, values) = SELECTS.select(s, literal, || {
-        sql::build_select(s, literal, MysqlQueryBuilder)
+        sql::build_select(s, literal, MysqlQueryBuilder, &MysqlJson)
     });
     (text, bindable(SqlxValues(values)))
 }
@@ -178,6 +188,7 @@ fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
 
 /// Renders a single-row insert; its generated key is the result's `last_insert_id`.
 pub(crate) fn render_insert(insert: &Insert) -> Result<Rendered> {
+    sql::check_insert_floats(insert, FLOATS, "MySQL")?;
     let (text, values) =
         INSERTS.insert(insert, || Ok(sql::insert(insert)?.build(MysqlQueryBuilder)))?;
     Ok((text, bindable(SqlxValues(values))))
@@ -186,6 +197,7 @@ pub(crate) fn render_insert(insert: &Insert) -> Result<Rendered> {
 /// A multi-row insert that returns its generated keys: MariaDB's `RETURNING`, which
 /// sea-query's MySQL builder does not write. Its values move into the statement.
 pub(crate) fn render_insert_returning(insert: Insert) -> Result<Rendered> {
+    sql::check_insert_floats(&insert, FLOATS, "MySQL")?;
     let (text, values) = RETURNING_INSERTS.insert_owned(insert, |insert| {
         let (mut text, values) = sql::insert(insert)?.build(MysqlQueryBuilder);
         if let Some(column) = insert.returning {
@@ -396,5 +408,44 @@ mod tests {
             sql_of(Statement::Select(s)),
             ["SELECT ? FROM `orm_test` WHERE ? = ?"]
         );
+    }
+
+    /// The JSON filters, as this dialect writes them, with their bound values.
+    fn json_sql() -> Vec<std::result::Result<(String, Vec<Value>), om_core::Error>> {
+        om_core::fixtures::json_filters()
+            .into_iter()
+            .map(|f| {
+                let mut s = Select::new(&TABLE);
+                s.projection = Projection::Count;
+                s.and_where(f);
+                render(&Statement::Select(s)).map(|mut out| {
+                    let (sql, values) = out.remove(0);
+                    (sql.to_string(), values.0.0)
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn json_filters() {
+        // The second rendering comes from the statement cache: the same text and values.
+        let first = format!("{:?}", json_sql());
+        assert_eq!(format!("{:?}", json_sql()), first);
+        let out: Vec<_> = json_sql().into_iter().map(Result::unwrap).collect();
+        assert_eq!(
+            out[0].0,
+            "SELECT COUNT(*) FROM `orm_test` WHERE (JSON_UNQUOTE(JSON_EXTRACT(`orm_test`.`value`, ?))) = ?"
+        );
+        assert_eq!(out[0].1, [Value::from(r#"$."a"."b""#), Value::from("x")]);
+        assert_eq!(
+            out[1].0,
+            "SELECT COUNT(*) FROM `orm_test` WHERE JSON_CONTAINS_PATH(`orm_test`.`value`, 'one', ?)"
+        );
+        assert_eq!(out[1].1, [Value::from(r#"$."k""#)]);
+        assert_eq!(
+            out[2].0,
+            "SELECT COUNT(*) FROM `orm_test` WHERE JSON_CONTAINS(`orm_test`.`value`, ?)"
+        );
+        assert_eq!(out[2].1, [Value::from(r#"{"a":1}"#)]);
     }
 }

@@ -11,6 +11,7 @@
 mod connect;
 mod error;
 mod executor;
+mod json;
 mod render;
 mod row;
 

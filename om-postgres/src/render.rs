@@ -9,9 +9,13 @@ use om_core::{Error, Result, Value, sql};
 use sea_query::PostgresQueryBuilder;
 use sea_query_sqlx::SqlxValues;
 
+use crate::json::PostgresJson;
+
 /// Rendered statements by shape: a statement that runs again skips sea-query.
-static SELECTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
-static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
+static SELECTS: LazyLock<StatementCache> =
+    LazyLock::new(|| StatementCache::with_json(&PostgresJson));
+static WRITES: LazyLock<StatementCache> =
+    LazyLock::new(|| StatementCache::with_json(&PostgresJson));
 static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
 
 /// One SQL statement and its bound values.
@@ -27,7 +31,7 @@ pub(crate) fn render_select(s: &Select) -> Result<Rendered> {
 fn select_unchecked(s: &Select) -> Rendered {
     let literal = sql::small_literal_paging(s);
     let (text, values) = SELECTS.select(s, literal, || {
-        sql::build_select(s, literal, PostgresQueryBuilder)
+        sql::build_select(s, literal, PostgresQueryBuilder, &PostgresJson)
     });
     (text, SqlxValues(values))
 }
@@ -43,8 +47,9 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
     let mut out = match stmt {
         Statement::Select(s) => vec![select_unchecked(s)],
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
-            let (text, values) =
-                WRITES.statement(stmt, || sql::build_write(stmt, PostgresQueryBuilder))?;
+            let (text, values) = WRITES.statement(stmt, || {
+                sql::build_write(stmt, PostgresQueryBuilder, &PostgresJson)
+            })?;
             vec![(text, SqlxValues(values))]
         }
         Statement::CreateTable(t) => {
@@ -139,11 +144,7 @@ fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
 /// Renders a single-row insert that returns the generated key.
 pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
     let (text, values) = INSERTS.insert(insert, || {
-        let mut stmt = sql::insert(insert)?;
-        if let Some(col) = insert.returning {
-            stmt.returning_col(col.name);
-        }
-        Ok(stmt.build(PostgresQueryBuilder))
+        sql::build_insert_returning(insert, PostgresQueryBuilder)
     })?;
     let mut values = SqlxValues(values);
     bindable(&mut values)?;
@@ -213,11 +214,7 @@ fn as_i64(value: &Value) -> Option<i64> {
 /// [`render_insert_returning`] for an insert whose values move into the statement.
 pub(crate) fn render_insert_returning_owned(insert: Insert) -> Result<Rendered> {
     let (text, values) = INSERTS.insert_owned(insert, |insert| {
-        let mut stmt = sql::insert(insert)?;
-        if let Some(col) = insert.returning {
-            stmt.returning_col(col.name);
-        }
-        Ok(stmt.build(PostgresQueryBuilder))
+        sql::build_insert_returning(insert, PostgresQueryBuilder)
     })?;
     let mut values = SqlxValues(values);
     bindable(&mut values)?;
@@ -535,5 +532,48 @@ mod tests {
         let rendered = render(&raw).unwrap();
         assert_eq!(&*rendered[0].0, "SELECT $1::int4");
         assert_eq!(rendered[0].1.0.0, vec![Value::Int(Some(1))]);
+    }
+
+    /// The JSON filters, as this dialect writes them, with their bound values.
+    fn json_sql() -> Vec<std::result::Result<(String, Vec<Value>), om_core::Error>> {
+        om_core::fixtures::json_filters()
+            .into_iter()
+            .map(|f| {
+                let mut s = Select::new(&TABLE);
+                s.projection = Projection::Count;
+                s.and_where(f);
+                render(&Statement::Select(s)).map(|mut out| {
+                    let (sql, values) = out.remove(0);
+                    (sql.to_string(), values.0.0)
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn json_filters() {
+        // The second rendering comes from the statement cache: the same text and values.
+        let first = format!("{:?}", json_sql());
+        assert_eq!(format!("{:?}", json_sql()), first);
+        let out: Vec<_> = json_sql().into_iter().map(Result::unwrap).collect();
+        assert_eq!(
+            out[0].0,
+            r#"SELECT COUNT(*) FROM "orm_test" WHERE (("orm_test"."value" -> $1 ->> $2)) = $3"#
+        );
+        assert_eq!(
+            out[0].1,
+            [Value::from("a"), Value::from("b"), Value::from("x")]
+        );
+        // `?` is PostgreSQL's key-exists operator: sqlx's placeholders are `$n`.
+        assert_eq!(
+            out[1].0,
+            r#"SELECT COUNT(*) FROM "orm_test" WHERE ("orm_test"."value" ? $1)"#
+        );
+        assert_eq!(out[1].1, [Value::from("k")]);
+        assert_eq!(
+            out[2].0,
+            r#"SELECT COUNT(*) FROM "orm_test" WHERE ("orm_test"."value" @> $1)"#
+        );
+        assert_eq!(out[2].1, [Value::from(serde_json::json!({"a": 1}))]);
     }
 }

@@ -9,6 +9,7 @@
 mod connect;
 mod error;
 mod executor;
+mod json;
 mod render;
 mod row;
 
@@ -31,6 +32,8 @@ pub static CAPABILITIES: Capabilities = {
     c.enforces_text_size = false;
     c.decimal_ordering = false;
     c.concurrent_write_transactions = false;
+    c.json_contains = false;
+    c.float_nan = false;
     c
 };
 
@@ -45,6 +48,8 @@ pub static MEMORY_CAPABILITIES: Capabilities = {
     c.decimal_ordering = false;
     c.concurrent_write_transactions = false;
     c.read_during_write_transaction = false;
+    c.json_contains = false;
+    c.float_nan = false;
     c
 };
 

@@ -10,10 +10,18 @@ use om_core::{Error, Result, Value, sql};
 use sea_query::SqliteQueryBuilder;
 use sea_query_sqlx::SqlxValues;
 
+use crate::json::SqliteJson;
+
 /// Rendered statements by shape: a statement that runs again skips sea-query.
-static SELECTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
-static WRITES: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
+static SELECTS: LazyLock<StatementCache> = LazyLock::new(|| StatementCache::with_json(&SqliteJson));
+static WRITES: LazyLock<StatementCache> = LazyLock::new(|| StatementCache::with_json(&SqliteJson));
 static INSERTS: LazyLock<StatementCache> = LazyLock::new(StatementCache::new);
+
+/// SQLite stores the infinities but turns NaN into NULL: NaN is refused.
+const FLOATS: sql::FloatSupport = sql::FloatSupport {
+    nan: false,
+    infinity: true,
+};
 
 /// One SQL statement and its bound values.
 pub(crate) type Rendered = (Arc<str>, SqlxValues);
@@ -25,6 +33,8 @@ pub(crate) type Rendered = (Arc<str>, SqlxValues);
 /// which text would get wrong, is refused with `Error::Unsupported`.
 pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
     check_decimals(stmt)?;
+    sql::check_json(stmt, &SqliteJson)?;
+    sql::check_floats(stmt, FLOATS, "SQLite")?;
     let mut out = render_unchecked(stmt)?;
     for (_, values) in &mut out {
         normalize_decimals(values);
@@ -109,8 +119,9 @@ fn render_unchecked(stmt: &Statement) -> Result<Vec<Rendered>> {
     Ok(match stmt {
         Statement::Select(s) => vec![select_unchecked(s)],
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
-            let (text, values) =
-                WRITES.statement(stmt, || sql::build_write(stmt, SqliteQueryBuilder))?;
+            let (text, values) = WRITES.statement(stmt, || {
+                sql::build_write(stmt, SqliteQueryBuilder, &SqliteJson)
+            })?;
             vec![(text, SqlxValues(values))]
         }
         Statement::CreateTable(t) => {
@@ -154,6 +165,7 @@ fn render_unchecked(stmt: &Statement) -> Result<Vec<Rendered>> {
 /// Renders a query (one statement, whatever it asks).
 pub(crate) fn render_select(s: &Select) -> Result<Rendered> {
     check_select_decimals(s)?;
+    sql::check_json_select(s, &SqliteJson)?;
     let (text, mut values) = select_unchecked(s);
     normalize_decimals(&mut values);
     Ok((text, values))
@@ -162,7 +174,9 @@ pub(crate) fn render_select(s: &Select) -> Result<Rendered> {
 fn select_unchecked(s: &Select) -> Rendered {
     // A bound LIMIT makes SQLite re-prepare the statement at every run, so LIMIT and
     // OFFSET are literals here.
-    let (text, values) = SELECTS.select(s, true, || sql::build_select(s, true, SqliteQueryBuilder));
+    let (text, values) = SELECTS.select(s, true, || {
+        sql::build_select(s, true, SqliteQueryBuilder, &SqliteJson)
+    });
     (text, SqlxValues(values))
 }
 
@@ -183,12 +197,9 @@ fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
 
 /// Renders a single-row insert that returns the generated key.
 pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
+    sql::check_insert_floats(insert, FLOATS, "SQLite")?;
     let (text, values) = INSERTS.insert(insert, || {
-        let mut stmt = sql::insert(insert)?;
-        if let Some(col) = insert.returning {
-            stmt.returning_col(col.name);
-        }
-        Ok(stmt.build(SqliteQueryBuilder))
+        sql::build_insert_returning(insert, SqliteQueryBuilder)
     })?;
     let mut values = SqlxValues(values);
     normalize_decimals(&mut values);
@@ -197,12 +208,9 @@ pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
 
 /// [`render_insert_returning`] for an insert whose values move into the statement.
 pub(crate) fn render_insert_returning_owned(insert: Insert) -> Result<Rendered> {
+    sql::check_insert_floats(&insert, FLOATS, "SQLite")?;
     let (text, values) = INSERTS.insert_owned(insert, |insert| {
-        let mut stmt = sql::insert(insert)?;
-        if let Some(col) = insert.returning {
-            stmt.returning_col(col.name);
-        }
-        Ok(stmt.build(SqliteQueryBuilder))
+        sql::build_insert_returning(insert, SqliteQueryBuilder)
     })?;
     let mut values = SqlxValues(values);
     normalize_decimals(&mut values);
@@ -338,6 +346,53 @@ mod tests {
         assert_eq!(
             sql_of(Statement::Select(s)),
             [r#"SELECT ? FROM "orm_test" WHERE ? = ?"#]
+        );
+    }
+
+    /// The JSON filters, as this dialect writes them, with their bound values.
+    fn json_sql() -> Vec<std::result::Result<(String, Vec<Value>), om_core::Error>> {
+        om_core::fixtures::json_filters()
+            .into_iter()
+            .map(|f| {
+                let mut s = Select::new(&TABLE);
+                s.projection = Projection::Count;
+                s.and_where(f);
+                render(&Statement::Select(s)).map(|mut out| {
+                    let (sql, values) = out.remove(0);
+                    (sql.to_string(), values.0.0)
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn json_filters() {
+        // The second rendering comes from the statement cache: the same text and values.
+        let first = format!("{:?}", json_sql());
+        assert_eq!(format!("{:?}", json_sql()), first);
+        let mut out = json_sql().into_iter();
+        let (sql, values) = out.next().unwrap().unwrap();
+        assert_eq!(
+            sql,
+            r#"SELECT COUNT(*) FROM "orm_test" WHERE (CAST(json_extract("orm_test"."value", ?) AS TEXT)) = ?"#
+        );
+        assert_eq!(values, [Value::from(r#"$."a"."b""#), Value::from("x")]);
+        let (sql, values) = out.next().unwrap().unwrap();
+        assert_eq!(
+            sql,
+            r#"SELECT COUNT(*) FROM "orm_test" WHERE (json_type("orm_test"."value", ?)) IS NOT NULL"#
+        );
+        assert_eq!(values, [Value::from(r#"$."k""#)]);
+        let err = out.next().unwrap().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                om_core::Error::Unsupported {
+                    backend: "sqlite",
+                    ..
+                }
+            ),
+            "{err:?}"
         );
     }
 }

@@ -82,13 +82,7 @@ pub(crate) async fn insert_keys<B: Backend>(
         return B::insert_returning_many(conn, insert).await;
     }
     let mut keys = Vec::with_capacity(insert.rows.len());
-    for row in insert.rows {
-        let one = Insert {
-            table: insert.table,
-            columns: insert.columns.clone(),
-            rows: vec![row],
-            returning: insert.returning,
-        };
+    for one in insert.into_single_rows() {
         keys.push(B::insert_returning(conn, &one).await?);
     }
     Ok(keys)

@@ -1,11 +1,14 @@
 //! The conformance cases, one module per area. Each case takes a fresh database.
 
 pub mod column_sets;
+pub mod enums;
 pub mod errors;
+pub mod extremes;
 pub mod fixtures;
 pub mod inheritance;
 pub mod isolation;
 pub mod join;
+pub mod json;
 pub mod logging;
 pub mod mappers;
 pub mod pool;
@@ -97,6 +100,16 @@ macro_rules! for_each_case {
             types::nullable_types_round_trip,
             types::decimal_comparisons,
             types::narrow_and_unsigned_integers,
+            types::nullable_narrow_integers,
+            enums::string_enums_round_trip,
+            extremes::hostile_texts_round_trip,
+            extremes::float_limits_and_specials,
+            extremes::date_range_ends,
+            extremes::decimals_stay_exact,
+            json::json_typed_round_trip,
+            json::json_text_at_path,
+            json::json_has_key,
+            json::json_contains,
             transaction::commit_rollback_and_drop,
             transaction::savepoints,
             transaction::savepoint_dropped_before_commit,

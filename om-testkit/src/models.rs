@@ -386,3 +386,95 @@ pub struct Contractor {
     pub audit: Audit,
     pub rate: i64,
 }
+
+/// A typed document stored through `om::Json<T>`.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Settings {
+    pub theme: String,
+    pub volume: u8,
+    pub tags: Vec<String>,
+}
+
+/// A document of another shape, to read `settings` rows into and fail.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OtherShape {
+    pub missing_field: i64,
+}
+
+/// JSON columns: a `serde_json::Value`, a typed `Json<T>`, both nullable or not.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "json_docs")]
+pub struct JsonDoc {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    pub doc: serde_json::Value,
+    pub settings: om::Json<Settings>,
+    pub extra: Option<serde_json::Value>,
+    pub maybe_settings: Option<om::Json<Settings>>,
+}
+
+/// `json_docs` read with `settings` as another type, which must fail to decode.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "json_docs")]
+pub struct JsonDocAsOther {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    pub doc: serde_json::Value,
+    pub settings: om::Json<OtherShape>,
+    pub extra: Option<serde_json::Value>,
+    pub maybe_settings: Option<om::Json<OtherShape>>,
+}
+
+/// A string-backed enum: stored as `active`, `on_hold`, `gone`.
+#[derive(om::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[om(rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    OnHold,
+    #[om(rename = "gone")]
+    Deleted,
+}
+
+/// An enum with its stored names as written and a wider column.
+#[derive(om::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[om(size = 40)]
+pub enum Priority {
+    Low,
+    High,
+}
+
+/// Enum fields, required and nullable.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "tickets")]
+pub struct Ticket {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    pub status: Status,
+    pub previous: Option<Status>,
+    pub priority: Option<Priority>,
+}
+
+/// `tickets` with `status` as plain text, to store a name no variant has.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "tickets")]
+pub struct TicketAsText {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(size = 7)]
+    pub status: String,
+    pub previous: Option<String>,
+    pub priority: Option<String>,
+}
+
+/// Narrow and unsigned integers, nullable.
+#[derive(Model, Debug, Clone, PartialEq, Default)]
+#[om(table = "nullable_narrow")]
+pub struct NullableNarrow {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    pub signed_tiny: Option<i8>,
+    pub tiny: Option<u8>,
+    pub medium: Option<u16>,
+    #[om(size = 5)]
+    pub short_text: Option<String>,
+}

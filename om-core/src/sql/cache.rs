@@ -17,6 +17,7 @@ use sea_query::Values;
 use crate::error::Result;
 use crate::expr::{CmpOp, ColumnRef, Expr};
 use crate::ir::{Insert, Projection, Select, Statement};
+use crate::json::{JsonFilter, JsonSyntax};
 use crate::sql::dml::paging;
 use crate::value::Value;
 
@@ -37,6 +38,7 @@ const MAX_CACHED_ROWS: usize = 1000;
 #[derive(Debug, Default)]
 pub struct StatementCache {
     map: Mutex<Entries>,
+    json: Option<&'static dyn JsonSyntax>,
 }
 
 #[derive(Debug, Default)]
@@ -82,6 +84,15 @@ impl StatementCache {
         StatementCache::default()
     }
 
+    /// An empty cache that also keeps statements with JSON filters, whose bound values
+    /// `json` (the dialect the statements are rendered with) tells.
+    pub fn with_json(json: &'static dyn JsonSyntax) -> Self {
+        StatementCache {
+            map: Mutex::default(),
+            json: Some(json),
+        }
+    }
+
     /// The SQL and values of `select`: from the cache when its shape was rendered
     /// before, else from `render` (whose text is then kept).
     ///
@@ -94,7 +105,7 @@ impl StatementCache {
         render: impl FnOnce() -> (String, Values),
     ) -> (Arc<str>, Values) {
         self.cached(
-            |key, values| shape(select, literal_paging, key, values),
+            |key, values| shape(select, literal_paging, key, values, self.json),
             render,
         )
     }
@@ -122,14 +133,14 @@ impl StatementCache {
                         text(key, column.name);
                         values.push(value.clone());
                     }
-                    filter(&u.filter, key, values);
+                    filter(&u.filter, key, values, self.json);
                 },
                 render,
             ),
             Statement::Delete(d) => self.try_cached(
                 |key, values| {
                     key.extend([22, d.table as *const _ as u64]);
-                    filter(&d.filter, key, values);
+                    filter(&d.filter, key, values, self.json);
                 },
                 render,
             ),
@@ -275,7 +286,13 @@ fn column(key: &mut Vec<u64>, c: &ColumnRef) {
 
 /// Encodes the shape of `s` into `key` and collects its bound values, in the order
 /// sea-query binds them.
-fn shape(s: &Select, literal_paging: bool, key: &mut Vec<u64>, values: &mut Vec<Value>) {
+fn shape(
+    s: &Select,
+    literal_paging: bool,
+    key: &mut Vec<u64>,
+    values: &mut Vec<Value>,
+    json: Option<&dyn JsonSyntax>,
+) {
     key.push(s.table as *const _ as u64);
     match &s.projection {
         Projection::Model => key.push(0),
@@ -294,9 +311,9 @@ fn shape(s: &Select, literal_paging: bool, key: &mut Vec<u64>, values: &mut Vec<
     key.push(s.joins.len() as u64);
     for j in &s.joins {
         key.extend([j.table as *const _ as u64, j.kind as u64]);
-        expr(&j.on, key, values);
+        expr(&j.on, key, values, json);
     }
-    filter(&s.filter, key, values);
+    filter(&s.filter, key, values, json);
     key.push(s.order.len() as u64);
     for o in &s.order {
         column(key, &o.column);
@@ -315,12 +332,17 @@ fn shape(s: &Select, literal_paging: bool, key: &mut Vec<u64>, values: &mut Vec<
     }
 }
 
-fn filter(f: &Option<Expr>, key: &mut Vec<u64>, values: &mut Vec<Value>) {
+fn filter(
+    f: &Option<Expr>,
+    key: &mut Vec<u64>,
+    values: &mut Vec<Value>,
+    json: Option<&dyn JsonSyntax>,
+) {
     match f {
         None => key.push(0),
         Some(f) => {
             key.push(1);
-            expr(f, key, values);
+            expr(f, key, values, json);
         }
     }
 }
@@ -356,7 +378,7 @@ fn constant(value: bool, values: &mut Vec<Value>) {
     values.push(Value::Int(Some(if value { 1 } else { 0 })));
 }
 
-fn expr(e: &Expr, key: &mut Vec<u64>, values: &mut Vec<Value>) {
+fn expr(e: &Expr, key: &mut Vec<u64>, values: &mut Vec<Value>, json: Option<&dyn JsonSyntax>) {
     match e {
         Expr::Compare {
             column: c,
@@ -417,11 +439,26 @@ fn expr(e: &Expr, key: &mut Vec<u64>, values: &mut Vec<Value>) {
             if all.is_empty() {
                 constant(matches!(e, Expr::And(_)), values);
             }
-            all.iter().for_each(|e| expr(e, key, values));
+            all.iter().for_each(|e| expr(e, key, values, json));
         }
         Expr::Not(inner) => {
             key.push(16);
-            expr(inner, key, values);
+            expr(inner, key, values, json);
+        }
+        Expr::Json { column: c, filter } => {
+            // Each dialect binds a JSON filter's path its own way (one path text, or a
+            // value per key): the dialect says which values, or the statement is
+            // rendered each time.
+            if !json.is_some_and(|j| j.bound_values(filter, values)) {
+                mark_uncacheable(key);
+            }
+            let kind = match filter {
+                JsonFilter::TextEq { .. } => 0,
+                JsonFilter::HasKey { .. } => 1,
+                JsonFilter::Contains { .. } => 2,
+            };
+            key.extend([18, kind, filter.path().len() as u64]);
+            column(key, c);
         }
     }
 }
@@ -431,6 +468,19 @@ mod tests {
     use super::*;
     use crate::model::{ColumnMeta, ColumnType, TableMeta};
     use sea_query::SqliteQueryBuilder;
+
+    /// A dialect without JSON filters.
+    #[derive(Debug)]
+    struct NoJson;
+
+    impl crate::json::JsonSyntax for NoJson {
+        fn backend(&self) -> &'static str {
+            "test"
+        }
+        fn json(&self, _: sea_query::Expr, _: &JsonFilter) -> Option<sea_query::Expr> {
+            None
+        }
+    }
 
     static COLUMNS: [ColumnMeta; 2] = [
         ColumnMeta::new("id", "id", ColumnType::BigInt),
@@ -520,7 +570,7 @@ mod tests {
     fn every_shape_is_cached_with_sea_querys_values() {
         let cache = StatementCache::new();
         for (i, s) in selects().iter().enumerate() {
-            let render = || crate::sql::select(s).build(SqliteQueryBuilder);
+            let render = || crate::sql::select(s, &NoJson).build(SqliteQueryBuilder);
             let (first_sql, first_values) = cache.select(s, false, render);
             assert_eq!(cache.len(), i + 1, "shape {i} was cached");
             let (again_sql, again_values) = cache.select(s, false, || unreachable!());
@@ -559,7 +609,7 @@ mod tests {
             }),
         ];
         for (i, stmt) in statements.iter().enumerate() {
-            let build = || crate::sql::build_write(stmt, SqliteQueryBuilder);
+            let build = || crate::sql::build_write(stmt, SqliteQueryBuilder, &NoJson);
             let first = cache.statement(stmt, build).unwrap();
             assert_eq!(cache.len(), i + 1, "statement {i} was cached");
             let again = cache.statement(stmt, || unreachable!()).unwrap();
@@ -576,13 +626,15 @@ mod tests {
             })
         };
         let two = rows(2);
-        let build = || crate::sql::build_write(&two, SqliteQueryBuilder);
+        let build = || crate::sql::build_write(&two, SqliteQueryBuilder, &NoJson);
         let first = cache.statement(&two, build).unwrap();
         assert_eq!(cache.len(), statements.len() + 1);
         assert_eq!(first, cache.statement(&two, || unreachable!()).unwrap());
         let many = rows(MAX_CACHED_ROWS + 1);
         cache
-            .statement(&many, || crate::sql::build_write(&many, SqliteQueryBuilder))
+            .statement(&many, || {
+                crate::sql::build_write(&many, SqliteQueryBuilder, &NoJson)
+            })
             .unwrap();
         assert_eq!(cache.len(), statements.len() + 1);
     }
@@ -596,7 +648,7 @@ mod tests {
             values: (0..100).map(Value::from).collect(),
             negated: false,
         });
-        let render = || crate::sql::select(&s).build(SqliteQueryBuilder);
+        let render = || crate::sql::select(&s, &NoJson).build(SqliteQueryBuilder);
         let (sql, values) = cache.select(&s, false, render);
         assert_eq!(values.0.len(), 100);
         assert!(sql.contains("IN"), "{sql}");
@@ -608,7 +660,7 @@ mod tests {
         let cache = StatementCache::new();
         let mut s = selects().remove(3);
         let render = |s: &Select| {
-            let (stmt, paging) = crate::sql::select_with_literal_paging(s);
+            let (stmt, paging) = crate::sql::select_with_literal_paging(s, &NoJson);
             let (mut sql, values) = stmt.build(SqliteQueryBuilder);
             sql.push_str(&paging);
             (sql, values)
@@ -632,5 +684,67 @@ mod tests {
         let (other_sql, _) = cache.select(&s, true, || render(&s));
         assert!(other_sql.ends_with("OFFSET 21"), "{other_sql}");
         assert_eq!(cache.len(), 2);
+    }
+
+    /// A dialect that writes `json_text(path)` as `j(col, ?) = ?` and tells its values.
+    #[derive(Debug)]
+    struct TellsJson;
+
+    impl crate::json::JsonSyntax for TellsJson {
+        fn backend(&self) -> &'static str {
+            "test"
+        }
+        fn json(&self, column: sea_query::Expr, filter: &JsonFilter) -> Option<sea_query::Expr> {
+            use sea_query::ExprTrait;
+            match filter {
+                JsonFilter::TextEq { path, value } => Some(
+                    sea_query::Expr::cust_with_exprs(
+                        "j(?, ?)",
+                        [column, sea_query::Expr::val(path.join("."))],
+                    )
+                    .eq(sea_query::Expr::val(value.as_str())),
+                ),
+                _ => None,
+            }
+        }
+        fn bound_values(&self, filter: &JsonFilter, out: &mut Vec<Value>) -> bool {
+            match filter {
+                JsonFilter::TextEq { path, value } => {
+                    out.push(path.join(".").into());
+                    out.push(value.as_str().into());
+                    true
+                }
+                _ => false,
+            }
+        }
+    }
+
+    #[test]
+    fn json_filters_are_cached_where_the_dialect_tells_their_values() {
+        let text_eq = |path: &str, value: &str| {
+            let mut s = Select::new(&TABLE);
+            s.and_where(Expr::Json {
+                column: NAME,
+                filter: JsonFilter::TextEq {
+                    path: vec![path.into()],
+                    value: value.into(),
+                },
+            });
+            s
+        };
+        for (json, cached) in [(Some(&TellsJson), 1), (None, 0)] {
+            let cache = match json {
+                Some(j) => StatementCache::with_json(j),
+                None => StatementCache::new(),
+            };
+            for (path, value) in [("a", "x"), ("b", "y")] {
+                let s = text_eq(path, value);
+                let render = || crate::sql::select(&s, &TellsJson).build(SqliteQueryBuilder);
+                let expected = render();
+                let (sql, values) = cache.select(&s, false, render);
+                assert_eq!((sql.to_string(), values), expected);
+            }
+            assert_eq!(cache.len(), cached);
+        }
     }
 }

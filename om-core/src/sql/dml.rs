@@ -8,6 +8,7 @@ use sea_query::{
 use crate::error::{Error, Result};
 use crate::expr::{CmpOp, ColumnRef, Expr, Order};
 use crate::ir::{Delete, Insert, JoinKind, Projection, Select, Statement, Update};
+use crate::json::JsonSyntax;
 
 type SqExpr = sea_query::Expr;
 
@@ -26,8 +27,9 @@ fn compare(lhs: SqExpr, op: CmpOp, rhs: SqExpr) -> SqExpr {
     }
 }
 
-/// Lowers a filter expression.
-pub fn expr(e: &Expr) -> SqExpr {
+/// Lowers a filter expression; JSON filters are written by the dialect's `json`
+/// (check them first with [`check_json`]: one it cannot write becomes `1 = 0`).
+pub fn expr(e: &Expr, json: &dyn JsonSyntax) -> SqExpr {
     match e {
         Expr::Compare { column, op, value } => {
             compare(col(column), *op, SqExpr::val(value.clone()))
@@ -69,14 +71,47 @@ pub fn expr(e: &Expr) -> SqExpr {
                 col(column).like(pattern)
             }
         }
-        Expr::And(all) => fold(all, true),
-        Expr::Or(any) => fold(any, false),
-        Expr::Not(inner) => expr(inner).not(),
+        Expr::Json { column, filter } => json
+            .json(col(column), filter)
+            .unwrap_or_else(|| constant(false)),
+        Expr::And(all) => fold(all, true, json),
+        Expr::Or(any) => fold(any, false, json),
+        Expr::Not(inner) => expr(inner, json).not(),
     }
 }
 
-fn fold(exprs: &[Expr], and: bool) -> SqExpr {
-    let mut iter = exprs.iter().map(expr);
+/// Refuses, with `Error::Unsupported`, a statement whose filters hold a JSON filter
+/// the dialect cannot write.
+pub fn check_json(stmt: &Statement, json: &dyn JsonSyntax) -> Result<()> {
+    match stmt {
+        Statement::Select(s) => check_json_select(s, json),
+        Statement::Update(u) => check_json_in(u.filter.iter(), json),
+        Statement::Delete(d) => check_json_in(d.filter.iter(), json),
+        _ => Ok(()),
+    }
+}
+
+/// [`check_json`] for a query.
+pub fn check_json_select(s: &Select, json: &dyn JsonSyntax) -> Result<()> {
+    check_json_in(s.filter.iter().chain(s.joins.iter().map(|j| &j.on)), json)
+}
+
+fn check_json_in<'a>(
+    mut filters: impl Iterator<Item = &'a Expr>,
+    json: &dyn JsonSyntax,
+) -> Result<()> {
+    let cannot = |f: &crate::json::JsonFilter| json.json(SqExpr::val(0), f).is_none();
+    match filters.find_map(|e| e.find_json(&cannot)) {
+        None => Ok(()),
+        Some(f) => Err(Error::Unsupported {
+            backend: json.backend(),
+            feature: format!("the JSON filter {f:?} (see Capabilities::json_contains)"),
+        }),
+    }
+}
+
+fn fold(exprs: &[Expr], and: bool, json: &dyn JsonSyntax) -> SqExpr {
+    let mut iter = exprs.iter().map(|e| expr(e, json));
     let Some(first) = iter.next() else {
         return constant(and);
     };
@@ -103,11 +138,11 @@ fn order(stmt: &mut SelectStatement, order: &[Order]) {
 }
 
 /// Lowers a `SELECT`. A count with a limit or an offset counts a subquery.
-pub fn select(s: &Select) -> SelectStatement {
+pub fn select(s: &Select, json: &dyn JsonSyntax) -> SelectStatement {
     let table = s.table.name;
     let mut stmt = Query::select();
     stmt.from(table);
-    joins(&mut stmt, s);
+    joins(&mut stmt, s, json);
     match &s.projection {
         Projection::Model => {
             for t in s.tables() {
@@ -131,9 +166,9 @@ pub fn select(s: &Select) -> SelectStatement {
             if s.limit.is_some() || s.offset.is_some() {
                 let mut inner = Query::select();
                 inner.from(table).expr(SqExpr::val(1));
-                joins(&mut inner, s);
+                joins(&mut inner, s, json);
                 if let Some(f) = &s.filter {
-                    inner.and_where(expr(f));
+                    inner.and_where(expr(f, json));
                 }
                 order(&mut inner, &s.order);
                 limit_offset(&mut inner, s);
@@ -145,26 +180,26 @@ pub fn select(s: &Select) -> SelectStatement {
             }
             stmt.expr(Func::count(SqExpr::col(sea_query::Asterisk)));
             if let Some(f) = &s.filter {
-                stmt.and_where(expr(f));
+                stmt.and_where(expr(f, json));
             }
             return stmt;
         }
     }
     if let Some(f) = &s.filter {
-        stmt.and_where(expr(f));
+        stmt.and_where(expr(f, json));
     }
     order(&mut stmt, &s.order);
     limit_offset(&mut stmt, s);
     stmt
 }
 
-fn joins(stmt: &mut SelectStatement, s: &Select) {
+fn joins(stmt: &mut SelectStatement, s: &Select, json: &dyn JsonSyntax) {
     for j in &s.joins {
         let kind = match j.kind {
             JoinKind::Inner => sea_query::JoinType::InnerJoin,
             JoinKind::Left => sea_query::JoinType::LeftJoin,
         };
-        stmt.join(kind, j.table.name, expr(&j.on));
+        stmt.join(kind, j.table.name, expr(&j.on, json));
     }
 }
 
@@ -209,11 +244,12 @@ pub fn build_select(
     s: &Select,
     literal_paging: bool,
     builder: impl QueryBuilder,
+    json: &dyn JsonSyntax,
 ) -> (String, Values) {
     if !literal_paging {
-        return select(s).build(builder);
+        return select(s, json).build(builder);
     }
-    let (stmt, paging) = select_with_literal_paging(s);
+    let (stmt, paging) = select_with_literal_paging(s, json);
     let (mut text, values) = stmt.build(builder);
     text.push_str(&paging);
     (text, values)
@@ -224,11 +260,11 @@ pub fn build_select(
 ///
 /// For dialects (SQLite) that re-prepare a statement whose LIMIT is a bound parameter
 /// each time it runs. The numbers are integers om clamps, never user text.
-pub fn select_with_literal_paging(s: &Select) -> (SelectStatement, String) {
+pub fn select_with_literal_paging(s: &Select, json: &dyn JsonSyntax) -> (SelectStatement, String) {
     if s.projection == Projection::Count {
-        return (select(s), String::new());
+        return (select(s, json), String::new());
     }
-    let mut stmt = select(s);
+    let mut stmt = select(s, json);
     stmt.reset_limit().reset_offset();
     let mut suffix = String::new();
     let (limit, offset) = paging(s);
@@ -261,13 +297,27 @@ pub fn insert(i: &Insert) -> Result<InsertStatement> {
     Ok(stmt)
 }
 
+/// Builds an insert that returns its generated key column (`insert.returning`), for
+/// dialects with `RETURNING`.
+pub fn build_insert_returning(i: &Insert, builder: impl QueryBuilder) -> Result<(String, Values)> {
+    let mut stmt = insert(i)?;
+    if let Some(col) = i.returning {
+        stmt.returning_col(col.name);
+    }
+    Ok(stmt.build(builder))
+}
+
 /// Builds an insert, update or delete with `builder` (the statements
 /// [`StatementCache::statement`](crate::sql::StatementCache::statement) caches).
-pub fn build_write(stmt: &Statement, builder: impl QueryBuilder) -> Result<(String, Values)> {
+pub fn build_write(
+    stmt: &Statement,
+    builder: impl QueryBuilder,
+    json: &dyn JsonSyntax,
+) -> Result<(String, Values)> {
     match stmt {
         Statement::Insert(i) => Ok(insert(i)?.build(builder)),
-        Statement::Update(u) => Ok(update(u).build(builder)),
-        Statement::Delete(d) => Ok(delete(d).build(builder)),
+        Statement::Update(u) => Ok(update(u, json).build(builder)),
+        Statement::Delete(d) => Ok(delete(d, json).build(builder)),
         other => Err(Error::InvalidQuery {
             reason: format!("not an insert, update or delete: {other:?}"),
         }),
@@ -275,22 +325,22 @@ pub fn build_write(stmt: &Statement, builder: impl QueryBuilder) -> Result<(Stri
 }
 
 /// Lowers an `UPDATE`.
-pub fn update(u: &Update) -> UpdateStatement {
+pub fn update(u: &Update, json: &dyn JsonSyntax) -> UpdateStatement {
     let mut stmt = Query::update();
     stmt.table(u.table.name);
     stmt.values(u.set.iter().map(|(c, v)| (c.name, SqExpr::val(v.clone()))));
     if let Some(f) = &u.filter {
-        stmt.and_where(expr(f));
+        stmt.and_where(expr(f, json));
     }
     stmt
 }
 
 /// Lowers a `DELETE`.
-pub fn delete(d: &Delete) -> DeleteStatement {
+pub fn delete(d: &Delete, json: &dyn JsonSyntax) -> DeleteStatement {
     let mut stmt = Query::delete();
     stmt.from_table(d.table.name);
     if let Some(f) = &d.filter {
-        stmt.and_where(expr(f));
+        stmt.and_where(expr(f, json));
     }
     stmt
 }

@@ -10,6 +10,16 @@ async fn tables(db: &Database) -> Result<()> {
         .await
 }
 
+/// Adds ann (300), bob (100) and cy (200) as employees.
+async fn staff(db: &Database) -> Result<Vec<Employee>> {
+    let mut staff: Vec<Employee> = [("ann", 300, "a"), ("bob", 100, "b"), ("cy", 200, "c")]
+        .into_iter()
+        .map(|(n, s, b)| Employee::new(n, s, b))
+        .collect();
+    db.add_all(&mut staff).await?;
+    Ok(staff)
+}
+
 /// `add` writes the parent's row, then the child's with the parent's generated key;
 /// `get` reads both in one statement; a query on the parent sees the child too.
 pub async fn child_add_and_get(db: &Database) -> Result<()> {
@@ -42,11 +52,7 @@ pub async fn child_add_and_get(db: &Database) -> Result<()> {
 /// Filters and orderings on parent and child columns, count, paging and stream.
 pub async fn child_queries_see_both_tables(db: &Database) -> Result<()> {
     tables(db).await?;
-    let mut staff: Vec<Employee> = [("ann", 300, "a"), ("bob", 100, "b"), ("cy", 200, "c")]
-        .into_iter()
-        .map(|(n, s, b)| Employee::new(n, s, b))
-        .collect();
-    db.add_all(&mut staff).await?;
+    staff(db).await?;
     db.add(&mut Person::new("dan")).await?;
     let rich = db
         .query::<Employee>()
@@ -127,11 +133,7 @@ pub async fn child_update_writes_both_tables(db: &Database) -> Result<()> {
 /// query removes both for every match and leaves other people alone.
 pub async fn child_delete_removes_every_row(db: &Database) -> Result<()> {
     tables(db).await?;
-    let mut staff: Vec<Employee> = [("ann", 300, "a"), ("bob", 100, "b"), ("cy", 200, "c")]
-        .into_iter()
-        .map(|(n, s, b)| Employee::new(n, s, b))
-        .collect();
-    db.add_all(&mut staff).await?;
+    let staff = staff(db).await?;
     let mut plain = Person::new("plain");
     db.add(&mut plain).await?;
     assert!(db.delete(&staff[0]).await?);

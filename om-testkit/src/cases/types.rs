@@ -281,3 +281,33 @@ pub async fn narrow_and_unsigned_integers(db: &Database) -> Result<()> {
     assert!(err.to_string().contains("u8"), "{err}");
     Ok(())
 }
+
+/// `Option` of a narrow or unsigned integer and of a sized text: NULL and the limits.
+pub async fn nullable_narrow_integers(db: &Database) -> Result<()> {
+    use crate::models::NullableNarrow;
+    db.create_all(&[NullableNarrow::table()]).await?;
+    let mut rows = vec![
+        NullableNarrow::default(),
+        NullableNarrow {
+            id: None,
+            signed_tiny: Some(i8::MIN),
+            tiny: Some(u8::MAX),
+            medium: Some(u16::MAX),
+            short_text: Some("😀😀😀😀😀".into()),
+        },
+        NullableNarrow {
+            id: None,
+            signed_tiny: Some(i8::MAX),
+            tiny: Some(0),
+            medium: Some(0),
+            short_text: Some(String::new()),
+        },
+    ];
+    db.add_all(&mut rows).await?;
+    let q = || db.query::<NullableNarrow>();
+    assert_eq!(q().order_by(|c| c.id.asc()).all().await?, rows);
+    assert_eq!(q().filter(|c| c.tiny.is_null()).count().await?, 1);
+    assert_eq!(q().filter(|c| c.tiny.eq(u8::MAX)).count().await?, 1);
+    assert_eq!(q().filter(|c| c.signed_tiny.lt(0i8)).count().await?, 1);
+    Ok(())
+}
