@@ -33,21 +33,21 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// A value of any serde type stored in a JSON column.
+#[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
+pub use om_core::Json;
 pub use om_core::query::{FromColumns, Mapped, SelectColumns, Selected};
 pub use om_core::{
     Capabilities, Column, ColumnMeta, ColumnSet, ColumnType, Database, DatabaseUrl, DecodeError,
-    Driver, Error, ErrorKind, Executor, Expr, Field, JsonType, KeyArg, Model, Order, Pool,
-    Query, Result, Row, SqlType, StringEnum, TableMeta, Transaction, TransactionExecutor, Value,
-    ValueOf, escape_like,
+    Driver, Error, ErrorKind, Executor, Expr, Field, JsonType, KeyArg, Model, Order, Pool, Query,
+    Result, Row, SqlType, StringEnum, TableMeta, Transaction, TransactionExecutor, Value, ValueOf,
+    escape_like,
 };
 pub use om_core::{
     ColumnIndex, ConnectOptions, Executed, FromRow, IntoValues, RowRef, Session, Sql, SqlRow,
     values,
 };
-/// A value of any serde type stored in a JSON column.
-#[cfg(feature = "json")]
-#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
-pub use om_core::Json;
 pub use om_core::{driver, expr, ir, json, model, options, raw, session, sql, url, value};
 
 /// YAML fixtures: rows for the tables of registered models, in one transaction.
@@ -117,6 +117,8 @@ pub use om_core as __core;
 pub mod prelude {
     #[cfg(feature = "json")]
     pub use crate::Json;
-    pub use crate::{ColumnSet, Database, Enum, Expr, FromRow, Model, Session, Transaction, values};
+    pub use crate::{
+        ColumnSet, Database, Enum, Expr, FromRow, Model, Session, Transaction, values,
+    };
     pub use futures::{StreamExt as _, TryStreamExt as _};
 }

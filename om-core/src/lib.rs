@@ -49,7 +49,6 @@ mod write;
 pub use column::{Column, escape_like};
 pub use column_set::ColumnSet;
 
-// The crates of the column types om stores, for the facade to re-export.
 pub use database::Database;
 pub use driver::{Capabilities, Driver, Executor, Pool, TransactionExecutor};
 pub use error::{DecodeError, Error, ErrorKind, Result};
@@ -69,6 +68,8 @@ pub use string_enum::StringEnum;
 pub use transaction::Transaction;
 pub use url::DatabaseUrl;
 pub use value::{Field, KeyArg, SqlType, Value, ValueOf};
+
+// The crates of the optional column types om stores, for the facade to re-export.
 #[cfg(feature = "chrono")]
 #[doc(no_inline)]
 pub use chrono;

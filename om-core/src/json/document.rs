@@ -73,4 +73,3 @@ where
 
 impl JsonType for serde_json::Value {}
 impl<T> JsonType for Json<T> where T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {}
-
