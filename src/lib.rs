@@ -26,16 +26,23 @@
 //! ```
 //!
 //! Backends are cargo features: `sqlite` (default), `postgres`, `mysql`, or
-//! `all-backends`; runtimes are `runtime-tokio` (default) and `runtime-async-std`.
+//! `all-backends`; runtimes are `runtime-tokio` (default) and `runtime-async-std`. The
+//! optional column types are features too, all on by default: `chrono` (dates and
+//! times), `uuid`, `decimal` (`rust_decimal::Decimal`) and `json` (`serde_json::Value`,
+//! [`Json<T>`](crate::Json) and the JSON filters).
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// A value of any serde type stored in a JSON column.
+#[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
+pub use om_core::Json;
 pub use om_core::query::{FromColumns, Mapped, SelectColumns, Selected};
 pub use om_core::{
     Capabilities, Column, ColumnMeta, ColumnSet, ColumnType, Database, DatabaseUrl, DecodeError,
-    Driver, Error, ErrorKind, Executor, Expr, Field, Json, JsonType, KeyArg, Model, Order, Pool,
-    Query, Result, Row, SqlType, StringEnum, TableMeta, Transaction, TransactionExecutor, Value,
-    ValueOf, escape_like,
+    Driver, Error, ErrorKind, Executor, Expr, Field, JsonType, KeyArg, Model, Order, Pool, Query,
+    Result, Row, SqlType, StringEnum, TableMeta, Transaction, TransactionExecutor, Value, ValueOf,
+    escape_like,
 };
 pub use om_core::{
     ColumnIndex, ConnectOptions, Executed, FromRow, IntoValues, RowRef, Session, Sql, SqlRow,
@@ -65,8 +72,27 @@ pub use om_derive::Enum;
 /// sea-query, for hand-built statements over a model's table.
 pub use sea_query;
 
-/// The crates of om's column types, re-exported so that their versions match om's.
-pub use om_core::{chrono, rust_decimal, serde_json, uuid};
+// The crates of om's optional column types, re-exported so that their versions match om's.
+
+/// chrono, for date and time columns.
+#[cfg(feature = "chrono")]
+#[cfg_attr(docsrs, doc(cfg(feature = "chrono")))]
+pub use om_core::chrono;
+
+/// rust_decimal, for decimal columns.
+#[cfg(feature = "decimal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decimal")))]
+pub use om_core::rust_decimal;
+
+/// serde_json, for JSON columns.
+#[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
+pub use om_core::serde_json;
+
+/// uuid, for UUID columns.
+#[cfg(feature = "uuid")]
+#[cfg_attr(docsrs, doc(cfg(feature = "uuid")))]
+pub use om_core::uuid;
 
 /// The SQLite driver.
 #[cfg(feature = "sqlite")]
@@ -89,8 +115,10 @@ pub use om_core as __core;
 
 /// Everything a typical user needs: `use om::prelude::*;`.
 pub mod prelude {
+    #[cfg(feature = "json")]
+    pub use crate::Json;
     pub use crate::{
-        ColumnSet, Database, Enum, Expr, FromRow, Json, Model, Session, Transaction, values,
+        ColumnSet, Database, Enum, Expr, FromRow, Model, Session, Transaction, values,
     };
     pub use futures::{StreamExt as _, TryStreamExt as _};
 }

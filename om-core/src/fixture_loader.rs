@@ -17,11 +17,15 @@
 //! document holds rows, not objects), so give every column that is NOT NULL.
 
 use std::path::Path;
+#[cfg(any(feature = "chrono", feature = "uuid", feature = "decimal"))]
 use std::str::FromStr;
 
+#[cfg(feature = "chrono")]
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+#[cfg(feature = "decimal")]
 use rust_decimal::Decimal;
 use saphyr::{LoadableYamlNode, MappingOwned, ScalarOwned, YamlOwned};
+#[cfg(feature = "uuid")]
 use uuid::Uuid;
 
 use crate::driver::Executor;
@@ -222,9 +226,23 @@ fn row_insert(table: &'static TableMeta, map: MappingOwned) -> std::result::Resu
     })
 }
 
-/// A NULL of a column's type.
-fn null_of(ty: ColumnType) -> Value {
-    match ty {
+/// The om feature a column type needs, when that feature is off.
+fn missing_feature(ty: ColumnType) -> Option<&'static str> {
+    let (feature, enabled) = match ty {
+        ColumnType::Date | ColumnType::Time | ColumnType::DateTime | ColumnType::DateTimeUtc => {
+            ("chrono", cfg!(feature = "chrono"))
+        }
+        ColumnType::Uuid => ("uuid", cfg!(feature = "uuid")),
+        ColumnType::Decimal => ("decimal", cfg!(feature = "decimal")),
+        ColumnType::Json => ("json", cfg!(feature = "json")),
+        _ => return None,
+    };
+    (!enabled).then_some(feature)
+}
+
+/// A NULL of a column's type (`None` for a type whose feature is off).
+fn null_of(ty: ColumnType) -> Option<Value> {
+    Some(match ty {
         ColumnType::Bool => bool::null(),
         ColumnType::SmallInt => i16::null(),
         ColumnType::Integer => i32::null(),
@@ -232,15 +250,24 @@ fn null_of(ty: ColumnType) -> Value {
         ColumnType::Float => f32::null(),
         ColumnType::Double => f64::null(),
         ColumnType::Bytes => Vec::<u8>::null(),
+        #[cfg(feature = "chrono")]
         ColumnType::Date => NaiveDate::null(),
+        #[cfg(feature = "chrono")]
         ColumnType::Time => NaiveTime::null(),
+        #[cfg(feature = "chrono")]
         ColumnType::DateTime => NaiveDateTime::null(),
+        #[cfg(feature = "chrono")]
         ColumnType::DateTimeUtc => DateTime::<Utc>::null(),
+        #[cfg(feature = "uuid")]
         ColumnType::Uuid => Uuid::null(),
+        #[cfg(feature = "decimal")]
         ColumnType::Decimal => Decimal::null(),
+        #[cfg(feature = "json")]
         ColumnType::Json => serde_json::Value::null(),
         ColumnType::Text(_) => String::null(),
-    }
+        #[allow(unreachable_patterns)]
+        _ => return None,
+    })
 }
 
 fn describe(value: &YamlOwned) -> String {
@@ -257,9 +284,14 @@ fn describe(value: &YamlOwned) -> String {
 
 /// The value of `yaml` for `column`, or why it does not fit.
 fn to_value(column: &ColumnMeta, yaml: YamlOwned) -> std::result::Result<Value, String> {
+    if let Some(feature) = missing_feature(column.ty) {
+        return Err(format!(
+            "its type needs om's `{feature}` feature, which is not enabled"
+        ));
+    }
     if matches!(yaml, YamlOwned::Value(ScalarOwned::Null)) {
         return if column.nullable || column.generated {
-            Ok(null_of(column.ty))
+            null_of(column.ty).ok_or_else(|| "its type's feature is not enabled".into())
         } else {
             Err("NULL in a NOT NULL column".into())
         };
@@ -273,6 +305,7 @@ fn to_value(column: &ColumnMeta, yaml: YamlOwned) -> std::result::Result<Value, 
         YamlOwned::Value(ScalarOwned::Integer(i)) => Some(*i),
         _ => None,
     };
+    #[cfg(any(feature = "chrono", feature = "uuid", feature = "decimal"))]
     fn parsed<T: FromStr + SqlType>(text: Option<&str>) -> Option<Value> {
         text.and_then(|t| t.parse::<T>().ok()).map(T::into_value)
     }
@@ -306,8 +339,11 @@ fn to_value(column: &ColumnMeta, yaml: YamlOwned) -> std::result::Result<Value, 
         }
         ColumnType::Text(_) => text.map(|t| t.to_string().into_value()),
         ColumnType::Bytes => text.map(|t| t.as_bytes().to_vec().into_value()),
+        #[cfg(feature = "chrono")]
         ColumnType::Date => parsed::<NaiveDate>(text),
+        #[cfg(feature = "chrono")]
         ColumnType::Time => parsed::<NaiveTime>(text),
+        #[cfg(feature = "chrono")]
         ColumnType::DateTime => text
             .and_then(|t| {
                 NaiveDateTime::from_str(t)
@@ -315,10 +351,13 @@ fn to_value(column: &ColumnMeta, yaml: YamlOwned) -> std::result::Result<Value, 
                     .ok()
             })
             .map(SqlType::into_value),
+        #[cfg(feature = "chrono")]
         ColumnType::DateTimeUtc => text
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc).into_value()),
+        #[cfg(feature = "uuid")]
         ColumnType::Uuid => parsed::<Uuid>(text),
+        #[cfg(feature = "decimal")]
         ColumnType::Decimal => match &yaml {
             YamlOwned::Value(ScalarOwned::Integer(i)) => Some(Decimal::from(*i).into_value()),
             YamlOwned::Value(ScalarOwned::FloatingPoint(f)) => Decimal::from_str(&f.to_string())
@@ -326,7 +365,11 @@ fn to_value(column: &ColumnMeta, yaml: YamlOwned) -> std::result::Result<Value, 
                 .map(SqlType::into_value),
             _ => parsed::<Decimal>(text),
         },
+        #[cfg(feature = "json")]
         ColumnType::Json => Some(to_json(&yaml)?.into_value()),
+        // A type whose feature is off: refused by `missing_feature` above.
+        #[allow(unreachable_patterns)]
+        _ => None,
     };
     out.ok_or_else(|| match column.ty {
         ColumnType::Bool => wrong("true or false"),
@@ -346,6 +389,7 @@ fn to_value(column: &ColumnMeta, yaml: YamlOwned) -> std::result::Result<Value, 
 }
 
 /// A YAML node as a JSON document.
+#[cfg(feature = "json")]
 fn to_json(yaml: &YamlOwned) -> std::result::Result<serde_json::Value, String> {
     use serde_json::Value as J;
     Ok(match yaml {

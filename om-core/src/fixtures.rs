@@ -40,6 +40,7 @@ pub fn name_eq(v: &str) -> Expr {
 
 /// The JSON filters on `orm_test.value`, for exact-SQL tests: the text at `a.b` equals
 /// `"x"`, the key `k` exists, the document contains `{"a": 1}`.
+#[cfg(feature = "json")]
 pub fn json_filters() -> [Expr; 3] {
     use crate::json::JsonFilter;
     let column = ColumnRef {

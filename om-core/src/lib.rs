@@ -49,14 +49,15 @@ mod write;
 pub use column::{Column, escape_like};
 pub use column_set::ColumnSet;
 
-// The crates of the column types om stores, for the facade to re-export.
 pub use database::Database;
 pub use driver::{Capabilities, Driver, Executor, Pool, TransactionExecutor};
 pub use error::{DecodeError, Error, ErrorKind, Result};
 pub use expr::{Expr, Order};
 pub use from_row::FromRow;
 pub use join::{JoinQuery, JoinedSide};
-pub use json::{Json, JsonFilter, JsonSyntax, JsonType};
+#[cfg(feature = "json")]
+pub use json::Json;
+pub use json::{JsonFilter, JsonSyntax, JsonType};
 pub use model::{ColumnMeta, ColumnType, DefaultValue, Model, TableMeta, Undo};
 pub use options::ConnectOptions;
 pub use query::Query;
@@ -67,8 +68,20 @@ pub use string_enum::StringEnum;
 pub use transaction::Transaction;
 pub use url::DatabaseUrl;
 pub use value::{Field, KeyArg, SqlType, Value, ValueOf};
+
+// The crates of the optional column types om stores, for the facade to re-export.
+#[cfg(feature = "chrono")]
 #[doc(no_inline)]
-pub use {chrono, rust_decimal, serde_json, uuid};
+pub use chrono;
+#[cfg(feature = "decimal")]
+#[doc(no_inline)]
+pub use rust_decimal;
+#[cfg(feature = "json")]
+#[doc(no_inline)]
+pub use serde_json;
+#[cfg(feature = "uuid")]
+#[doc(no_inline)]
+pub use uuid;
 
 /// Re-exports that `#[derive(Model)]` expands to. Not a public API.
 #[doc(hidden)]

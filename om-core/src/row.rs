@@ -1,9 +1,5 @@
 //! Row access: how a model reads its fields from whatever row type a driver has.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use rust_decimal::Decimal;
-use uuid::Uuid;
-
 use crate::error::DecodeError;
 
 /// One row of a result, read by column position.
@@ -12,6 +8,9 @@ use crate::error::DecodeError;
 /// into its fields, with no intermediate map of values. Every accessor returns `None`
 /// for SQL NULL and a [`DecodeError`] naming both types when the stored value does not
 /// convert.
+///
+/// The accessors of the optional column types exist under om's features of the same
+/// names: `chrono` (dates and times), `uuid`, `decimal` and `json`.
 #[allow(missing_docs)]
 pub trait Row: Send {
     /// The number of columns.
@@ -40,11 +39,21 @@ pub trait Row: Send {
     fn get_f64(&self, index: usize) -> Result<Option<f64>, DecodeError>;
     fn get_string(&self, index: usize) -> Result<Option<String>, DecodeError>;
     fn get_bytes(&self, index: usize) -> Result<Option<Vec<u8>>, DecodeError>;
-    fn get_date(&self, index: usize) -> Result<Option<NaiveDate>, DecodeError>;
-    fn get_time(&self, index: usize) -> Result<Option<NaiveTime>, DecodeError>;
-    fn get_datetime(&self, index: usize) -> Result<Option<NaiveDateTime>, DecodeError>;
-    fn get_datetime_utc(&self, index: usize) -> Result<Option<DateTime<Utc>>, DecodeError>;
-    fn get_uuid(&self, index: usize) -> Result<Option<Uuid>, DecodeError>;
-    fn get_decimal(&self, index: usize) -> Result<Option<Decimal>, DecodeError>;
+    #[cfg(feature = "chrono")]
+    fn get_date(&self, index: usize) -> Result<Option<chrono::NaiveDate>, DecodeError>;
+    #[cfg(feature = "chrono")]
+    fn get_time(&self, index: usize) -> Result<Option<chrono::NaiveTime>, DecodeError>;
+    #[cfg(feature = "chrono")]
+    fn get_datetime(&self, index: usize) -> Result<Option<chrono::NaiveDateTime>, DecodeError>;
+    #[cfg(feature = "chrono")]
+    fn get_datetime_utc(
+        &self,
+        index: usize,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, DecodeError>;
+    #[cfg(feature = "uuid")]
+    fn get_uuid(&self, index: usize) -> Result<Option<uuid::Uuid>, DecodeError>;
+    #[cfg(feature = "decimal")]
+    fn get_decimal(&self, index: usize) -> Result<Option<rust_decimal::Decimal>, DecodeError>;
+    #[cfg(feature = "json")]
     fn get_json(&self, index: usize) -> Result<Option<serde_json::Value>, DecodeError>;
 }

@@ -5,10 +5,6 @@
 //! Rust values may be compared with a column of a given type, which is what makes
 //! `c.name.eq(42)` a compile error when `name` is text.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use rust_decimal::Decimal;
-use uuid::Uuid;
-
 use crate::error::DecodeError;
 use crate::model::ColumnType;
 use crate::row::Row;
@@ -107,23 +103,40 @@ widened_sql_type!(u32, ColumnType::BigInt, i64, BigInt, get_i64);
 sql_type!(f64, ColumnType::Double, Double, get_f64);
 sql_type!(String, ColumnType::Text(None), String, get_string);
 sql_type!(Vec<u8>, ColumnType::Bytes, Bytes, get_bytes);
-sql_type!(NaiveDate, ColumnType::Date, ChronoDate, get_date);
-sql_type!(NaiveTime, ColumnType::Time, ChronoTime, get_time);
-sql_type!(
-    NaiveDateTime,
-    ColumnType::DateTime,
-    ChronoDateTime,
-    get_datetime
-);
-sql_type!(
-    DateTime<Utc>,
-    ColumnType::DateTimeUtc,
-    ChronoDateTimeUtc,
-    get_datetime_utc
-);
-sql_type!(Uuid, ColumnType::Uuid, Uuid, get_uuid);
-sql_type!(Decimal, ColumnType::Decimal, Decimal, get_decimal);
 
+#[cfg(feature = "chrono")]
+mod chrono_types {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+
+    use super::*;
+
+    sql_type!(NaiveDate, ColumnType::Date, ChronoDate, get_date);
+    sql_type!(NaiveTime, ColumnType::Time, ChronoTime, get_time);
+    sql_type!(
+        NaiveDateTime,
+        ColumnType::DateTime,
+        ChronoDateTime,
+        get_datetime
+    );
+    sql_type!(
+        DateTime<Utc>,
+        ColumnType::DateTimeUtc,
+        ChronoDateTimeUtc,
+        get_datetime_utc
+    );
+}
+
+#[cfg(feature = "uuid")]
+sql_type!(uuid::Uuid, ColumnType::Uuid, Uuid, get_uuid);
+#[cfg(feature = "decimal")]
+sql_type!(
+    rust_decimal::Decimal,
+    ColumnType::Decimal,
+    Decimal,
+    get_decimal
+);
+
+#[cfg(feature = "json")]
 impl SqlType for serde_json::Value {
     const COLUMN_TYPE: ColumnType = ColumnType::Json;
     const NAME: &'static str = "serde_json::Value";
@@ -297,15 +310,25 @@ pub fn is_null(value: &Value) -> bool {
         Value::String(v) => v.is_none(),
         Value::Char(v) => v.is_none(),
         Value::Bytes(v) => v.is_none(),
+        #[cfg(feature = "json")]
         Value::Json(v) => v.is_none(),
+        #[cfg(feature = "chrono")]
         Value::ChronoDate(v) => v.is_none(),
+        #[cfg(feature = "chrono")]
         Value::ChronoTime(v) => v.is_none(),
+        #[cfg(feature = "chrono")]
         Value::ChronoDateTime(v) => v.is_none(),
+        #[cfg(feature = "chrono")]
         Value::ChronoDateTimeUtc(v) => v.is_none(),
+        #[cfg(feature = "chrono")]
         Value::ChronoDateTimeLocal(v) => v.is_none(),
+        #[cfg(feature = "chrono")]
         Value::ChronoDateTimeWithTimeZone(v) => v.is_none(),
+        #[cfg(feature = "uuid")]
         Value::Uuid(v) => v.is_none(),
+        #[cfg(feature = "decimal")]
         Value::Decimal(v) => v.is_none(),
+        #[allow(unreachable_patterns)]
         _ => false,
     }
 }

@@ -28,6 +28,7 @@ impl JsonSyntax for MysqlJson {
                 [column, Expr::val(dollar_path(path))],
             )),
             // Bound as text, which both MySQL and MariaDB (JSON as LONGTEXT) parse.
+            #[cfg(feature = "json")]
             JsonFilter::Contains { document } => Some(Expr::cust_with_exprs(
                 "JSON_CONTAINS(?, ?)",
                 [column, Expr::val(document.to_string())],
@@ -47,6 +48,7 @@ impl JsonSyntax for MysqlJson {
                 out.push(Value::from(dollar_path(path)));
                 true
             }
+            #[cfg(feature = "json")]
             JsonFilter::Contains { document } => {
                 out.push(Value::from(document.to_string()));
                 true

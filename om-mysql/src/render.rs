@@ -5,7 +5,7 @@ use om_core::model::{ColumnMeta, ColumnType, TableMeta};
 use std::sync::{Arc, LazyLock};
 
 use om_core::sql::StatementCache;
-use om_core::{Result, Value, sql};
+use om_core::{Result, sql};
 use sea_query::{MysqlQueryBuilder, TableCreateStatement};
 use sea_query_sqlx::SqlxValues;
 
@@ -80,7 +80,9 @@ pub(crate) fn render_select(s: &Select) -> Rendered {
 /// `TIMESTAMP`, whose range ends in 2038 (MariaDB turns a later one into NULL): it is
 /// sent as its UTC `DATETIME` instead, which is what the column stores. Timestamps with
 /// another offset are converted to UTC the same way.
+#[cfg(feature = "chrono")]
 fn bindable(mut values: SqlxValues) -> SqlxValues {
+    use om_core::Value;
     for value in &mut values.0.0 {
         let utc = match value {
             Value::ChronoDateTimeUtc(t) => t.map(|t| t.naive_utc()),
@@ -90,6 +92,12 @@ fn bindable(mut values: SqlxValues) -> SqlxValues {
         };
         *value = Value::ChronoDateTime(utc);
     }
+    values
+}
+
+/// Without the `chrono` feature no value is a timestamp: the values as they are.
+#[cfg(not(feature = "chrono"))]
+fn bindable(values: SqlxValues) -> SqlxValues {
     values
 }
 
@@ -215,6 +223,7 @@ pub(crate) fn render_insert_returning(insert: Insert) -> Result<Rendered> {
 mod tests {
     //! Exact SQL per statement kind; no database needed.
     use super::*;
+    use om_core::Value;
     use om_core::expr::{ColumnRef, Expr};
     use om_core::fixtures::{COLUMNS, TABLE, name_eq};
     use om_core::ir::{Delete, Projection, Select, Update};

@@ -6,12 +6,14 @@
 
 use std::str::FromStr;
 
+#[cfg(feature = "chrono")]
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use om_core::{DecodeError, Row};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use sqlx::mysql::{MySqlRow, MySqlTypeInfo, MySqlValueRef};
 use sqlx::{Row as _, TypeInfo, ValueRef};
+#[cfg(feature = "uuid")]
 use uuid::Uuid;
 
 /// A MySQL result row.
@@ -337,14 +339,17 @@ impl Row for OmRow {
         self.get(i, "Vec<u8>")
     }
 
+    #[cfg(feature = "chrono")]
     fn get_date(&self, i: usize) -> Result<Option<NaiveDate>, DecodeError> {
         self.get(i, "NaiveDate")
     }
 
+    #[cfg(feature = "chrono")]
     fn get_time(&self, i: usize) -> Result<Option<NaiveTime>, DecodeError> {
         self.get(i, "NaiveTime")
     }
 
+    #[cfg(feature = "chrono")]
     fn get_datetime(&self, i: usize) -> Result<Option<NaiveDateTime>, DecodeError> {
         if self.raw(i)?.is_some() && self.sqlx_name(i, |name| name == "TIMESTAMP") {
             return self.get_unchecked(i, "NaiveDateTime");
@@ -352,12 +357,14 @@ impl Row for OmRow {
         self.get(i, "NaiveDateTime")
     }
 
+    #[cfg(feature = "chrono")]
     fn get_datetime_utc(&self, i: usize) -> Result<Option<DateTime<Utc>>, DecodeError> {
         // A UTC timestamp is stored as its UTC time in a DATETIME(6); a TIMESTAMP is
         // read in the session's time zone, which sqlx sets to UTC.
         self.get(i, "DateTime<Utc>")
     }
 
+    #[cfg(feature = "uuid")]
     fn get_uuid(&self, i: usize) -> Result<Option<Uuid>, DecodeError> {
         // Stored as BINARY(16); a UUID written as text (CHAR(36)) is read too.
         let Some(bytes) = self.get::<Vec<u8>>(i, "Uuid")? else {
@@ -376,6 +383,7 @@ impl Row for OmRow {
         })
     }
 
+    #[cfg(feature = "decimal")]
     fn get_decimal(&self, i: usize) -> Result<Option<Decimal>, DecodeError> {
         Ok(self.number(i, "Decimal")?.map(|n| match n {
             Number::Signed(n) => Decimal::from(n),
@@ -384,6 +392,7 @@ impl Row for OmRow {
         }))
     }
 
+    #[cfg(feature = "json")]
     fn get_json(&self, i: usize) -> Result<Option<serde_json::Value>, DecodeError> {
         // MySQL's JSON type, or MariaDB's (a LONGTEXT): either way, text to parse.
         if self.raw(i)?.is_none() {

@@ -47,6 +47,7 @@ impl JsonSyntax for PostgresJson {
             } else {
                 chain(column, path, "?")
             }),
+            #[cfg(feature = "json")]
             JsonFilter::Contains { document } => Some(Expr::cust_with_exprs(
                 "($1 @> $2)",
                 [column, Expr::val(document.clone())],
@@ -66,6 +67,7 @@ impl JsonSyntax for PostgresJson {
                 out.extend(path.iter().map(|k| Value::from(k.as_str())));
                 true
             }
+            #[cfg(feature = "json")]
             JsonFilter::Contains { document } => {
                 out.push(Value::from(document.clone()));
                 true

@@ -4,15 +4,19 @@
 //! decodes the width actually sent: `get_i64` reads `int2`, `int4` and `int8` (and an
 //! integral `numeric`, which `SUM` returns), `get_f64` reads `real` too, and so on.
 
+#[cfg(feature = "chrono")]
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use om_core::{DecodeError, Row};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use sqlx::postgres::{PgRow, PgValueRef};
 use sqlx::{Decode, Postgres, Row as _, TypeInfo, ValueRef};
+#[cfg(feature = "uuid")]
 use uuid::Uuid;
 
-/// Type OIDs of PostgreSQL's built-in types (fixed in its catalog).
+/// Type OIDs of PostgreSQL's built-in types (fixed in its catalog). Some are read only
+/// by the getters of the optional types (features `chrono`, `uuid`, `json`).
+#[allow(dead_code)]
 mod oid {
     pub(super) const BOOL: u32 = 16;
     pub(super) const BYTEA: u32 = 17;
@@ -197,14 +201,17 @@ impl Row for OmRow {
         self.read(i, |c| c.decode_if(&[oid::BYTEA], "Vec<u8>"))
     }
 
+    #[cfg(feature = "chrono")]
     fn get_date(&self, i: usize) -> Result<Option<NaiveDate>, DecodeError> {
         self.read(i, |c| c.decode_if(&[oid::DATE], "NaiveDate"))
     }
 
+    #[cfg(feature = "chrono")]
     fn get_time(&self, i: usize) -> Result<Option<NaiveTime>, DecodeError> {
         self.read(i, |c| c.decode_if(&[oid::TIME], "NaiveTime"))
     }
 
+    #[cfg(feature = "chrono")]
     fn get_datetime(&self, i: usize) -> Result<Option<NaiveDateTime>, DecodeError> {
         const E: &str = "NaiveDateTime";
         self.read(i, |c| match c.oid {
@@ -215,6 +222,7 @@ impl Row for OmRow {
         })
     }
 
+    #[cfg(feature = "chrono")]
     fn get_datetime_utc(&self, i: usize) -> Result<Option<DateTime<Utc>>, DecodeError> {
         const E: &str = "DateTime<Utc>";
         self.read(i, |c| match c.oid {
@@ -225,10 +233,12 @@ impl Row for OmRow {
         })
     }
 
+    #[cfg(feature = "uuid")]
     fn get_uuid(&self, i: usize) -> Result<Option<Uuid>, DecodeError> {
         self.read(i, |c| c.decode_if(&[oid::UUID], "Uuid"))
     }
 
+    #[cfg(feature = "decimal")]
     fn get_decimal(&self, i: usize) -> Result<Option<Decimal>, DecodeError> {
         const E: &str = "Decimal";
         self.read(i, |c| match c.oid {
@@ -240,6 +250,7 @@ impl Row for OmRow {
         })
     }
 
+    #[cfg(feature = "json")]
     fn get_json(&self, i: usize) -> Result<Option<serde_json::Value>, DecodeError> {
         self.read(i, |c| {
             c.decode_if(&[oid::JSONB, oid::JSON], "serde_json::Value")

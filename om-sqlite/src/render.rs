@@ -6,7 +6,7 @@ use std::sync::{Arc, LazyLock};
 
 use om_core::expr::{CmpOp, ColumnRef, Expr, Order};
 use om_core::sql::StatementCache;
-use om_core::{Error, Result, Value, sql};
+use om_core::{Error, Result, sql};
 use sea_query::SqliteQueryBuilder;
 use sea_query_sqlx::SqlxValues;
 
@@ -43,13 +43,18 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
 }
 
 /// Binds decimals without trailing zeros, so that text equality is value equality.
+#[cfg(feature = "decimal")]
 fn normalize_decimals(values: &mut SqlxValues) {
     for value in &mut values.0.0 {
-        if let Value::Decimal(Some(d)) = value {
+        if let om_core::Value::Decimal(Some(d)) = value {
             *d = d.normalize();
         }
     }
 }
+
+/// Without the `decimal` feature no value is a decimal.
+#[cfg(not(feature = "decimal"))]
+fn normalize_decimals(_: &mut SqlxValues) {}
 
 /// Refuses `<`, `<=`, `>`, `>=` and `ORDER BY` on decimal columns.
 fn check_decimals(stmt: &Statement) -> Result<()> {
@@ -221,6 +226,7 @@ pub(crate) fn render_insert_returning_owned(insert: Insert) -> Result<Rendered> 
 mod tests {
     //! Exact SQL per statement kind; no database needed.
     use super::*;
+    use om_core::Value;
     use om_core::expr::{ColumnRef, Expr};
     use om_core::fixtures::{COLUMNS, TABLE, name_eq};
     use om_core::ir::{Delete, Projection, Select, Update};

@@ -1,10 +1,13 @@
 //! sqlx's SQLite row → om's [`Row`].
 
+#[cfg(feature = "chrono")]
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use om_core::{DecodeError, Row};
+#[cfg(feature = "decimal")]
 use rust_decimal::Decimal;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row as _, TypeInfo, ValueRef};
+#[cfg(feature = "uuid")]
 use uuid::Uuid;
 
 /// A SQLite result row.
@@ -36,6 +39,7 @@ impl OmRow {
     }
 
     /// Text parsed by `parse`, for types SQLite stores as text.
+    #[cfg(any(feature = "decimal", feature = "json"))]
     fn parsed<T>(
         &self,
         index: usize,
@@ -89,25 +93,32 @@ impl Row for OmRow {
     fn get_bytes(&self, i: usize) -> Result<Option<Vec<u8>>, DecodeError> {
         self.get(i, "Vec<u8>")
     }
+    #[cfg(feature = "chrono")]
     fn get_date(&self, i: usize) -> Result<Option<NaiveDate>, DecodeError> {
         self.get(i, "NaiveDate")
     }
+    #[cfg(feature = "chrono")]
     fn get_time(&self, i: usize) -> Result<Option<NaiveTime>, DecodeError> {
         self.get(i, "NaiveTime")
     }
+    #[cfg(feature = "chrono")]
     fn get_datetime(&self, i: usize) -> Result<Option<NaiveDateTime>, DecodeError> {
         self.get(i, "NaiveDateTime")
     }
+    #[cfg(feature = "chrono")]
     fn get_datetime_utc(&self, i: usize) -> Result<Option<DateTime<Utc>>, DecodeError> {
         self.get(i, "DateTime<Utc>")
     }
+    #[cfg(feature = "uuid")]
     fn get_uuid(&self, i: usize) -> Result<Option<Uuid>, DecodeError> {
         self.get(i, "Uuid")
     }
+    #[cfg(feature = "decimal")]
     fn get_decimal(&self, i: usize) -> Result<Option<Decimal>, DecodeError> {
         // sea-query binds decimals as text on SQLite, which keeps them exact.
         self.parsed(i, "Decimal", |s| s.parse().ok())
     }
+    #[cfg(feature = "json")]
     fn get_json(&self, i: usize) -> Result<Option<serde_json::Value>, DecodeError> {
         self.parsed(i, "serde_json::Value", |s| serde_json::from_str(s).ok())
     }

@@ -455,6 +455,7 @@ fn expr(e: &Expr, key: &mut Vec<u64>, values: &mut Vec<Value>, json: Option<&dyn
             let kind = match filter {
                 JsonFilter::TextEq { .. } => 0,
                 JsonFilter::HasKey { .. } => 1,
+                #[cfg(feature = "json")]
                 JsonFilter::Contains { .. } => 2,
             };
             key.extend([18, kind, filter.path().len() as u64]);
