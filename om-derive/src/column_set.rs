@@ -6,7 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::DeriveInput;
 use syn::spanned::Spanned;
 
-use crate::expand::{Field, column_meta, named_fields, parse_fields, value_steps};
+use crate::expand::{Field, column_meta, named_fields, parse_fields, validate_column, value_steps};
 
 pub(crate) fn column_set(input: &DeriveInput) -> syn::Result<TokenStream> {
     let named = named_fields(input, "ColumnSet")?;
@@ -123,6 +123,7 @@ fn validate(fields: &[Field<'_>]) -> syn::Result<()> {
             "a column set needs at least one field",
         ));
     }
+    let earlier: Vec<&Field> = fields.iter().collect();
     for (i, f) in fields.iter().enumerate() {
         let a = &f.attrs;
         if let Some(span) = a.primary_key.or(a.parent).or(a.flatten) {
@@ -132,34 +133,7 @@ fn validate(fields: &[Field<'_>]) -> syn::Result<()> {
                  to models",
             ));
         }
-        if f.attrs.column.is_none() && !crate::expand::is_identifier(&f.column) {
-            return Err(syn::Error::new(
-                f.ident.span(),
-                format!(
-                    "the column name `{}` is not 1 to 63 ASCII letters, digits or `_`: give \
-                     one with #[om(column = \"...\")]",
-                    f.column
-                ),
-            ));
-        }
-        if let Some(other) = fields[..i]
-            .iter()
-            .find(|o| o.column.eq_ignore_ascii_case(&f.column))
-        {
-            return Err(syn::Error::new(
-                f.ident.span(),
-                format!(
-                    "column `{}` is already the column of field `{}`",
-                    f.column, other.ident
-                ),
-            ));
-        }
-        if let (Some((span, _)), false) = (&f.attrs.default, f.optional) {
-            return Err(syn::Error::new(
-                *span,
-                "a default fills a field that is None at `add`: the field must be an Option",
-            ));
-        }
+        validate_column(f, &earlier[..i])?;
     }
     Ok(())
 }

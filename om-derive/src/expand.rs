@@ -662,6 +662,41 @@ fn validate_flatten(field: &Field<'_>) -> syn::Result<()> {
     Ok(())
 }
 
+/// The checks every column field takes, in a model or a column set: a portable name,
+/// unique among `earlier` fields (ignoring case), and a default only on an `Option`.
+pub(crate) fn validate_column(f: &Field<'_>, earlier: &[&Field<'_>]) -> syn::Result<()> {
+    if f.attrs.column.is_none() && !is_identifier(&f.column) {
+        return Err(syn::Error::new(
+            f.ident.span(),
+            format!(
+                "the column name `{}` is not 1 to 63 ASCII letters, digits or `_`: \
+                     give one with #[om(column = \"...\")]",
+                f.column
+            ),
+        ));
+    }
+    if let Some(other) = earlier
+        .iter()
+        .find(|o| o.column.eq_ignore_ascii_case(&f.column))
+    {
+        return Err(syn::Error::new(
+            f.ident.span(),
+            format!(
+                "column `{}` is already the column of field `{}` (names are compared \
+                     ignoring case, as MySQL and SQLite do)",
+                f.column, other.ident
+            ),
+        ));
+    }
+    if let (Some((span, _)), false) = (&f.attrs.default, f.optional) {
+        return Err(syn::Error::new(
+            *span,
+            "a default fills a field that is None at `add`: the field must be an Option",
+        ));
+    }
+    Ok(())
+}
+
 fn validate(input: &DeriveInput, fields: &[&Field<'_>], has_parent: bool) -> syn::Result<()> {
     let keys: Vec<&Field> = fields
         .iter()
@@ -687,35 +722,7 @@ fn validate(input: &DeriveInput, fields: &[&Field<'_>], has_parent: bool) -> syn
         ));
     }
     for (i, f) in fields.iter().enumerate() {
-        if f.attrs.column.is_none() && !is_identifier(&f.column) {
-            return Err(syn::Error::new(
-                f.ident.span(),
-                format!(
-                    "the column name `{}` is not 1 to 63 ASCII letters, digits or `_`: \
-                     give one with #[om(column = \"...\")]",
-                    f.column
-                ),
-            ));
-        }
-        if let Some(other) = fields[..i]
-            .iter()
-            .find(|o| o.column.eq_ignore_ascii_case(&f.column))
-        {
-            return Err(syn::Error::new(
-                f.ident.span(),
-                format!(
-                    "column `{}` is already the column of field `{}` (names are compared \
-                     ignoring case, as MySQL and SQLite do)",
-                    f.column, other.ident
-                ),
-            ));
-        }
-        if let (Some((span, _)), false) = (&f.attrs.default, f.optional) {
-            return Err(syn::Error::new(
-                *span,
-                "a default fills a field that is None at `add`: the field must be an Option",
-            ));
-        }
+        validate_column(f, &fields[..i])?;
         if let (Some(span), Some(_)) = (f.attrs.primary_key, &f.attrs.default) {
             return Err(syn::Error::new(span, "a primary key cannot have a default"));
         }

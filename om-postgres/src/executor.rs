@@ -106,28 +106,16 @@ impl om_sqlx::Backend for PostgresBackend {
         sink: &mut RowSink<'_>,
     ) -> Result<()> {
         let table = stmt.table();
-        let map = |e| map(e, table);
-        match stmt {
-            Statement::Select(s) => {
-                let rendered = std::iter::once(render_select(s)?);
-                let single_row = s.limit == Some(1);
-                om_sqlx::prepared::fetch::<Postgres, _>(
-                    conn, rendered, single_row, OmRow, sink, map,
-                )
-                .await
-            }
-            _ => {
-                om_sqlx::prepared::fetch::<Postgres, _>(
-                    conn,
-                    render(stmt)?,
-                    false,
-                    OmRow,
-                    sink,
-                    map,
-                )
-                .await
-            }
-        }
+        om_sqlx::prepared::fetch_statement::<Postgres, _>(
+            conn,
+            stmt,
+            render_select,
+            render,
+            OmRow,
+            sink,
+            |e| map(e, table),
+        )
+        .await
     }
 
     /// Streams the rows of a query on `conn`, one at a time as the database sends them.

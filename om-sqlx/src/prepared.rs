@@ -5,7 +5,7 @@ use std::ops::DerefMut;
 
 use futures::TryStreamExt;
 use om_core::driver::{RowSink, RowStream};
-use om_core::ir::Insert;
+use om_core::ir::{Insert, Select, Statement};
 use om_core::model::{ColumnMeta, TableMeta};
 use om_core::{Error, Result, Row};
 use sea_query_sqlx::SqlxValues;
@@ -51,6 +51,33 @@ where
         }
     }
     Ok(())
+}
+
+/// Runs `stmt` on `conn`, passing each row, wrapped by `wrap`, to `sink`: a query is
+/// one statement (`render_select`), read with `fetch_optional` when it has `LIMIT 1`;
+/// anything else runs as `render` gives it.
+pub async fn fetch_statement<DB, R>(
+    conn: &mut DB::Connection,
+    stmt: &Statement,
+    render_select: impl FnOnce(&Select) -> Result<Rendered>,
+    render: impl FnOnce(&Statement) -> Result<Vec<Rendered>>,
+    wrap: impl Fn(DB::Row) -> R + Send,
+    sink: &mut RowSink<'_>,
+    map: impl Fn(sqlx::Error) -> Error + Send,
+) -> Result<()>
+where
+    DB: Database,
+    R: Row,
+    SqlxValues: IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    match stmt {
+        Statement::Select(s) => {
+            let single_row = s.limit == Some(1);
+            fetch::<DB, R>(conn, [render_select(s)?], single_row, wrap, sink, map).await
+        }
+        _ => fetch::<DB, R>(conn, render(stmt)?, false, wrap, sink, map).await,
+    }
 }
 
 /// Every row of one query on `conn`, read to the statement's end (so that an error at
