@@ -127,6 +127,21 @@ pub enum Error {
         table: &'static str,
     },
 
+    /// `update` or `delete` of a versioned model (`#[om(version)]`) found the row at
+    /// another version than the object's: someone else changed or deleted it since it
+    /// was read. Nothing was written; read the row again and retry.
+    #[error(
+        "the `{table}` row to {operation} was changed or deleted by someone else since it was read (expected version {expected})"
+    )]
+    StaleObject {
+        /// `update` or `delete`.
+        operation: &'static str,
+        /// The model's table.
+        table: &'static str,
+        /// The version the object held.
+        expected: i64,
+    },
+
     /// The query cannot run as built.
     #[error("invalid query: {reason}")]
     InvalidQuery {
@@ -245,6 +260,8 @@ pub enum ErrorKind {
     Busy,
     /// The transaction must be rolled back before it can run anything else.
     TransactionAborted,
+    /// Another writer changed the row first (optimistic locking).
+    Conflict,
     /// Anything else.
     Other,
 }
@@ -266,6 +283,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Connection => "connection",
             ErrorKind::Busy => "busy",
             ErrorKind::TransactionAborted => "aborted transaction",
+            ErrorKind::Conflict => "conflict",
             ErrorKind::Other => "other",
         };
         f.write_str(s)
@@ -288,6 +306,7 @@ impl Error {
                 ErrorKind::RowCount
             }
             Error::KeyNotSet { .. } => ErrorKind::KeyNotSet,
+            Error::StaleObject { .. } => ErrorKind::Conflict,
             Error::Unsupported { .. } => ErrorKind::Unsupported,
             Error::InvalidQuery { .. } => ErrorKind::Other,
             Error::Constraint { kind, .. } => *kind,
