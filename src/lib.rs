@@ -40,9 +40,9 @@ pub use om_core::Json;
 pub use om_core::query::{FromColumns, Mapped, SelectColumns, Selected};
 pub use om_core::{
     Capabilities, Column, ColumnMeta, ColumnSet, ColumnType, Database, DatabaseUrl, DecodeError,
-    Driver, Error, ErrorKind, Executor, Expr, Field, JsonType, KeyArg, Model, Order, Pool, Query,
-    Result, Row, SqlType, StringEnum, TableMeta, Transaction, TransactionExecutor, Value, ValueOf,
-    escape_like,
+    Driver, Error, ErrorKind, Executor, Expr, Field, IsolationLevel, JsonType, KeyArg, Model,
+    Order, Pool, Query, Result, RetryPolicy, Retryable, Row, ServerError, SqlType, StringEnum,
+    TableMeta, Transaction, TransactionExecutor, TransactionOptions, Value, ValueOf, escape_like,
 };
 pub use om_core::{
     ColumnIndex, ConnectOptions, Executed, FromRow, IntoValues, RowRef, Session, Sql, SqlRow,

@@ -9,7 +9,7 @@ use crate::logging::{LogOptions, Logged};
 use crate::options::ConnectOptions;
 use crate::session::{Session, session_methods};
 use crate::test_mode::ForceRollback;
-use crate::transaction::Transaction;
+use crate::transaction::{RetryPolicy, Retryable, Transaction, TransactionOptions};
 use crate::url::DatabaseUrl;
 
 /// A connection pool to one database. Cheap to clone (clones share the pool), `Send`
@@ -140,10 +140,89 @@ impl Database {
         tx.run(f).await
     }
 
+    /// Opens a transaction with an isolation level or read-only:
+    /// `db.begin_with(TransactionOptions::new().serializable()).await?`.
+    ///
+    /// In test mode, where every transaction is a savepoint of the one test
+    /// transaction, options other than the defaults are refused with `Unsupported`.
+    pub async fn begin_with(&self, options: TransactionOptions) -> Result<Transaction<'_>> {
+        if options.is_default() {
+            return self.begin().await;
+        }
+        Ok(Transaction::new(
+            self.inner.pool.begin_owned(options).await?,
+        ))
+    }
+
+    /// Runs `f` in a transaction opened with `options`; see
+    /// [`transaction`](Self::transaction).
+    pub async fn transaction_with<T, E, F>(
+        &self,
+        options: TransactionOptions,
+        f: F,
+    ) -> std::result::Result<T, E>
+    where
+        F: AsyncFnOnce(&mut Transaction<'_>) -> std::result::Result<T, E>,
+        E: From<Error>,
+    {
+        let tx = self.begin_with(options).await?;
+        tx.run(f).await
+    }
+
+    /// Runs `f` in a transaction and runs it again, in a new transaction, when it fails
+    /// with an error that [is retryable](Error::is_retryable): a serialization failure,
+    /// a deadlock (Galera's certification failures included) or a busy lock (SQLite's
+    /// `BUSY`), whether `f` met it or the commit did. At most
+    /// [`policy.attempts()`](RetryPolicy::attempts) in all, waiting a jittered,
+    /// growing backoff between attempts; each retry is logged at `warn` (target
+    /// `om::retry`). Any other error, or the last attempt's, is returned as it is.
+    ///
+    /// `f` may run several times, so it should do nothing outside the transaction that
+    /// it would not want done twice. A commit whose connection broke
+    /// ([`Error::CommitOutcomeUnknown`]) is never retried: it may have been applied.
+    pub async fn transaction_with_retry<T, E, F>(
+        &self,
+        policy: RetryPolicy,
+        mut f: F,
+    ) -> std::result::Result<T, E>
+    where
+        F: AsyncFnMut(&mut Transaction<'_>) -> std::result::Result<T, E>,
+        E: From<Error> + Retryable + fmt::Display,
+    {
+        let mut attempt = 1;
+        loop {
+            let outcome = match self.begin_with(policy.transaction_options()).await {
+                Ok(tx) => tx.run(&mut f).await,
+                Err(e) => Err(E::from(e)),
+            };
+            match outcome {
+                Err(e) if attempt < policy.attempts() && e.is_retryable() => {
+                    let delay = policy.delay(attempt);
+                    tracing::warn!(
+                        target: "om::retry",
+                        attempt,
+                        of = policy.attempts(),
+                        delay_ms = delay.as_millis() as u64,
+                        error = %e,
+                        "om: transaction failed with a retryable error; running it again"
+                    );
+                    self.inner.pool.sleep(delay).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Opens a transaction that owns its connection, so it may outlive this handle
     /// and move between tasks.
     pub async fn begin_owned(&self) -> Result<Transaction<'static>> {
-        Ok(Transaction::new(self.inner.pool.begin_owned().await?))
+        Ok(Transaction::new(
+            self.inner
+                .pool
+                .begin_owned(TransactionOptions::new())
+                .await?,
+        ))
     }
 
     /// The URL this database was opened with, its password redacted when displayed.

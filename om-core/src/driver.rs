@@ -9,13 +9,16 @@ pub mod registry;
 
 use std::any::Any;
 use std::fmt::Debug;
+use std::time::Duration;
 
 use async_trait::async_trait;
+use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 
 use crate::error::Result;
 use crate::ir::{Insert, Statement};
 use crate::row::Row;
+use crate::transaction::TransactionOptions;
 use crate::url::DatabaseUrl;
 
 pub use registry::{DRIVERS, register};
@@ -71,6 +74,10 @@ pub struct Capabilities {
     /// the reader waits for the writer up to the busy timeout, then fails with
     /// `Error::Busy`.
     pub read_during_write_transaction: bool,
+    /// Whether a transaction can be opened read-only
+    /// ([`TransactionOptions::read_only`](crate::TransactionOptions::read_only));
+    /// otherwise asking for one is refused with `Error::Unsupported`.
+    pub read_only_transactions: bool,
 }
 
 impl Capabilities {
@@ -92,6 +99,7 @@ impl Capabilities {
             last_insert_id: true,
             concurrent_write_transactions: true,
             read_during_write_transaction: true,
+            read_only_transactions: true,
         }
     }
 }
@@ -179,10 +187,19 @@ pub trait Executor: Send + Sync + Debug {
 /// A connection pool: the executor behind a [`Database`](crate::Database).
 #[async_trait]
 pub trait Pool: Executor {
-    /// Opens a transaction that owns its connection.
-    async fn begin_owned(&self) -> Result<Box<dyn TransactionExecutor>>;
+    /// Opens a transaction that owns its connection, with `options` (the database's
+    /// default isolation level and read-write when they are the defaults).
+    async fn begin_owned(
+        &self,
+        options: TransactionOptions,
+    ) -> Result<Box<dyn TransactionExecutor>>;
     /// Closes every connection; later calls fail with [`Error::Closed`](crate::Error::Closed).
+    /// Returns within a bound even if a connection never comes back: that one is closed
+    /// when it does.
     async fn close(&self);
+    /// Waits `duration` on the pool's runtime (om-core has no timer of its own): the
+    /// backoff between attempts of a retried transaction.
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
     /// How many connections are open, and how many of them are idle.
     fn status(&self) -> PoolStatus;
     /// The driver's sqlx pool, for what om does not cover (downcast it).

@@ -1,6 +1,14 @@
 //! The one error type of om.
+//!
+//! An [`Error`] either carries the error beneath it as its
+//! [`source`](std::error::Error::source) or shows that error's text in its own message,
+//! never both: `{:#}` (or a chain of `source()`) prints each cause once.
+
+mod server;
 
 use std::fmt;
+
+pub use server::ServerError;
 
 /// A result whose error is om's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -47,12 +55,12 @@ pub enum Error {
     },
 
     /// A statement referred to a table that does not exist.
-    #[error("table `{table}` does not exist (did you call create_all?): {message}")]
+    #[error("table `{table}` does not exist (did you call create_all?): {server}")]
     TableNotFound {
         /// The table the statement used, as far as om knows it.
         table: String,
-        /// The database's own message.
-        message: String,
+        /// What the server said.
+        server: Box<ServerError>,
     },
 
     /// A stored value could not be decoded into the field's Rust type.
@@ -170,25 +178,42 @@ pub enum Error {
     },
 
     /// A constraint of the database refused the statement.
-    #[error("{kind} violation: {message}")]
+    #[error("{kind} violation: {server}")]
     Constraint {
         /// Which kind of constraint.
         kind: ErrorKind,
-        /// The database's own message.
-        message: String,
+        /// What the server said: its message, code, and the constraint, table and
+        /// column it names.
+        server: Box<ServerError>,
     },
 
-    /// The connection is in use: a stream on this transaction is still open, or (SQLite)
-    /// another connection holds the lock the statement needs.
+    /// The connection is in use: a stream on this transaction is still open, or another
+    /// connection holds a lock the statement needs (SQLite's `BUSY`, a lock wait that
+    /// timed out on MySQL or PostgreSQL). The latter carries the server's report and is
+    /// [retryable](Error::is_retryable).
     #[error("the connection is busy: {reason}")]
     Busy {
         /// What holds it.
         reason: String,
+        /// What the server said, when the server reported the lock.
+        server: Option<Box<ServerError>>,
     },
 
     /// The connection broke, or a network, TLS or protocol error happened on it.
-    #[error("the database connection failed: {0}")]
-    Io(BoxError),
+    #[error("the database connection failed")]
+    Io(#[source] BoxError),
+
+    /// The connection broke while `COMMIT` was under way: the transaction may or may not
+    /// have been applied. Do not simply run it again; read back what it wrote (or make it
+    /// idempotent) to reconcile.
+    #[error(
+        "the connection failed during COMMIT: the transaction may or may not have been applied"
+    )]
+    CommitOutcomeUnknown {
+        /// The error that broke the commit.
+        #[source]
+        source: Box<Error>,
+    },
 
     /// An earlier error aborted the transaction: roll it back (PostgreSQL).
     #[error("the transaction was aborted by an earlier error; roll it back: {message}")]
@@ -205,27 +230,24 @@ pub enum Error {
     #[error("the connection pool or transaction is closed")]
     Closed,
 
-    /// Connecting to the database failed, or the connection broke.
-    #[error("connection to {url} failed: {source}")]
+    /// Connecting to the database failed.
+    #[error("connection to {url} failed")]
     Connection {
         /// The URL with its password replaced by `***`.
         url: String,
         /// The underlying error.
+        #[source]
         source: BoxError,
     },
 
-    /// Any other error the database reported.
-    #[error("database error{}: {message}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
-    Database {
-        /// The database's error code (SQLSTATE or vendor code), when it gave one.
-        code: Option<String>,
-        /// The database's own message.
-        message: String,
-    },
+    /// Any other error the database reported; its [`kind`](ServerError::kind) tells a
+    /// lost connection, a serialization failure or a deadlock from the rest.
+    #[error("database error{code}: {0}", code = code_suffix(.0))]
+    Database(Box<ServerError>),
 
     /// An error of the driver that fits no other variant.
-    #[error("driver error: {0}")]
-    Driver(BoxError),
+    #[error("driver error")]
+    Driver(#[source] BoxError),
 }
 
 /// What kind of failure an [`Error`] is, independent of the backend.
@@ -262,6 +284,16 @@ pub enum ErrorKind {
     TransactionAborted,
     /// Another writer changed the row first (optimistic locking).
     Conflict,
+    /// The pool had no free connection within its `acquire_timeout`.
+    PoolTimeout,
+    /// The database refused to serialize the transaction with a concurrent one
+    /// (SQLSTATE 40001, a Galera certification failure): run it again.
+    SerializationFailure,
+    /// The transaction was chosen as a deadlock's victim and rolled back: run it again.
+    Deadlock,
+    /// The connection broke during `COMMIT`: the transaction may or may not have been
+    /// applied.
+    OutcomeUnknown,
     /// Anything else.
     Other,
 }
@@ -284,6 +316,10 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Busy => "busy",
             ErrorKind::TransactionAborted => "aborted transaction",
             ErrorKind::Conflict => "conflict",
+            ErrorKind::PoolTimeout => "pool timeout",
+            ErrorKind::SerializationFailure => "serialization failure",
+            ErrorKind::Deadlock => "deadlock",
+            ErrorKind::OutcomeUnknown => "commit outcome unknown",
             ErrorKind::Other => "other",
         };
         f.write_str(s)
@@ -310,12 +346,42 @@ impl Error {
             Error::Unsupported { .. } => ErrorKind::Unsupported,
             Error::InvalidQuery { .. } => ErrorKind::Other,
             Error::Constraint { kind, .. } => *kind,
-            Error::PoolTimedOut | Error::Closed | Error::Connection { .. } | Error::Io(_) => {
-                ErrorKind::Connection
-            }
+            Error::PoolTimedOut => ErrorKind::PoolTimeout,
+            Error::Closed | Error::Connection { .. } | Error::Io(_) => ErrorKind::Connection,
+            Error::CommitOutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
             Error::Busy { .. } => ErrorKind::Busy,
             Error::TransactionAborted { .. } => ErrorKind::TransactionAborted,
-            Error::Database { .. } | Error::Driver(_) => ErrorKind::Other,
+            Error::Database(server) => server.kind(),
+            Error::Driver(_) => ErrorKind::Other,
+        }
+    }
+
+    /// Whether running the whole transaction again may succeed: a serialization failure,
+    /// a deadlock, or a lock the server could not get in time (SQLite's `BUSY`). These
+    /// are what [`Database::transaction_with_retry`](crate::Database::transaction_with_retry)
+    /// retries. A lost connection is not among them: a write may have been applied.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Busy { server, .. } => server.is_some(),
+            Error::Fixture {
+                source: Some(e), ..
+            } => e.is_retryable(),
+            _ => matches!(
+                self.kind(),
+                ErrorKind::SerializationFailure | ErrorKind::Deadlock
+            ),
+        }
+    }
+
+    /// What the database server reported, when the error comes from it.
+    pub fn server(&self) -> Option<&ServerError> {
+        match self {
+            Error::TableNotFound { server, .. }
+            | Error::Constraint { server, .. }
+            | Error::Database(server) => Some(server),
+            Error::Busy { server, .. } => server.as_deref(),
+            Error::CommitOutcomeUnknown { source } => source.server(),
+            _ => None,
         }
     }
 
@@ -327,6 +393,11 @@ impl Error {
             source,
         }
     }
+}
+
+/// ` CODE` for a report with a code, else nothing.
+fn code_suffix(server: &ServerError) -> String {
+    server.code().map(|c| format!(" {c}")).unwrap_or_default()
 }
 
 /// A value read from a row did not fit the Rust type asked for.

@@ -51,7 +51,7 @@ pub use column_set::ColumnSet;
 
 pub use database::Database;
 pub use driver::{Capabilities, Driver, Executor, Pool, TransactionExecutor};
-pub use error::{DecodeError, Error, ErrorKind, Result};
+pub use error::{DecodeError, Error, ErrorKind, Result, ServerError};
 pub use expr::{Expr, Order};
 pub use from_row::FromRow;
 pub use join::{JoinQuery, JoinedSide};
@@ -65,7 +65,7 @@ pub use raw::{ColumnIndex, Executed, IntoValues, RowRef, Sql, SqlRow};
 pub use row::Row;
 pub use session::Session;
 pub use string_enum::StringEnum;
-pub use transaction::Transaction;
+pub use transaction::{IsolationLevel, RetryPolicy, Retryable, Transaction, TransactionOptions};
 pub use url::DatabaseUrl;
 pub use value::{Field, KeyArg, SqlType, Value, ValueOf};
 

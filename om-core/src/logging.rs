@@ -21,6 +21,7 @@ use crate::error::Result;
 use crate::ir::{Insert, Statement};
 use crate::options::ConnectOptions;
 use crate::raw::Executed;
+use crate::transaction::TransactionOptions;
 
 /// What to log, copied into every layer.
 #[derive(Debug, Clone, Copy)]
@@ -357,17 +358,24 @@ logged_executor!(Logged<dyn TransactionExecutor + '_>);
 
 #[async_trait]
 impl Pool for Logged<dyn Pool> {
-    async fn begin_owned(&self) -> Result<Box<dyn TransactionExecutor>> {
+    async fn begin_owned(
+        &self,
+        options: TransactionOptions,
+    ) -> Result<Box<dyn TransactionExecutor>> {
         let tx = logged!(
             self.options,
             Described::Plain("BEGIN"),
-            self.inner.begin_owned()
+            self.inner.begin_owned(options)
         )?;
         Ok(wrap_tx(self.options, tx))
     }
 
     async fn close(&self) {
         self.inner.close().await;
+    }
+
+    fn sleep(&self, duration: std::time::Duration) -> BoxFuture<'static, ()> {
+        self.inner.sleep(duration)
     }
 
     fn status(&self) -> PoolStatus {

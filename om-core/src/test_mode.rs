@@ -23,6 +23,7 @@ use crate::driver::{
 use crate::error::{Error, Result};
 use crate::ir::{Insert, Statement};
 use crate::raw::Executed;
+use crate::transaction::TransactionOptions;
 
 /// The pool of a database in test mode.
 pub(crate) struct ForceRollback {
@@ -58,7 +59,7 @@ struct Turn<'a> {
 impl ForceRollback {
     /// Opens the one transaction on `real`.
     pub(crate) async fn new(real: Box<dyn Pool>) -> Result<Self> {
-        let tx = real.begin_owned().await?;
+        let tx = real.begin_owned(TransactionOptions::new()).await?;
         Ok(ForceRollback {
             backend: real.backend(),
             capabilities: real.capabilities(),
@@ -209,13 +210,25 @@ impl Executor for ForceRollback {
 
 #[async_trait]
 impl Pool for ForceRollback {
-    async fn begin_owned(&self) -> Result<Box<dyn TransactionExecutor>> {
+    async fn begin_owned(
+        &self,
+        options: TransactionOptions,
+    ) -> Result<Box<dyn TransactionExecutor>> {
+        let feature = if options.is_default() {
+            "begin_owned in test mode (every statement shares one transaction): use begin, \
+             which opens a savepoint"
+        } else {
+            "transaction options in test mode (every transaction is a savepoint of the one \
+             test transaction, whose isolation level is set)"
+        };
         Err(Error::Unsupported {
             backend: self.backend,
-            feature: "begin_owned in test mode (every statement shares one transaction): use \
-                      begin, which opens a savepoint"
-                .into(),
+            feature: feature.into(),
         })
+    }
+
+    fn sleep(&self, duration: std::time::Duration) -> futures::future::BoxFuture<'static, ()> {
+        self.real.sleep(duration)
     }
 
     /// Rolls the one transaction back; later statements fail with `Closed`.

@@ -1,6 +1,13 @@
-//! [`Transaction`]: a unit of work that commits or rolls back as a whole.
+//! [`Transaction`]: a unit of work that commits or rolls back as a whole; its
+//! [options](TransactionOptions) and [retries](RetryPolicy).
+
+mod options;
+mod retry;
 
 use std::fmt;
+
+pub use options::{IsolationLevel, TransactionOptions};
+pub use retry::{RetryPolicy, Retryable};
 
 use crate::driver::{Executor, TransactionExecutor};
 use crate::error::{Error, Result};

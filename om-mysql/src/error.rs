@@ -1,6 +1,6 @@
 //! sqlx errors → om errors, with MySQL's and MariaDB's error numbers.
 
-use om_core::{Error, TableMeta};
+use om_core::{Error, ErrorKind, TableMeta};
 use om_sqlx::Classified;
 
 use sqlx::mysql::MySqlDatabaseError;
@@ -13,28 +13,54 @@ const ER_BAD_TABLE_ERROR: u16 = 1051;
 /// every om connection is in).
 const ER_DATA_TOO_LONG: u16 = 1406;
 
+/// `ER_LOCK_WAIT_TIMEOUT`: "Lock wait timeout exceeded; try restarting transaction".
+const ER_LOCK_WAIT_TIMEOUT: u16 = 1205;
+/// `ER_LOCK_DEADLOCK`: "Deadlock found when trying to get lock; try restarting
+/// transaction"; also Galera's certification failure ("WSREP detected deadlock/conflict").
+const ER_LOCK_DEADLOCK: u16 = 1213;
+/// Errors of a connection the server ended: `ER_SERVER_SHUTDOWN`, `ER_CONNECTION_KILLED`
+/// (`KILL`), `ER_NET_READ_INTERRUPTED`, `ER_NET_WRITE_INTERRUPTED`, and the client's
+/// "server has gone away" / "lost connection".
+const CONNECTION_ENDED: [u16; 6] = [1053, 1927, 1159, 1161, 2006, 2013];
+/// Errors of a value that does not fit its column: out of range (1264), incorrect value
+/// (1366, 1292), truncated (1265).
+const BAD_VALUE: [u16; 4] = [1264, 1265, 1292, 1366];
+
 /// Maps an error of a statement on `table` (when it is about one).
 ///
 /// Constraint errors keep their kind (1062 duplicate key → unique, 1451/1452 → foreign
 /// key, 1048 → not null, 3819 or MariaDB's 4025 → check, 1406 → value too long); a
-/// missing table is
-/// [`Error::TableNotFound`]; any other database error keeps its MySQL error number.
+/// missing table is [`Error::TableNotFound`]; 1213 is a deadlock (Galera's
+/// certification failures included), 1205 a lock wait that timed out (busy), a killed
+/// or shut-down connection a lost connection. The code of any database error is its
+/// MySQL error number. A wrong number of bound values is [`Error::InvalidQuery`].
 pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
-    om_sqlx::map_error(e, table, |db| {
+    if let sqlx::Error::Protocol(message) = &e
+        && message.starts_with("prepared statement expected")
+    {
+        return Error::InvalidQuery {
+            reason: message.clone(),
+        };
+    }
+    om_sqlx::map_error(e, table, |db, report| {
         let number = db
             .try_downcast_ref::<MySqlDatabaseError>()
             .map(MySqlDatabaseError::number);
-        match number {
+        let classified = match number {
             Some(ER_DATA_TOO_LONG) => Classified::ValueTooLong,
             Some(ER_NO_SUCH_TABLE | ER_BAD_TABLE_ERROR) => {
                 Classified::TableNotFound(missing_table(db.message()))
             }
-            _ => Classified::Other(
-                number
-                    .map(|n| n.to_string())
-                    .or_else(|| db.code().map(|c| c.into_owned())),
-            ),
-        }
+            Some(ER_LOCK_DEADLOCK) => Classified::Kind(ErrorKind::Deadlock),
+            Some(ER_LOCK_WAIT_TIMEOUT) => Classified::Busy,
+            Some(n) if CONNECTION_ENDED.contains(&n) => Classified::Kind(ErrorKind::Connection),
+            Some(n) if BAD_VALUE.contains(&n) => Classified::Kind(ErrorKind::Value),
+            _ => Classified::Kind(ErrorKind::Other),
+        };
+        let code = number
+            .map(|n| n.to_string())
+            .or_else(|| report.code().map(str::to_string));
+        (classified, report.with_code(code))
     })
 }
 

@@ -10,7 +10,7 @@ use futures::stream::BoxStream;
 use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, Statement};
 use om_core::raw::Executed;
-use om_core::{Error, Result, Row, TableMeta};
+use om_core::{Error, Result, Row, TableMeta, TransactionOptions};
 use sea_query_sqlx::SqlxValues;
 use sqlx::mysql::{MySqlDatabaseError, MySqlQueryResult, MySqlRow};
 use sqlx::{AssertSqlSafe, MySql, MySqlConnection};
@@ -92,6 +92,19 @@ impl om_sqlx::Backend for MysqlBackend {
 
     const NAME: &'static str = "mysql";
 
+    /// MySQL sets the level of the next transaction with a statement of its own.
+    fn begin_statements(options: TransactionOptions) -> (Option<String>, String) {
+        let before = options
+            .isolation_level()
+            .map(|level| format!("SET TRANSACTION ISOLATION LEVEL {}", level.as_sql()));
+        let begin = if options.is_read_only() {
+            "START TRANSACTION READ ONLY"
+        } else {
+            "START TRANSACTION"
+        };
+        (before, begin.to_string())
+    }
+
     fn capabilities() -> &'static Capabilities {
         &CAPABILITIES
     }
@@ -152,17 +165,16 @@ impl om_sqlx::Backend for MysqlBackend {
             .map_err(|e| map(e, Some(insert.table)))?;
         let id = done.last_insert_id();
         if id == 0 {
-            return Err(Error::Database {
-                code: None,
-                message: format!(
+            return Err(Error::Driver(
+                format!(
                     "the insert into `{}` generated no key (is the key column AUTO_INCREMENT?)",
                     insert.table.name
-                ),
-            });
+                )
+                .into(),
+            ));
         }
-        i64::try_from(id).map_err(|_| Error::Database {
-            code: None,
-            message: format!("the generated key {id} does not fit an i64"),
+        i64::try_from(id).map_err(|_| {
+            Error::Driver(format!("the generated key {id} does not fit an i64").into())
         })
     }
 

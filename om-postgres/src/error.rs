@@ -1,7 +1,8 @@
 //! sqlx errors → om errors, by PostgreSQL's SQLSTATE codes.
 
-use om_core::{Error, TableMeta};
+use om_core::{Error, ErrorKind, TableMeta};
 use om_sqlx::Classified;
+use sqlx::postgres::PgDatabaseError;
 
 pub(crate) use om_sqlx::connect_error;
 
@@ -13,16 +14,44 @@ const IN_FAILED_SQL_TRANSACTION: &str = "25P02";
 /// SQLSTATE of `value too long for type character varying(n)`.
 const STRING_DATA_RIGHT_TRUNCATION: &str = "22001";
 
+/// SQLSTATE of `could not serialize access due to ...`.
+const SERIALIZATION_FAILURE: &str = "40001";
+/// SQLSTATE of `deadlock detected`.
+const DEADLOCK_DETECTED: &str = "40P01";
+/// SQLSTATE of `could not obtain lock` (`NOWAIT`, `lock_timeout`).
+const LOCK_NOT_AVAILABLE: &str = "55P03";
+/// SQLSTATEs of a server going away: `admin_shutdown` (`pg_terminate_backend`),
+/// `crash_shutdown`, `cannot_connect_now`.
+const CONNECTION_ENDED: [&str; 3] = ["57P01", "57P02", "57P03"];
+
 /// Maps an error of a statement on `table` (when it is about one).
+///
+/// Beyond sqlx's constraint kinds: 42P01 is [`Error::TableNotFound`], 22001 a value too
+/// long, 25P02 an aborted transaction, 40001 a serialization failure, 40P01 a deadlock,
+/// 55P03 a lock not obtained (busy), class 08 and 57P01–57P03 a lost connection, and
+/// the rest of class 22 (data exceptions: a NUL in text, a number out of range) a bad
+/// value.
 pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
-    om_sqlx::map_error(e, table, |db| {
-        let code = db.code().map(|c| c.into_owned());
-        match code.as_deref() {
-            Some(UNDEFINED_TABLE) => Classified::TableNotFound(missing_relation(db.message())),
-            Some(STRING_DATA_RIGHT_TRUNCATION) => Classified::ValueTooLong,
-            Some(IN_FAILED_SQL_TRANSACTION) => Classified::TransactionAborted,
-            _ => Classified::Other(code),
-        }
+    om_sqlx::map_error(e, table, |db, report| {
+        let column = db
+            .try_downcast_ref::<PgDatabaseError>()
+            .and_then(PgDatabaseError::column)
+            .map(str::to_string);
+        let report = report.with_column(column);
+        let classified = match report.code().unwrap_or_default() {
+            UNDEFINED_TABLE => Classified::TableNotFound(missing_relation(db.message())),
+            STRING_DATA_RIGHT_TRUNCATION => Classified::ValueTooLong,
+            IN_FAILED_SQL_TRANSACTION => Classified::TransactionAborted,
+            SERIALIZATION_FAILURE => Classified::Kind(ErrorKind::SerializationFailure),
+            DEADLOCK_DETECTED => Classified::Kind(ErrorKind::Deadlock),
+            LOCK_NOT_AVAILABLE => Classified::Busy,
+            code if code.starts_with("08") || CONNECTION_ENDED.contains(&code) => {
+                Classified::Kind(ErrorKind::Connection)
+            }
+            code if code.starts_with("22") => Classified::Kind(ErrorKind::Value),
+            _ => Classified::Kind(ErrorKind::Other),
+        };
+        (classified, report)
     })
 }
 

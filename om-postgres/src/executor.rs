@@ -76,18 +76,12 @@ impl om_sqlx::Backend for PostgresBackend {
         .await?;
         let column = insert.returning.map_or("(generated key)", |c| c.name);
         let Some(row) = rows.pop() else {
-            return Err(Error::Database {
-                code: None,
-                message: "INSERT ... RETURNING returned no row".into(),
-            });
+            return Err(Error::Driver("INSERT ... RETURNING returned no row".into()));
         };
         OmRow(row)
             .get_i64(0)
             .map_err(|e| Error::decode(insert.table.name, column, e))?
-            .ok_or(Error::Database {
-                code: None,
-                message: "INSERT ... RETURNING returned NULL".into(),
-            })
+            .ok_or_else(|| Error::Driver("INSERT ... RETURNING returned NULL".into()))
     }
 
     async fn insert_returning_many(conn: &mut PgConnection, insert: Insert) -> Result<Vec<i64>> {

@@ -6,7 +6,7 @@ use std::future::Future;
 use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, Statement};
 use om_core::raw::{Executed, is_insert};
-use om_core::{Error, Result, Row, TableMeta};
+use om_core::{Error, IsolationLevel, Result, Row, TableMeta, TransactionOptions};
 use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 
 use crate::CAPABILITIES;
@@ -24,6 +24,21 @@ impl om_sqlx::Backend for SqliteBackend {
     type Db = Sqlite;
 
     const NAME: &'static str = "sqlite";
+
+    /// sqlx runs SQLite's commands to their end on its own thread, and closing the last
+    /// connection of an in-memory database would drop the database: keep connections.
+    const CLOSE_WHEN_CANCELLED: bool = false;
+
+    /// Every SQLite transaction is serializable; a serializable one takes the write
+    /// lock at once (`BEGIN IMMEDIATE`), so that it never fails half-way on upgrading a
+    /// read lock. Read-only is refused before (`read_only_transactions`).
+    fn begin_statements(options: TransactionOptions) -> (Option<String>, String) {
+        let begin = match options.isolation_level() {
+            Some(IsolationLevel::Serializable) => "BEGIN IMMEDIATE",
+            _ => "BEGIN",
+        };
+        (None, begin.to_string())
+    }
 
     fn capabilities() -> &'static Capabilities {
         &CAPABILITIES
@@ -74,18 +89,12 @@ impl om_sqlx::Backend for SqliteBackend {
         })
         .await?;
         let Some(row) = rows.pop() else {
-            return Err(Error::Database {
-                code: None,
-                message: "INSERT ... RETURNING returned no row".into(),
-            });
+            return Err(Error::Driver("INSERT ... RETURNING returned no row".into()));
         };
         OmRow(row)
             .get_i64(0)
             .map_err(|e| Error::decode(insert.table.name, "(generated key)", e))?
-            .ok_or(Error::Database {
-                code: None,
-                message: "INSERT ... RETURNING returned NULL".into(),
-            })
+            .ok_or_else(|| Error::Driver("INSERT ... RETURNING returned NULL".into()))
     }
 
     async fn insert_returning_many(

@@ -24,8 +24,9 @@ pub use render::render;
 pub struct SqliteDriver;
 
 /// What SQLite can do: RETURNING, transactional DDL, 32766 parameters per statement;
-/// its `LIKE` ignores ASCII case, it stores text longer than `VARCHAR(n)` whole, and one
-/// transaction at a time may write.
+/// its `LIKE` ignores ASCII case, it stores text longer than `VARCHAR(n)` whole, one
+/// transaction at a time may write, and a transaction cannot be opened read-only (every
+/// transaction is serializable, whatever level is asked for).
 pub static CAPABILITIES: Capabilities = {
     let mut c = Capabilities::standard();
     c.case_sensitive_like = false;
@@ -34,6 +35,7 @@ pub static CAPABILITIES: Capabilities = {
     c.concurrent_write_transactions = false;
     c.json_contains = false;
     c.float_nan = false;
+    c.read_only_transactions = false;
     c
 };
 
@@ -50,6 +52,7 @@ pub static MEMORY_CAPABILITIES: Capabilities = {
     c.read_during_write_transaction = false;
     c.json_contains = false;
     c.float_nan = false;
+    c.read_only_transactions = false;
     c
 };
 

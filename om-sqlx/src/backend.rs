@@ -6,7 +6,7 @@ use std::ops::DerefMut;
 use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, Statement};
 use om_core::raw::Executed;
-use om_core::{Error, Result, TableMeta};
+use om_core::{Error, Result, TableMeta, TransactionOptions};
 
 /// One sqlx connection of backend `B`.
 pub type Conn<B> = <<B as Backend>::Db as sqlx::Database>::Connection;
@@ -19,8 +19,30 @@ pub trait Backend: Send + Sync + 'static {
     /// The backend's name (`sqlite`, `postgres`, `mysql`).
     const NAME: &'static str;
 
+    /// Whether a connection whose operation was cut short (its future dropped while a
+    /// statement was on the wire) or broke must be closed rather than returned to the
+    /// pool. Yes for a network protocol, whose reply may be half read; SQLite's
+    /// commands finish on the driver's own thread, and closing the last connection to
+    /// an in-memory database would drop the database.
+    const CLOSE_WHEN_CANCELLED: bool = true;
+
     /// What the dialect can do.
     fn capabilities() -> &'static Capabilities;
+
+    /// The statements that open a transaction with `options` (not the defaults): one
+    /// to run before, if any, then the one that begins it. By default, SQL's
+    /// `BEGIN ISOLATION LEVEL ... READ ONLY` as PostgreSQL writes it.
+    fn begin_statements(options: TransactionOptions) -> (Option<String>, String) {
+        let mut begin = String::from("BEGIN");
+        if let Some(level) = options.isolation_level() {
+            begin.push_str(" ISOLATION LEVEL ");
+            begin.push_str(level.as_sql());
+        }
+        if options.is_read_only() {
+            begin.push_str(" READ ONLY");
+        }
+        (None, begin)
+    }
 
     /// Maps an error of a statement on `table` (when it is about one).
     fn map_error(error: sqlx::Error, table: Option<&TableMeta>) -> Error;

@@ -1,7 +1,7 @@
 //! sqlx errors → om errors: what every backend shares, with a hook for its own codes.
 
 use om_core::url::PoolOptions;
-use om_core::{DatabaseUrl, Error, ErrorKind, TableMeta};
+use om_core::{DatabaseUrl, Error, ErrorKind, ServerError, TableMeta};
 use sqlx::error::DatabaseError;
 
 /// How a backend classifies a database error that sqlx's own kinds (unique, foreign
@@ -16,42 +16,58 @@ pub enum Classified {
     Busy,
     /// An earlier error aborted the transaction.
     TransactionAborted,
-    /// Anything else, with the code to report.
-    Other(Option<String>),
+    /// Anything else, of this kind (`Other` when nothing more is known).
+    Kind(ErrorKind),
 }
 
 /// Maps an error of a statement on `table` (when it is about one): constraint
-/// violations by sqlx's kinds, the rest by the backend's `classify`.
+/// violations by sqlx's kinds, the rest by the backend's `classify`, which may also
+/// fill in what its database tells beyond sqlx's portable fields (a vendor error
+/// number as the code, a column).
 pub fn map_error(
     error: sqlx::Error,
     table: Option<&TableMeta>,
-    classify: impl FnOnce(&dyn DatabaseError) -> Classified,
+    classify: impl FnOnce(&dyn DatabaseError, ServerError) -> (Classified, ServerError),
 ) -> Error {
     match error {
         sqlx::Error::Database(db) => {
-            let message = db.message().to_string();
-            let kind = match db.kind() {
+            let constraint_kind = match db.kind() {
                 sqlx::error::ErrorKind::UniqueViolation => Some(ErrorKind::UniqueViolation),
                 sqlx::error::ErrorKind::ForeignKeyViolation => Some(ErrorKind::ForeignKeyViolation),
                 sqlx::error::ErrorKind::NotNullViolation => Some(ErrorKind::NotNullViolation),
                 sqlx::error::ErrorKind::CheckViolation => Some(ErrorKind::CheckViolation),
                 _ => None,
             };
-            if let Some(kind) = kind {
-                return Error::Constraint { kind, message };
+            let report =
+                ServerError::new(constraint_kind.unwrap_or(ErrorKind::Other), db.message())
+                    .with_code(db.code().map(|c| c.into_owned()))
+                    .with_constraint(db.constraint().map(str::to_string))
+                    .with_table(db.table().map(str::to_string));
+            let (classified, report) = classify(&*db, report);
+            let report = report.with_driver_error(Box::new(sqlx::Error::Database(db)));
+            if let Some(kind) = constraint_kind {
+                return Error::Constraint {
+                    kind,
+                    server: Box::new(report.with_kind(kind)),
+                };
             }
-            match classify(&*db) {
+            match classified {
                 Classified::TableNotFound(missing) => Error::TableNotFound {
                     table: table.map_or(missing, |t| t.name.to_string()),
-                    message,
+                    server: Box::new(report.with_kind(ErrorKind::TableNotFound)),
                 },
                 Classified::ValueTooLong => Error::Constraint {
                     kind: ErrorKind::ValueTooLong,
-                    message,
+                    server: Box::new(report.with_kind(ErrorKind::ValueTooLong)),
                 },
-                Classified::Busy => Error::Busy { reason: message },
-                Classified::TransactionAborted => Error::TransactionAborted { message },
-                Classified::Other(code) => Error::Database { code, message },
+                Classified::Busy => Error::Busy {
+                    reason: report.message().to_string(),
+                    server: Some(Box::new(report.with_kind(ErrorKind::Busy))),
+                },
+                Classified::TransactionAborted => Error::TransactionAborted {
+                    message: report.message().to_string(),
+                },
+                Classified::Kind(kind) => Error::Database(Box::new(report.with_kind(kind))),
             }
         }
         sqlx::Error::PoolTimedOut => Error::PoolTimedOut,

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 mod backend;
+mod checkout;
 mod error;
 mod pool;
 pub mod prepared;

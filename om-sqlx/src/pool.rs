@@ -2,17 +2,25 @@
 
 use std::any::Any;
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use om_core::Result;
+use futures::future::BoxFuture;
 use om_core::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
 };
 use om_core::ir::{Insert, Statement};
 use om_core::raw::Executed;
+use om_core::{Error, Result, TransactionOptions};
 
 use crate::backend::{Backend, insert_keys};
+use crate::checkout::{Checkout, tracked};
 use crate::transaction::SqlxTransaction;
+
+/// How long [`Pool::close`] waits for the connections in use to come back.
+const CLOSE_BOUND: Duration = Duration::from_secs(5);
 
 /// A pool of connections of backend `B`. Each call acquires a connection for itself.
 pub struct SqlxPool<B: Backend> {
@@ -32,8 +40,13 @@ impl<B: Backend> SqlxPool<B> {
         SqlxPool { pool, capabilities }
     }
 
-    async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<B::Db>> {
-        self.pool.acquire().await.map_err(|e| B::map_error(e, None))
+    async fn acquire(&self) -> Result<Checkout<B>> {
+        let conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| B::map_error(e, None))?;
+        Ok(Checkout::new(conn))
     }
 }
 
@@ -59,53 +72,89 @@ impl<B: Backend> Executor for SqlxPool<B> {
 
     async fn execute(&self, stmt: &Statement) -> Result<u64> {
         let mut conn = self.acquire().await?;
-        B::execute(&mut conn, stmt).await
+        let outcome = B::execute(&mut conn, stmt).await;
+        conn.finish(outcome)
     }
 
     async fn execute_reporting(&self, stmt: &Statement) -> Result<Executed> {
         let mut conn = self.acquire().await?;
-        B::execute_reporting(&mut conn, stmt).await
+        let outcome = B::execute_reporting(&mut conn, stmt).await;
+        conn.finish(outcome)
     }
 
     async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
         let mut conn = self.acquire().await?;
-        B::insert_returning(&mut conn, insert).await
+        let outcome = B::insert_returning(&mut conn, insert).await;
+        conn.finish(outcome)
     }
 
     async fn insert_returning_many(&self, insert: Insert) -> Result<Vec<i64>> {
         let mut conn = self.acquire().await?;
-        insert_keys::<B>(&mut conn, self.capabilities, insert).await
+        let outcome = insert_keys::<B>(&mut conn, self.capabilities, insert).await;
+        conn.finish(outcome)
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
         let mut conn = self.acquire().await?;
-        B::fetch(&mut conn, stmt, sink).await
+        let outcome = B::fetch(&mut conn, stmt, sink).await;
+        conn.finish(outcome)
     }
 
     fn stream(&self, stmt: Statement) -> RowStream<'_> {
         // The backend's stream gives the connection back as soon as it ends or fails,
         // even if it is never polled or dropped again.
         let pool = self.pool.clone();
-        B::stream(
-            async move { pool.acquire().await.map_err(|e| B::map_error(e, None)) },
+        let in_flight = Arc::new(AtomicBool::new(false));
+        let flag = in_flight.clone();
+        let rows = B::stream(
+            async move {
+                let conn = pool.acquire().await.map_err(|e| B::map_error(e, None))?;
+                Ok(Checkout::<B>::with_flag(conn, flag))
+            },
             stmt,
-        )
+        );
+        tracked::<B>(rows, in_flight)
     }
 
     async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {
-        Ok(self.begin_owned().await?)
+        Ok(self.begin_owned(TransactionOptions::new()).await?)
     }
 }
 
 #[async_trait]
 impl<B: Backend> Pool for SqlxPool<B> {
-    async fn begin_owned(&self) -> Result<Box<dyn TransactionExecutor>> {
-        let tx = self.pool.begin().await.map_err(|e| B::map_error(e, None))?;
-        Ok(Box::new(SqlxTransaction::<B>::top(tx, self.capabilities)))
+    async fn begin_owned(
+        &self,
+        options: TransactionOptions,
+    ) -> Result<Box<dyn TransactionExecutor>> {
+        if options.is_read_only() && !self.capabilities.read_only_transactions {
+            return Err(Error::Unsupported {
+                backend: B::NAME,
+                feature: "read-only transactions".into(),
+            });
+        }
+        let conn = self.acquire().await?;
+        let tx = SqlxTransaction::<B>::begin_on(conn, self.capabilities, options).await?;
+        Ok(Box::new(tx))
     }
 
     async fn close(&self) {
-        self.pool.close().await;
+        // A connection that never comes back (a statement stuck on a dead server) would
+        // hold sqlx's close forever: give up waiting after a bound; that connection is
+        // closed when it is returned, as the pool is closed by then.
+        if sqlx_core::rt::timeout(CLOSE_BOUND, self.pool.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                backend = B::NAME,
+                "om: closing the pool timed out waiting for connections in use; they are closed when returned"
+            );
+        }
+    }
+
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        Box::pin(sqlx_core::rt::sleep(duration))
     }
 
     fn status(&self) -> PoolStatus {

@@ -144,21 +144,18 @@ where
             wrap(row)
                 .get_i64(0)
                 .map_err(|e| Error::decode(insert.table.name, column, e))?
-                .ok_or(Error::Database {
-                    code: None,
-                    message: "INSERT ... RETURNING returned NULL".into(),
-                })
+                .ok_or_else(|| Error::Driver("INSERT ... RETURNING returned NULL".into()))
         })
         .collect::<Result<Vec<i64>>>()?;
     if keys.len() != insert.rows {
-        return Err(Error::Database {
-            code: None,
-            message: format!(
+        return Err(Error::Driver(
+            format!(
                 "INSERT ... RETURNING returned {} keys for {} rows",
                 keys.len(),
                 insert.rows
-            ),
-        });
+            )
+            .into(),
+        ));
     }
     keys.sort_unstable();
     Ok(keys)

@@ -4,8 +4,14 @@
 //! transaction's. `SAVEPOINT`, `RELEASE` and `ROLLBACK TO` are statements of their own
 //! (PostgreSQL's extended protocol refuses several in one). A savepoint dropped
 //! unfinished is rolled back before the connection's next statement, or before its
-//! transaction commits; a transaction dropped unfinished is rolled back by sqlx when its
-//! connection returns to the pool.
+//! transaction commits.
+//!
+//! A transaction dropped unfinished between statements queues its `ROLLBACK`, which
+//! runs before the connection is used again. One dropped while a statement was on the
+//! wire (its future cancelled), or whose connection broke, has its connection closed
+//! rather than returned ([`Checkout`]): the server rolls the transaction back, and no
+//! later user meets a half-read reply. A statement after such a cancellation, on the
+//! same transaction, fails with `TransactionAborted`.
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -17,13 +23,49 @@ use futures::lock::{Mutex, MutexGuard};
 use om_core::driver::{Capabilities, Executor, RowSink, RowStream, TransactionExecutor};
 use om_core::ir::{Insert, Statement};
 use om_core::raw::Executed;
-use om_core::{Error, Result};
+use om_core::{Error, Result, TransactionOptions};
+use sqlx::SqlSafeStr;
+use sqlx_core::transaction::TransactionManager;
 
 use crate::backend::{Backend, Conn, insert_keys};
+use crate::checkout::{Checkout, breaks_connection, tracked};
+
+/// The transaction manager of backend `B`'s database.
+type Manager<B> = <<B as Backend>::Db as sqlx::Database>::TransactionManager;
+
+/// The connection of an open transaction.
+struct TxConn<B: Backend> {
+    conn: Checkout<B>,
+    /// Whether the transaction is open on the server (no `COMMIT` or `ROLLBACK` yet).
+    open: bool,
+}
+
+impl<B: Backend> Drop for TxConn<B> {
+    fn drop(&mut self) {
+        // A broken connection is closed by its checkout, which rolls back on the server;
+        // a clean one runs the queued ROLLBACK before it is used again.
+        if self.open && !self.conn.is_broken() {
+            Manager::<B>::start_rollback(&mut self.conn);
+        }
+    }
+}
+
+impl<B: Backend> Deref for TxConn<B> {
+    type Target = Conn<B>;
+    fn deref(&self) -> &Conn<B> {
+        &self.conn
+    }
+}
+
+impl<B: Backend> DerefMut for TxConn<B> {
+    fn deref_mut(&mut self) -> &mut Conn<B> {
+        &mut self.conn
+    }
+}
 
 /// The connection a transaction and its savepoints share.
 struct Shared<B: Backend> {
-    tx: Mutex<sqlx::Transaction<'static, B::Db>>,
+    tx: Mutex<TxConn<B>>,
     /// Set while a stream holds the connection: another statement on the transaction
     /// would wait for the stream forever if both run in one task, so it is refused.
     streaming: AtomicBool,
@@ -33,6 +75,9 @@ struct Shared<B: Backend> {
     /// Statements to run before the next one: rollbacks of savepoints dropped
     /// unfinished. A plain mutex, so that `Drop` can always record them.
     pending: std::sync::Mutex<Vec<String>>,
+    /// The connection's in-flight flag (see [`Checkout`]), for streams to toggle
+    /// without the lock.
+    in_flight: std::sync::Arc<AtomicBool>,
 }
 
 impl<B: Backend> Shared<B> {
@@ -74,8 +119,15 @@ impl<B: Backend> fmt::Debug for SqlxTransaction<'_, B> {
 /// A locked connection, with pending savepoint rollbacks already run. A stream's lock
 /// clears the transaction's `streaming` flag when it is dropped.
 struct Locked<'g, B: Backend> {
-    guard: MutexGuard<'g, sqlx::Transaction<'static, B::Db>>,
+    guard: MutexGuard<'g, TxConn<B>>,
     streaming: Option<&'g AtomicBool>,
+}
+
+impl<B: Backend> Locked<'_, B> {
+    /// Ends the statement that locked the connection (see [`Checkout::finish`]).
+    fn finish<T>(&self, outcome: Result<T>) -> Result<T> {
+        self.guard.conn.finish(outcome)
+    }
 }
 
 impl<B: Backend> Drop for Locked<'_, B> {
@@ -106,6 +158,16 @@ async fn run_all<B: Backend>(conn: &mut Conn<B>, statements: &[String]) -> Resul
     Ok(())
 }
 
+/// The error of a statement on a transaction whose connection an earlier statement,
+/// cut short or broken, left in an unknown state.
+fn cut_short() -> Error {
+    Error::TransactionAborted {
+        message: "an earlier statement of this transaction was cancelled before it finished, \
+                  or its connection broke: the transaction is rolled back; start a new one"
+            .into(),
+    }
+}
+
 /// The statements that end savepoint `name`.
 fn savepoint_end(name: &str, commit: bool) -> Vec<String> {
     if commit {
@@ -119,11 +181,38 @@ fn savepoint_end(name: &str, commit: bool) -> Vec<String> {
 }
 
 impl<B: Backend> SqlxTransaction<'static, B> {
-    /// A transaction that owns its connection.
-    pub fn top(tx: sqlx::Transaction<'static, B::Db>, capabilities: &'static Capabilities) -> Self {
+    /// Opens a transaction with `options` on `conn`, which it then owns. Cut short, the
+    /// connection is closed (see [`Checkout`]).
+    pub(crate) async fn begin_on(
+        mut conn: Checkout<B>,
+        capabilities: &'static Capabilities,
+        options: TransactionOptions,
+    ) -> Result<Self> {
+        conn.start();
+        let began = if options.is_default() {
+            Manager::<B>::begin(&mut conn, None)
+                .await
+                .map_err(|e| B::map_error(e, None))
+        } else {
+            let (before, begin) = B::begin_statements(options);
+            match before {
+                Some(sql) => B::run_plain(&mut conn, &sql).await,
+                None => Ok(()),
+            }?;
+            Manager::<B>::begin(&mut conn, Some(sqlx::AssertSqlSafe(begin).into_sql_str()))
+                .await
+                .map_err(|e| B::map_error(e, None))
+        };
+        conn.finish(began)?;
+        Ok(Self::top(TxConn { conn, open: true }, capabilities))
+    }
+
+    fn top(tx: TxConn<B>, capabilities: &'static Capabilities) -> Self {
+        let in_flight = tx.conn.flag();
         SqlxTransaction {
             capabilities,
             link: Link::Owned(Shared {
+                in_flight,
                 tx: Mutex::new(tx),
                 streaming: AtomicBool::new(false),
                 failed: AtomicBool::new(false),
@@ -158,9 +247,14 @@ impl<B: Backend> SqlxTransaction<'_, B> {
                          drop it (or collect the rows with `all()`) before running another \
                          statement on the transaction"
                     .into(),
+                server: None,
             });
         }
         let guard = shared.tx.lock().await;
+        if guard.conn.is_broken() {
+            return Err(cut_short());
+        }
+        guard.conn.start();
         if stream {
             shared.streaming.store(true, Ordering::Release);
         }
@@ -169,7 +263,9 @@ impl<B: Backend> SqlxTransaction<'_, B> {
             streaming: stream.then_some(&shared.streaming),
         };
         let pending = shared.take_pending();
-        run_all::<B>(&mut locked, &pending).await?;
+        let ran = run_all::<B>(&mut locked, &pending).await;
+        locked.finish(ran)?;
+        locked.guard.conn.start();
         Ok(locked)
     }
 
@@ -187,32 +283,70 @@ impl<B: Backend> SqlxTransaction<'_, B> {
         self.finished = true;
         if let Some(name) = self.savepoint.take() {
             let mut conn = self.lock().await?;
-            return run_all::<B>(&mut conn, &savepoint_end(&name, commit)).await;
+            let ended = run_all::<B>(&mut conn, &savepoint_end(&name, commit)).await;
+            return conn.finish(ended);
         }
-        match std::mem::replace(&mut self.link, Link::Done) {
-            Link::Owned(shared) => {
-                let pending = shared.take_pending();
-                let shared_failed = shared.failed.load(Ordering::Acquire);
-                let mut tx = shared.tx.into_inner();
-                if commit {
-                    // Savepoints dropped unfinished are undone before the commit.
-                    run_all::<B>(&mut tx, &pending).await?;
-                    // Where an error aborts the transaction (PostgreSQL), COMMIT would
-                    // quietly roll back: ask first, and report the abort instead.
-                    if self.capabilities.errors_abort_transaction
-                        && shared_failed
-                        && let Err(e) = B::run_plain(&mut tx, "SELECT 1").await
-                    {
-                        let _ = tx.rollback().await;
-                        return Err(e);
-                    }
-                    tx.commit().await.map_err(|e| B::map_error(e, None))
-                } else {
-                    tx.rollback().await.map_err(|e| B::map_error(e, None))
+        let Link::Owned(shared) = std::mem::replace(&mut self.link, Link::Done) else {
+            return Err(Error::Closed);
+        };
+        let pending = shared.take_pending();
+        let shared_failed = shared.failed.load(Ordering::Acquire);
+        let mut tx = shared.tx.lock().await;
+        if tx.conn.is_broken() {
+            // The connection is closed when dropped, which rolls back on the server.
+            return if commit { Err(cut_short()) } else { Ok(()) };
+        }
+        tx.conn.start();
+        if !commit {
+            let rolled_back = Manager::<B>::rollback(&mut tx)
+                .await
+                .map_err(|e| B::map_error(e, None));
+            if rolled_back.is_ok() {
+                tx.open = false;
+            }
+            return tx.conn.finish(rolled_back);
+        }
+        // Savepoints dropped unfinished are undone before the commit.
+        let undone = run_all::<B>(&mut tx, &pending).await;
+        tx.conn.finish(undone)?;
+        tx.conn.start();
+        // Where an error aborts the transaction (PostgreSQL), COMMIT would quietly roll
+        // back: ask first, and report the abort instead.
+        if self.capabilities.errors_abort_transaction
+            && shared_failed
+            && let Err(e) = B::run_plain(&mut tx, "SELECT 1").await
+        {
+            let failed: Result<()> = tx.conn.finish(Err(e));
+            if !tx.conn.is_broken() {
+                tx.conn.start();
+                let rolled_back = Manager::<B>::rollback(&mut tx)
+                    .await
+                    .map_err(|e| B::map_error(e, None));
+                if tx.conn.finish(rolled_back).is_ok() {
+                    tx.open = false;
                 }
             }
-            _ => Err(Error::Closed),
+            return failed;
         }
+        let committed = Manager::<B>::commit(&mut tx)
+            .await
+            .map_err(|e| B::map_error(e, None));
+        if committed.is_ok() {
+            tx.open = false;
+        }
+        // (A commit that failed but left the connection clean stays `open`, so that the
+        // connection's own count of open transactions is reset by a ROLLBACK on drop.)
+        tx.conn.finish(committed.map_err(|e| {
+            // A server's refusal (a serialization failure, a deferred constraint) rolled
+            // the transaction back; a broken connection leaves the outcome unknown.
+            if breaks_connection(&e) {
+                Error::CommitOutcomeUnknown {
+                    source: Box::new(e),
+                }
+            } else {
+                e
+            }
+        }))
     }
 }
 
@@ -228,17 +362,20 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
 
     async fn execute(&self, stmt: &Statement) -> Result<u64> {
         let mut conn = self.lock().await?;
-        self.note(B::execute(&mut conn, stmt).await)
+        let outcome = B::execute(&mut conn, stmt).await;
+        self.note(conn.finish(outcome))
     }
 
     async fn execute_reporting(&self, stmt: &Statement) -> Result<Executed> {
         let mut conn = self.lock().await?;
-        self.note(B::execute_reporting(&mut conn, stmt).await)
+        let outcome = B::execute_reporting(&mut conn, stmt).await;
+        self.note(conn.finish(outcome))
     }
 
     async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
         let mut conn = self.lock().await?;
-        self.note(B::insert_returning(&mut conn, insert).await)
+        let outcome = B::insert_returning(&mut conn, insert).await;
+        self.note(conn.finish(outcome))
     }
 
     fn in_transaction(&self) -> bool {
@@ -247,16 +384,19 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
 
     async fn insert_returning_many(&self, insert: Insert) -> Result<Vec<i64>> {
         let mut conn = self.lock().await?;
-        self.note(insert_keys::<B>(&mut conn, self.capabilities, insert).await)
+        let outcome = insert_keys::<B>(&mut conn, self.capabilities, insert).await;
+        self.note(conn.finish(outcome))
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
         let mut conn = self.lock().await?;
-        self.note(B::fetch(&mut conn, stmt, sink).await)
+        let outcome = B::fetch(&mut conn, stmt, sink).await;
+        self.note(conn.finish(outcome))
     }
 
     fn stream(&self, stmt: Statement) -> RowStream<'_> {
-        Box::pin(async_stream::try_stream! {
+        let in_flight = self.shared().ok().map(|shared| shared.in_flight.clone());
+        let rows = Box::pin(async_stream::try_stream! {
             let conn = self.lock_for(true).await?;
             let mut rows = B::stream(std::future::ready(Ok(conn)), stmt);
             while let Some(row) = rows.next().await {
@@ -271,7 +411,11 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
                     }
                 }
             }
-        })
+        });
+        match in_flight {
+            Some(flag) => tracked::<B>(rows, flag),
+            None => rows,
+        }
     }
 
     async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {
@@ -280,7 +424,8 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
         let name = format!("{base}_{n}");
         {
             let mut conn = self.lock().await?;
-            B::run_plain(&mut conn, &format!("SAVEPOINT {name}")).await?;
+            let opened = B::run_plain(&mut conn, &format!("SAVEPOINT {name}")).await;
+            conn.finish(opened)?;
         }
         Ok(Box::new(SqlxTransaction {
             capabilities: self.capabilities,

@@ -424,7 +424,7 @@ fn constraint_and_missing_table_errors_are_typed() {
         }
         let err = db.execute(&raw("SELEKT 1", vec![])).await.unwrap_err();
         match err {
-            Error::Database { code, .. } => assert_eq!(code.as_deref(), Some("1064")),
+            Error::Database(server) => assert_eq!(server.code(), Some("1064")),
             other => panic!("{other:?}"),
         }
         // An update that matches a row without changing it reports it.
@@ -454,7 +454,10 @@ fn savepoint_dropped_before_commit_is_rolled_back() {
         f.db.execute(&raw("CREATE TABLE t (n INT) ENGINE=InnoDB", vec![]))
             .await
             .unwrap();
-        let tx = f.db.begin_owned().await.unwrap();
+        let tx =
+            f.db.begin_owned(om::TransactionOptions::new())
+                .await
+                .unwrap();
         tx.execute(&raw("INSERT INTO t VALUES (?)", vec![1.into()]))
             .await
             .unwrap();
@@ -546,7 +549,10 @@ fn raw_sql_the_server_cannot_prepare_runs_as_text() {
     };
     rt().block_on(async {
         let f = fresh(&server).await;
-        let tx = f.db.begin_owned().await.unwrap();
+        let tx =
+            f.db.begin_owned(om::TransactionOptions::new())
+                .await
+                .unwrap();
         // Bound values need the prepared protocol, which refuses PREPARE itself...
         let err = tx
             .execute(&raw("PREPARE om_s FROM ?", vec!["SELECT 41 + 1".into()]))

@@ -607,7 +607,7 @@ async fn errors_are_typed() {
     );
     let err = exec.execute(&raw("SELEKT 1", vec![])).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Database { code: Some(c), .. } if c == "42601"),
+        matches!(&err, Error::Database(server) if server.code() == Some("42601")),
         "{err:?}"
     );
     db.cleanup().await;

@@ -282,9 +282,8 @@ pub fn insert(i: &Insert) -> Result<InsertStatement> {
     let mut stmt = Query::insert();
     stmt.into_table(i.table.name);
     if i.columns.is_empty() {
-        let rows = u32::try_from(i.rows.len()).map_err(|_| Error::Database {
-            code: None,
-            message: "too many rows in one insert".into(),
+        let rows = u32::try_from(i.rows.len()).map_err(|_| Error::InvalidQuery {
+            reason: "too many rows in one insert".into(),
         })?;
         stmt.or_default_values_many(rows);
         return Ok(stmt);

@@ -205,7 +205,7 @@ pub async fn pool_options_are_applied(db: &Database) -> Result<()> {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::PoolTimedOut), "{err:?}");
-    assert_eq!(err.kind(), ErrorKind::Connection);
+    assert_eq!(err.kind(), ErrorKind::PoolTimeout);
     let waited = started.elapsed();
     assert!(
         waited >= std::time::Duration::from_millis(400)

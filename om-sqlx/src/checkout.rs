@@ -1,0 +1,139 @@
+//! [`Checkout`]: a pool connection that is closed, not returned, when its work was cut
+//! short.
+//!
+//! A future dropped while a statement is on the wire (a timeout, a `select!` that took
+//! another branch) can leave the connection half-way through a packet: returned to the
+//! pool, the next user (or sqlx's ping on release, which has no timeout) would wait for
+//! a reply that never comes. So a connection whose operation did not finish, or that
+//! failed with a connection-level error, is closed instead (the server then rolls back
+//! whatever it had open), on backends that ask for it
+//! ([`Backend::CLOSE_WHEN_CANCELLED`]).
+
+use std::ops::{Deref, DerefMut};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+
+use futures::Stream;
+use om_core::driver::RowStream;
+use om_core::{Error, ErrorKind};
+use sqlx::pool::PoolConnection;
+
+use crate::backend::{Backend, Conn};
+
+/// Whether `error` may leave its connection in an unknown state (a broken socket, a
+/// protocol error, a statement refused half-way through sending it), so that the
+/// connection must not be reused.
+pub(crate) fn breaks_connection(error: &Error) -> bool {
+    match error {
+        Error::Io(_) | Error::Driver(_) | Error::InvalidQuery { .. } => true,
+        Error::CommitOutcomeUnknown { .. } => true,
+        Error::Database(server) => server.kind() == ErrorKind::Connection,
+        _ => false,
+    }
+}
+
+/// A connection of the pool, checked out for one operation or one transaction.
+pub(crate) struct Checkout<B: Backend> {
+    conn: PoolConnection<B::Db>,
+    /// Set while an operation runs, and left set when it was cut short or broke the
+    /// connection. Shared with a stream, which clears it while it waits for its reader
+    /// between rows.
+    in_flight: Arc<AtomicBool>,
+}
+
+impl<B: Backend> Checkout<B> {
+    /// Checks out `conn`, in flight until [`finish`](Self::finish).
+    pub(crate) fn new(conn: PoolConnection<B::Db>) -> Self {
+        Self::with_flag(conn, Arc::new(AtomicBool::new(true)))
+    }
+
+    /// Checks out `conn` for a stream, with the flag its [`tracked`] wrapper keeps.
+    pub(crate) fn with_flag(conn: PoolConnection<B::Db>, in_flight: Arc<AtomicBool>) -> Self {
+        Checkout { conn, in_flight }
+    }
+
+    /// The in-flight flag, for a stream to toggle around each read.
+    pub(crate) fn flag(&self) -> Arc<AtomicBool> {
+        self.in_flight.clone()
+    }
+
+    /// Whether an earlier operation was cut short or broke the connection (always
+    /// `false` on backends that need no closing).
+    pub(crate) fn is_broken(&self) -> bool {
+        B::CLOSE_WHEN_CANCELLED && self.in_flight.load(Ordering::Acquire)
+    }
+
+    /// Marks the start of an operation.
+    pub(crate) fn start(&self) {
+        self.in_flight.store(true, Ordering::Release);
+    }
+
+    /// Ends an operation with `outcome`: unless the outcome broke the connection, it is
+    /// clean again.
+    pub(crate) fn finish<T>(&self, outcome: om_core::Result<T>) -> om_core::Result<T> {
+        if !matches!(&outcome, Err(e) if breaks_connection(e)) {
+            self.in_flight.store(false, Ordering::Release);
+        }
+        outcome
+    }
+}
+
+impl<B: Backend> Deref for Checkout<B> {
+    type Target = Conn<B>;
+    fn deref(&self) -> &Conn<B> {
+        &self.conn
+    }
+}
+
+impl<B: Backend> DerefMut for Checkout<B> {
+    fn deref_mut(&mut self) -> &mut Conn<B> {
+        &mut self.conn
+    }
+}
+
+impl<B: Backend> Drop for Checkout<B> {
+    fn drop(&mut self) {
+        if self.is_broken() {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+/// Wraps a stream over a checked-out connection so that `in_flight` tells whether the
+/// stream was left waiting for the server: cleared before each poll (a connection the
+/// stream gives back during a poll is clean), and after it set only if the poll returned
+/// `Pending` or a connection-level error. A stream dropped by its reader between rows leaves the
+/// connection clean (sqlx skips the unread rows on its next use); one dropped while
+/// waiting for the server leaves it to be closed.
+pub(crate) fn tracked<'a, B: Backend>(
+    inner: RowStream<'a>,
+    in_flight: Arc<AtomicBool>,
+) -> RowStream<'a> {
+    if !B::CLOSE_WHEN_CANCELLED {
+        return inner;
+    }
+    Box::pin(Tracked { inner, in_flight })
+}
+
+struct Tracked<'a> {
+    inner: RowStream<'a>,
+    in_flight: Arc<AtomicBool>,
+}
+
+impl<'a> Stream for Tracked<'a> {
+    type Item = <RowStream<'a> as Stream>::Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.in_flight.store(false, Ordering::Release);
+        let polled = self.inner.as_mut().poll_next(cx);
+        let waiting = match &polled {
+            Poll::Pending => true,
+            Poll::Ready(Some(Err(e))) => breaks_connection(e),
+            Poll::Ready(_) => false,
+        };
+        self.in_flight.store(waiting, Ordering::Release);
+        polled
+    }
+}
