@@ -177,22 +177,35 @@ impl Database {
     /// growing backoff between attempts; each retry is logged at `warn` (target
     /// `om::retry`). Any other error, or the last attempt's, is returned as it is.
     ///
-    /// `f` may run several times, so it should do nothing outside the transaction that
-    /// it would not want done twice. A commit whose connection broke
+    /// `f` makes the transaction's closure, afresh for each attempt:
+    ///
+    /// ```ignore
+    /// db.transaction_with_retry(RetryPolicy::new(), || async |tx| {
+    ///     let mut account = tx.query::<Account>().get(id).await?.ok_or(AppError::NoAccount)?;
+    ///     account.balance += 10;
+    ///     tx.update(&mut account).await?;
+    ///     Ok::<_, AppError>(())
+    /// }).await?;
+    /// ```
+    ///
+    /// (A closure that makes the closure, rather than one `AsyncFnMut`, keeps the
+    /// returned future `Send`.) The closure may run several times, so it should do
+    /// nothing outside the transaction that it would not want done twice. A commit whose connection broke
     /// ([`Error::CommitOutcomeUnknown`]) is never retried: it may have been applied.
-    pub async fn transaction_with_retry<T, E, F>(
+    pub async fn transaction_with_retry<T, E, F, G>(
         &self,
         policy: RetryPolicy,
         mut f: F,
     ) -> std::result::Result<T, E>
     where
-        F: AsyncFnMut(&mut Transaction<'_>) -> std::result::Result<T, E>,
+        F: FnMut() -> G,
+        G: AsyncFnOnce(&mut Transaction<'_>) -> std::result::Result<T, E>,
         E: From<Error> + Retryable + fmt::Display,
     {
         let mut attempt = 1;
         loop {
             let outcome = match self.begin_with(policy.transaction_options()).await {
-                Ok(tx) => tx.run(&mut f).await,
+                Ok(tx) => tx.run(f()).await,
                 Err(e) => Err(E::from(e)),
             };
             match outcome {

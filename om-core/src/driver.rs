@@ -78,6 +78,12 @@ pub struct Capabilities {
     /// ([`TransactionOptions::read_only`](crate::TransactionOptions::read_only));
     /// otherwise asking for one is refused with `Error::Unsupported`.
     pub read_only_transactions: bool,
+    /// Whether a connection can be ended under a running application (a server that
+    /// kills it, a network that drops it), so that a statement may fail with a
+    /// connection error and a commit with
+    /// [`CommitOutcomeUnknown`](crate::Error::CommitOutcomeUnknown). SQLite's
+    /// connections live in the process and cannot.
+    pub connections_can_be_lost: bool,
 }
 
 impl Capabilities {
@@ -100,6 +106,7 @@ impl Capabilities {
             concurrent_write_transactions: true,
             read_during_write_transaction: true,
             read_only_transactions: true,
+            connections_can_be_lost: true,
         }
     }
 }

@@ -20,6 +20,9 @@ const SERIALIZATION_FAILURE: &str = "40001";
 const DEADLOCK_DETECTED: &str = "40P01";
 /// SQLSTATE of `could not obtain lock` (`NOWAIT`, `lock_timeout`).
 const LOCK_NOT_AVAILABLE: &str = "55P03";
+/// SQLSTATE of `protocol_violation` (as for `bind message supplies 0 parameters, but
+/// prepared statement requires 1`).
+const PROTOCOL_VIOLATION: &str = "08P01";
 /// SQLSTATEs of a server going away: `admin_shutdown` (`pg_terminate_backend`),
 /// `crash_shutdown`, `cannot_connect_now`.
 const CONNECTION_ENDED: [&str; 3] = ["57P01", "57P02", "57P03"];
@@ -28,7 +31,8 @@ const CONNECTION_ENDED: [&str; 3] = ["57P01", "57P02", "57P03"];
 ///
 /// Beyond sqlx's constraint kinds: 42P01 is [`Error::TableNotFound`], 22001 a value too
 /// long, 25P02 an aborted transaction, 40001 a serialization failure, 40P01 a deadlock,
-/// 55P03 a lock not obtained (busy), class 08 and 57P01–57P03 a lost connection, and
+/// 55P03 a lock not obtained (busy), class 08 (but 08P01, a protocol violation such as
+/// a wrong number of bound values) and 57P01–57P03 a lost connection, and
 /// the rest of class 22 (data exceptions: a NUL in text, a number out of range) a bad
 /// value.
 pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
@@ -45,6 +49,9 @@ pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
             SERIALIZATION_FAILURE => Classified::Kind(ErrorKind::SerializationFailure),
             DEADLOCK_DETECTED => Classified::Kind(ErrorKind::Deadlock),
             LOCK_NOT_AVAILABLE => Classified::Busy,
+            // 08P01 is also a statement's wrong number of bound values: the
+            // connection is fine, the statement is wrong.
+            PROTOCOL_VIOLATION => Classified::Kind(ErrorKind::Other),
             code if code.starts_with("08") || CONNECTION_ENDED.contains(&code) => {
                 Classified::Kind(ErrorKind::Connection)
             }

@@ -36,6 +36,7 @@ pub static CAPABILITIES: Capabilities = {
     c.json_contains = false;
     c.float_nan = false;
     c.read_only_transactions = false;
+    c.connections_can_be_lost = false;
     c
 };
 
@@ -53,6 +54,7 @@ pub static MEMORY_CAPABILITIES: Capabilities = {
     c.json_contains = false;
     c.float_nan = false;
     c.read_only_transactions = false;
+    c.connections_can_be_lost = false;
     c
 };
 

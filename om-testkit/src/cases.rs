@@ -1,19 +1,23 @@
 //! The conformance cases, one module per area. Each case takes a fresh database.
 
+pub mod cancellation;
 pub mod column_sets;
 pub mod enums;
 pub mod errors;
 pub mod extremes;
+pub mod faults;
 pub mod fixtures;
 pub mod inheritance;
 pub mod isolation;
 pub mod join;
 pub mod json;
+pub mod ledger;
 pub mod logging;
 pub mod mappers;
 pub mod pool;
 pub mod query;
 pub mod raw;
+pub mod retry;
 pub mod schema;
 pub mod session;
 pub mod test_mode;
@@ -135,6 +139,19 @@ macro_rules! for_each_case {
             mappers::select_columns_into_tuples,
             mappers::rows_into_structs_and_tuples,
             pool::raw_pool_is_reachable_and_typed,
+            errors::errors_keep_their_cause,
+            faults::killed_connection_is_a_connection_error,
+            faults::commit_on_a_lost_connection_is_outcome_unknown,
+            faults::kill_storm,
+            cancellation::cancelled_transactions_leave_nothing_open,
+            cancellation::cancelled_queries_return_their_connections,
+            cancellation::wrong_bind_counts_leave_the_pool_usable,
+            retry::serialization_failures_are_retried,
+            retry::only_retryable_errors_are_retried,
+            retry::deadlocks_are_typed_and_retryable,
+            retry::read_only_transactions_refuse_writes,
+            retry::isolation_levels_are_applied,
+            ledger::concurrency_ledger,
         );
     };
 }

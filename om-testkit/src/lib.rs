@@ -17,5 +17,6 @@
 pub mod cases;
 pub mod harness;
 pub mod models;
+pub mod rt;
 
 pub use harness::{Backend, TestDb, run};

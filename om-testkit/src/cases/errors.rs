@@ -149,3 +149,71 @@ pub async fn too_many_parameters(db: &Database) -> Result<()> {
     );
     Ok(())
 }
+
+/// The messages of `err` and of each of its sources, in order.
+fn chain(err: &Error) -> Vec<String> {
+    let mut messages = vec![err.to_string()];
+    let mut source = std::error::Error::source(err);
+    while let Some(e) = source {
+        messages.push(e.to_string());
+        source = e.source();
+    }
+    messages
+}
+
+/// Errors keep what the database said, as data (code, constraint, table) rather than
+/// only text, and print each cause once along their `source()` chain: a unique
+/// violation, a connection that cannot be made, and (PostgreSQL) a NUL in a text, which
+/// is a bad value rather than an unknown error.
+pub async fn errors_keep_their_cause(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let mut first = OrmTest::new("first", None);
+    db.add(&mut first).await?;
+    let mut again = OrmTest {
+        id: first.id,
+        ..OrmTest::new("again", None)
+    };
+    let err = db.add(&mut again).await.unwrap_err();
+    let Error::Constraint { kind, server } = &err else {
+        panic!("expected a constraint error, got {err:?}");
+    };
+    assert_eq!(*kind, ErrorKind::UniqueViolation);
+    assert_eq!(server.kind(), ErrorKind::UniqueViolation);
+    assert!(server.code().is_some(), "{server:?}");
+    assert!(server.driver_error().is_some());
+    if db.backend() == "postgres" {
+        assert!(server.constraint().is_some(), "{server:?}");
+        assert_eq!(server.table(), Some("orm_test"), "{server:?}");
+    }
+    assert!(!server.message().is_empty());
+    let messages = chain(&err).join("\n");
+    assert_eq!(messages.matches(server.message()).count(), 1, "{messages}");
+    assert!(!err.is_retryable());
+
+    let url = match db.backend() {
+        "postgres" => "postgres://om:secret@127.0.0.1:1/db?connect_timeout=2",
+        "mysql" => "mysql://om:secret@127.0.0.1:1/db",
+        _ => "sqlite:///nonexistent-dir-of-om/db.sqlite",
+    };
+    let err = Database::connect(url).await.unwrap_err();
+    if let Error::Connection { .. } = &err {
+        let messages = chain(&err);
+        assert!(messages.len() >= 2, "{messages:?}");
+        for later in &messages[1..] {
+            assert!(!messages[0].contains(later.as_str()), "{messages:?}");
+        }
+    } else {
+        assert_eq!(err.kind(), ErrorKind::Configuration, "{err:?}");
+    }
+    assert!(!format!("{err} {err:?}").contains("secret"), "{err:?}");
+
+    if db.backend() == "postgres" {
+        let err = db
+            .add(&mut OrmTest::new("nul\0inside", None))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Value, "{err:?}");
+        assert_eq!(err.server().and_then(|s| s.code()), Some("22021"));
+    }
+    Ok(())
+}
