@@ -85,12 +85,9 @@ pub async fn cancelled_transactions_leave_nothing_open(db: &Database) -> Result<
             tx.add(&mut OrmTest::new(&group, Some("2"))).await?;
             Ok::<_, Error>(())
         });
-        match rt::timeout(Duration::from_micros(micros), run).await {
-            Some(outcome) => {
-                outcome?;
-                finished += 1;
-            }
-            None => {}
+        if let Some(outcome) = rt::timeout(Duration::from_micros(micros), run).await {
+            outcome?;
+            finished += 1;
         }
     }
     settle(db).await?;
