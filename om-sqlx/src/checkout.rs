@@ -38,43 +38,77 @@ pub(crate) fn breaks_connection(error: &Error) -> bool {
 pub(crate) struct Checkout<B: Backend> {
     conn: PoolConnection<B::Db>,
     /// Set while an operation runs, and left set when it was cut short or broke the
-    /// connection. Shared with a stream, which clears it while it waits for its reader
-    /// between rows.
-    in_flight: Arc<AtomicBool>,
+    /// connection.
+    in_flight: InFlight,
+}
+
+/// The in-flight flag: a plain one for one operation (no allocation on the common
+/// path), shared with a stream or a transaction's streams, which clear it while they
+/// wait for their reader between rows.
+enum InFlight {
+    Local(bool),
+    Shared(Arc<AtomicBool>),
 }
 
 impl<B: Backend> Checkout<B> {
     /// Checks out `conn`, in flight until [`finish`](Self::finish).
     pub(crate) fn new(conn: PoolConnection<B::Db>) -> Self {
-        Self::with_flag(conn, Arc::new(AtomicBool::new(true)))
+        Checkout {
+            conn,
+            in_flight: InFlight::Local(true),
+        }
     }
 
     /// Checks out `conn` for a stream, with the flag its [`tracked`] wrapper keeps.
     pub(crate) fn with_flag(conn: PoolConnection<B::Db>, in_flight: Arc<AtomicBool>) -> Self {
-        Checkout { conn, in_flight }
+        Checkout {
+            conn,
+            in_flight: InFlight::Shared(in_flight),
+        }
     }
 
-    /// The in-flight flag, for a stream to toggle around each read.
-    pub(crate) fn flag(&self) -> Arc<AtomicBool> {
-        self.in_flight.clone()
+    /// The in-flight flag, shared from now on, for streams to toggle around each read.
+    pub(crate) fn flag(&mut self) -> Arc<AtomicBool> {
+        match &self.in_flight {
+            InFlight::Shared(flag) => flag.clone(),
+            InFlight::Local(set) => {
+                let flag = Arc::new(AtomicBool::new(*set));
+                self.in_flight = InFlight::Shared(flag.clone());
+                flag
+            }
+        }
+    }
+
+    fn set(&mut self, value: bool) {
+        if !B::CLOSE_WHEN_CANCELLED {
+            return;
+        }
+        match &mut self.in_flight {
+            InFlight::Local(set) => *set = value,
+            InFlight::Shared(flag) => flag.store(value, Ordering::Release),
+        }
     }
 
     /// Whether an earlier operation was cut short or broke the connection (always
     /// `false` on backends that need no closing).
     pub(crate) fn is_broken(&self) -> bool {
-        B::CLOSE_WHEN_CANCELLED && self.in_flight.load(Ordering::Acquire)
+        B::CLOSE_WHEN_CANCELLED
+            && match &self.in_flight {
+                InFlight::Local(set) => *set,
+                InFlight::Shared(flag) => flag.load(Ordering::Acquire),
+            }
     }
 
     /// Marks the start of an operation.
-    pub(crate) fn start(&self) {
-        self.in_flight.store(true, Ordering::Release);
+    pub(crate) fn start(&mut self) {
+        self.set(true);
     }
 
     /// Ends an operation with `outcome`: unless the outcome broke the connection, it is
     /// clean again.
-    pub(crate) fn finish<T>(&self, outcome: om_core::Result<T>) -> om_core::Result<T> {
+    pub(crate) fn finish<T>(&mut self, outcome: om_core::Result<T>) -> om_core::Result<T> {
         if !matches!(&outcome, Err(e) if breaks_connection(e)) {
-            self.in_flight.store(false, Ordering::Release);
+            self.set(false);
         }
         outcome
     }

@@ -125,7 +125,7 @@ struct Locked<'g, B: Backend> {
 
 impl<B: Backend> Locked<'_, B> {
     /// Ends the statement that locked the connection (see [`Checkout::finish`]).
-    fn finish<T>(&self, outcome: Result<T>) -> Result<T> {
+    fn finish<T>(&mut self, outcome: Result<T>) -> Result<T> {
         self.guard.conn.finish(outcome)
     }
 }
@@ -207,7 +207,7 @@ impl<B: Backend> SqlxTransaction<'static, B> {
         Ok(Self::top(TxConn { conn, open: true }, capabilities))
     }
 
-    fn top(tx: TxConn<B>, capabilities: &'static Capabilities) -> Self {
+    fn top(mut tx: TxConn<B>, capabilities: &'static Capabilities) -> Self {
         let in_flight = tx.conn.flag();
         SqlxTransaction {
             capabilities,
@@ -250,7 +250,7 @@ impl<B: Backend> SqlxTransaction<'_, B> {
                 server: None,
             });
         }
-        let guard = shared.tx.lock().await;
+        let mut guard = shared.tx.lock().await;
         if guard.conn.is_broken() {
             return Err(cut_short());
         }
