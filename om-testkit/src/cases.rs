@@ -12,6 +12,7 @@ pub mod json;
 pub mod logging;
 pub mod mappers;
 pub mod pool;
+pub mod properties;
 pub mod query;
 pub mod raw;
 pub mod schema;
@@ -135,6 +136,8 @@ macro_rules! for_each_case {
             mappers::select_columns_into_tuples,
             mappers::rows_into_structs_and_tuples,
             pool::raw_pool_is_reachable_and_typed,
+            properties::random_filters_match_the_model,
+            properties::random_orderings_and_pages_match_the_model,
         );
     };
 }
