@@ -15,6 +15,7 @@ pub mod pool;
 pub mod properties;
 pub mod query;
 pub mod raw;
+pub mod reserved;
 pub mod schema;
 pub mod session;
 pub mod test_mode;
@@ -138,6 +139,7 @@ macro_rules! for_each_case {
             pool::raw_pool_is_reachable_and_typed,
             properties::random_filters_match_the_model,
             properties::random_orderings_and_pages_match_the_model,
+            reserved::reserved_word_identifiers,
         );
     };
 }
