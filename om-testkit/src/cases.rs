@@ -12,6 +12,7 @@ pub mod json;
 pub mod logging;
 pub mod mappers;
 pub mod pool;
+pub mod pool_exhaustion;
 pub mod properties;
 pub mod query;
 pub mod raw;
@@ -140,6 +141,7 @@ macro_rules! for_each_case {
             properties::random_filters_match_the_model,
             properties::random_orderings_and_pages_match_the_model,
             reserved::reserved_word_identifiers,
+            pool_exhaustion::every_entry_point_times_out_on_an_exhausted_pool,
         );
     };
 }
