@@ -115,6 +115,12 @@ impl Select {
         std::iter::once(self.table).chain(self.joins.iter().map(|j| j.table))
     }
 
+    /// Reads at most `n` rows: the `LIMIT` becomes `n`, or stays when it is smaller (a
+    /// query limited to no rows has no first row either).
+    pub fn cap_limit(&mut self, n: u64) {
+        self.limit = Some(self.limit.map_or(n, |l| l.min(n)));
+    }
+
     /// Adds a condition, AND-ed with those already there.
     pub fn and_where(&mut self, expr: Expr) {
         self.filter = Some(match self.filter.take() {

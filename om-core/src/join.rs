@@ -161,7 +161,7 @@ impl<'a, M: Model, J: JoinedSide> JoinQuery<'a, M, J> {
     /// The first matching pair, `None` when there is none.
     pub async fn first(mut self) -> Result<Option<(M, J)>> {
         self.check()?;
-        self.select.limit = Some(1);
+        self.select.cap_limit(1);
         let mut out = None;
         self.exec
             .fetch(&Statement::Select(self.select), &mut |row| {

@@ -138,7 +138,7 @@ impl<'a, M: Model> Query<'a, M> {
 
     /// The first matching row, `None` when there is none.
     pub async fn first(mut self) -> Result<Option<M>> {
-        self.select.limit = Some(1);
+        self.select.cap_limit(1);
         self.fetch_first().await
     }
 
@@ -169,7 +169,7 @@ impl<'a, M: Model> Query<'a, M> {
     pub async fn one_or_none(mut self) -> Result<Option<M>> {
         check(&self.select, self.exec)?;
         // Two rows are enough to tell "several" from "one".
-        self.select.limit = Some(self.select.limit.map_or(2, |l| l.min(2)));
+        self.select.cap_limit(2);
         let mut rows = Vec::with_capacity(2);
         self.exec
             .fetch(&Statement::Select(self.select), &mut |row| {
@@ -191,11 +191,11 @@ impl<'a, M: Model> Query<'a, M> {
         count(self.exec, self.select).await
     }
 
-    /// Whether any row matches.
+    /// Whether any row matches (within `limit` and `offset`, as [`count`](Self::count)).
     pub async fn exists(mut self) -> Result<bool> {
         check(&self.select, self.exec)?;
         self.select.projection = Projection::One;
-        self.select.limit = Some(1);
+        self.select.cap_limit(1);
         self.select.order.clear();
         let mut found = false;
         self.exec

@@ -15,9 +15,12 @@ pub mod ledger;
 pub mod logging;
 pub mod mappers;
 pub mod pool;
+pub mod pool_exhaustion;
+pub mod properties;
 pub mod query;
 pub mod raw;
 pub mod retry;
+pub mod reserved;
 pub mod schema;
 pub mod session;
 pub mod test_mode;
@@ -152,6 +155,10 @@ macro_rules! for_each_case {
             retry::read_only_transactions_refuse_writes,
             retry::isolation_levels_are_applied,
             ledger::concurrency_ledger,
+            properties::random_filters_match_the_model,
+            properties::random_orderings_and_pages_match_the_model,
+            reserved::reserved_word_identifiers,
+            pool_exhaustion::every_entry_point_times_out_on_an_exhausted_pool,
         );
     };
 }

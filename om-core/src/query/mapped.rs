@@ -93,7 +93,7 @@ where
 
     /// The first matching row, mapped; `None` when there is none.
     pub async fn first(mut self) -> Result<Option<T>> {
-        self.query.select.limit = Some(1);
+        self.query.select.cap_limit(1);
         Ok(self.all().await?.pop())
     }
 
@@ -241,7 +241,7 @@ impl<'a, M: Model, C: SelectColumns> Selected<'a, M, C> {
 
     /// The first matching row's columns; `None` when there is none.
     pub async fn first<T: FromColumns<C>>(mut self) -> Result<Option<T>> {
-        self.query.select.limit = Some(1);
+        self.query.select.cap_limit(1);
         Ok(self.all().await?.pop())
     }
 

@@ -211,6 +211,16 @@ pub async fn limit_and_offset(db: &Database) -> Result<()> {
     assert_eq!(q().offset(10).all().await?.len(), 0);
     assert_eq!(q().limit(0).all().await?.len(), 0);
     assert_eq!(q().limit(u64::MAX).all().await?.len(), 5);
+    // `first`, `one_or_none` and `exists` read within the page: an empty page has no row.
+    assert_eq!(q().limit(0).first().await?, None);
+    assert_eq!(q().limit(0).one_or_none().await?, None);
+    assert!(!q().limit(0).exists().await?);
+    assert!(!q().offset(5).exists().await?);
+    assert!(q().offset(4).exists().await?);
+    assert_eq!(
+        q().offset(4).first().await?.map(|r| r.name),
+        Some("Alpha".into())
+    );
     Ok(())
 }
 
