@@ -394,8 +394,6 @@ pub mod __assert {
         }
     }
 
-    /// Checks at compile time that `T` implements [`VersionField`].
-    pub const fn version_field<T: VersionField>() {}
     /// Checks at compile time that `T` implements [`GeneratedKey`].
     pub const fn generated_key<T: GeneratedKey>() {}
     /// Checks at compile time that `T` implements [`TextField`].

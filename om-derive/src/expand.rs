@@ -310,9 +310,8 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
             });
         }
         if f.attrs.version.is_some() {
-            out.extend(quote_spanned! {ty.span()=>
-                const _: () = #core::__private::__assert::version_field::<#ty>();
-            });
+            // The field's type is checked where the model's impl uses it as a
+            // `VersionField`, spanned at the type (one error, not two).
             if let Some(p) = &parent {
                 let parent_ty = p.ty;
                 let message = format!(
