@@ -173,11 +173,11 @@ pub(crate) async fn update<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result
     key_filter(table, key.clone(), "update")?;
     let version = version_of(obj);
     let undo = obj.apply_on_update();
-    if let Some((level, column, expected)) = version {
-        if let Err(e) = crate::version::bump(obj, level, column, expected) {
-            undo(obj);
-            return Err(e);
-        }
+    if let Some((level, column, expected)) = version
+        && let Err(e) = crate::version::bump(obj, level, column, expected)
+    {
+        undo(obj);
+        return Err(e);
     }
     let mut values = Vec::with_capacity(table.row_width());
     obj.write_values(&mut values);
