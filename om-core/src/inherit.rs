@@ -4,11 +4,15 @@
 //! A model's values (`Model::write_values`) follow its lineage, root first: the root
 //! table's columns, then each descendant's columns, its key columns (the root's key
 //! again) first. Its rows (`Model::from_row`) too, without the repeated keys.
+//!
+//! A versioned model's version column lives in one table of its lineage: its update
+//! and delete take that table's row first, checking the version there, so that a stale
+//! object fails before anything is written (and concurrent writers lock in one order).
 
 use crate::driver::{Executor, TransactionExecutor};
 use crate::error::{Error, Result};
 use crate::ir::{Delete, Insert, Select, Statement, Update};
-use crate::model::{Model, TableMeta, Undo};
+use crate::model::{ColumnMeta, Model, TableMeta, Undo};
 use crate::value::Value;
 use crate::write::key_filter;
 
@@ -138,34 +142,88 @@ async fn insert_each<M: Model>(
     Ok(())
 }
 
+/// Where a versioned object's version is checked: the table of its lineage that holds
+/// the version column, the column, and the object's version. `None`, at no cost, for a
+/// model without a version column.
+type VersionAt = (&'static TableMeta, &'static ColumnMeta, i64);
+
+fn version_of<M: Model>(obj: &M) -> Option<VersionAt> {
+    if !M::VERSIONED {
+        return None;
+    }
+    let expected = obj.version()?;
+    let mut level = Some(M::table());
+    while let Some(table) = level {
+        if let Some(column) = table.version_column() {
+            return Some((table, column, expected));
+        }
+        level = table.parent;
+    }
+    None
+}
+
 /// Updates `obj`'s row in every table of its lineage, after its on-update values.
-/// `RowNotFound` when the model's own table has no row with its key.
+/// `RowNotFound` when the model's own table has no row with its key; for a versioned
+/// model, `StaleObject` when a row is missing or holds another version, and nothing is
+/// written. On failure the object is left as given.
 pub(crate) async fn update<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result<()> {
     let table = M::table();
     let mut key = Vec::with_capacity(table.primary_key.len());
     obj.write_key(&mut key);
     key_filter(table, key.clone(), "update")?;
+    let version = version_of(obj);
     let undo = obj.apply_on_update();
+    if let Some((level, column, expected)) = version
+        && let Err(e) = crate::version::bump(obj, level, column, expected)
+    {
+        undo(obj);
+        return Err(e);
+    }
     let mut values = Vec::with_capacity(table.row_width());
     obj.write_values(&mut values);
     let outcome = match exec.begin().await {
         Ok(tx) => {
-            let work = update_rows::<M>(&*tx, &key, &values).await;
+            let work = update_rows::<M>(&*tx, &key, &values, version).await;
             finish(tx, work).await
         }
         Err(e) => Err(e),
     };
     if outcome.is_err() {
+        if let Some((_, _, expected)) = version {
+            // `expected` came from the field: it fits.
+            let _ = obj.set_version(expected);
+        }
         undo(obj);
     }
     outcome
 }
 
-async fn update_rows<M: Model>(tx: &dyn Executor, key: &[Value], values: &[Value]) -> Result<()> {
+async fn update_rows<M: Model>(
+    tx: &dyn Executor,
+    key: &[Value],
+    values: &[Value],
+    version: Option<VersionAt>,
+) -> Result<()> {
     let table = M::table();
-    // The model's own table first: no row there, nothing to update anywhere.
-    for (depth, &(level, start)) in levels::<M>().iter().rev().enumerate() {
-        let filter = key_filter(level, key.to_vec(), "update")?;
+    let levels = levels::<M>();
+    let own = levels.len() - 1;
+    // The table that holds the version first, so that its row is checked (and locked)
+    // before any other is written; then the model's own table: no row there, nothing
+    // to update anywhere.
+    let checked = version.and_then(|(holder, _, _)| {
+        levels
+            .iter()
+            .position(|&(level, _)| std::ptr::eq(level, holder))
+    });
+    let order = checked
+        .into_iter()
+        .chain((0..levels.len()).rev().filter(|&i| Some(i) != checked));
+    for i in order {
+        let (level, start) = levels[i];
+        let mut filter = key_filter(level, key.to_vec(), "update")?;
+        if let (Some((_, column, expected)), true) = (version, Some(i) == checked) {
+            filter = filter.and(crate::version::check(level, column, expected));
+        }
         let set: Vec<_> = level
             .columns
             .iter()
@@ -182,12 +240,16 @@ async fn update_rows<M: Model>(tx: &dyn Executor, key: &[Value], values: &[Value
             };
             tx.execute(&Statement::Update(update)).await? > 0
         };
-        if depth == 0 && !found {
-            return Err(Error::RowNotFound {
+        if found || (i != own && Some(i) != checked) {
+            continue;
+        }
+        return Err(match version {
+            Some((_, _, expected)) => crate::version::stale("update", table, expected),
+            None => Error::RowNotFound {
                 operation: "update",
                 table: table.name,
-            });
-        }
+            },
+        });
     }
     Ok(())
 }
@@ -250,8 +312,27 @@ pub(crate) async fn delete<M: Model>(exec: &dyn Executor, obj: &M) -> Result<boo
     obj.write_key(&mut key);
     key_filter(M::table(), key.clone(), "delete")?;
     let tx = exec.begin().await?;
-    let work = delete_row::<M>(&*tx, key).await;
+    let work = match version_of(obj) {
+        Some(version) => delete_versioned::<M>(&*tx, key, version).await,
+        None => delete_row::<M>(&*tx, key).await,
+    };
     finish(tx, work).await
+}
+
+/// Deletes a versioned object's rows: its version checked (and its row there locked)
+/// first; `StaleObject` when a row is missing or holds another version.
+async fn delete_versioned<M: Model>(
+    tx: &dyn Executor,
+    key: Vec<Value>,
+    (level, column, expected): VersionAt,
+) -> Result<bool> {
+    let table = M::table();
+    let check = key_filter(level, key.clone(), "delete")?;
+    crate::version::claim(tx, level, column, check, expected, table).await?;
+    if delete_keys::<M>(tx, vec![key]).await? == 0 {
+        return Err(crate::version::stale("delete", table, expected));
+    }
+    Ok(true)
 }
 
 async fn delete_row<M: Model>(tx: &dyn Executor, key: Vec<Value>) -> Result<bool> {

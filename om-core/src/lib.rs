@@ -44,6 +44,7 @@ mod inherit;
 mod logging;
 pub mod session;
 mod test_mode;
+mod version;
 mod write;
 
 pub use column::{Column, escape_like};

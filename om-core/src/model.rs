@@ -93,6 +93,9 @@ pub struct ColumnMeta {
     pub default: DefaultValue,
     /// The column's on-update value, applied by om at every `update`.
     pub on_update: DefaultValue,
+    /// Whether the column is the model's version (`#[om(version)]`, optimistic
+    /// locking): set to 1 by `add`, checked and bumped by `update`, checked by `delete`.
+    pub version: bool,
 }
 
 impl ColumnMeta {
@@ -114,6 +117,7 @@ impl ColumnMeta {
             unique: false,
             default: DefaultValue::None,
             on_update: DefaultValue::None,
+            version: false,
         }
     }
 }
@@ -180,6 +184,7 @@ impl TableMeta {
                 unique: false,
                 default: DefaultValue::None,
                 on_update: DefaultValue::None,
+                version: false,
                 ..*c
             })
             .collect();
@@ -225,6 +230,12 @@ impl TableMeta {
     /// The column the database generates, if the model has one.
     pub fn generated_column(&self) -> Option<(usize, &'static ColumnMeta)> {
         self.columns.iter().enumerate().find(|(_, c)| c.generated)
+    }
+
+    /// The table's version column (`#[om(version)]`), if it has one; an ancestor's is
+    /// in the ancestor's table.
+    pub fn version_column(&self) -> Option<&'static ColumnMeta> {
+        self.columns.iter().find(|c| c.version)
     }
 
     /// The column with this database name.
@@ -276,13 +287,32 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// Whether the database-generated key, if the model has one, is still unset.
     fn needs_generated_key(&self) -> bool;
 
-    /// Fills every field that is `None` and declares a default. The returned [`Undo`]
-    /// puts the fields back as they were, for a write that failed.
+    /// Fills every field that is `None` and declares a default, and starts the version
+    /// column, if the model has one, at 1. The returned [`Undo`] puts the fields back
+    /// as they were, for a write that failed.
     fn apply_defaults(&mut self) -> Undo<Self>;
 
     /// Applies every declared on-update value. The returned [`Undo`] puts the fields
     /// back as they were, for a write that failed.
     fn apply_on_update(&mut self) -> Undo<Self>;
+
+    /// Whether the model has a version column (`#[om(version)]`, its own or an
+    /// ancestor's): its updates and deletes are then checked against it (optimistic
+    /// locking).
+    const VERSIONED: bool = false;
+
+    /// The version the object holds, for a model that has a version column.
+    fn version(&self) -> Option<i64> {
+        None
+    }
+
+    /// Sets the object's version; a model without a version column ignores it.
+    ///
+    /// Returns an error when the value does not fit the field.
+    fn set_version(&mut self, version: i64) -> Result<()> {
+        let _ = version;
+        Ok(())
+    }
 }
 
 /// Compile-time checks used by `#[derive(Model)]`. Not a public API.
@@ -329,6 +359,38 @@ pub mod __assert {
                 None => Some(None),
                 Some(k) => i16::try_from(k).ok().map(Some),
             }
+        }
+    }
+
+    /// Types a version column (`#[om(version)]`) can have.
+    #[diagnostic::on_unimplemented(
+        message = "a version column must be `i64` or `i32`, not `{Self}`",
+        label = "`#[om(version)]` needs a plain integer: the version is always set"
+    )]
+    pub trait VersionField: Copy {
+        /// The version `add` starts at: 1.
+        const FIRST: Self;
+        /// The field's value, widened.
+        fn version(self) -> i64;
+        /// A version as the field's type, if it fits.
+        fn from_version(version: i64) -> Option<Self>;
+    }
+    impl VersionField for i64 {
+        const FIRST: Self = 1;
+        fn version(self) -> i64 {
+            self
+        }
+        fn from_version(version: i64) -> Option<Self> {
+            Some(version)
+        }
+    }
+    impl VersionField for i32 {
+        const FIRST: Self = 1;
+        fn version(self) -> i64 {
+            i64::from(self)
+        }
+        fn from_version(version: i64) -> Option<Self> {
+            i32::try_from(version).ok()
         }
     }
 

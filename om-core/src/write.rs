@@ -280,6 +280,9 @@ pub(crate) async fn update<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result
         return crate::inherit::update(exec, obj).await;
     }
     let filter = key_of(obj, "update")?;
+    if let Some((column, expected)) = crate::version::own(obj) {
+        return crate::version::update(exec, obj, filter, column, expected).await;
+    }
     let undo = obj.apply_on_update();
     let outcome = update_row(exec, obj, filter).await;
     if outcome.is_err() {
@@ -288,7 +291,8 @@ pub(crate) async fn update<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result
     outcome
 }
 
-async fn update_row<M: Model>(exec: &dyn Executor, obj: &M, filter: Expr) -> Result<()> {
+/// Writes `obj`'s columns where `filter` matches; `RowNotFound` when no row does.
+pub(crate) async fn update_row<M: Model>(exec: &dyn Executor, obj: &M, filter: Expr) -> Result<()> {
     let table = M::table();
     let mut values = Vec::with_capacity(table.columns.len());
     obj.write_values(&mut values);
@@ -334,6 +338,9 @@ pub(crate) async fn delete<M: Model>(exec: &dyn Executor, obj: &M) -> Result<boo
         return crate::inherit::delete(exec, obj).await;
     }
     let filter = key_of(obj, "delete")?;
+    if let Some((column, expected)) = crate::version::own(obj) {
+        return crate::version::delete::<M>(exec, filter, column, expected).await;
+    }
     let affected = exec
         .execute(&Statement::Delete(Delete {
             table: M::table(),

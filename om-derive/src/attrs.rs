@@ -32,6 +32,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) parent: Option<Span>,
     /// `flatten`: the field holds a column set, whose columns are the model's.
     pub(crate) flatten: Option<Span>,
+    /// `version`: the field is the model's version column (optimistic locking).
+    pub(crate) version: Option<Span>,
 }
 
 pub(crate) fn model_attrs(attrs: &[Attribute]) -> syn::Result<ModelAttrs> {
@@ -78,6 +80,7 @@ pub(crate) fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                 "primary_key" => out.primary_key = Some(meta.path.span()),
                 "parent" => out.parent = Some(meta.path.span()),
                 "flatten" => out.flatten = Some(meta.path.span()),
+                "version" => out.version = Some(meta.path.span()),
                 "index" => out.index = true,
                 "unique" => out.unique = true,
                 "size" => {
@@ -111,7 +114,7 @@ pub(crate) fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                     return Err(meta.error(format!(
                         "unknown field attribute `{name}`: expected one of primary_key, size, \
                          index, unique, column, default, default_fn, on_update, on_update_fn, \
-                         parent, flatten"
+                         parent, flatten, version"
                     )));
                 }
             }

@@ -133,6 +133,13 @@ fn validate(fields: &[Field<'_>]) -> syn::Result<()> {
                  to models",
             ));
         }
+        if let Some(span) = a.version {
+            return Err(syn::Error::new(
+                span,
+                "a version column belongs to a model: declare `#[om(version)]` on the model's \
+                 own field",
+            ));
+        }
         validate_column(f, &earlier[..i])?;
     }
     Ok(())

@@ -245,6 +245,51 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         )
     };
 
+    // Optimistic locking: the model's own version column, or its parent's.
+    let version_items = if let Some(f) = own.iter().find(|f| f.attrs.version.is_some()) {
+        let (ident, ty, column) = (f.ident, f.ty, &f.column);
+        let version_field =
+            quote_spanned!(ty.span()=> <#ty as #core::__private::__assert::VersionField>);
+        quote! {
+            const VERSIONED: bool = true;
+
+            #[inline]
+            fn version(&self) -> ::core::option::Option<i64> {
+                ::core::option::Option::Some(#version_field::version(self.#ident))
+            }
+
+            fn set_version(&mut self, version: i64) -> #core::Result<()> {
+                match #version_field::from_version(version) {
+                    ::core::option::Option::Some(v) => {
+                        self.#ident = v;
+                        ::core::result::Result::Ok(())
+                    }
+                    ::core::option::Option::None => ::core::result::Result::Err(#core::Error::InvalidValue {
+                        table: #table,
+                        column: #column,
+                        reason: ::std::format!("the version {} does not fit the field's type", version),
+                    }),
+                }
+            }
+        }
+    } else if let Some(p) = &parent {
+        let (ident, ty) = (p.ident, p.ty);
+        quote! {
+            const VERSIONED: bool = <#ty as #core::Model>::VERSIONED;
+
+            #[inline]
+            fn version(&self) -> ::core::option::Option<i64> {
+                <#ty as #core::Model>::version(&self.#ident)
+            }
+
+            fn set_version(&mut self, version: i64) -> #core::Result<()> {
+                <#ty as #core::Model>::set_version(&mut self.#ident, version)
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+
     let own_defaults = value_steps(&own, false, &core);
     let own_updates = value_steps(&own, true, &core);
 
@@ -263,6 +308,23 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
             out.extend(quote_spanned! {ty.span()=>
                 const _: () = #core::__private::__assert::generated_key::<#ty>();
             });
+        }
+        if f.attrs.version.is_some() {
+            // The field's type is checked where the model's impl uses it as a
+            // `VersionField`, spanned at the type (one error, not two).
+            if let Some(p) = &parent {
+                let parent_ty = p.ty;
+                let message = format!(
+                    "`{name}` extends a versioned model, whose version column is also \
+                     `{name}`'s: remove `#[om(version)]` from `{}`",
+                    f.ident
+                );
+                out.extend(quote_spanned! {f.ident.span()=>
+                    const _: () = if <#parent_ty as #core::Model>::VERSIONED {
+                        ::core::panic!(#message)
+                    };
+                });
+            }
         }
         out
     });
@@ -446,6 +508,8 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
                 #updates_after
                 undo
             }
+
+            #version_items
         }
 
         #deref_parent
@@ -511,6 +575,7 @@ pub(crate) fn column_meta(f: &Field<'_>, core: &TokenStream, generated: bool) ->
     };
     let default = source(&f.attrs.default);
     let on_update = source(&f.attrs.on_update);
+    let version = f.attrs.version.is_some();
     quote! {
         #core::ColumnMeta {
             name: #column,
@@ -523,6 +588,7 @@ pub(crate) fn column_meta(f: &Field<'_>, core: &TokenStream, generated: bool) ->
             unique: #unique,
             default: #default,
             on_update: #on_update,
+            version: #version,
         }
     }
 }
@@ -551,13 +617,21 @@ pub(crate) fn value_steps(
         };
         slot.as_ref().map(|(_, s)| s)
     }
+    // `add` starts a version column at 1, whatever the field held.
+    let starts_version = |f: &Field<'_>| !on_update && f.attrs.version.is_some();
     let chosen: Vec<&Field> = fields
         .iter()
         .copied()
-        .filter(|f| source(f, on_update).is_some())
+        .filter(|f| source(f, on_update).is_some() || starts_version(f))
         .collect();
     let changes = chosen.iter().filter_map(|f| {
         let ident = f.ident;
+        if starts_version(f) {
+            let ty = f.ty;
+            return Some(quote_spanned! {ty.span()=>
+                self.#ident = <#ty as #core::__private::__assert::VersionField>::FIRST;
+            });
+        }
         let value = value_tokens(source(f, on_update)?);
         Some(if !on_update {
             // A default fills a field that is `None`.
@@ -619,6 +693,7 @@ fn has_column_attrs(a: &FieldAttrs) -> bool {
         || a.column.is_some()
         || a.default.is_some()
         || a.on_update.is_some()
+        || a.version.is_some()
 }
 
 /// A `#[om(parent)]` field holds the whole parent model, and brings the key.
@@ -721,8 +796,30 @@ fn validate(input: &DeriveInput, fields: &[&Field<'_>], has_parent: bool) -> syn
             "a column of a composite primary key cannot be an Option: only a single integer key is generated by the database",
         ));
     }
+    let mut versions = fields.iter().filter(|f| f.attrs.version.is_some());
+    if let (Some(_), Some(second)) = (versions.next(), versions.next()) {
+        return Err(syn::Error::new(
+            second.ident.span(),
+            "a model has at most one version column: only one field can be `#[om(version)]`",
+        ));
+    }
     for (i, f) in fields.iter().enumerate() {
         validate_column(f, &fields[..i])?;
+        if let Some(span) = f.attrs.version {
+            if f.attrs.primary_key.is_some() {
+                return Err(syn::Error::new(
+                    span,
+                    "a version column cannot be part of the primary key",
+                ));
+            }
+            if f.attrs.default.is_some() || f.attrs.on_update.is_some() {
+                return Err(syn::Error::new(
+                    span,
+                    "om sets a version column (1 at `add`, the next at each `update`): it \
+                     takes no default or on-update value",
+                ));
+            }
+        }
         if let (Some(span), Some(_)) = (f.attrs.primary_key, &f.attrs.default) {
             return Err(syn::Error::new(span, "a primary key cannot have a default"));
         }

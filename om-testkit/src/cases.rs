@@ -27,6 +27,7 @@ pub mod test_mode;
 pub mod transaction;
 pub mod types;
 pub mod url;
+pub mod versioning;
 pub mod write;
 
 /// Calls `__case_tests!` with every case. Not a public API.
@@ -57,6 +58,13 @@ macro_rules! for_each_case {
             write::failed_writes_leave_the_object_unchanged,
             write::generated_key_too_large_for_the_field,
             write::generated_keys_of_every_width,
+            versioning::add_starts_the_version_at_one,
+            versioning::update_bumps_the_version,
+            versioning::stale_update_fails_and_changes_nothing,
+            versioning::stale_delete_fails_and_keeps_the_row,
+            versioning::concurrent_updates_have_one_winner,
+            versioning::versioned_child_is_checked_across_its_tables,
+            versioning::version_in_a_child_table,
             column_sets::column_set_columns_in_each_table,
             column_sets::column_set_in_a_child_model,
             inheritance::child_add_and_get,

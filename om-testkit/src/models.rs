@@ -478,3 +478,74 @@ pub struct NullableNarrow {
     #[om(size = 5)]
     pub short_text: Option<String>,
 }
+
+/// Optimistic locking: a version column, and an on-update value beside it.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "notes")]
+pub struct Note {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(size = 100)]
+    pub text: String,
+    #[om(default = 0, on_update_fn = next_counter)]
+    pub edited: Option<i64>,
+    #[om(version)]
+    pub version: i64,
+}
+
+impl Note {
+    pub fn new(text: &str) -> Self {
+        Note {
+            id: None,
+            text: text.into(),
+            edited: None,
+            version: 0,
+        }
+    }
+}
+
+/// The versioned root of an inheritance, with a 32-bit version.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "vehicles")]
+pub struct Vehicle {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(size = 50)]
+    pub name: String,
+    #[om(version)]
+    pub version: i32,
+}
+
+/// A child of a versioned model: its version is its parent's, in `vehicles`.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "trucks")]
+pub struct Truck {
+    #[om(parent)]
+    pub vehicle: Vehicle,
+    pub load: i64,
+}
+
+impl Truck {
+    pub fn new(name: &str, load: i64) -> Self {
+        Truck {
+            vehicle: Vehicle {
+                id: None,
+                name: name.into(),
+                version: 0,
+            },
+            load,
+        }
+    }
+}
+
+/// A versioned child of an unversioned model: its version is in its own table.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "licences")]
+pub struct Licence {
+    #[om(parent)]
+    pub person: Person,
+    #[om(size = 20)]
+    pub class: String,
+    #[om(version)]
+    pub revision: i64,
+}

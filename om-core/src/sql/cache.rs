@@ -641,6 +641,79 @@ mod tests {
     }
 
     #[test]
+    fn versioned_writes_are_shapes_of_their_own() {
+        use crate::ir::{Delete, Update};
+        static VERSIONED: [ColumnMeta; 2] = [
+            ColumnMeta::new("id", "id", ColumnType::BigInt),
+            ColumnMeta {
+                version: true,
+                ..ColumnMeta::new("version", "version", ColumnType::BigInt)
+            },
+        ];
+        static VTABLE: TableMeta = TableMeta {
+            name: "v",
+            model: "V",
+            columns: &VERSIONED,
+            primary_key: &[0],
+            parent: None,
+        };
+        let key = |id: i64| Expr::Compare {
+            column: ColumnRef {
+                table: "v",
+                column: "id",
+            },
+            op: CmpOp::Eq,
+            value: id.into(),
+        };
+        let checked = |id: i64, version: i64| {
+            key(id).and(crate::version::check(&VTABLE, &VERSIONED[1], version))
+        };
+        let update = |filter: Expr, next: i64| {
+            Statement::Update(Update {
+                table: &VTABLE,
+                set: vec![(&VERSIONED[1], next.into())],
+                filter: Some(filter),
+            })
+        };
+        let delete = |filter: Expr| {
+            Statement::Delete(Delete {
+                table: &VTABLE,
+                filter: Some(filter),
+            })
+        };
+        let cache = StatementCache::new();
+        let plain = update(key(1), 5);
+        let build = |stmt: &Statement| crate::sql::build_write(stmt, SqliteQueryBuilder, &NoJson);
+        let (plain_sql, _) = cache.statement(&plain, || build(&plain)).unwrap();
+        let versioned = update(checked(1, 4), 5);
+        let (versioned_sql, values) = cache.statement(&versioned, || build(&versioned)).unwrap();
+        assert_ne!(plain_sql, versioned_sql);
+        assert!(
+            versioned_sql.contains(r#""version" = ?"#),
+            "{versioned_sql}"
+        );
+        assert_eq!(values, build(&versioned).unwrap().1);
+        assert_eq!(cache.len(), 2);
+        // Another object, another version: the same text, its own values.
+        let next = update(checked(7, 9), 10);
+        let (sql, values) = cache.statement(&next, || unreachable!()).unwrap();
+        assert_eq!((sql, values), {
+            let (sql, values) = build(&next).unwrap();
+            (Arc::from(sql), values)
+        });
+        let (plain_delete, _) = cache
+            .statement(&delete(key(1)), || build(&delete(key(1))))
+            .unwrap();
+        let checked_delete = delete(checked(1, 4));
+        let (checked_sql, values) = cache
+            .statement(&checked_delete, || build(&checked_delete))
+            .unwrap();
+        assert_ne!(plain_delete, checked_sql);
+        assert_eq!(values.0, vec![Value::from(1i64), Value::from(4i64)]);
+        assert_eq!(cache.len(), 4);
+    }
+
+    #[test]
     fn long_in_lists_are_not_cached() {
         let cache = StatementCache::new();
         let mut s = Select::new(&TABLE);
