@@ -185,11 +185,20 @@ macro_rules! suite {
     };
 }
 
-/// One `#[test]` per case, one case at a time. Not a public API.
+/// One `#[test]` per case. Not a public API.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __case_tests {
-    ([$backend:expr] [$($attrs:tt)*] $module:ident :: $case:ident, $($rest:tt)*) => {
+    ([$backend:expr] $attrs:tt $($module:ident :: $case:ident),* $(,)?) => {
+        $( $crate::__case_test!([$backend] $attrs $module :: $case); )*
+    };
+}
+
+/// The `#[test]` of one case. Not a public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __case_test {
+    ([$backend:expr] [$($attrs:tt)*] $module:ident :: $case:ident) => {
         #[test]
         $($attrs)*
         fn $case() {
@@ -197,7 +206,5 @@ macro_rules! __case_tests {
                 ::std::boxed::Box::pin($crate::cases::$module::$case(db))
             });
         }
-        $crate::__case_tests!([$backend] [$($attrs)*] $($rest)*);
     };
-    ([$backend:expr] [$($attrs:tt)*]) => {};
 }
