@@ -16,7 +16,6 @@
 
 pub mod column;
 pub mod column_set;
-pub mod database;
 pub mod driver;
 pub mod error;
 pub mod expr;
@@ -36,14 +35,13 @@ pub mod raw;
 pub mod row;
 pub mod sql;
 pub mod string_enum;
-pub mod transaction;
 pub mod url;
 pub mod value;
 
 mod inherit;
 mod logging;
 pub mod session;
-mod test_mode;
+pub use session::{database, transaction};
 mod version;
 mod write;
 

@@ -1,6 +1,14 @@
 //! What [`Database`](crate::Database) and [`Transaction`](crate::Transaction) share: the
 //! [`Session`] trait, for code that takes either, and the same methods as inherent
 //! methods of both (so that calling them needs no import), written once.
+//!
+//! The folder beside this file holds the sessions themselves: [`database`] (a pool),
+//! [`transaction`] (with its options and retries) and the test mode that rolls
+//! everything back.
+
+pub mod database;
+pub(crate) mod test_mode;
+pub mod transaction;
 
 use std::future::Future;
 

@@ -7,8 +7,8 @@ use crate::driver::{Driver, Executor, Pool, registry};
 use crate::error::{Error, Result};
 use crate::logging::{LogOptions, Logged};
 use crate::options::ConnectOptions;
+use crate::session::test_mode::ForceRollback;
 use crate::session::{Session, session_methods};
-use crate::test_mode::ForceRollback;
 use crate::transaction::{RetryPolicy, Retryable, Transaction, TransactionOptions};
 use crate::url::DatabaseUrl;
 
