@@ -1,0 +1,94 @@
+//! The checks of a URL text shared by the fuzz target (`fuzz/fuzz_targets/url_parse.rs`)
+//! and the corpus replay (`url_corpus.rs`): everything om-core reads from a URL runs
+//! without panicking, and no secret shows in what it prints.
+
+use std::time::Duration;
+
+use om_core::DatabaseUrl;
+use om_core::options::ConnectOptions;
+
+/// Everything om-core prints about `input`: `Display` and `Debug` of the parsed URL,
+/// or of the error that refused it, and of every error its option readers return.
+pub(crate) fn outputs(input: &str) -> Vec<String> {
+    let parsed = match DatabaseUrl::parse(input) {
+        Ok(parsed) => parsed,
+        Err(err) => return vec![err.to_string(), format!("{err:?}")],
+    };
+    let mut out = vec![parsed.to_string(), format!("{parsed:?}"), parsed.redacted()];
+    let mut errors = vec![
+        parsed.pool_options().err(),
+        ConnectOptions::from_url(&parsed).err(),
+        parsed.username().err(),
+        parsed.password().err(),
+        parsed.require_host(&["host", "socket"]).err(),
+        Some(parsed.invalid("a reason")),
+    ];
+    let _ = parsed.scheme();
+    let _ = parsed.driver_options().count();
+    for (key, value) in parsed.options() {
+        for (zero, max) in [(true, Duration::MAX), (false, Duration::from_secs(1))] {
+            errors.push(parsed.seconds(&key, &value, zero, max).err());
+        }
+    }
+    for err in errors.into_iter().flatten() {
+        out.extend([err.to_string(), format!("{err:?}")]);
+    }
+    out
+}
+
+/// The words of `s`: runs of anything but ASCII punctuation, white space and control
+/// characters.
+pub(crate) fn words(s: &str) -> Vec<&str> {
+    s.split(|c: char| c.is_ascii_punctuation() || c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Checks `input`: no panic, and no word of the password the URL standard reads in it
+/// (as written or decoded) shows in any output, when that word appears only once in
+/// the input (a word that is also the host, say, may show as the host).
+pub(crate) fn check(input: &str) {
+    let shown = outputs(input);
+    let Ok(standard) = url::Url::parse(input) else {
+        return;
+    };
+    let Some(password) = standard.password() else {
+        return;
+    };
+    let decoded = percent_encoding::percent_decode_str(password)
+        .decode_utf8_lossy()
+        .into_owned();
+    let input_words = words(input);
+    for word in words(password).into_iter().chain(words(&decoded)) {
+        if input_words.iter().filter(|w| **w == word).count() != 1 {
+            continue;
+        }
+        // `Debug` escapes control characters as `\u{1}`: words of hex digits (or the
+        // letter of an escape) may come from there, and are looked for in `Display`.
+        let escape_like =
+            word.chars().all(|c| c.is_ascii_hexdigit()) || matches!(word, "u" | "n" | "r" | "t");
+        for out in &shown {
+            if escape_like && out.contains('\\') {
+                continue;
+            }
+            assert!(
+                !words(out).contains(&word),
+                "{input:?}: the password's word {word:?} shows in {out:?}"
+            );
+        }
+    }
+}
+
+/// Checks `input`, which holds `secrets` (unique marker words in a password or a
+/// password option): none of them shows anywhere, even inside another word.
+pub(crate) fn check_secrets(input: &str, secrets: &[&str]) {
+    check(input);
+    for out in outputs(input) {
+        for secret in secrets {
+            assert!(
+                !out.contains(secret),
+                "{input:?}: the secret {secret:?} shows in {out:?}"
+            );
+        }
+    }
+}
