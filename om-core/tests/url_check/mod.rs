@@ -58,8 +58,20 @@ pub(crate) fn check(input: &str) {
     let decoded = percent_encoding::percent_decode_str(password)
         .decode_utf8_lossy()
         .into_owned();
-    let input_words = words(input);
-    for word in words(password).into_iter().chain(words(&decoded)) {
+    // The parser drops tabs and line breaks anywhere, joining the words around them.
+    let joined: String = input
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let input_words = words(&joined);
+    // The parser percent-encodes what it must (`\0` becomes `%00`): the words of its
+    // text count only when the input holds that text as given.
+    let as_given = if joined.contains(password) {
+        words(password)
+    } else {
+        Vec::new()
+    };
+    for word in as_given.into_iter().chain(words(&decoded)) {
         if input_words.iter().filter(|w| **w == word).count() != 1 {
             continue;
         }
