@@ -5,6 +5,15 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 
+mod redact;
+
+/// The most connections a pool may hold (`max_connections`, `min_connections`); sqlx
+/// sets aside a slot for each one up front.
+pub const MAX_CONNECTIONS: u32 = 10_000;
+
+/// The longest `acquire_timeout`: one year.
+pub const MAX_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// Options every driver reads from a URL's query string.
 pub const POOL_OPTIONS: &[&str] = &[
     "min_connections",
@@ -59,8 +68,8 @@ impl DatabaseUrl {
     /// Parses a URL such as `sqlite::memory:` or `postgres://user:pw@host/db`.
     pub fn parse(url: &str) -> Result<Self> {
         let parsed = url::Url::parse(url).map_err(|e| Error::InvalidUrl {
-            url: redact_text(url, true),
-            reason: e.to_string(),
+            url: redact::redact(url),
+            reason: redact::scrub(&e.to_string(), url),
         })?;
         Ok(DatabaseUrl {
             raw: url.to_string(),
@@ -83,13 +92,14 @@ impl DatabaseUrl {
         &self.raw
     }
 
-    /// The URL with its password (and any `password=` option) replaced by `***`.
+    /// The URL as given, with its password (and the value of any `password=` option)
+    /// replaced by `***`.
+    ///
+    /// It errs towards hiding too much: in a URL whose password holds an unencoded
+    /// `@`, `/`, `?` or `#`, everything from the first `:` after the scheme to the last
+    /// `@` is hidden, whatever a parser made of it.
     pub fn redacted(&self) -> String {
-        let mut url = self.url.clone();
-        if url.password().is_some() {
-            let _ = url.set_password(Some("***"));
-        }
-        redact_text(url.as_str(), false)
+        redact::redact(&self.raw)
     }
 
     /// The query-string options, percent-decoded.
@@ -106,12 +116,78 @@ impl DatabaseUrl {
         })
     }
 
-    /// An error about this URL.
+    /// An error about this URL. Any word of the password that `reason` quotes (a
+    /// malformed URL may have put one in an option's name or the path) is hidden.
     pub fn invalid(&self, reason: impl Into<String>) -> Error {
         Error::InvalidUrl {
             url: self.redacted(),
-            reason: reason.into(),
+            reason: redact::scrub(&reason.into(), &self.raw),
         }
+    }
+
+    /// Checks that a URL for a database server names its host (or one of `sockets`,
+    /// the options that name a Unix socket or a host instead), and that it holds no
+    /// `@` outside the user information and option values (nor a `#fragment`): such a
+    /// URL has an unencoded `@`, `/`, `?` or `#` in its password, and would reach the
+    /// wrong host or database.
+    pub fn require_host(&self, sockets: &[&str]) -> Result<()> {
+        let url = &self.url;
+        let has_host = url.host_str().is_some_and(|h| !h.is_empty());
+        if !has_host && !self.options().any(|(k, _)| sockets.contains(&k.as_str())) {
+            let alternatives = match sockets {
+                [] => String::new(),
+                names => format!(
+                    ", or give {}",
+                    names
+                        .iter()
+                        .map(|n| format!("`{n}=`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            };
+            return Err(self.invalid(format!(
+                "the URL names no host: write it `{}://user:password@host/database`{alternatives}",
+                self.scheme()
+            )));
+        }
+        let stray_at = url.path().contains('@')
+            || url.query_pairs().any(|(k, _)| k.contains('@'))
+            || url.fragment().is_some();
+        if stray_at {
+            return Err(self.invalid(
+                "the URL is ambiguous: percent-encode `@`, `/`, `?`, `#` and `:` in the user \
+                 name and password (`%40`, `%2F`, `%3F`, `%23`, `%3A`)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The number of seconds given as option `key`: a finite number, more than zero
+    /// (or zero itself, when `zero` allows it), and at most `max`. Never panics,
+    /// whatever the text (`1e300`, `-0`, `NaN`, `inf`, `18446744073709551616`).
+    pub fn seconds(&self, key: &str, value: &str, zero: bool, max: Duration) -> Result<Duration> {
+        let lowest = if zero {
+            "zero or more"
+        } else {
+            "more than zero"
+        };
+        let range = || {
+            self.invalid(format!(
+                "{key} must be {lowest} and at most {} seconds, not `{value}`",
+                max.as_secs_f64()
+            ))
+        };
+        let secs: f64 = value.trim().parse().map_err(|_| {
+            self.invalid(format!("{key} must be a number of seconds, not `{value}`"))
+        })?;
+        if !secs.is_finite() || secs < 0.0 || secs > max.as_secs_f64() {
+            return Err(range());
+        }
+        let duration = Duration::try_from_secs_f64(secs).map_err(|_| range())?;
+        if duration > max || (duration.is_zero() && !zero) {
+            return Err(range());
+        }
+        Ok(duration)
     }
 
     /// The URL's password, percent-decoded.
@@ -144,15 +220,8 @@ impl DatabaseUrl {
                     out.max_connections = Some(n);
                 }
                 "acquire_timeout" => {
-                    let secs: f64 = value.parse().map_err(|_| {
-                        self.invalid(format!(
-                            "acquire_timeout must be a number of seconds, not `{value}`"
-                        ))
-                    })?;
-                    if !(secs.is_finite() && secs > 0.0) {
-                        return Err(self.invalid("acquire_timeout must be a positive number"));
-                    }
-                    out.acquire_timeout = Some(Duration::from_secs_f64(secs));
+                    out.acquire_timeout =
+                        Some(self.seconds(&key, &value, false, MAX_ACQUIRE_TIMEOUT)?)
                 }
                 "sslmode" => {
                     out.ssl = Some(match value.as_str() {
@@ -193,62 +262,19 @@ impl DatabaseUrl {
     }
 
     fn parse_u32(&self, key: &str, value: &str) -> Result<u32> {
-        value
-            .parse()
-            .map_err(|_| self.invalid(format!("{key} must be a whole number, not `{value}`")))
+        match value.parse::<u32>() {
+            Ok(n) if n <= MAX_CONNECTIONS => Ok(n),
+            _ => Err(self.invalid(format!(
+                "{key} must be a whole number from 0 to {MAX_CONNECTIONS}, not `{value}`"
+            ))),
+        }
     }
-}
-
-/// Query options whose values are secrets, whatever their case or percent-encoding.
-fn is_secret_option(key: &str) -> bool {
-    let key = percent_decode(key)
-        .unwrap_or_else(|_| key.to_string())
-        .to_ascii_lowercase();
-    matches!(
-        key.as_str(),
-        "password" | "pass" | "pwd" | "passwd" | "sslpassword"
-    )
 }
 
 fn percent_decode(s: &str) -> std::result::Result<String, std::str::Utf8Error> {
     percent_encoding::percent_decode_str(s)
         .decode_utf8()
         .map(|c| c.into_owned())
-}
-
-/// Hides credentials in a URL's text, parsed or not: everything between the scheme's
-/// `://` and the last `@` before the query when it holds a `:` (a password, even one
-/// with an unencoded `/` that fooled the parser), and the value of every secret option.
-///
-/// A URL that did not parse (`whole`) is searched for its last `@` to the end, since a
-/// password may hold an unencoded `?`; a parsed one up to its query only, whose own
-/// `@`s are harmless.
-fn redact_text(url: &str, whole: bool) -> String {
-    let mut out = url.to_string();
-    if let Some(start) = out.find("://").map(|i| i + 3) {
-        let query_at = match whole {
-            true => out.len(),
-            false => out[start..].find('?').map_or(out.len(), |i| start + i),
-        };
-        if let Some(at) = out[start..query_at].rfind('@').map(|i| start + i)
-            && let Some(colon) = out[start..at].find(':').map(|i| start + i)
-            && &out[colon + 1..at] != "***"
-        {
-            out.replace_range(colon + 1..at, "***");
-        }
-    }
-    if let Some(q) = out.find('?') {
-        let (base, query) = out.split_at(q + 1);
-        let query: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((k, _)) if is_secret_option(k) => format!("{k}=***"),
-                _ => pair.to_string(),
-            })
-            .collect();
-        out = format!("{base}{}", query.join("&"));
-    }
-    out
 }
 
 impl fmt::Display for DatabaseUrl {
@@ -345,12 +371,75 @@ mod tests {
             "sslmode=sometimes",
             "ssl=maybe",
             "min_connections=5&max_connections=2",
+            "acquire_timeout=1e300",
+            "acquire_timeout=18446744073709551616",
+            "acquire_timeout=1e19",
+            "acquire_timeout=NaN",
+            "acquire_timeout=inf",
+            "acquire_timeout=-0",
+            "acquire_timeout=1e-300",
+            "max_connections=4294967295",
+            "min_connections=99999999999",
         ] {
             let url = DatabaseUrl::parse(&format!("postgres://h/db?{bad}")).unwrap();
             assert!(
                 matches!(url.pool_options(), Err(Error::InvalidUrl { .. })),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn seconds_never_panic() {
+        let url = DatabaseUrl::parse("sqlite::memory:").unwrap();
+        let max = Duration::from_secs(10);
+        assert_eq!(url.seconds("t", "0", true, max).unwrap(), Duration::ZERO);
+        assert_eq!(url.seconds("t", "10", false, max).unwrap(), max);
+        for bad in [
+            "0",
+            "10.000001",
+            "1e300",
+            "-1",
+            "NaN",
+            "-inf",
+            "x",
+            "",
+            "1e-300",
+        ] {
+            let err = url.seconds("t", bad, false, max).unwrap_err();
+            assert!(err.to_string().contains("t must be"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn server_urls_need_a_host() {
+        for ok in [
+            "postgres://u:pw@h/db",
+            "postgres:///db?host=/run/postgresql",
+            "postgres://u:pw@h/db?application_name=a@b",
+        ] {
+            DatabaseUrl::parse(ok)
+                .unwrap()
+                .require_host(&["host"])
+                .unwrap();
+        }
+        for bad in [
+            "postgres:/u:secret@10.9.9.9/db",
+            "postgres:///db",
+            "mysql:///root:secret@h/db/extra",
+            "postgres://u:#secret@h/db",
+            "mysql://u:?secret@h/db",
+            "postgres://u:p@ss?secret@h:1/db",
+            "postgres://u:p@secret?x@h:1/db",
+        ] {
+            let err = DatabaseUrl::parse(bad)
+                .unwrap()
+                .require_host(&["host"])
+                .unwrap_err();
+            assert!(matches!(err, Error::InvalidUrl { .. }), "{bad}: {err:?}");
+            for shown in [err.to_string(), format!("{err:?}")] {
+                assert!(!shown.contains("secret"), "{shown}");
+            }
         }
     }
 }

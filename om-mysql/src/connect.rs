@@ -85,6 +85,9 @@ async fn strict(conn: &mut sqlx::MySqlConnection) -> Result<(), sqlx::Error> {
 /// from `ssl`/`sslmode`, and the MySQL options of its query string. A `mariadb://`
 /// URL is read exactly like a `mysql://` one.
 pub(crate) fn connect_options(url: &DatabaseUrl) -> Result<MySqlConnectOptions> {
+    // Without a host sqlx would quietly connect to localhost; `socket=` names a Unix
+    // socket instead.
+    url.require_host(&["socket"])?;
     let parsed = url.expose();
     let mut options = MySqlConnectOptions::new().charset("utf8mb4");
     if let Some(host) = parsed.host_str() {

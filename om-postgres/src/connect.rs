@@ -35,9 +35,13 @@ fn is_driver_option(key: &str) -> bool {
     DRIVER_OPTIONS.contains(&key) || (key.starts_with("options[") && key.ends_with(']'))
 }
 
-/// The connection options for `url`: host, port, user, password and database from the
+/// The connection options for `url` (which must name a host, or give one with `host=`
+/// or `hostaddr=`): host, port, user, password and database from the
 /// URL, the TLS policy from `sslmode`/`ssl`, the other options passed on to sqlx.
 pub(crate) fn connect_options(url: &DatabaseUrl) -> Result<PgConnectOptions> {
+    // Without a host sqlx would quietly connect to localhost: `postgres:/u:pw@h/db`
+    // (one slash) is a path, not a host. `host=/socket/dir` names a Unix socket.
+    url.require_host(&["host", "hostaddr"])?;
     let pool_options = url.pool_options()?;
     let mut sqlx_url = url.expose().clone();
     let mut driver_options = Vec::new();

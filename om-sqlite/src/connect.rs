@@ -11,12 +11,15 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use crate::MEMORY_CAPABILITIES;
 use crate::executor::SqliteBackend;
 
+/// The longest `busy_timeout`: SQLite takes it in milliseconds, as a C `int`.
+const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
+
 /// Opens the pool.
 ///
 /// - An in-memory database is one database for the whole pool (SQLite's `memdb` VFS);
 ///   one connection stays open for the pool's whole life, so its tables live as long as
 ///   the pool. `cache=private` is refused: each connection would see its own empty one.
-/// - `busy_timeout=` (seconds, default 5) bounds how long a statement waits for a lock
+/// - `busy_timeout=` (seconds, default 5, at most 2147483.647) bounds how long a statement waits for a lock
 ///   another connection holds before failing with `Error::Busy`.
 /// - A file database uses write-ahead logging unless `journal_mode=` says otherwise (or
 ///   it is opened read-only), so a write can run while a stream reads.
@@ -39,15 +42,7 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<om_sqlx::SqlxPool<Sqlit
     let mut query = Vec::new();
     for (k, v) in url.driver_options() {
         if k == "busy_timeout" {
-            let secs: f64 = v.parse().map_err(|_| {
-                url.invalid(format!(
-                    "busy_timeout must be a number of seconds, not `{v}`"
-                ))
-            })?;
-            if !(secs.is_finite() && secs >= 0.0) {
-                return Err(url.invalid("busy_timeout must be zero or a positive number"));
-            }
-            busy_timeout = Some(Duration::from_secs_f64(secs));
+            busy_timeout = Some(url.seconds(&k, &v, true, MAX_BUSY_TIMEOUT)?);
         } else if k == "journal_mode" {
             journal = Some(SqliteJournalMode::from_str(&v).map_err(|_| {
                 url.invalid(format!(

@@ -729,3 +729,105 @@ async fn user_and_password_are_percent_decoded() {
         .unwrap();
     admin.close().await;
 }
+
+/// TLS end to end, on a server that serves it (the local one does, with Debian's
+/// self-signed snake-oil certificate): built with the `tls` feature only.
+#[cfg(feature = "tls")]
+mod tls {
+    use om::{Database, Error, ErrorKind};
+
+    /// The server's own certificate, standing as the root of trust for `verify-ca`.
+    const SERVER_CERT: &str = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
+    /// Roots that did not sign the server's certificate.
+    const OTHER_ROOTS: &str = "/etc/ssl/certs/ca-certificates.crt";
+    /// A password the server's trust authentication ignores, to look for in errors.
+    const PASSWORD: &str = "hunter2tls";
+
+    /// The server's URL with `PASSWORD` and `options` added.
+    fn url(options: &str) -> String {
+        let server = std::env::var("OM_TEST_POSTGRES_URL").unwrap();
+        let mut url = url::Url::parse(&server).unwrap();
+        url.set_password(Some(PASSWORD)).unwrap();
+        let sep = if url.query().is_some() { '&' } else { '?' };
+        format!("{url}{sep}{options}")
+    }
+
+    async fn encrypted(db: &Database) -> bool {
+        db.fetch_val(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            (),
+        )
+        .await
+        .unwrap()
+    }
+
+    fn assert_hidden(err: &Error) {
+        for shown in [err.to_string(), format!("{err:?}")] {
+            assert!(!shown.contains(PASSWORD), "{shown}");
+        }
+    }
+
+    #[tokio::test]
+    #[cfg_attr(
+        not(any(om_test_postgres, om_require_all)),
+        ignore = "OM_TEST_POSTGRES_URL is not set: the PostgreSQL driver tests need a server"
+    )]
+    async fn sslmode_require_encrypts() {
+        let db = Database::connect(&url("sslmode=require")).await.unwrap();
+        assert!(encrypted(&db).await);
+        assert!(!db.url().to_string().contains(PASSWORD));
+        db.close().await;
+        let db = Database::connect(&url("ssl=true")).await.unwrap();
+        assert!(encrypted(&db).await);
+        db.close().await;
+        let db = Database::connect(&url("sslmode=disable")).await.unwrap();
+        assert!(!encrypted(&db).await, "sslmode=disable is clear text");
+        db.close().await;
+    }
+
+    #[tokio::test]
+    #[cfg_attr(
+        not(any(om_test_postgres, om_require_all)),
+        ignore = "OM_TEST_POSTGRES_URL is not set: the PostgreSQL driver tests need a server"
+    )]
+    async fn sslmode_verify_ca_checks_the_root() {
+        let db = Database::connect(&url(&format!(
+            "sslmode=verify-ca&sslrootcert={SERVER_CERT}"
+        )))
+        .await
+        .unwrap();
+        assert!(encrypted(&db).await);
+        db.close().await;
+
+        // Roots that did not sign the certificate: refused, as a connection error.
+        let err = Database::connect(&url(&format!(
+            "sslmode=verify-ca&sslrootcert={OTHER_ROOTS}&acquire_timeout=5"
+        )))
+        .await
+        .unwrap_err();
+        assert!(matches!(err, Error::Connection { .. }), "{err:?}");
+        assert_eq!(err.kind(), ErrorKind::Connection);
+        assert_hidden(&err);
+
+        // verify-full also checks the name: the certificate is for `localhost`.
+        let err = Database::connect(&url(&format!(
+            "sslmode=verify-full&sslrootcert={SERVER_CERT}&host=127.0.0.1"
+        )))
+        .await
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Connection, "{err:?}");
+        assert_hidden(&err);
+
+        // A root file that does not exist: refused, and typed, without the password.
+        let err = Database::connect(&url(
+            "sslmode=verify-ca&sslrootcert=/nonexistent/om-root.pem",
+        ))
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, Error::Connection { .. } | Error::InvalidUrl { .. }),
+            "{err:?}"
+        );
+        assert_hidden(&err);
+    }
+}

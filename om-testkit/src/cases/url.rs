@@ -222,8 +222,10 @@ pub async fn pool_options_are_applied(db: &Database) -> Result<()> {
     Ok(())
 }
 
-/// Requiring TLS is honoured or refused up front: with the `tls` feature off, a server
-/// backend refuses `sslmode=require` as an invalid URL naming the feature.
+/// Requiring TLS is honoured or refused up front, with the `tls` feature and without:
+/// without it, a server backend refuses `sslmode=require` as an invalid URL naming the
+/// feature; with it, the connection is encrypted, or fails as a connection error on a
+/// server without TLS, and never goes on in clear text.
 pub async fn tls_requirement_is_checked(db: &Database) -> Result<()> {
     if db.backend() == "sqlite" {
         let err = Database::connect("sqlite::memory:?ssl=true")
@@ -239,11 +241,157 @@ pub async fn tls_requirement_is_checked(db: &Database) -> Result<()> {
             Err(Error::InvalidUrl { reason, .. }) => {
                 assert!(reason.contains("`tls`"), "{option}: {reason}");
             }
-            // Built with TLS: the local server has none, so connecting must fail as a
-            // connection error, never silently without TLS.
             Err(err) => assert_eq!(err.kind(), ErrorKind::Connection, "{option}: {err:?}"),
-            Ok(_) => panic!("{option}: connected without TLS to a server that has none"),
+            Ok(tls) => {
+                assert!(
+                    is_encrypted(&tls).await?,
+                    "{option}: connected in clear text"
+                );
+                tls.close().await;
+            }
         }
+    }
+    Ok(())
+}
+
+/// Whether the connection of `db` is encrypted, as the server sees it.
+async fn is_encrypted(db: &Database) -> Result<bool> {
+    if db.backend() == "postgres" {
+        return db
+            .fetch_val(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                (),
+            )
+            .await;
+    }
+    let rows = db
+        .fetch_all("SHOW SESSION STATUS LIKE 'Ssl_cipher'", ())
+        .await?;
+    let cipher: Option<String> = match rows.first() {
+        Some(row) => row.get(1)?,
+        None => None,
+    };
+    Ok(cipher.is_some_and(|c| !c.is_empty()))
+}
+
+/// Absurd numbers in a URL's options (`1e300` seconds, more than `u64::MAX`, NaN,
+/// infinities, more connections than memory) are refused as invalid URLs naming the
+/// option, before anything is opened: never a panic or an abort.
+pub async fn absurd_numbers_are_refused(db: &Database) -> Result<()> {
+    // Every value below is absurd for om's options (refused as invalid); the drivers'
+    // `statement-cache-capacity` takes any `usize`, so some values reach connecting.
+    let (base, mut options) = match db.backend() {
+        "sqlite" => ("sqlite::memory:", vec![("busy_timeout", true)]),
+        "postgres" => (
+            "postgres://u:hunter2@127.0.0.1:1/db",
+            vec![("statement-cache-capacity", false)],
+        ),
+        _ => (
+            "mysql://u:hunter2@127.0.0.1:1/db",
+            vec![("statement-cache-capacity", false)],
+        ),
+    };
+    options.extend([
+        ("acquire_timeout", true),
+        ("max_connections", true),
+        ("min_connections", true),
+    ]);
+    for (key, absurd) in options {
+        for value in [
+            "1e300",
+            "18446744073709551616",
+            "1e19",
+            "4294967295",
+            "1e10",
+            "NaN",
+            "inf",
+            "-inf",
+            "-1",
+            "-0.5",
+            "0x10",
+            "",
+        ] {
+            let url = format!("{base}?{key}={value}");
+            let err = match Database::connect(&url).await {
+                Ok(_) if !absurd => continue,
+                Err(err) if !absurd && err.kind() == ErrorKind::Connection => continue,
+                Ok(_) => panic!("{url}: accepted"),
+                Err(err) => err,
+            };
+            assert!(matches!(err, Error::InvalidUrl { .. }), "{url}: {err:?}");
+            let shown = err.to_string();
+            assert!(shown.contains(key), "{url}: {shown}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+    }
+    Ok(())
+}
+
+/// The URLs reported to have shown their password, in `Display`, `Debug` or an
+/// error's URL or reason, each with the pieces of its password to look for: all are
+/// refused before connecting, and none shows its password.
+pub async fn malformed_urls_hide_their_password(_db: &Database) -> Result<()> {
+    for (url, secrets) in [
+        ("postgres://u:#secret@h/db", &["secret"][..]),
+        ("mysql://u:?secret@h/db", &["secret"]),
+        ("postgres://u:p@ss?word@h:1/db", &["ss?word", "word@"]),
+        ("mysql://u:p@ss?word@h:1/db", &["ss?word", "word@"]),
+        ("mysql:///root:secret@h/db/extra", &["secret"]),
+        ("postgres:/u:secret@127.0.0.1/db", &["secret"]),
+        (
+            "postgres://u@h:x/db?x=1&Password=se@cret",
+            &["se@cret", "cret"],
+        ),
+        (
+            "mysql://u@[::1/db?Password=se@cret&x=1",
+            &["se@cret", "cret"],
+        ),
+        ("postgres://u:pa?password=hunter2@h/db", &["hunter2"]),
+    ] {
+        let mut shown = Vec::new();
+        match om::DatabaseUrl::parse(url) {
+            Ok(parsed) => shown.extend([parsed.to_string(), format!("{parsed:?}")]),
+            Err(err) => shown.extend([err.to_string(), format!("{err:?}")]),
+        }
+        let err = Database::connect(url).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidUrl { .. }), "{url}: {err:?}");
+        shown.extend([err.to_string(), format!("{err:?}")]);
+        for shown in shown {
+            for secret in secrets {
+                assert!(!shown.contains(secret), "{url}: {shown}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A server URL without a host is refused (`postgres:/u:pw@h/db`, one slash, names a
+/// path, not a host: it used to reach localhost), unless it names a socket or a host
+/// in its options.
+pub async fn url_without_a_host_is_refused(db: &Database) -> Result<()> {
+    for url in [
+        "postgres:/u:hunter2@127.0.0.1/db",
+        "postgres:///db",
+        "postgresql:db",
+        "mysql:/u:hunter2@127.0.0.1/db",
+        "mariadb:///db",
+    ] {
+        let err = Database::connect(url).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidUrl { .. }), "{url}: {err:?}");
+        assert!(err.to_string().contains("no host"), "{url}: {err}");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+    // A socket directory (PostgreSQL) or file (MySQL) stands for the host: the URL is
+    // accepted, whether or not a server listens there.
+    let with_socket = match db.backend() {
+        "postgres" => "postgres:///db?host=/nonexistent-om-socket-dir&acquire_timeout=1",
+        "mysql" => "mysql:///db?socket=/nonexistent-om.sock&acquire_timeout=1",
+        _ => return Ok(()),
+    };
+    match Database::connect(with_socket).await {
+        Err(Error::InvalidUrl { reason, .. }) => panic!("{with_socket}: {reason}"),
+        Err(err) => assert_eq!(err.kind(), ErrorKind::Connection, "{err:?}"),
+        Ok(_) => panic!("{with_socket}: connected to a socket that does not exist"),
     }
     Ok(())
 }
