@@ -1,5 +1,6 @@
 //! sqlx errors → om errors: what every backend shares, with a hook for its own codes.
 
+use om_core::error::BoxError;
 use om_core::url::PoolOptions;
 use om_core::{DatabaseUrl, Error, ErrorKind, ServerError, TableMeta};
 use sqlx::error::DatabaseError;
@@ -73,9 +74,19 @@ pub fn map_error(
         sqlx::Error::PoolTimedOut => Error::PoolTimedOut,
         sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => Error::Closed,
         e @ (sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_)) => {
-            Error::Io(Box::new(e))
+            Error::Io(cause(e))
         }
         other => Error::Driver(Box::new(other)),
+    }
+}
+
+/// The cause to keep of a sqlx error: for I/O and TLS errors the error beneath sqlx's,
+/// whose text sqlx's own message repeats (so a printed chain would show it twice).
+fn cause(error: sqlx::Error) -> BoxError {
+    match error {
+        sqlx::Error::Io(io) => Box::new(io),
+        sqlx::Error::Tls(tls) => tls,
+        other => Box::new(other),
     }
 }
 
@@ -86,7 +97,7 @@ pub fn connect_error(url: &DatabaseUrl, error: sqlx::Error) -> Error {
         sqlx::Error::Configuration(reason) => url.invalid(reason.to_string()),
         other => Error::Connection {
             url: url.redacted(),
-            source: Box::new(other),
+            source: cause(other),
         },
     }
 }

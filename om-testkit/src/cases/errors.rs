@@ -199,8 +199,11 @@ pub async fn errors_keep_their_cause(db: &Database) -> Result<()> {
     if let Error::Connection { .. } = &err {
         let messages = chain(&err);
         assert!(messages.len() >= 2, "{messages:?}");
-        for later in &messages[1..] {
-            assert!(!messages[0].contains(later.as_str()), "{messages:?}");
+        // No message repeats one of its causes' (sqlx's own I/O error would).
+        for (i, message) in messages.iter().enumerate() {
+            for later in &messages[i + 1..] {
+                assert!(!message.contains(later.as_str()), "{messages:?}");
+            }
         }
     } else {
         assert_eq!(err.kind(), ErrorKind::Configuration, "{err:?}");
