@@ -150,6 +150,15 @@ pub enum Error {
         expected: i64,
     },
 
+    /// Raw SQL's placeholders and the values given differ in number; nothing ran.
+    #[error("the statement has {placeholders} placeholders but {values} values were given")]
+    BindCount {
+        /// The values the statement's placeholders take.
+        placeholders: usize,
+        /// The values given.
+        values: usize,
+    },
+
     /// The query cannot run as built.
     #[error("invalid query: {reason}")]
     InvalidQuery {
@@ -344,7 +353,7 @@ impl Error {
             Error::KeyNotSet { .. } => ErrorKind::KeyNotSet,
             Error::StaleObject { .. } => ErrorKind::Conflict,
             Error::Unsupported { .. } => ErrorKind::Unsupported,
-            Error::InvalidQuery { .. } => ErrorKind::Other,
+            Error::InvalidQuery { .. } | Error::BindCount { .. } => ErrorKind::Other,
             Error::Constraint { kind, .. } => *kind,
             Error::PoolTimedOut => ErrorKind::PoolTimeout,
             Error::Closed | Error::Connection { .. } | Error::Io(_) => ErrorKind::Connection,

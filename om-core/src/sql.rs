@@ -7,6 +7,7 @@ pub mod cache;
 pub mod ddl;
 pub mod dml;
 pub mod floats;
+pub mod placeholders;
 
 pub use cache::StatementCache;
 pub use ddl::{column_def, create_indexes, create_table, drop_table};
@@ -15,3 +16,4 @@ pub use dml::{
     insert, paging, select, select_with_literal_paging, small_literal_paging, update,
 };
 pub use floats::{FloatSupport, check_floats, check_insert_floats};
+pub use placeholders::{Lexing, PlaceholderStyle, Prepared, prepare};

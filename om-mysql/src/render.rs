@@ -30,6 +30,14 @@ pub(crate) type Rendered = (Arc<str>, SqlxValues);
 /// character); a longer unindexed text column is `LONGTEXT`.
 const MAX_VARCHAR: u32 = 16383;
 
+/// How raw SQL is read: `?` placeholders (om's portable `$n` become `?`, values
+/// repeated as `$n` repeats), backslash escapes in strings, `#` comments.
+const LEXING: sql::Lexing = sql::Lexing {
+    style: sql::PlaceholderStyle::Question,
+    backslash_escapes: true,
+    hash_comments: true,
+};
+
 /// Renders a statement as the SQL MySQL runs.
 ///
 /// Every statement renders to exactly one: `CREATE TABLE` carries its indexes, since
@@ -49,10 +57,13 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
             sql::drop_table(t).build(MysqlQueryBuilder).into(),
             no_values(),
         ),
-        Statement::Raw { sql, values } => (
-            sql.as_str().into(),
-            SqlxValues(sea_query::Values(values.clone())),
-        ),
+        Statement::Raw { sql, values } => {
+            let raw = sql::prepare(sql, values, LEXING)?;
+            (
+                raw.sql.as_ref().into(),
+                SqlxValues(sea_query::Values(raw.values.into_owned())),
+            )
+        }
         Statement::Built(built) => {
             let (sql, values) = built.build(MysqlQueryBuilder);
             (sql.into(), SqlxValues(values))

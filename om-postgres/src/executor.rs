@@ -40,6 +40,7 @@ impl om_sqlx::Backend for PostgresBackend {
         if let Statement::Raw { sql, values } = stmt
             && values.is_empty()
         {
+            om_core::sql::prepare(sql, values, crate::render::LEXING)?;
             let done = sqlx::raw_sql(AssertSqlSafe(sql.as_str()))
                 .execute(&mut *conn)
                 .await

@@ -40,9 +40,18 @@ fn no_values() -> SqlxValues {
     SqlxValues(sea_query::Values(Vec::new()))
 }
 
+/// How raw SQL is read: `$1, $2, ...` placeholders (om's portable ones are
+/// PostgreSQL's own), `?` an operator (JSON), standard strings.
+pub(crate) const LEXING: sql::Lexing = sql::Lexing {
+    style: sql::PlaceholderStyle::Dollar,
+    backslash_escapes: false,
+    hash_comments: false,
+};
+
 /// Renders a statement; DDL may become several (the table, then its indexes).
 ///
-/// Raw SQL is passed through as written, with PostgreSQL's `$1, $2, ...` placeholders.
+/// Raw SQL is passed through as written, with PostgreSQL's `$1, $2, ...` placeholders,
+/// once their number is checked against the values.
 pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
     let mut out = match stmt {
         Statement::Select(s) => vec![select_unchecked(s)],
@@ -72,9 +81,10 @@ pub fn render(stmt: &Statement) -> Result<Vec<Rendered>> {
             )]
         }
         Statement::Raw { sql, values } => {
+            let raw = sql::prepare(sql, values, LEXING)?;
             vec![(
-                sql.as_str().into(),
-                SqlxValues(sea_query::Values(values.clone())),
+                raw.sql.as_ref().into(),
+                SqlxValues(sea_query::Values(raw.values.into_owned())),
             )]
         }
         Statement::Built(built) => {

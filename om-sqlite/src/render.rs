@@ -26,6 +26,14 @@ const FLOATS: sql::FloatSupport = sql::FloatSupport {
 /// One SQL statement and its bound values.
 pub(crate) type Rendered = (Arc<str>, SqlxValues);
 
+/// How raw SQL is read: `?` and `?NNN` placeholders (om's portable `$n` become `?n`),
+/// standard strings.
+const LEXING: sql::Lexing = sql::Lexing {
+    style: sql::PlaceholderStyle::NumberedQuestion,
+    backslash_escapes: false,
+    hash_comments: false,
+};
+
 /// Renders a statement; DDL may become several (the table, then its indexes).
 ///
 /// SQLite stores decimals as text, which keeps them exact: they are bound normalized
@@ -149,9 +157,10 @@ fn render_unchecked(stmt: &Statement) -> Result<Vec<Rendered>> {
             SqlxValues(sea_query::Values(Vec::new())),
         )],
         Statement::Raw { sql, values } => {
+            let raw = sql::prepare(sql, values, LEXING)?;
             vec![(
-                sql.as_str().into(),
-                SqlxValues(sea_query::Values(values.clone())),
+                raw.sql.as_ref().into(),
+                SqlxValues(sea_query::Values(raw.values.into_owned())),
             )]
         }
         Statement::Built(built) => {

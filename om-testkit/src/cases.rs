@@ -145,6 +145,8 @@ macro_rules! for_each_case {
             raw::raw_rows_by_name_and_position,
             raw::raw_row_errors_are_typed,
             raw::sea_query_statements_run_on_every_backend,
+            raw::portable_placeholders,
+            raw::wrong_bind_counts_are_refused_before_running,
             test_mode::test_mode_leaves_no_rows_after_close,
             fixtures::fixtures_load_rows_of_every_type,
             fixtures::fixture_with_a_bad_row_writes_nothing,

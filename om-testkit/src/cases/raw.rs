@@ -220,3 +220,123 @@ pub async fn sea_query_statements_run_on_every_backend(db: &Database) -> Result<
     assert!(matches!(err, Error::InvalidQuery { .. }), "{err:?}");
     Ok(())
 }
+
+/// om's `$1, $2, ...` placeholders run unchanged on every backend (a repeated `$n`
+/// binds its value again), text that only looks like a placeholder (in strings, quoted
+/// identifiers, comments) is left alone, and each dialect's own placeholders still work.
+pub async fn portable_placeholders(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let inserted = db
+        .execute(
+            "INSERT INTO orm_test (name, value) VALUES ($1, $2)",
+            ("a", "$1 ?"),
+        )
+        .await?;
+    assert_eq!(inserted.rows_affected, 1);
+    db.execute(
+        "INSERT INTO orm_test (name, value) VALUES ($2, $1) -- $3 is a comment",
+        ("b", "c"),
+    )
+    .await?;
+    let n: i64 = db
+        .fetch_val(
+            "SELECT count(*) FROM orm_test /* $9 */ WHERE (name = $1 OR value = $1) AND '$2 ?' = '$2 ?'",
+            ("b",),
+        )
+        .await?;
+    assert_eq!(n, 1, "the row named b");
+    let n: i64 = db
+        .fetch_val(
+            "SELECT count(*) FROM orm_test WHERE name = $1 OR name = $2 OR value = $1",
+            ("a", "c"),
+        )
+        .await?;
+    assert_eq!(n, 2);
+    let value: Option<String> = db
+        .fetch_val("SELECT value FROM orm_test WHERE name = $1", ("a",))
+        .await?;
+    assert_eq!(value.as_deref(), Some("$1 ?"), "a value is never rewritten");
+    // The dialect's own placeholders.
+    let own = format!(
+        "SELECT count(*) FROM orm_test WHERE name = {} OR name = {}",
+        placeholder(db.backend(), 1),
+        placeholder(db.backend(), 2)
+    );
+    assert_eq!(db.fetch_val::<i64>(own.as_str(), ("a", "c")).await?, 2);
+    Ok(())
+}
+
+/// A wrong number of bound values is `Error::BindCount`, naming both numbers, on every
+/// backend, before the statement runs: too few no longer reads no rows (SQLite), too
+/// many is no longer ignored (SQLite, PostgreSQL), and neither is a connection error
+/// (MySQL). Nothing is written.
+pub async fn wrong_bind_counts_are_refused_before_running(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let p = |n| placeholder(db.backend(), n);
+    let insert = format!(
+        "INSERT INTO orm_test (name, value) VALUES ({}, {})",
+        p(1),
+        p(2)
+    );
+    let err = db
+        .execute(insert.as_str(), ("only one",))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::BindCount {
+                placeholders: 2,
+                values: 1
+            }
+        ),
+        "{err:?}"
+    );
+    let err = db
+        .execute(insert.as_str(), ("a", "b", "c"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::BindCount {
+                placeholders: 2,
+                values: 3
+            }
+        ),
+        "{err:?}"
+    );
+    let err = db
+        .fetch_all("SELECT * FROM orm_test WHERE name = $1", ())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::BindCount {
+                placeholders: 1,
+                values: 0
+            }
+        ),
+        "{err:?}"
+    );
+    let err = db.fetch_all("SELECT 1", ("extra",)).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::BindCount {
+                placeholders: 0,
+                values: 1
+            }
+        ),
+        "{err:?}"
+    );
+    assert_ne!(err.kind(), om::ErrorKind::Connection);
+    assert!(!err.is_retryable());
+    assert_eq!(
+        db.query::<OrmTest>().count().await?,
+        0,
+        "nothing was written"
+    );
+    Ok(())
+}
