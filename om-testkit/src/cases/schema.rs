@@ -227,10 +227,7 @@ pub async fn missing_parent_table_is_named(db: &Database) -> Result<()> {
         .await?;
     let err = db.query::<Person>().count().await.unwrap_err();
     assert_eq!(named(&err).as_deref(), Some("people"), "{err:?}");
-    let err = db
-        .add(&mut Employee::new("ann", 1, "x"))
-        .await
-        .unwrap_err();
+    let err = db.add(&mut Employee::new("ann", 1, "x")).await.unwrap_err();
     assert_eq!(named(&err).as_deref(), Some("people"), "{err:?}");
     Ok(())
 }
