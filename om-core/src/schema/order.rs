@@ -11,7 +11,7 @@ pub fn references(table: &TableMeta) -> impl Iterator<Item = &'static TableMeta>
 }
 
 /// `tables` in an order in which each comes after every listed table it
-/// [references](references): the order `create_all` creates them in, and the
+/// [`references`]: the order `create_all` creates them in, and the
 /// reverse of the one `drop_all` drops them in.
 ///
 /// The order is otherwise the caller's: a table moves only to follow what it needs.
