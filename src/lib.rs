@@ -48,7 +48,7 @@ pub use om_core::{
     ColumnIndex, ConnectOptions, Executed, FromRow, IntoValues, RowRef, Session, Sql, SqlRow,
     values,
 };
-pub use om_core::{driver, expr, ir, json, model, options, raw, session, sql, url, value};
+pub use om_core::{driver, expr, ir, json, model, options, raw, schema, session, sql, url, value};
 
 /// YAML fixtures: rows for the tables of registered models, in one transaction.
 #[cfg(feature = "fixtures")]

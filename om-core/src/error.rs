@@ -257,6 +257,17 @@ pub enum Error {
     /// An error of the driver that fits no other variant.
     #[error("driver error")]
     Driver(#[source] BoxError),
+
+    /// Tables given to `create_all` or `drop_all` reference each other in a cycle, so
+    /// none of them can be created before the others. Nothing was run.
+    #[error(
+        "tables reference each other in a cycle, so none can be created first: {}",
+        tables.join(" → ")
+    )]
+    DependencyCycle {
+        /// The tables of the cycle, each referencing the next, the first repeated last.
+        tables: Vec<&'static str>,
+    },
 }
 
 /// What kind of failure an [`Error`] is, independent of the backend.
@@ -362,6 +373,7 @@ impl Error {
             Error::TransactionAborted { .. } => ErrorKind::TransactionAborted,
             Error::Database(server) => server.kind(),
             Error::Driver(_) => ErrorKind::Other,
+            Error::DependencyCycle { .. } => ErrorKind::Other,
         }
     }
 

@@ -10,6 +10,7 @@
 //! - [`Database`], [`Transaction`] and the user-facing [`Query`] (with its row mappers);
 //! - the [`Session`] trait both implement, raw SQL ([`raw`]) and [`FromRow`];
 //! - om's own connection options ([`ConnectOptions`]): test mode and statement logging;
+//! - the schema's order ([`schema`]): tables after the tables they reference;
 //! - the YAML fixture loader (feature `yaml`);
 //! - the one error enum, [`Error`].
 #![warn(missing_docs)]
@@ -33,6 +34,7 @@ pub mod options;
 pub mod query;
 pub mod raw;
 pub mod row;
+pub mod schema;
 pub mod sql;
 pub mod string_enum;
 pub mod url;

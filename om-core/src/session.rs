@@ -43,12 +43,18 @@ pub trait Session: Send + Sync {
     /// The executor every operation runs on.
     fn executor(&self) -> &dyn Executor;
 
-    /// Creates the tables (and their indexes) that do not exist yet.
+    /// Creates the tables (and their indexes) that do not exist yet, each after the
+    /// tables it references (an inheritance parent), in whatever order they are listed.
+    /// Tables that reference each other in a cycle are [`Error::DependencyCycle`]
+    /// (nothing is run).
+    ///
+    /// [`Error::DependencyCycle`]: crate::Error::DependencyCycle
     fn create_all(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
         write::create_all(self.executor(), tables)
     }
 
-    /// Drops the tables that exist, in reverse order.
+    /// Drops the tables that exist, each before the tables it references: the reverse
+    /// of `create_all`'s order, in whatever order they are listed.
     fn drop_all(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
         write::drop_all(self.executor(), tables)
     }
@@ -166,7 +172,10 @@ pub trait Session: Send + Sync {
 macro_rules! session_methods {
     () => {
         /// Creates the tables (and their indexes) that do not exist yet:
-        /// `db.create_all(&[User::table(), Post::table()])`.
+        /// `db.create_all(&[User::table(), Post::table()])`. Each is created after the
+        /// tables it references (an inheritance parent), in whatever order they are
+        /// listed; tables that reference each other in a cycle are
+        /// [`Error::DependencyCycle`](crate::Error::DependencyCycle) and nothing is run.
         pub async fn create_all(
             &self,
             tables: &[&'static $crate::model::TableMeta],
@@ -174,7 +183,8 @@ macro_rules! session_methods {
             $crate::session::Session::create_all(self, tables).await
         }
 
-        /// Drops the tables that exist, in reverse order.
+        /// Drops the tables that exist, each before the tables it references (the
+        /// reverse of `create_all`'s order), in whatever order they are listed.
         pub async fn drop_all(
             &self,
             tables: &[&'static $crate::model::TableMeta],

@@ -350,17 +350,19 @@ pub(crate) async fn delete<M: Model>(exec: &dyn Executor, obj: &M) -> Result<boo
     Ok(affected > 0)
 }
 
-/// Creates every table (and its indexes) that does not exist yet.
+/// Creates every table (and its indexes) that does not exist yet, each after the
+/// tables it references ([`schema::creation_order`](crate::schema::creation_order)).
 pub(crate) async fn create_all(exec: &dyn Executor, tables: &[&'static TableMeta]) -> Result<()> {
-    for table in tables {
+    for table in crate::schema::creation_order(tables)? {
         exec.execute(&Statement::CreateTable(table)).await?;
     }
     Ok(())
 }
 
-/// Drops every table that exists, in reverse order.
+/// Drops every table that exists, each before the tables it references: the reverse
+/// of the order `create_all` creates them in.
 pub(crate) async fn drop_all(exec: &dyn Executor, tables: &[&'static TableMeta]) -> Result<()> {
-    for table in tables.iter().rev() {
+    for table in crate::schema::creation_order(tables)?.into_iter().rev() {
         exec.execute(&Statement::DropTable(table)).await?;
     }
     Ok(())

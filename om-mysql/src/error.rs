@@ -64,10 +64,11 @@ pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
     })
 }
 
-/// The table named in "Table 'db.t' doesn't exist", without its database.
-fn missing_table(message: &str) -> String {
-    let quoted = message.split('\'').nth(1).unwrap_or(message);
-    quoted.rsplit('.').next().unwrap_or(quoted).to_string()
+/// The table named in "Table 'db.t' doesn't exist" (or "Unknown table 'db.t'"),
+/// without its database, if the message quotes one.
+fn missing_table(message: &str) -> Option<String> {
+    let quoted = message.split('\'').nth(1)?;
+    quoted.rsplit('.').next().map(str::to_string)
 }
 
 #[cfg(test)]
@@ -78,9 +79,10 @@ mod tests {
     #[test]
     fn missing_table_name() {
         assert_eq!(
-            missing_table("Table 'om_test_1.orm_test' doesn't exist"),
-            "orm_test"
+            missing_table("Table 'om_test_1.orm_test' doesn't exist").as_deref(),
+            Some("orm_test")
         );
-        assert_eq!(missing_table("Unknown table 'db.t'"), "t");
+        assert_eq!(missing_table("Unknown table 'db.t'").as_deref(), Some("t"));
+        assert_eq!(missing_table("no quotes"), None);
     }
 }

@@ -62,12 +62,12 @@ pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
     })
 }
 
-/// The relation named by `relation "name" does not exist`, or the whole message.
-fn missing_relation(message: &str) -> String {
+/// The relation named by `relation "name" does not exist`, if the message names one.
+fn missing_relation(message: &str) -> Option<String> {
     message
         .strip_prefix("relation \"")
         .and_then(|rest| rest.split_once('"'))
-        .map_or_else(|| message.to_string(), |(name, _)| name.to_string())
+        .map(|(name, _)| name.to_string())
 }
 
 #[cfg(test)]
@@ -77,9 +77,9 @@ mod tests {
     #[test]
     fn relation_name_from_message() {
         assert_eq!(
-            missing_relation(r#"relation "orm_test" does not exist"#),
-            "orm_test"
+            missing_relation(r#"relation "orm_test" does not exist"#).as_deref(),
+            Some("orm_test")
         );
-        assert_eq!(missing_relation("something else"), "something else");
+        assert_eq!(missing_relation("something else"), None);
     }
 }

@@ -18,8 +18,8 @@ pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
             .code()
             .and_then(|c| c.parse::<i32>().ok())
             .map(|c| c & 0xff);
-        let classified = if let Some(missing) = db.message().strip_prefix("no such table: ") {
-            Classified::TableNotFound(missing.to_string())
+        let classified = if let Some(missing) = missing_table(db.message()) {
+            Classified::TableNotFound(Some(missing))
         } else if matches!(primary, Some(SQLITE_BUSY | SQLITE_LOCKED)) {
             Classified::Busy
         } else if primary == Some(SQLITE_TOOBIG) {
@@ -29,4 +29,28 @@ pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
         };
         (classified, report)
     })
+}
+
+/// The table named by `no such table: name`, without its schema (`main.t`, `temp.t`).
+fn missing_table(message: &str) -> Option<String> {
+    let name = message.strip_prefix("no such table: ")?;
+    Some(name.rsplit_once('.').map_or(name, |(_, t)| t).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_table_name() {
+        assert_eq!(
+            missing_table("no such table: people").as_deref(),
+            Some("people")
+        );
+        assert_eq!(
+            missing_table("no such table: main.people").as_deref(),
+            Some("people")
+        );
+        assert_eq!(missing_table("something else"), None);
+    }
 }

@@ -9,8 +9,10 @@ use sqlx::error::DatabaseError;
 /// key, not null, check) leave open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Classified {
-    /// A table is missing: its name, as the message gives it.
-    TableNotFound(String),
+    /// A table is missing: its name as the message gives it, when the message names
+    /// one. That is the table reported, rather than the statement's: a statement on a
+    /// child model also reads its parent's tables.
+    TableNotFound(Option<String>),
     /// A value is longer than its column allows.
     ValueTooLong,
     /// Another connection holds a lock the statement needs.
@@ -21,7 +23,9 @@ pub enum Classified {
     Kind(ErrorKind),
 }
 
-/// Maps an error of a statement on `table` (when it is about one): constraint
+/// Maps an error of a statement on `table` (when it is about one): a missing table is
+/// the one the server names (the statement's `table` only when it names none),
+/// constraint
 /// violations by sqlx's kinds, the rest by the backend's `classify`, which may also
 /// fill in what its database tells beyond sqlx's portable fields (a vendor error
 /// number as the code, a column).
@@ -54,7 +58,9 @@ pub fn map_error(
             }
             match classified {
                 Classified::TableNotFound(missing) => Error::TableNotFound {
-                    table: table.map_or(missing, |t| t.name.to_string()),
+                    table: missing
+                        .or_else(|| table.map(|t| t.name.to_string()))
+                        .unwrap_or_else(|| report.message().to_string()),
                     server: Box::new(report.with_kind(ErrorKind::TableNotFound)),
                 },
                 Classified::ValueTooLong => Error::Constraint {
@@ -131,4 +137,85 @@ pub fn pool_options<DB: sqlx::Database>(options: &PoolOptions) -> sqlx::pool::Po
         pool = pool.acquire_timeout(t);
     }
     pool
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+    use std::fmt;
+
+    use super::*;
+
+    /// A database error with a message and nothing else.
+    #[derive(Debug)]
+    struct Fake(&'static str);
+
+    impl fmt::Display for Fake {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Fake {}
+
+    impl DatabaseError for Fake {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            None
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    static CHILD: TableMeta = TableMeta {
+        name: "child",
+        model: "Child",
+        columns: &[],
+        primary_key: &[],
+        parent: None,
+    };
+
+    fn missing(named: Option<&'static str>, table: Option<&TableMeta>) -> Error {
+        map_error(
+            sqlx::Error::Database(Box::new(Fake("relation \"parent\" does not exist"))),
+            table,
+            |_, report| (Classified::TableNotFound(named.map(str::to_string)), report),
+        )
+    }
+
+    fn table_of(error: &Error) -> Option<&str> {
+        match error {
+            Error::TableNotFound { table, .. } => Some(table),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_missing_table_is_the_one_the_server_names() {
+        let err = missing(Some("parent"), Some(&CHILD));
+        assert_eq!(table_of(&err), Some("parent"), "{err:?}");
+        assert_eq!(err.kind(), ErrorKind::TableNotFound);
+        assert!(err.to_string().contains("relation \"parent\""), "{err}");
+        // A message that names none: the statement's table, else the message.
+        let err = missing(None, Some(&CHILD));
+        assert_eq!(table_of(&err), Some("child"), "{err:?}");
+        let err = missing(None, None);
+        assert_eq!(
+            table_of(&err),
+            Some("relation \"parent\" does not exist"),
+            "{err:?}"
+        );
+    }
 }
