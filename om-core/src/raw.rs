@@ -316,6 +316,24 @@ pub(crate) async fn execute(exec: &dyn Executor, stmt: Result<Statement>) -> Res
     exec.execute_reporting(&stmt?).await
 }
 
+pub(crate) async fn execute_many(
+    exec: &dyn Executor,
+    sql: &str,
+    sets: Vec<Vec<Value>>,
+) -> Result<u64> {
+    let tx = exec.begin().await?;
+    let mut affected = 0;
+    for values in sets {
+        let stmt = Statement::Raw {
+            sql: sql.to_string(),
+            values,
+        };
+        affected += tx.execute_reporting(&stmt).await?.rows_affected;
+    }
+    tx.commit().await?;
+    Ok(affected)
+}
+
 pub(crate) async fn fetch_all<'a>(
     exec: &'a dyn Executor,
     stmt: Result<Statement>,
@@ -358,7 +376,8 @@ pub(crate) async fn fetch_val<T: Field>(exec: &dyn Executor, stmt: Result<Statem
         Ok(())
     })
     .await?;
-    out.ok_or_else(no_row)
+    // No row: an `Option` reads as `None`; anything else has no value to give.
+    out.or_else(T::absent).ok_or_else(no_row)
 }
 
 pub(crate) fn iterate<'a>(

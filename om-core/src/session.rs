@@ -93,6 +93,18 @@ pub trait Session: Send + Sync {
         raw::execute(self.executor(), raw::statement(sql, values))
     }
 
+    /// Runs one raw statement once per set of values, all in one transaction (a
+    /// savepoint inside one): all of them or none. Returns the rows affected in all.
+    fn execute_many<V: IntoValues>(
+        &self,
+        sql: &str,
+        sets: impl IntoIterator<Item = V>,
+    ) -> impl Future<Output = Result<u64>> + Send {
+        let sets: Vec<Vec<crate::value::Value>> =
+            sets.into_iter().map(IntoValues::into_values).collect();
+        raw::execute_many(self.executor(), sql, sets)
+    }
+
     /// Every row of a raw query.
     fn fetch_all(
         &self,
@@ -122,8 +134,9 @@ pub trait Session: Send + Sync {
         raw::fetch_optional(self.executor(), raw::statement(sql, values))
     }
 
-    /// The first column of the first row of a raw query; `Error::NotFound` when there
-    /// is no row.
+    /// The first column of the first row of a raw query; with `T = Option<_>`, `None`
+    /// when there is no row (or the value is NULL), else `Error::NotFound` when there is
+    /// no row.
     fn fetch_val<T: Field>(
         &self,
         sql: impl Sql,
@@ -237,6 +250,18 @@ macro_rules! session_methods {
             $crate::session::Session::execute(self, sql, values).await
         }
 
+        /// Runs one raw statement once per set of values, all in one transaction (a
+        /// savepoint inside one), so that all of them apply or none:
+        /// `db.execute_many("INSERT INTO t (a, b) VALUES ($1, $2)", [(1, "x"), (2, "y")])`.
+        /// Returns the rows affected in all.
+        pub async fn execute_many<V: $crate::raw::IntoValues + Send>(
+            &self,
+            sql: &str,
+            sets: impl ::std::iter::IntoIterator<Item = V> + Send,
+        ) -> $crate::error::Result<u64> {
+            $crate::session::Session::execute_many(self, sql, sets).await
+        }
+
         /// Every row of a raw query (or a sea-query `SELECT`), each readable by column
         /// name or position: `row.get::<i64>("id")`.
         pub async fn fetch_all(
@@ -268,8 +293,9 @@ macro_rules! session_methods {
         }
 
         /// The first column of the first row of a raw query, typed:
-        /// `db.fetch_val::<i64>("SELECT count(*) FROM t", ()).await?`. `Error::NotFound`
-        /// when there is no row; read into an `Option` to accept NULL.
+        /// `db.fetch_val::<i64>("SELECT count(*) FROM t", ()).await?`. Read into an
+        /// `Option` to accept NULL and no row (both `None`); otherwise no row is
+        /// `Error::NotFound`.
         pub async fn fetch_val<T: $crate::value::Field>(
             &self,
             sql: impl $crate::raw::Sql,

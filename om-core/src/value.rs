@@ -169,6 +169,12 @@ pub trait Field: Sized + Clone + Send + Sync + 'static {
     fn to_value(&self) -> Value;
     /// Reads the field from the column at `index`.
     fn decode(row: &dyn Row, index: usize) -> Result<Self, DecodeError>;
+    /// The field's value for "no value at all" (`None` for an `Option`), where it has
+    /// one: what `fetch_val::<Option<T>>` returns when the query finds no row.
+    #[inline]
+    fn absent() -> Option<Self> {
+        None
+    }
 }
 
 impl<T: SqlType> Field for T {
@@ -197,6 +203,10 @@ impl<T: SqlType> Field for Option<T> {
     #[inline]
     fn decode(row: &dyn Row, index: usize) -> Result<Self, DecodeError> {
         T::decode(row, index)
+    }
+    #[inline]
+    fn absent() -> Option<Self> {
+        Some(None)
     }
 }
 

@@ -150,6 +150,8 @@ macro_rules! for_each_case {
             raw::sea_query_statements_run_on_every_backend,
             raw::portable_placeholders,
             raw::wrong_bind_counts_are_refused_before_running,
+            raw::fetch_val_of_no_row,
+            raw::execute_many_is_all_or_nothing,
             test_mode::test_mode_leaves_no_rows_after_close,
             fixtures::fixtures_load_rows_of_every_type,
             fixtures::fixture_with_a_bad_row_writes_nothing,

@@ -340,3 +340,54 @@ pub async fn wrong_bind_counts_are_refused_before_running(db: &Database) -> Resu
     );
     Ok(())
 }
+
+/// `fetch_val` into an `Option` is `None` when the query finds no row (as for NULL);
+/// into a plain type, no row is `NotFound`.
+pub async fn fetch_val_of_no_row(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let none: Option<String> = db
+        .fetch_val("SELECT name FROM orm_test WHERE name = $1", ("nobody",))
+        .await?;
+    assert_eq!(none, None);
+    let err = db
+        .fetch_val::<String>("SELECT name FROM orm_test WHERE name = $1", ("nobody",))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+    db.add(&mut OrmTest::new("somebody", None)).await?;
+    let null: Option<String> = db
+        .fetch_val("SELECT value FROM orm_test WHERE name = $1", ("somebody",))
+        .await?;
+    assert_eq!(null, None);
+    let found: Option<String> = db
+        .fetch_val("SELECT name FROM orm_test WHERE name = $1", ("somebody",))
+        .await?;
+    assert_eq!(found.as_deref(), Some("somebody"));
+    Ok(())
+}
+
+/// `execute_many` runs a statement once per set of values in one transaction: every set
+/// applies, or (one set failing) none does.
+pub async fn execute_many_is_all_or_nothing(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let insert = "INSERT INTO orm_test (id, name) VALUES ($1, $2)";
+    let n = db
+        .execute_many(insert, [(1_i64, "a"), (2, "b"), (3, "c")])
+        .await?;
+    assert_eq!(n, 3);
+    let err = db
+        .execute_many(insert, [(4_i64, "d"), (1, "duplicate key")])
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), om::ErrorKind::UniqueViolation, "{err:?}");
+    assert_eq!(
+        db.query::<OrmTest>().count().await?,
+        3,
+        "no set of the failed call stays"
+    );
+    let tx = db.begin().await?;
+    assert_eq!(tx.execute_many(insert, [(5_i64, "e")]).await?, 1);
+    tx.rollback().await?;
+    assert_eq!(db.query::<OrmTest>().count().await?, 3);
+    Ok(())
+}
