@@ -181,6 +181,14 @@ pub trait Session: Send + Sync {
     }
 }
 
+/// A reference to a session is a session: a function taking `impl Session` takes
+/// `&db` or `&tx` as well as `db`.
+impl<S: Session + ?Sized> Session for &S {
+    fn executor(&self) -> &dyn Executor {
+        (**self).executor()
+    }
+}
+
 /// Expands to the [`Session`] methods as inherent methods, over `Session::executor`.
 macro_rules! session_methods {
     () => {

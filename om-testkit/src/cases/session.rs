@@ -162,5 +162,20 @@ pub async fn session_trait_takes_database_or_transaction(db: &Database) -> Resul
     assert_eq!(names(db).await?, ["on the database", "spawned"]);
     let deleted = Session::delete(db, &db.query::<OrmTest>().first().await?.unwrap()).await?;
     assert!(deleted);
+    // A reference is a session too: `impl Session` by value takes `&db` and `&tx`.
+    async fn count_by_value(s: impl Session) -> Result<u64> {
+        s.query::<OrmTest>().count().await
+    }
+    assert_eq!(count_by_value(db).await?, 1);
+    assert_eq!(count_by_value(&db).await?, 1);
+    let tx = db.begin().await?;
+    assert_eq!(count_by_value(&tx).await?, 1);
+    tx.rollback().await?;
+    // The retried closure's future is `Send` as well.
+    let retried = db.transaction_with_retry(om::RetryPolicy::new(), || {
+        async |tx| tx.query::<OrmTest>().count().await
+    });
+    send(&retried);
+    assert_eq!(retried.await?, 1);
     Ok(())
 }
