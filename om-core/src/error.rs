@@ -64,24 +64,26 @@ pub enum Error {
     },
 
     /// A stored value could not be decoded into the field's Rust type.
-    #[error("cannot decode column `{table}.{column}`: {source}")]
+    #[error("cannot decode column `{table}.{column}`: {reason}")]
     Decode {
         /// The table of the column.
         table: &'static str,
         /// The column.
         column: &'static str,
-        /// What went wrong, with the expected and the found types.
-        source: DecodeError,
+        /// What went wrong, with the expected and the found types (shown in the
+        /// message, so not a `source()`).
+        reason: DecodeError,
     },
 
     /// A column of a row read by name or position (raw SQL, mapped rows) is missing or
     /// does not convert into the Rust type asked for.
-    #[error("cannot read column `{column}` of the row: {source}")]
+    #[error("cannot read column `{column}` of the row: {reason}")]
     Column {
         /// The column's name, or `#i` for the position `i`.
         column: String,
-        /// What went wrong, with the expected and the found types.
-        source: DecodeError,
+        /// What went wrong, with the expected and the found types (shown in the
+        /// message, so not a `source()`).
+        reason: DecodeError,
     },
 
     /// A fixture document is malformed, or one of its rows does not fit its table.
@@ -407,11 +409,11 @@ impl Error {
     }
 
     /// Wraps a column-level decode failure with its table and column.
-    pub fn decode(table: &'static str, column: &'static str, source: DecodeError) -> Self {
+    pub fn decode(table: &'static str, column: &'static str, reason: DecodeError) -> Self {
         Error::Decode {
             table,
             column,
-            source,
+            reason,
         }
     }
 }

@@ -163,7 +163,7 @@ impl ColumnIndex for usize {
         } else {
             Err(Error::Column {
                 column: self.describe(),
-                source: DecodeError::MissingColumn { index: *self },
+                reason: DecodeError::MissingColumn { index: *self },
             })
         }
     }
@@ -176,7 +176,7 @@ impl ColumnIndex for &str {
     fn position(&self, row: &dyn Row) -> Result<usize> {
         row.column_index(self).ok_or_else(|| Error::Column {
             column: self.describe(),
-            source: DecodeError::UnknownColumn,
+            reason: DecodeError::UnknownColumn,
         })
     }
     fn describe(&self) -> String {
@@ -272,9 +272,9 @@ impl<'r> RowRef<'r> {
     /// The value of a column, by position or name; see [`SqlRow::get`].
     pub fn get<T: Field>(&self, column: impl ColumnIndex) -> Result<T> {
         let index = column.position(self.row)?;
-        T::decode(self.row, index).map_err(|source| Error::Column {
+        T::decode(self.row, index).map_err(|reason| Error::Column {
             column: column.describe(),
-            source,
+            reason,
         })
     }
 

@@ -19,9 +19,10 @@ const ER_LOCK_WAIT_TIMEOUT: u16 = 1205;
 /// transaction"; also Galera's certification failure ("WSREP detected deadlock/conflict").
 const ER_LOCK_DEADLOCK: u16 = 1213;
 /// Errors of a connection the server ended: `ER_SERVER_SHUTDOWN`, `ER_CONNECTION_KILLED`
-/// (`KILL`), `ER_NET_READ_INTERRUPTED`, `ER_NET_WRITE_INTERRUPTED`, and the client's
-/// "server has gone away" / "lost connection".
-const CONNECTION_ENDED: [u16; 6] = [1053, 1927, 1159, 1161, 2006, 2013];
+/// (`KILL`), `ER_NET_READ_INTERRUPTED`, `ER_NET_WRITE_INTERRUPTED`, MySQL 8's
+/// `ER_CLIENT_INTERACTION_TIMEOUT` (4031), and the client's "server has gone away" /
+/// "lost connection".
+const CONNECTION_ENDED: [u16; 7] = [1053, 1927, 1159, 1161, 2006, 2013, 4031];
 /// Errors of a value that does not fit its column: out of range (1264), incorrect value
 /// (1366, 1292), truncated (1265).
 const BAD_VALUE: [u16; 4] = [1264, 1265, 1292, 1366];
@@ -33,14 +34,16 @@ const BAD_VALUE: [u16; 4] = [1264, 1265, 1292, 1366];
 /// missing table is [`Error::TableNotFound`]; 1213 is a deadlock (Galera's
 /// certification failures included), 1205 a lock wait that timed out (busy), a killed
 /// or shut-down connection a lost connection. The code of any database error is its
-/// MySQL error number. A wrong number of bound values is [`Error::InvalidQuery`].
+/// MySQL error number. A wrong number of bound values that reached the server is
+/// [`Error::Driver`] (kind `Other`; the connection is closed, as it no longer answers).
 pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
     if let sqlx::Error::Protocol(message) = &e
         && message.starts_with("prepared statement expected")
     {
-        return Error::InvalidQuery {
-            reason: message.clone(),
-        };
+        // Raw SQL's count is checked before it is sent (`Error::BindCount`); a count
+        // the check could not see (MySQL's `/*! */` comments) lands here, after which
+        // the connection does not answer: a driver error, so that it is closed.
+        return Error::Driver(message.clone().into());
     }
     om_sqlx::map_error(e, table, |db, report| {
         let number = db

@@ -35,7 +35,9 @@ const MAX_VARCHAR: u32 = 16383;
 const LEXING: sql::Lexing = sql::Lexing {
     style: sql::PlaceholderStyle::Question,
     backslash_escapes: true,
-    hash_comments: true,
+    mysql_comments: true,
+    postgres_quoting: false,
+    named_placeholders: false,
 };
 
 /// Renders a statement as the SQL MySQL runs.

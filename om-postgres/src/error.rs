@@ -24,8 +24,10 @@ const LOCK_NOT_AVAILABLE: &str = "55P03";
 /// prepared statement requires 1`).
 const PROTOCOL_VIOLATION: &str = "08P01";
 /// SQLSTATEs of a server going away: `admin_shutdown` (`pg_terminate_backend`),
-/// `crash_shutdown`, `cannot_connect_now`.
-const CONNECTION_ENDED: [&str; 3] = ["57P01", "57P02", "57P03"];
+/// `crash_shutdown`, `cannot_connect_now`;
+/// `idle_in_transaction_session_timeout` and `idle_session_timeout` (the server ended
+/// the session) too.
+const CONNECTION_ENDED: [&str; 5] = ["57P01", "57P02", "57P03", "57P05", "25P03"];
 
 /// Maps an error of a statement on `table` (when it is about one).
 ///

@@ -35,12 +35,12 @@ impl om_sqlx::Backend for PostgresBackend {
     /// Runs `stmt` on `conn` and returns the rows it affected.
     ///
     /// Raw SQL without values runs as a simple query, so it may hold several statements
-    /// (a script); everything else is a prepared statement with bound values.
+    /// (a script, whose `$n` may belong to a function body or a `PREPARE`: it is not
+    /// counted); everything else is a prepared statement with bound values.
     async fn execute(conn: &mut PgConnection, stmt: &Statement) -> Result<u64> {
         if let Statement::Raw { sql, values } = stmt
             && values.is_empty()
         {
-            om_core::sql::prepare(sql, values, crate::render::LEXING)?;
             let done = sqlx::raw_sql(AssertSqlSafe(sql.as_str()))
                 .execute(&mut *conn)
                 .await

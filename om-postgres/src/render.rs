@@ -45,7 +45,9 @@ fn no_values() -> SqlxValues {
 pub(crate) const LEXING: sql::Lexing = sql::Lexing {
     style: sql::PlaceholderStyle::Dollar,
     backslash_escapes: false,
-    hash_comments: false,
+    mysql_comments: false,
+    postgres_quoting: true,
+    named_placeholders: false,
 };
 
 /// Renders a statement; DDL may become several (the table, then its indexes).

@@ -31,7 +31,9 @@ pub(crate) type Rendered = (Arc<str>, SqlxValues);
 const LEXING: sql::Lexing = sql::Lexing {
     style: sql::PlaceholderStyle::NumberedQuestion,
     backslash_escapes: false,
-    hash_comments: false,
+    mysql_comments: false,
+    postgres_quoting: false,
+    named_placeholders: true,
 };
 
 /// Renders a statement; DDL may become several (the table, then its indexes).

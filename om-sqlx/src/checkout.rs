@@ -25,10 +25,14 @@ use crate::backend::{Backend, Conn};
 /// Whether `error` may leave its connection in an unknown state (a broken socket, a
 /// protocol error, a statement refused half-way through sending it), so that the
 /// connection must not be reused.
+///
+/// `Driver` errors are among them: the driver's own anomalies (a reply it did not
+/// expect, MySQL's "prepared statement expected N parameters", after which the
+/// connection does not answer). Errors om raises before sending anything
+/// (`InvalidQuery`, `BindCount`, `InvalidValue`) are not.
 pub(crate) fn breaks_connection(error: &Error) -> bool {
     match error {
-        Error::Io(_) | Error::Driver(_) | Error::InvalidQuery { .. } => true,
-        Error::CommitOutcomeUnknown { .. } => true,
+        Error::Io(_) | Error::Driver(_) | Error::CommitOutcomeUnknown { .. } => true,
         Error::Database(server) => server.kind() == ErrorKind::Connection,
         _ => false,
     }
@@ -80,23 +84,25 @@ impl<B: Backend> Checkout<B> {
     }
 
     fn set(&mut self, value: bool) {
-        if !B::CLOSE_WHEN_CANCELLED {
-            return;
-        }
         match &mut self.in_flight {
             InFlight::Local(set) => *set = value,
             InFlight::Shared(flag) => flag.store(value, Ordering::Release),
         }
     }
 
-    /// Whether an earlier operation was cut short or broke the connection (always
-    /// `false` on backends that need no closing).
+    /// Whether an earlier operation was cut short or broke the connection. (On a
+    /// backend that keeps such connections, a transaction still refuses to go on after
+    /// one: the cut statement may or may not have run.)
     pub(crate) fn is_broken(&self) -> bool {
-        B::CLOSE_WHEN_CANCELLED
-            && match &self.in_flight {
-                InFlight::Local(set) => *set,
-                InFlight::Shared(flag) => flag.load(Ordering::Acquire),
-            }
+        match &self.in_flight {
+            InFlight::Local(set) => *set,
+            InFlight::Shared(flag) => flag.load(Ordering::Acquire),
+        }
+    }
+
+    /// Whether the connection is to be closed rather than returned.
+    pub(crate) fn closes(&self) -> bool {
+        B::CLOSE_WHEN_CANCELLED && self.is_broken()
     }
 
     /// Marks the start of an operation.
@@ -129,7 +135,7 @@ impl<B: Backend> DerefMut for Checkout<B> {
 
 impl<B: Backend> Drop for Checkout<B> {
     fn drop(&mut self) {
-        if self.is_broken() {
+        if self.closes() {
             self.conn.close_on_drop();
         }
     }

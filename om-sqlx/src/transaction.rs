@@ -28,7 +28,7 @@ use sqlx::SqlSafeStr;
 use sqlx_core::transaction::TransactionManager;
 
 use crate::backend::{Backend, Conn, insert_keys};
-use crate::checkout::{Checkout, breaks_connection, tracked};
+use crate::checkout::{Checkout, breaks_connection};
 
 /// The transaction manager of backend `B`'s database.
 type Manager<B> = <<B as Backend>::Db as sqlx::Database>::TransactionManager;
@@ -42,9 +42,9 @@ struct TxConn<B: Backend> {
 
 impl<B: Backend> Drop for TxConn<B> {
     fn drop(&mut self) {
-        // A broken connection is closed by its checkout, which rolls back on the server;
-        // a clean one runs the queued ROLLBACK before it is used again.
-        if self.open && !self.conn.is_broken() {
+        // A connection to close is closed by its checkout, which rolls back on the
+        // server; any other runs the queued ROLLBACK before it is used again.
+        if self.open && !self.conn.closes() {
             Manager::<B>::start_rollback(&mut self.conn);
         }
     }
@@ -264,7 +264,7 @@ impl<B: Backend> SqlxTransaction<'_, B> {
         };
         let pending = shared.take_pending();
         let ran = run_all::<B>(&mut locked, &pending).await;
-        locked.finish(ran)?;
+        self.note(locked.finish(ran))?;
         locked.guard.conn.start();
         Ok(locked)
     }
@@ -292,9 +292,13 @@ impl<B: Backend> SqlxTransaction<'_, B> {
         let pending = shared.take_pending();
         let shared_failed = shared.failed.load(Ordering::Acquire);
         let mut tx = shared.tx.lock().await;
-        if tx.conn.is_broken() {
+        if tx.conn.closes() {
             // The connection is closed when dropped, which rolls back on the server.
             return if commit { Err(cut_short()) } else { Ok(()) };
+        }
+        if commit && tx.conn.is_broken() {
+            // Kept connection (SQLite): dropped, it queues the rollback.
+            return Err(cut_short());
         }
         tx.conn.start();
         if !commit {
@@ -317,7 +321,7 @@ impl<B: Backend> SqlxTransaction<'_, B> {
             && let Err(e) = B::run_plain(&mut tx, "SELECT 1").await
         {
             let failed: Result<()> = tx.conn.finish(Err(e));
-            if !tx.conn.is_broken() {
+            if !tx.conn.closes() {
                 tx.conn.start();
                 let rolled_back = Manager::<B>::rollback(&mut tx)
                     .await
@@ -395,14 +399,27 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
     }
 
     fn stream(&self, stmt: Statement) -> RowStream<'_> {
-        let in_flight = self.shared().ok().map(|shared| shared.in_flight.clone());
-        let rows = Box::pin(async_stream::try_stream! {
+        Box::pin(async_stream::try_stream! {
             let conn = self.lock_for(true).await?;
+            // Only now, holding the connection, does the stream touch its in-flight
+            // flag: set while it waits for a row, clear while its reader holds one (a
+            // stream dropped between rows leaves the connection clean).
+            let flag = self.shared()?.in_flight.clone();
             let mut rows = B::stream(std::future::ready(Ok(conn)), stmt);
-            while let Some(row) = rows.next().await {
-                match row {
-                    Ok(row) => yield row,
-                    Err(e) => {
+            loop {
+                flag.store(true, Ordering::Release);
+                let next = rows.next().await;
+                match next {
+                    None => {
+                        flag.store(false, Ordering::Release);
+                        break;
+                    }
+                    Some(Ok(row)) => {
+                        flag.store(false, Ordering::Release);
+                        yield row;
+                    }
+                    Some(Err(e)) => {
+                        flag.store(breaks_connection(&e), Ordering::Release);
                         // Give the connection back before reporting: a stream that
                         // failed is over, even if it is never polled or dropped again.
                         drop(rows);
@@ -411,11 +428,7 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
                     }
                 }
             }
-        });
-        match in_flight {
-            Some(flag) => tracked::<B>(rows, flag),
-            None => rows,
-        }
+        })
     }
 
     async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {

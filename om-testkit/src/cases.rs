@@ -167,6 +167,7 @@ macro_rules! for_each_case {
             cancellation::cancelled_transactions_leave_nothing_open,
             cancellation::cancelled_queries_return_their_connections,
             cancellation::wrong_bind_counts_leave_the_pool_usable,
+            cancellation::statements_after_a_cancelled_one_are_refused,
             retry::serialization_failures_are_retried,
             retry::only_retryable_errors_are_retried,
             retry::deadlocks_are_typed_and_retryable,

@@ -33,8 +33,15 @@ pub struct Lexing {
     pub style: PlaceholderStyle,
     /// Whether a backslash escapes the next character in a string literal (MySQL).
     pub backslash_escapes: bool,
-    /// Whether `#` starts a comment (MySQL).
-    pub hash_comments: bool,
+    /// Whether `#` starts a comment, `--` needs a space after it to start one, and
+    /// `/*! ... */` holds code rather than a comment (MySQL).
+    pub mysql_comments: bool,
+    /// Whether `$tag$ ... $tag$` quotes a body, `E'...'` strings take backslash
+    /// escapes and block comments nest (PostgreSQL).
+    pub postgres_quoting: bool,
+    /// Whether `:name`, `@name` and `$name` are placeholders too, each distinct name
+    /// taking the next value (SQLite).
+    pub named_placeholders: bool,
 }
 
 /// A placeholder found in the text.
@@ -44,6 +51,9 @@ enum Found {
     Numbered { n: usize, start: usize, end: usize },
     /// SQLite's own `?NNN`: the NNN-th value.
     Native(usize),
+    /// SQLite's `:name`, `@name`, `$name`: the value after the highest so far, the
+    /// first time the name appears.
+    Named(u64),
     /// A plain `?`: the next value.
     Plain,
 }
@@ -80,11 +90,18 @@ pub fn prepare<'a>(sql: &'a str, values: &'a [Value], lexing: Lexing) -> Result<
     }
     // A plain `?` takes the value after the highest one used so far (SQLite's rule; on
     // MySQL every placeholder is a plain `?`).
-    let mut native = 0;
+    let mut native: usize = 0;
+    let mut names = Vec::new();
     for f in &found {
         match f {
             Found::Native(n) => native = native.max(*n),
-            Found::Plain => native += 1,
+            Found::Plain => native = native.saturating_add(1),
+            Found::Named(name) => {
+                if !names.contains(name) {
+                    names.push(*name);
+                    native = native.saturating_add(1);
+                }
+            }
             Found::Numbered { .. } => {}
         }
     }
@@ -141,29 +158,50 @@ fn scan(sql: &str, lexing: Lexing) -> Vec<Found> {
         let c = bytes[i];
         match c {
             b'\'' => {
-                i = skip_quoted(
-                    bytes,
-                    i,
-                    b'\'',
-                    lexing.backslash_escapes || escape_prefix(bytes, i),
-                )
+                let backslash = lexing.backslash_escapes
+                    || (lexing.postgres_quoting && escape_prefix(bytes, i));
+                i = skip_quoted(bytes, i, b'\'', backslash)
             }
             b'"' => i = skip_quoted(bytes, i, b'"', lexing.backslash_escapes),
             b'`' => i = skip_quoted(bytes, i, b'`', false),
             b'[' if lexing.style == PlaceholderStyle::NumberedQuestion => {
                 i = skip_quoted(bytes, i, b']', false)
             }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => i = skip_line(bytes, i),
-            b'#' if lexing.hash_comments => i = skip_line(bytes, i),
-            b'/' if bytes.get(i + 1) == Some(&b'*') => i = skip_block_comment(bytes, i),
+            b'-' if bytes.get(i + 1) == Some(&b'-')
+                && (!lexing.mysql_comments
+                    || bytes.get(i + 2).is_none_or(|b| b.is_ascii_whitespace())) =>
+            {
+                i = skip_line(bytes, i)
+            }
+            b'#' if lexing.mysql_comments => i = skip_line(bytes, i),
+            b'/' if lexing.mysql_comments && bytes[i + 1..].starts_with(b"*!") => {
+                // MySQL runs what such a comment holds: read on inside it.
+                i += 3;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = skip_block_comment(bytes, i, lexing.postgres_quoting)
+            }
+            b':' | b'@' | b'$'
+                if lexing.named_placeholders
+                    && (i == 0 || (!is_word(bytes[i - 1]) && bytes[i - 1] != b':'))
+                    && bytes
+                        .get(i + 1)
+                        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_') =>
+            {
+                let len = bytes[i + 1..].iter().take_while(|b| is_word(**b)).count();
+                let end = i + 1 + len;
+                found.push(Found::Named(name_hash(&bytes[i + 1..end])));
+                i = end;
+            }
             b'$' => {
                 let after_word = i > 0 && is_word(bytes[i - 1]);
                 let digits = bytes[i + 1..]
                     .iter()
                     .take_while(|b| b.is_ascii_digit())
                     .count();
-                if !after_word && digits > 0 {
-                    let end = i + 1 + digits;
+                let end = i + 1 + digits;
+                let word_follows = bytes.get(end).is_some_and(|b| is_word(*b));
+                if !after_word && digits > 0 && !word_follows {
                     // Digits only: a placeholder (it cannot be the tag of a dollar quote,
                     // which does not start with a digit).
                     let n = sql[i + 1..end].parse::<usize>().unwrap_or(usize::MAX);
@@ -171,7 +209,13 @@ fn scan(sql: &str, lexing: Lexing) -> Vec<Found> {
                         found.push(Found::Numbered { n, start: i, end });
                     }
                     i = end;
-                } else if !after_word && let Some(end) = skip_dollar_quote(bytes, i) {
+                } else if digits > 0 {
+                    // `$1abc`: not a placeholder; read past the digits.
+                    i = end;
+                } else if !after_word
+                    && lexing.postgres_quoting
+                    && let Some(end) = skip_dollar_quote(bytes, i)
+                {
                     i = end;
                 } else {
                     i += 1;
@@ -196,6 +240,14 @@ fn scan(sql: &str, lexing: Lexing) -> Vec<Found> {
         }
     }
     found
+}
+
+/// A name's fingerprint, to tell distinct names apart without keeping them.
+fn name_hash(name: &[u8]) -> u64 {
+    // FNV-1a: stable, and enough for the few names of one statement.
+    name.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn is_word(b: u8) -> bool {
@@ -237,11 +289,11 @@ fn skip_line(bytes: &[u8], start: usize) -> usize {
         .map_or(bytes.len(), |p| start + p + 1)
 }
 
-fn skip_block_comment(bytes: &[u8], start: usize) -> usize {
+fn skip_block_comment(bytes: &[u8], start: usize, nested: bool) -> usize {
     let mut depth = 0;
     let mut i = start;
     while i + 1 < bytes.len() {
-        if bytes[i] == b'/' && bytes[i + 1] == b'*' {
+        if bytes[i] == b'/' && bytes[i + 1] == b'*' && (nested || depth == 0) {
             depth += 1;
             i += 2;
         } else if bytes[i] == b'*' && bytes[i + 1] == b'/' {
@@ -282,17 +334,23 @@ mod tests {
     const PG: Lexing = Lexing {
         style: PlaceholderStyle::Dollar,
         backslash_escapes: false,
-        hash_comments: false,
+        mysql_comments: false,
+        postgres_quoting: true,
+        named_placeholders: false,
     };
     const MYSQL: Lexing = Lexing {
         style: PlaceholderStyle::Question,
         backslash_escapes: true,
-        hash_comments: true,
+        mysql_comments: true,
+        postgres_quoting: false,
+        named_placeholders: false,
     };
     const SQLITE: Lexing = Lexing {
         style: PlaceholderStyle::NumberedQuestion,
         backslash_escapes: false,
-        hash_comments: false,
+        mysql_comments: false,
+        postgres_quoting: false,
+        named_placeholders: true,
     };
 
     fn vals(n: i64) -> Vec<Value> {
@@ -361,6 +419,40 @@ mod tests {
         }
         let err = prepare("SELECT $1, ?", &vals(1), MYSQL).unwrap_err();
         assert!(matches!(err, Error::InvalidQuery { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn dialect_lexing_details() {
+        // SQLite's named placeholders count, each distinct name once.
+        let named = "INSERT INTO t(a, b) VALUES (:a, @b)";
+        assert_eq!(sql_of(named, 2, SQLITE), named);
+        assert_eq!(sql_of("SELECT :a, :a, $b", 2, SQLITE), "SELECT :a, :a, $b");
+        // Block comments nest only on PostgreSQL.
+        assert_eq!(
+            sql_of("SELECT /* a /* b */ a FROM t WHERE id = $1", 1, MYSQL),
+            "SELECT /* a /* b */ a FROM t WHERE id = ?"
+        );
+        assert_eq!(
+            sql_of("SELECT /* a /* b */ */ $1", 1, PG),
+            "SELECT /* a /* b */ */ $1"
+        );
+        // MySQL's `--` needs a space after it; `/*! */` holds code.
+        let dash = "SELECT a--1 AS x FROM t WHERE id = ?";
+        assert_eq!(sql_of(dash, 1, MYSQL), dash);
+        assert_eq!(
+            sql_of("SELECT /*!80000 ? */ 1", 1, MYSQL),
+            "SELECT /*!80000 ? */ 1"
+        );
+        // E-strings are PostgreSQL's.
+        assert_eq!(
+            sql_of("SELECT e'\\' , $1 FROM t", 1, SQLITE),
+            "SELECT e'\\' , ?1 FROM t"
+        );
+        // `$1abc` is not a placeholder.
+        assert!(prepare("SELECT $1abc", &vals(1), MYSQL).is_err());
+        // Huge numbers neither panic nor wrap.
+        let err = prepare("SELECT ?18446744073709551615, ?", &vals(1), SQLITE).unwrap_err();
+        assert!(matches!(err, Error::BindCount { .. }), "{err:?}");
     }
 
     #[test]

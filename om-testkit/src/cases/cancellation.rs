@@ -177,3 +177,55 @@ pub async fn wrong_bind_counts_leave_the_pool_usable(db: &Database) -> Result<()
     assert!(closed.is_some(), "close() did not return");
     Ok(())
 }
+
+/// A statement that runs for about a second on `backend`.
+fn slow_statement(backend: &str) -> &'static str {
+    match backend {
+        "postgres" => "SELECT CAST(1 AS BIGINT) FROM (SELECT pg_sleep(1)) AS s",
+        "mysql" => "SELECT CAST(SLEEP(1) AS SIGNED)",
+        _ => {
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) \
+             SELECT count(*) FROM c"
+        }
+    }
+}
+
+/// A statement of a transaction cancelled while it runs (its future dropped by a
+/// timeout) leaves the transaction refusing everything after it with
+/// `TransactionAborted`, a stream and the commit included, since the cut statement may
+/// or may not have run; the rollback works, nothing of the transaction is kept, and the
+/// pool and the server hold nothing open afterwards.
+pub async fn statements_after_a_cancelled_one_are_refused(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    for stream_after in [false, true] {
+        let tx = db.begin().await?;
+        tx.add(&mut OrmTest::new("in the cut transaction", None))
+            .await?;
+        let cut = rt::timeout(
+            Duration::from_millis(50),
+            tx.fetch_val::<i64>(slow_statement(db.backend()), ()),
+        )
+        .await;
+        assert!(cut.is_none(), "the slow statement finished within 50 ms");
+        let err = if stream_after {
+            let mut rows = tx.query::<OrmTest>().stream();
+            futures::TryStreamExt::try_next(&mut rows)
+                .await
+                .expect_err("a stream after a cut statement")
+        } else {
+            tx.query::<OrmTest>().count().await.unwrap_err()
+        };
+        assert!(matches!(err, Error::TransactionAborted { .. }), "{err:?}");
+        let err = tx.query::<OrmTest>().count().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TransactionAborted, "{err:?}");
+        if stream_after {
+            let err = tx.commit().await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::TransactionAborted, "{err:?}");
+        } else {
+            tx.rollback().await?;
+        }
+        settle(db).await?;
+        assert_eq!(db.query::<OrmTest>().count().await?, 0);
+    }
+    Ok(())
+}

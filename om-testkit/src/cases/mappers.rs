@@ -59,7 +59,7 @@ pub async fn map_rows_into_another_type(db: &Database) -> Result<()> {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Column { column, source: DecodeError::Mismatch { .. } } if column == "name"),
+        matches!(&err, Error::Column { column, reason: DecodeError::Mismatch { .. } } if column == "name"),
         "{err:?}"
     );
     Ok(())
@@ -182,7 +182,7 @@ pub async fn rows_into_structs_and_tuples(db: &Database) -> Result<()> {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Column { column, source: DecodeError::UnknownColumn } if column == "value"),
+        matches!(&err, Error::Column { column, reason: DecodeError::UnknownColumn } if column == "value"),
         "{err:?}"
     );
     Ok(())

@@ -127,7 +127,7 @@ pub async fn raw_row_errors_are_typed(db: &Database) -> Result<()> {
         .fetch_one("SELECT id, name, value FROM orm_test", ())
         .await?;
     let column_error = |e: Error| match e {
-        Error::Column { column, source } => (column, source),
+        Error::Column { column, reason } => (column, reason),
         other => panic!("expected Error::Column, got {other:?}"),
     };
     let (column, source) = column_error(row.get::<i64>("nope").unwrap_err());

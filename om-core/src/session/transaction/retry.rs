@@ -93,8 +93,8 @@ impl RetryPolicy {
             .min(self.max_backoff);
         let half = full / 2;
         let span = u64::try_from((full - half).as_micros()).unwrap_or(u64::MAX);
-        let jitter = if span == 0 { 0 } else { random() % (span + 1) };
-        half + Duration::from_micros(jitter)
+        let jitter = random() % span.saturating_add(1);
+        half.saturating_add(Duration::from_micros(jitter))
     }
 }
 
@@ -124,6 +124,13 @@ mod tests {
         }
         let spread: std::collections::HashSet<_> = (0..50).map(|_| policy.delay(4)).collect();
         assert!(spread.len() > 1, "the delays are jittered");
+    }
+
+    #[test]
+    fn huge_backoffs_do_not_overflow() {
+        let policy = RetryPolicy::new().backoff(Duration::MAX, Duration::MAX);
+        assert!(policy.delay(1) >= Duration::MAX / 2);
+        assert!(policy.delay(40) >= Duration::MAX / 2);
     }
 
     #[test]
