@@ -14,6 +14,16 @@ use crate::executor::SqliteBackend;
 /// The longest `busy_timeout`: SQLite takes it in milliseconds, as a C `int`.
 const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 
+/// Near misses of `sqlite::memory:`, which SQLite would read as a file named `memory`.
+const MEMORY_TYPOS: [&str; 6] = [
+    "sqlite:memory",
+    "sqlite:memory:",
+    "sqlite::memory",
+    "sqlite://memory",
+    "sqlite://memory:",
+    "sqlite://:memory",
+];
+
 /// Opens the pool.
 ///
 /// - An in-memory database is one database for the whole pool (SQLite's `memdb` VFS);
@@ -37,6 +47,13 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<om_sqlx::SqlxPool<Sqlit
     }
     let raw = url.expose_str();
     let base = raw.split('?').next().unwrap_or(raw);
+    if MEMORY_TYPOS.contains(&base) && !url.driver_options().any(|(k, _)| k == "mode") {
+        return Err(url.invalid(format!(
+            "`{base}` names a file called `memory`; did you mean `sqlite::memory:` (an \
+             in-memory database)? (For a file of that name, write `sqlite://./memory` or add \
+             `?mode=rwc`.)"
+        )));
+    }
     let mut journal = None;
     let mut busy_timeout = None;
     let mut query = Vec::new();

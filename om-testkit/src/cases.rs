@@ -109,6 +109,7 @@ macro_rules! for_each_case {
             url::invalid_pool_options,
             url::password_is_never_shown,
             url::sqlite_urls,
+            url::sqlite_memory_typos_suggest_the_right_url,
             url::pool_options_are_applied,
             url::min_connections_are_opened,
             url::tls_requirement_is_checked,

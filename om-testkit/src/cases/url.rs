@@ -428,3 +428,21 @@ pub async fn unreachable_server_fails_fast(_db: &Database) -> Result<()> {
     }
     Ok(())
 }
+
+/// Near misses of `sqlite::memory:` (`sqlite:memory`, ...) are refused with a message
+/// that suggests it, rather than opening or failing on a file called `memory`.
+pub async fn sqlite_memory_typos_suggest_the_right_url(_db: &Database) -> Result<()> {
+    for url in [
+        "sqlite:memory",
+        "sqlite::memory",
+        "sqlite://memory",
+        "sqlite:memory:",
+    ] {
+        let err = Database::connect(url).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidUrl { .. }), "{url}: {err:?}");
+        assert!(err.to_string().contains("sqlite::memory:"), "{url}: {err}");
+    }
+    let db = Database::connect("sqlite::memory:").await?;
+    assert_eq!(db.fetch_val::<i64>("SELECT 1", ()).await?, 1);
+    Ok(())
+}
