@@ -111,6 +111,20 @@ impl Capabilities {
     }
 }
 
+/// The statements that end savepoint `name`: `RELEASE` it when `commit`, else roll back
+/// to it first. Each is a statement of its own (PostgreSQL's extended protocol refuses
+/// several in one).
+pub fn savepoint_end(name: &str, commit: bool) -> Vec<String> {
+    if commit {
+        vec![format!("RELEASE SAVEPOINT {name}")]
+    } else {
+        vec![
+            format!("ROLLBACK TO SAVEPOINT {name}"),
+            format!("RELEASE SAVEPOINT {name}"),
+        ]
+    }
+}
+
 /// A pool's connections at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]

@@ -220,19 +220,15 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         let ty = f.ty;
         let column = &f.column;
         (
-            quote! {
-                match <#ty as #core::__private::__assert::GeneratedKey>::from_generated(key) {
-                    ::core::option::Option::Some(v) => {
-                        self.#ident = v;
-                        ::core::result::Result::Ok(())
-                    }
-                    ::core::option::Option::None => ::core::result::Result::Err(#core::Error::InvalidValue {
-                        table: #table,
-                        column: #column,
-                        reason: ::std::format!("the generated key {:?} does not fit the field's type", key),
-                    }),
-                }
-            },
+            assign_converted(
+                &core,
+                ident,
+                &table,
+                column,
+                quote!(<#ty as #core::__private::__assert::GeneratedKey>::from_generated(key)),
+                quote!(key),
+                "the generated key",
+            ),
             quote!(self.#ident.is_none()),
         )
     } else {
@@ -250,6 +246,15 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         let (ident, ty, column) = (f.ident, f.ty, &f.column);
         let version_field =
             quote_spanned!(ty.span()=> <#ty as #core::__private::__assert::VersionField>);
+        let set_version = assign_converted(
+            &core,
+            ident,
+            &table,
+            column,
+            quote!(#version_field::from_version(version)),
+            quote!(version),
+            "the version",
+        );
         quote! {
             const VERSIONED: bool = true;
 
@@ -259,17 +264,7 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
 
             fn set_version(&mut self, version: i64) -> #core::Result<()> {
-                match #version_field::from_version(version) {
-                    ::core::option::Option::Some(v) => {
-                        self.#ident = v;
-                        ::core::result::Result::Ok(())
-                    }
-                    ::core::option::Option::None => ::core::result::Result::Err(#core::Error::InvalidValue {
-                        table: #table,
-                        column: #column,
-                        reason: ::std::format!("the version {} does not fit the field's type", version),
-                    }),
-                }
+                #set_version
             }
         }
     } else if let Some(p) = &parent {
@@ -831,4 +826,32 @@ fn validate(input: &DeriveInput, fields: &[&Field<'_>], has_parent: bool) -> syn
         }
     }
     Ok(())
+}
+
+/// `self.<ident> = converted?`, where `converted` is an `Option` of the field's type and
+/// `None` means `value` (called `what` in the error) does not fit the field:
+/// `Error::InvalidValue` naming the table and column.
+fn assign_converted(
+    core: &TokenStream,
+    ident: &syn::Ident,
+    table: &str,
+    column: &str,
+    converted: TokenStream,
+    value: TokenStream,
+    what: &str,
+) -> TokenStream {
+    let reason = format!("{what} {{:?}} does not fit the field's type");
+    quote! {
+        match #converted {
+            ::core::option::Option::Some(v) => {
+                self.#ident = v;
+                ::core::result::Result::Ok(())
+            }
+            ::core::option::Option::None => ::core::result::Result::Err(#core::Error::InvalidValue {
+                table: #table,
+                column: #column,
+                reason: ::std::format!(#reason, #value),
+            }),
+        }
+    }
 }

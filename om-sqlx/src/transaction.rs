@@ -20,7 +20,9 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use async_trait::async_trait;
 use futures::StreamExt;
 use futures::lock::{Mutex, MutexGuard};
-use om_core::driver::{Capabilities, Executor, RowSink, RowStream, TransactionExecutor};
+use om_core::driver::{
+    Capabilities, Executor, RowSink, RowStream, TransactionExecutor, savepoint_end,
+};
 use om_core::ir::{Insert, Statement};
 use om_core::raw::Executed;
 use om_core::{Error, Result, TransactionOptions};
@@ -165,18 +167,6 @@ fn cut_short() -> Error {
         message: "an earlier statement of this transaction was cancelled before it finished, \
                   or its connection broke: the transaction is rolled back; start a new one"
             .into(),
-    }
-}
-
-/// The statements that end savepoint `name`.
-fn savepoint_end(name: &str, commit: bool) -> Vec<String> {
-    if commit {
-        vec![format!("RELEASE SAVEPOINT {name}")]
-    } else {
-        vec![
-            format!("ROLLBACK TO SAVEPOINT {name}"),
-            format!("RELEASE SAVEPOINT {name}"),
-        ]
     }
 }
 

@@ -17,6 +17,7 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use futures::lock::{Mutex, MutexGuard};
 
+use crate::driver::savepoint_end;
 use crate::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
 };
@@ -266,17 +267,6 @@ impl fmt::Debug for Savepoint<'_> {
         f.debug_struct("Savepoint")
             .field("name", &self.name)
             .finish()
-    }
-}
-
-fn savepoint_end(name: &str, commit: bool) -> Vec<String> {
-    if commit {
-        vec![format!("RELEASE SAVEPOINT {name}")]
-    } else {
-        vec![
-            format!("ROLLBACK TO SAVEPOINT {name}"),
-            format!("RELEASE SAVEPOINT {name}"),
-        ]
     }
 }
 
