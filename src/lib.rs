@@ -41,14 +41,17 @@ pub use om_core::query::{FromColumns, Mapped, SelectColumns, Selected};
 pub use om_core::{
     Capabilities, Column, ColumnMeta, ColumnSet, ColumnType, Database, DatabaseUrl, DecodeError,
     Driver, Error, ErrorKind, Executor, Expr, Field, IsolationLevel, JsonType, KeyArg, Model,
-    Order, Pool, Query, Result, RetryPolicy, Retryable, Row, ServerError, SqlType, StringEnum,
-    TableMeta, Transaction, TransactionExecutor, TransactionOptions, Value, ValueOf, escape_like,
+    Order, Pool, Query, ReferentialAction, Relation, Result, RetryPolicy, Retryable, Row,
+    ServerError, SqlType, StringEnum, TableMeta, Transaction, TransactionExecutor,
+    TransactionOptions, Value, ValueOf, escape_like,
 };
 pub use om_core::{
     ColumnIndex, ConnectOptions, Executed, FromRow, IntoValues, RowRef, Session, Sql, SqlRow,
     values,
 };
-pub use om_core::{driver, expr, ir, json, model, options, raw, schema, session, sql, url, value};
+pub use om_core::{
+    driver, expr, ir, json, model, options, raw, relation, schema, session, sql, url, value,
+};
 
 /// YAML fixtures: rows for the tables of registered models, in one transaction.
 #[cfg(feature = "fixtures")]

@@ -2,6 +2,7 @@
 
 use std::ops::{BitAnd, BitOr, Not};
 
+use crate::ir::Select;
 use crate::json::JsonFilter;
 use crate::value::Value;
 
@@ -89,6 +90,18 @@ pub enum Expr {
         /// What the document must satisfy.
         filter: JsonFilter,
     },
+    /// `column IN (select)`: whether a related row matches (a relation filter,
+    /// `u.posts().any(..)`). The subquery reads one column and refers to no table of
+    /// the query it is in. Negated, it is `column IS NULL OR column NOT IN (select)`,
+    /// which is what `NOT EXISTS` would say (the subquery never returns NULL).
+    InSubquery {
+        /// The column.
+        column: ColumnRef,
+        /// The subquery, whose projection is one column.
+        select: Box<Select>,
+        /// Negated when true.
+        negated: bool,
+    },
     /// Every expression holds (true when empty).
     And(Vec<Expr>),
     /// At least one expression holds (false when empty).
@@ -125,6 +138,15 @@ impl Expr {
     pub fn not(self) -> Expr {
         match self {
             Expr::Not(inner) => *inner,
+            Expr::InSubquery {
+                column,
+                select,
+                negated,
+            } => Expr::InSubquery {
+                column,
+                select,
+                negated: !negated,
+            },
             other => Expr::Not(Box::new(other)),
         }
     }
@@ -140,6 +162,7 @@ impl Expr {
             Expr::And(all) | Expr::Or(all) if all.is_empty() => 2,
             Expr::And(all) | Expr::Or(all) => all.iter().map(Expr::parameter_count).sum(),
             Expr::Not(inner) => inner.parameter_count(),
+            Expr::InSubquery { select, .. } => select.parameter_count(),
             // Dialects bind a JSON filter's path in one or more values, and its operand.
             Expr::Json { filter, .. } => filter.path().len() + 1,
         }
@@ -151,6 +174,7 @@ impl Expr {
             Expr::Json { filter, .. } => pred(filter).then_some(filter),
             Expr::And(all) | Expr::Or(all) => all.iter().find_map(|e| e.find_json(pred)),
             Expr::Not(inner) => inner.find_json(pred),
+            Expr::InSubquery { select, .. } => select.exprs().find_map(|e| e.find_json(pred)),
             _ => None,
         }
     }
@@ -165,7 +189,27 @@ impl Expr {
             }
             Expr::And(all) | Expr::Or(all) => all.iter().find_map(Expr::dangling_escape),
             Expr::Not(inner) => inner.dangling_escape(),
+            Expr::InSubquery { select, .. } => select.exprs().find_map(Expr::dangling_escape),
             _ => None,
+        }
+    }
+
+    /// The subqueries of the expression (its relation filters), outermost first.
+    pub fn subqueries(&self) -> Vec<&Select> {
+        let mut out = Vec::new();
+        self.collect_subqueries(&mut out);
+        out
+    }
+
+    fn collect_subqueries<'e>(&'e self, out: &mut Vec<&'e Select>) {
+        match self {
+            Expr::InSubquery { select, .. } => {
+                out.push(select);
+                select.exprs().for_each(|e| e.collect_subqueries(out));
+            }
+            Expr::And(all) | Expr::Or(all) => all.iter().for_each(|e| e.collect_subqueries(out)),
+            Expr::Not(inner) => inner.collect_subqueries(out),
+            _ => {}
         }
     }
 

@@ -60,6 +60,10 @@ pub struct Select {
     pub limit: Option<u64>,
     /// The `OFFSET`.
     pub offset: Option<u64>,
+    /// When set, `limit` and `offset` apply to each group of rows with the same value
+    /// of this column (the first rows of each parent, for an eager load), in `order`;
+    /// a query has them numbered with `ROW_NUMBER() OVER (PARTITION BY ...)`.
+    pub limit_per: Option<ColumnRef>,
 }
 
 impl Select {
@@ -107,6 +111,7 @@ impl Select {
             order: Vec::new(),
             limit: None,
             offset: None,
+            limit_per: None,
         }
     }
 
@@ -119,6 +124,38 @@ impl Select {
     /// query limited to no rows has no first row either).
     pub fn cap_limit(&mut self, n: u64) {
         self.limit = Some(self.limit.map_or(n, |l| l.min(n)));
+    }
+
+    /// The position, in a row of this query's [`Projection::Model`], of `column`
+    /// (a descendant table's key column is read as its root's), and its metadata.
+    pub fn model_position(&self, column: ColumnRef) -> Option<(usize, &'static ColumnMeta)> {
+        let mut position = 0;
+        for t in self.tables() {
+            let skip_key = t.parent.is_some();
+            for c in t.columns.iter().filter(|c| !(skip_key && c.primary_key)) {
+                if t.name == column.table && c.name == column.column {
+                    return Some((position, c));
+                }
+                position += 1;
+            }
+        }
+        // A descendant's key column: the root's, at the same place in the key.
+        let table = self.tables().find(|t| t.name == column.table)?;
+        let nth = table.key_columns().position(|c| c.name == column.column)?;
+        let root = self.table;
+        let at = *root.primary_key.get(nth)?;
+        Some((at, &root.columns[at]))
+    }
+
+    /// The query's conditions: its joins' `ON`s, then its `WHERE`.
+    pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
+        self.joins.iter().map(|j| &j.on).chain(self.filter.iter())
+    }
+
+    /// How many values the query binds once rendered, without its paging.
+    pub fn parameter_count(&self) -> usize {
+        let projection = usize::from(self.projection == Projection::One);
+        projection + self.exprs().map(Expr::parameter_count).sum::<usize>()
     }
 
     /// Adds a condition, AND-ed with those already there.

@@ -10,6 +10,7 @@
 //! - [`Database`], [`Transaction`] and the user-facing [`Query`] (with its row mappers);
 //! - the [`Session`] trait both implement, raw SQL ([`raw`]) and [`FromRow`];
 //! - om's own connection options ([`ConnectOptions`]): test mode and statement logging;
+//! - relations ([`relation`]): foreign keys, eager loading and relation filters;
 //! - the schema's order ([`schema`]): tables after the tables they reference;
 //! - the YAML fixture loader (feature `yaml`);
 //! - the one error enum, [`Error`].
@@ -33,6 +34,7 @@ pub mod model;
 pub mod options;
 pub mod query;
 pub mod raw;
+pub mod relation;
 pub mod row;
 pub mod schema;
 pub mod sql;
@@ -63,6 +65,7 @@ pub use model::{ColumnMeta, ColumnType, DefaultValue, Model, TableMeta, Undo};
 pub use options::ConnectOptions;
 pub use query::Query;
 pub use raw::{ColumnIndex, Executed, IntoValues, RowRef, Sql, SqlRow};
+pub use relation::{ForeignKey, ReferentialAction, Relation};
 pub use row::Row;
 pub use session::Session;
 pub use string_enum::StringEnum;

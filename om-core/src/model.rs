@@ -1,6 +1,7 @@
 //! Model metadata and the [`Model`] trait that `#[derive(Model)]` implements.
 
 use crate::error::Result;
+use crate::relation::ForeignKey;
 use crate::row::Row;
 use crate::value::Value;
 
@@ -96,6 +97,9 @@ pub struct ColumnMeta {
     /// Whether the column is the model's version (`#[om(version)]`, optimistic
     /// locking): set to 1 by `add`, checked and bumped by `update`, checked by `delete`.
     pub version: bool,
+    /// The column this one references (`#[om(references(Model))]`): a foreign key,
+    /// created with the table and followed by relations.
+    pub references: Option<ForeignKey>,
 }
 
 impl ColumnMeta {
@@ -118,6 +122,7 @@ impl ColumnMeta {
             default: DefaultValue::None,
             on_update: DefaultValue::None,
             version: false,
+            references: None,
         }
     }
 }
@@ -185,6 +190,7 @@ impl TableMeta {
                 default: DefaultValue::None,
                 on_update: DefaultValue::None,
                 version: false,
+                references: None,
                 ..*c
             })
             .collect();
@@ -243,6 +249,25 @@ impl TableMeta {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// The column `column` refers to, in this table or one of its ancestors'.
+    pub fn find(&'static self, column: crate::expr::ColumnRef) -> Option<&'static ColumnMeta> {
+        let mut table = Some(self);
+        while let Some(t) = table {
+            if t.name == column.table {
+                return t.column(column.column);
+            }
+            table = t.parent;
+        }
+        None
+    }
+
+    /// The foreign keys of this table: its columns that reference another's.
+    pub fn foreign_keys(&self) -> impl Iterator<Item = (&'static ColumnMeta, ForeignKey)> + '_ {
+        self.columns
+            .iter()
+            .filter_map(|c| c.references.map(|fk| (c, fk)))
+    }
+
     /// The table's identifier, for a hand-built sea-query statement:
     /// `Query::select().from(User::table().iden())`.
     pub fn iden(&self) -> sea_query::DynIden {
@@ -286,6 +311,15 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
 
     /// Whether the database-generated key, if the model has one, is still unset.
     fn needs_generated_key(&self) -> bool;
+
+    /// The value of the field mapped to `column` of `table` (this model's table or an
+    /// ancestor's), `None` when the model has no such column.
+    fn column_value(&self, table: &str, column: &str) -> Option<Value>;
+
+    /// Sets the field mapped to `column` (of this model's table or an ancestor's) from
+    /// `value`: how a relation fills a foreign key. Returns an error when the model has
+    /// no such column or the value does not fit the field.
+    fn set_column_value(&mut self, column: &str, value: Value) -> Result<()>;
 
     /// Fills every field that is `None` and declares a default, and starts the version
     /// column, if the model has one, at 1. The returned [`Undo`] puts the fields back
@@ -393,6 +427,19 @@ pub mod __assert {
             i32::try_from(version).ok()
         }
     }
+
+    /// A foreign key's type is the referenced column's (both without `Option`).
+    #[diagnostic::on_unimplemented(
+        message = "a foreign key of type `{Self}` cannot reference a column of type `{T}`",
+        label = "the foreign key's type must be the referenced column's (an `Option` of it is fine)"
+    )]
+    pub trait SameType<T> {}
+    impl<T> SameType<T> for T {}
+
+    /// Checks at compile time that a foreign key of type `F` can reference a key of type `K`.
+    pub const fn references<F: SameType<K>, K>() {}
+    /// Checks that a foreign key of type `F` can reference the column `_column`.
+    pub fn references_column<F: SameType<T>, T>(_column: &crate::column::Column<T>) {}
 
     /// Checks at compile time that `T` implements [`GeneratedKey`].
     pub const fn generated_key<T: GeneratedKey>() {}

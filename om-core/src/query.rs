@@ -11,6 +11,7 @@ use crate::expr::{Expr, Order};
 use crate::ir::{Delete, Join, JoinKind, Projection, Select, Statement};
 use crate::join::{JoinQuery, JoinedSide};
 use crate::model::Model;
+use crate::relation::{Load, Loaded};
 use crate::value::KeyArg;
 use crate::write::key_filter;
 
@@ -79,6 +80,26 @@ impl<'a, M: Model> Query<'a, M> {
     /// The IR this query runs, for inspection and tests.
     pub fn to_select(&self) -> &Select {
         &self.select
+    }
+
+    pub(crate) fn select_mut(&mut self) -> &mut Select {
+        &mut self.select
+    }
+
+    pub(crate) fn executor(&self) -> &'a dyn Executor {
+        self.exec
+    }
+
+    /// Loads, with each row, what `f`'s relations relate to it: one more statement per
+    /// level of relations, never one per row. Rows become `(M, <what f loads>)`:
+    ///
+    /// `db.query::<User>().with(|u| u.posts().with(|p| p.comments())).all()` gives
+    /// `Vec<(User, Vec<(Post, Vec<Comment>)>)>`; a tuple loads several relations
+    /// (`|u| (u.posts(), u.profile())`). A relation that was not asked for is not in
+    /// the result, so reading it cannot run a query unseen.
+    pub fn with<L: Load<M>>(self, f: impl FnOnce(&M::Columns) -> L) -> Loaded<'a, M, L> {
+        let load = f(M::columns());
+        Loaded::new(self, load)
     }
 
     /// Joins model `P`'s table: the query's rows become `(M, P)` pairs of the rows

@@ -20,6 +20,7 @@ use crate::from_row::FromRow;
 use crate::model::{Model, TableMeta};
 use crate::query::Query;
 use crate::raw::{self, Executed, IntoValues, Sql, SqlRow};
+use crate::relation::Relation;
 use crate::value::Field;
 use crate::write;
 
@@ -62,6 +63,23 @@ pub trait Session: Send + Sync {
     /// Inserts `obj`: fills its defaults, and writes back its generated key.
     fn add<M: Model>(&self, obj: &mut M) -> impl Future<Output = Result<()>> + Send {
         write::add(self.executor(), obj)
+    }
+
+    /// Inserts `child` as a row related to `parent` through `relation` (a has-many or
+    /// has-one relation of `P`): its foreign key is set to `parent`'s key first.
+    /// `db.add_related(&user, |u| u.posts(), &mut post)`.
+    fn add_related<P: Model, C: Model, K, N>(
+        &self,
+        parent: &P,
+        relation: impl FnOnce(&P::Columns) -> Relation<P, C, K, N>,
+        child: &mut C,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let attached = relation(P::columns()).attach(parent, child);
+        let exec = self.executor();
+        async move {
+            attached?;
+            write::add(exec, child).await
+        }
     }
 
     /// Inserts every object of `objs` in one transaction: all of them or none.

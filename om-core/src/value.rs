@@ -27,6 +27,12 @@ pub trait SqlType: Sized + Clone + Send + Sync + 'static {
     fn null() -> Value;
     /// Reads the column at `index`, `None` when it is NULL.
     fn decode(row: &dyn Row, index: usize) -> Result<Option<Self>, DecodeError>;
+    /// The Rust value of a bound value of this type (as [`to_value`](Self::to_value)
+    /// makes it), `None` for NULL or another type. Types that cannot say return `None`.
+    fn from_value(value: Value) -> Option<Self> {
+        let _ = value;
+        None
+    }
 }
 
 macro_rules! sql_type {
@@ -49,6 +55,9 @@ macro_rules! sql_type {
             #[inline]
             fn decode(row: &dyn Row, index: usize) -> Result<Option<Self>, DecodeError> {
                 row.$getter(index)
+            }
+            fn from_value(value: Value) -> Option<Self> {
+                <$ty as sea_query::ValueType>::try_from(value).ok()
             }
         }
     };
@@ -91,6 +100,10 @@ macro_rules! widened_sql_type {
                             })
                     }
                 }
+            }
+            fn from_value(value: Value) -> Option<Self> {
+                let wide = <$wide as sea_query::ValueType>::try_from(value).ok()?;
+                <$ty>::try_from(wide).ok()
             }
         }
     };
@@ -169,6 +182,9 @@ pub trait Field: Sized + Clone + Send + Sync + 'static {
     fn to_value(&self) -> Value;
     /// Reads the field from the column at `index`.
     fn decode(row: &dyn Row, index: usize) -> Result<Self, DecodeError>;
+    /// The field's value from a bound value (NULL is `None` for an `Option`), `None`
+    /// when it does not fit.
+    fn from_value(value: Value) -> Option<Self>;
     /// The field's value for "no value at all" (`None` for an `Option`), where it has
     /// one: what `fetch_val::<Option<T>>` returns when the query finds no row.
     #[inline]
@@ -188,6 +204,9 @@ impl<T: SqlType> Field for T {
     fn decode(row: &dyn Row, index: usize) -> Result<Self, DecodeError> {
         T::decode(row, index)?.ok_or(DecodeError::UnexpectedNull { expected: T::NAME })
     }
+    fn from_value(value: Value) -> Option<Self> {
+        T::from_value(value)
+    }
 }
 
 impl<T: SqlType> Field for Option<T> {
@@ -203,6 +222,12 @@ impl<T: SqlType> Field for Option<T> {
     #[inline]
     fn decode(row: &dyn Row, index: usize) -> Result<Self, DecodeError> {
         T::decode(row, index)
+    }
+    fn from_value(value: Value) -> Option<Self> {
+        if is_null(&value) {
+            return Some(None);
+        }
+        T::from_value(value).map(Some)
     }
     #[inline]
     fn absent() -> Option<Self> {

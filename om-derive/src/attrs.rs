@@ -8,6 +8,39 @@ use syn::{Attribute, Expr, Ident, LitInt, LitStr, Path, Type};
 #[derive(Default)]
 pub(crate) struct ModelAttrs {
     pub(crate) table: Option<LitStr>,
+    /// `has_many(..)`, `has_one(..)`, `many_to_many(..)`.
+    pub(crate) relations: Vec<RelationAttr>,
+}
+
+/// Which side of a foreign key a declared relation is on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RelationKind {
+    HasMany,
+    HasOne,
+    ManyToMany,
+}
+
+/// `has_many(posts = Post, by = user_id)`, `has_one(..)`,
+/// `many_to_many(tags = Tag, through = BookmarkTag, from = bookmark_id, to = tag_id)`.
+pub(crate) struct RelationAttr {
+    pub(crate) kind: RelationKind,
+    pub(crate) name: Ident,
+    pub(crate) target: Path,
+    pub(crate) by: Option<Ident>,
+    pub(crate) through: Option<Path>,
+    pub(crate) from: Option<Ident>,
+    pub(crate) to: Option<Ident>,
+}
+
+/// `references(Target, field = column_field, on_delete = cascade, on_update = cascade,
+/// name = relation)` on a field.
+pub(crate) struct ReferencesAttr {
+    pub(crate) span: Span,
+    pub(crate) target: Path,
+    pub(crate) field: Option<Ident>,
+    pub(crate) on_delete: Option<(Span, String)>,
+    pub(crate) on_update: Option<(Span, String)>,
+    pub(crate) name: Option<Ident>,
 }
 
 /// A default or on-update value.
@@ -34,23 +67,155 @@ pub(crate) struct FieldAttrs {
     pub(crate) flatten: Option<Span>,
     /// `version`: the field is the model's version column (optimistic locking).
     pub(crate) version: Option<Span>,
+    /// `references(..)`: the field is a foreign key.
+    pub(crate) references: Option<ReferencesAttr>,
+}
+
+fn relation_attr(
+    kind: RelationKind,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+) -> syn::Result<RelationAttr> {
+    let mut named: Option<(Ident, Path)> = None;
+    let (mut by, mut through, mut from, mut to) = (None, None, None, None);
+    let outer = meta.path.span();
+    meta.parse_nested_meta(|inner| {
+        let key = path_name(&inner.path);
+        match key.as_str() {
+            "by" if kind != RelationKind::ManyToMany => by = Some(inner.value()?.parse()?),
+            "through" if kind == RelationKind::ManyToMany => {
+                through = Some(inner.value()?.parse()?)
+            }
+            "from" if kind == RelationKind::ManyToMany => from = Some(inner.value()?.parse()?),
+            "to" if kind == RelationKind::ManyToMany => to = Some(inner.value()?.parse()?),
+            _ => {
+                let Some(name) = inner.path.get_ident().cloned() else {
+                    return Err(inner.error("expected `name = Model`"));
+                };
+                if named.is_some() {
+                    return Err(inner.error(format!(
+                        "unknown relation option `{name}`: a relation is `name = Model`, then \
+                         {}",
+                        if kind == RelationKind::ManyToMany {
+                            "`through = JoinModel` and optionally `from = field, to = field`"
+                        } else {
+                            "optionally `by = foreign_key_field`"
+                        }
+                    )));
+                }
+                named = Some((name, inner.value()?.parse()?));
+            }
+        }
+        Ok(())
+    })?;
+    let Some((name, target)) = named else {
+        return Err(syn::Error::new(outer, "a relation needs `name = Model`"));
+    };
+    if kind == RelationKind::ManyToMany && through.is_none() {
+        return Err(syn::Error::new(
+            name.span(),
+            "a many-to-many relation needs its join model: `through = JoinModel`",
+        ));
+    }
+    if from.is_some() != to.is_some() {
+        return Err(syn::Error::new(
+            name.span(),
+            "give both `from` and `to` (the join model's two foreign keys), or neither",
+        ));
+    }
+    Ok(RelationAttr {
+        kind,
+        name,
+        target,
+        by,
+        through,
+        from,
+        to,
+    })
+}
+
+fn references_attr(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<ReferencesAttr> {
+    let span = meta.path.span();
+    let (mut target, mut field, mut on_delete, mut on_update, mut name) =
+        (None, None, None, None, None);
+    meta.parse_nested_meta(|inner| {
+        let key = path_name(&inner.path);
+        let action = |inner: &syn::meta::ParseNestedMeta<'_>| -> syn::Result<(Span, String)> {
+            let value = inner.value()?;
+            let (span, text) = if value.peek(LitStr) {
+                let lit: LitStr = value.parse()?;
+                (lit.span(), lit.value())
+            } else {
+                let ident: Ident = value.parse()?;
+                (ident.span(), ident.to_string())
+            };
+            let text = text.to_ascii_lowercase().replace(' ', "_");
+            if !["cascade", "set_null", "restrict", "no_action"].contains(&text.as_str()) {
+                return Err(syn::Error::new(
+                    span,
+                    "expected `cascade`, `set_null`, `restrict` or `no_action`",
+                ));
+            }
+            Ok((span, text))
+        };
+        match key.as_str() {
+            "field" if inner.input.peek(syn::Token![=]) => field = Some(inner.value()?.parse()?),
+            "on_delete" if inner.input.peek(syn::Token![=]) => on_delete = Some(action(&inner)?),
+            "on_update" if inner.input.peek(syn::Token![=]) => on_update = Some(action(&inner)?),
+            "name" if inner.input.peek(syn::Token![=]) => name = Some(inner.value()?.parse()?),
+            _ if inner.input.peek(syn::Token![=]) => {
+                return Err(inner.error(format!(
+                    "unknown `references` option `{key}`: expected field, on_delete, on_update \
+                     or name"
+                )));
+            }
+            _ => {
+                if target.is_some() {
+                    return Err(inner.error("`references` names one model"));
+                }
+                target = Some(inner.path.clone());
+            }
+        }
+        Ok(())
+    })?;
+    let Some(target) = target else {
+        return Err(syn::Error::new(
+            span,
+            "`references` names the model the field points to: `references(User)`",
+        ));
+    };
+    Ok(ReferencesAttr {
+        span,
+        target,
+        field,
+        on_delete,
+        on_update,
+        name,
+    })
 }
 
 pub(crate) fn model_attrs(attrs: &[Attribute]) -> syn::Result<ModelAttrs> {
     let mut out = ModelAttrs::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("om")) {
         attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("table") {
-                let lit: LitStr = meta.value()?.parse()?;
-                check_identifier(&lit)?;
-                out.table = Some(lit);
-                Ok(())
-            } else {
-                Err(meta.error(format!(
-                    "unknown model attribute `{}`: expected `table = \"name\"`",
-                    path_name(&meta.path)
-                )))
-            }
+            let kind = match path_name(&meta.path).as_str() {
+                "table" => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    check_identifier(&lit)?;
+                    out.table = Some(lit);
+                    return Ok(());
+                }
+                "has_many" => RelationKind::HasMany,
+                "has_one" => RelationKind::HasOne,
+                "many_to_many" => RelationKind::ManyToMany,
+                other => {
+                    return Err(meta.error(format!(
+                        "unknown model attribute `{other}`: expected `table = \"name\"`, \
+                         `has_many(..)`, `has_one(..)` or `many_to_many(..)`"
+                    )));
+                }
+            };
+            out.relations.push(relation_attr(kind, &meta)?);
+            Ok(())
         })?;
     }
     Ok(out)
@@ -81,6 +246,7 @@ pub(crate) fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                 "parent" => out.parent = Some(meta.path.span()),
                 "flatten" => out.flatten = Some(meta.path.span()),
                 "version" => out.version = Some(meta.path.span()),
+                "references" => out.references = Some(references_attr(&meta)?),
                 "index" => out.index = true,
                 "unique" => out.unique = true,
                 "size" => {
@@ -114,7 +280,7 @@ pub(crate) fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                     return Err(meta.error(format!(
                         "unknown field attribute `{name}`: expected one of primary_key, size, \
                          index, unique, column, default, default_fn, on_update, on_update_fn, \
-                         parent, flatten, version"
+                         parent, flatten, version, references"
                     )));
                 }
             }

@@ -141,6 +141,7 @@ fn validate(fields: &[Field<'_>]) -> syn::Result<()> {
             ));
         }
         validate_column(f, &earlier[..i])?;
+        crate::relations::reject_in_set(f)?;
     }
     Ok(())
 }

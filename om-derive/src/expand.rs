@@ -381,6 +381,8 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
     let deref_parent = parent.as_ref().map(|p| {
         let ty = p.ty;
         quote! {
+            impl #core::relation::Extends<#ty> for #name {}
+
             impl ::core::ops::Deref for #columns_ident {
                 type Target = <#ty as #core::Model>::Columns;
                 fn deref(&self) -> &Self::Target {
@@ -436,6 +438,21 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
     };
 
+    let fk_checks = own
+        .iter()
+        .map(|f| crate::relations::foreign_key_checks(f, &core))
+        .collect::<syn::Result<Vec<_>>>()?;
+    let access =
+        crate::relations::column_access(&fields, parent.as_ref(), &table, &model_name, &core);
+    let relations = crate::relations::relation_items(
+        name,
+        &columns_ident,
+        &table,
+        &own,
+        &model_attrs.relations,
+        &core,
+    )?;
+
     let columns_doc = format!("Typed column handles of [`{name}`], for `filter` and `order_by`.");
     Ok(quote! {
         #[doc = #columns_doc]
@@ -446,6 +463,7 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
 
         #(#checks)*
+        #(#fk_checks)*
 
         impl #core::Model for #name {
             type Columns = #columns_ident;
@@ -505,9 +523,12 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
 
             #version_items
+
+            #access
         }
 
         #deref_parent
+        #relations
     })
 }
 
@@ -571,6 +592,7 @@ pub(crate) fn column_meta(f: &Field<'_>, core: &TokenStream, generated: bool) ->
     let default = source(&f.attrs.default);
     let on_update = source(&f.attrs.on_update);
     let version = f.attrs.version.is_some();
+    let references = crate::relations::foreign_key_meta(f, core);
     quote! {
         #core::ColumnMeta {
             name: #column,
@@ -584,6 +606,7 @@ pub(crate) fn column_meta(f: &Field<'_>, core: &TokenStream, generated: bool) ->
             default: #default,
             on_update: #on_update,
             version: #version,
+            references: #references,
         }
     }
 }
@@ -689,6 +712,7 @@ fn has_column_attrs(a: &FieldAttrs) -> bool {
         || a.default.is_some()
         || a.on_update.is_some()
         || a.version.is_some()
+        || a.references.is_some()
 }
 
 /// A `#[om(parent)]` field holds the whole parent model, and brings the key.

@@ -10,6 +10,7 @@ mod column_set;
 mod enum_derive;
 mod expand;
 mod from_row;
+mod relations;
 
 use proc_macro::TokenStream;
 

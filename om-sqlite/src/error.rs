@@ -22,6 +22,10 @@ pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
             Classified::TableNotFound(Some(missing))
         } else if matches!(primary, Some(SQLITE_BUSY | SQLITE_LOCKED)) {
             Classified::Busy
+        } else if db.message().starts_with("FOREIGN KEY constraint failed") {
+            // `ON DELETE RESTRICT` fails as SQLITE_CONSTRAINT_TRIGGER, which sqlx
+            // does not count as a foreign-key violation.
+            Classified::Constraint(ErrorKind::ForeignKeyViolation)
         } else if primary == Some(SQLITE_TOOBIG) {
             Classified::Kind(ErrorKind::Value)
         } else {

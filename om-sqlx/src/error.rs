@@ -15,6 +15,9 @@ pub enum Classified {
     TableNotFound(Option<String>),
     /// A value is longer than its column allows.
     ValueTooLong,
+    /// A constraint that sqlx's kinds miss (SQLite reports an `ON DELETE RESTRICT`
+    /// refusal as a trigger's), of this kind.
+    Constraint(ErrorKind),
     /// Another connection holds a lock the statement needs.
     Busy,
     /// An earlier error aborted the transaction.
@@ -66,6 +69,10 @@ pub fn map_error(
                 Classified::ValueTooLong => Error::Constraint {
                     kind: ErrorKind::ValueTooLong,
                     server: Box::new(report.with_kind(ErrorKind::ValueTooLong)),
+                },
+                Classified::Constraint(kind) => Error::Constraint {
+                    kind,
+                    server: Box::new(report.with_kind(kind)),
                 },
                 Classified::Busy => Error::Busy {
                     reason: report.message().to_string(),

@@ -19,6 +19,8 @@ pub mod pool_exhaustion;
 pub mod properties;
 pub mod query;
 pub mod raw;
+pub mod relation_filters;
+pub mod relations;
 pub mod reserved;
 pub mod retry;
 pub mod schema;
@@ -44,6 +46,18 @@ macro_rules! for_each_case {
             schema::create_all_orders_by_dependencies,
             schema::drop_all_orders_by_dependencies,
             schema::missing_parent_table_is_named,
+            relations::foreign_keys_order_the_schema,
+            relations::foreign_key_cycle_is_refused,
+            relations::foreign_key_violation_is_typed,
+            relations::delete_cascades_and_sets_null,
+            relations::delete_is_restricted,
+            relations::belongs_to_reads_the_referenced_row,
+            relations::related_rows_of_one_object,
+            relations::add_related_fills_the_foreign_key,
+            relation_filters::any_keeps_rows_with_a_matching_related_row,
+            relation_filters::any_through_join_models_and_nested,
+            relation_filters::self_relation_filters_read_right,
+            relation_filters::any_across_inheritance,
             write::add_writes_back_generated_key,
             write::add_keeps_user_set_key,
             write::add_writes_zero_false_and_empty,

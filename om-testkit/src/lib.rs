@@ -17,6 +17,7 @@
 pub mod cases;
 pub mod harness;
 pub mod models;
+pub mod relation_models;
 pub mod rt;
 
 pub use harness::{Backend, TestDb, run};

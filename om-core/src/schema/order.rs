@@ -4,10 +4,13 @@ use crate::error::{Error, Result};
 use crate::model::TableMeta;
 
 /// The tables `table` references, which must exist before it: its inheritance parent
-/// (its key is a foreign key to the parent's). A reference to `table` itself is no
-/// dependency.
-pub fn references(table: &TableMeta) -> impl Iterator<Item = &'static TableMeta> {
-    table.parent.into_iter()
+/// (its key is a foreign key to the parent's) and the tables its foreign keys
+/// reference. A reference to `table` itself is no dependency.
+pub fn references(table: &TableMeta) -> impl Iterator<Item = &'static TableMeta> + '_ {
+    table
+        .parent
+        .into_iter()
+        .chain(table.foreign_keys().map(|(_, fk)| fk.table()))
 }
 
 /// `tables` in an order in which each comes after every listed table it

@@ -294,6 +294,11 @@ fn shape(
     json: Option<&dyn JsonSyntax>,
 ) {
     key.push(s.table as *const _ as u64);
+    if s.limit_per.is_some() {
+        // A limit per group binds its numbers after the filter's values: rendered
+        // each time (eager loads, whose key lists are long anyway).
+        mark_uncacheable(key);
+    }
     match &s.projection {
         Projection::Model => key.push(0),
         Projection::Columns(cols) => {
@@ -444,6 +449,17 @@ fn expr(e: &Expr, key: &mut Vec<u64>, values: &mut Vec<Value>, json: Option<&dyn
         Expr::Not(inner) => {
             key.push(16);
             expr(inner, key, values, json);
+        }
+        Expr::InSubquery {
+            column: c,
+            select,
+            negated,
+        } => {
+            key.extend([19, *negated as u64]);
+            column(key, c);
+            // A subquery binds its values where it stands, in its own order; it has
+            // no paging of its own.
+            shape(select, false, key, values, json);
         }
         Expr::Json { column: c, filter } => {
             // Each dialect binds a JSON filter's path its own way (one path text, or a

@@ -6,6 +6,7 @@ use sea_query::{
 };
 
 use crate::model::{ColumnMeta, ColumnType, TableMeta};
+use crate::relation::ReferentialAction;
 
 /// The portable definition of a column: type, nullability and a single generated key.
 ///
@@ -74,7 +75,33 @@ pub fn create_table(
         }
         stmt.foreign_key(&mut fk);
     }
+    for (c, reference) in table.foreign_keys() {
+        let target = reference.referenced();
+        let mut fk = ForeignKey::create();
+        fk.name(constraint_name("fk", table.name, c.name))
+            .from_tbl(table.name)
+            .from_col(c.name)
+            .to_tbl(target.table)
+            .to_col(target.column);
+        if let Some(action) = action(reference.on_delete) {
+            fk.on_delete(action);
+        }
+        if let Some(action) = action(reference.on_update) {
+            fk.on_update(action);
+        }
+        stmt.foreign_key(&mut fk);
+    }
     stmt
+}
+
+/// sea-query's action, `None` for the default (no action).
+fn action(action: ReferentialAction) -> Option<ForeignKeyAction> {
+    match action {
+        ReferentialAction::NoAction => None,
+        ReferentialAction::Restrict => Some(ForeignKeyAction::Restrict),
+        ReferentialAction::Cascade => Some(ForeignKeyAction::Cascade),
+        ReferentialAction::SetNull => Some(ForeignKeyAction::SetNull),
+    }
 }
 
 /// The longest identifier every backend keeps whole (PostgreSQL truncates at 63 bytes,

@@ -74,6 +74,18 @@ pub fn expr(e: &Expr, json: &dyn JsonSyntax) -> SqExpr {
         Expr::Json { column, filter } => json
             .json(col(column), filter)
             .unwrap_or_else(|| constant(false)),
+        Expr::InSubquery {
+            column,
+            select: sub,
+            negated,
+        } => {
+            let sub = select(sub, json);
+            if *negated {
+                col(column).is_null().or(col(column).not_in_subquery(sub))
+            } else {
+                col(column).in_subquery(sub)
+            }
+        }
         Expr::And(all) => fold(all, true, json),
         Expr::Or(any) => fold(any, false, json),
         Expr::Not(inner) => expr(inner, json).not(),
@@ -137,24 +149,38 @@ fn order(stmt: &mut SelectStatement, order: &[Order]) {
     }
 }
 
-/// Lowers a `SELECT`. A count with a limit or an offset counts a subquery.
+/// The columns a [`Projection::Model`] reads, in order: each table's, a descendant's
+/// key (which repeats its root's) once.
+fn model_columns(s: &Select) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+    s.tables().flat_map(|t| {
+        let skip_key = t.parent.is_some();
+        t.columns
+            .iter()
+            .filter(move |c| !(skip_key && c.primary_key))
+            .map(move |c| (t.name, c.name))
+    })
+}
+
+/// Whether the query's limit and offset apply per group of rows ([`Select::limit_per`]).
+fn ranked(s: &Select) -> bool {
+    s.limit_per.is_some()
+        && s.projection == Projection::Model
+        && (s.limit.is_some() || s.offset.is_some())
+}
+
+/// Lowers a `SELECT`. A count with a limit or an offset counts a subquery; a limit
+/// per group numbers the rows of each group in a subquery.
 pub fn select(s: &Select, json: &dyn JsonSyntax) -> SelectStatement {
+    if ranked(s) {
+        return select_ranked(s, json);
+    }
     let table = s.table.name;
     let mut stmt = Query::select();
     stmt.from(table);
     joins(&mut stmt, s, json);
     match &s.projection {
         Projection::Model => {
-            for t in s.tables() {
-                // A descendant's key repeats its root's: read once.
-                let skip_key = t.parent.is_some();
-                stmt.columns(
-                    t.columns
-                        .iter()
-                        .filter(|c| !(skip_key && c.primary_key))
-                        .map(|c| (t.name, c.name)),
-                );
-            }
+            stmt.columns(model_columns(s));
         }
         Projection::Columns(cols) => {
             stmt.columns(cols.iter().map(|c| (c.table, c.column)));
@@ -191,6 +217,57 @@ pub fn select(s: &Select, json: &dyn JsonSyntax) -> SelectStatement {
     order(&mut stmt, &s.order);
     limit_offset(&mut stmt, s);
     stmt
+}
+
+/// `SELECT c0, c1, ... FROM (SELECT <columns> AS c0, ..., ROW_NUMBER() OVER (PARTITION
+/// BY <group> ORDER BY <order>, <key>) AS om_rn FROM ... WHERE ...) AS om_ranked WHERE
+/// om_rn > offset AND om_rn <= offset + limit ORDER BY om_rn`: the first rows of each
+/// group. Columns are renamed so that tables sharing a column name do not clash.
+fn select_ranked(s: &Select, json: &dyn JsonSyntax) -> SelectStatement {
+    const RANKED: &str = "om_ranked";
+    const ROW_NUMBER: &str = "om_rn";
+    let mut inner = Query::select();
+    inner.from(s.table.name);
+    joins(&mut inner, s, json);
+    let mut width = 0;
+    for (i, (t, c)) in model_columns(s).enumerate() {
+        inner.expr_as(SqExpr::col((t, c)), Alias::new(format!("c{i}")));
+        width += 1;
+    }
+    let mut window = match s.limit_per {
+        Some(group) => sea_query::WindowStatement::partition_by((group.table, group.column)),
+        None => sea_query::WindowStatement::new(),
+    };
+    for o in &s.order {
+        let dir = if o.descending {
+            sea_query::Order::Desc
+        } else {
+            sea_query::Order::Asc
+        };
+        window.order_by((o.column.table, o.column.column), dir);
+    }
+    // Ties fall back on the key, so that "the first n" is the same on every run.
+    for c in s.table.key_columns() {
+        window.order_by((s.table.name, c.name), sea_query::Order::Asc);
+    }
+    inner.expr_window_as(Func::cust("ROW_NUMBER"), window, ROW_NUMBER);
+    if let Some(f) = &s.filter {
+        inner.and_where(expr(f, json));
+    }
+    let mut outer = Query::select();
+    for i in 0..width {
+        outer.column((RANKED, Alias::new(format!("c{i}"))));
+    }
+    outer.from_subquery(inner, RANKED);
+    let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let offset = s.offset.unwrap_or(0);
+    let rank = || SqExpr::col((RANKED, ROW_NUMBER));
+    outer.and_where(rank().gt(clamp(offset)));
+    if let Some(limit) = s.limit {
+        outer.and_where(rank().lte(clamp(offset.saturating_add(limit))));
+    }
+    outer.order_by((RANKED, ROW_NUMBER), sea_query::Order::Asc);
+    outer
 }
 
 fn joins(stmt: &mut SelectStatement, s: &Select, json: &dyn JsonSyntax) {
@@ -235,7 +312,7 @@ fn limit_offset(stmt: &mut SelectStatement, s: &Select) {
 /// `one`), whose few texts the statement caches hold once each, and whose bound
 /// parameter would cost more than the literal.
 pub fn small_literal_paging(s: &Select) -> bool {
-    s.offset.is_none() && s.limit.is_some_and(|l| l <= 2)
+    s.offset.is_none() && s.limit.is_some_and(|l| l <= 2) && !ranked(s)
 }
 
 /// The SQL text and values of a `SELECT` built with `builder`, LIMIT and OFFSET
@@ -261,7 +338,7 @@ pub fn build_select(
 /// For dialects (SQLite) that re-prepare a statement whose LIMIT is a bound parameter
 /// each time it runs. The numbers are integers om clamps, never user text.
 pub fn select_with_literal_paging(s: &Select, json: &dyn JsonSyntax) -> (SelectStatement, String) {
-    if s.projection == Projection::Count {
+    if s.projection == Projection::Count || ranked(s) {
         return (select(s, json), String::new());
     }
     let mut stmt = select(s, json);
