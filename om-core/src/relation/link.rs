@@ -340,7 +340,7 @@ impl<M: Model, R: Model, C, N> Relation<M, R, C, N> {
 /// `#[derive(Model)]` for each model a model references once.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no foreign key to `{T}`, or more than one",
-    label = "name the foreign key: `has_many(name = {Self}, by = field)`, or `from = .., to = ..` for a join model",
+    label = "name the foreign key: `has_many(<relation> = {Self}, by = <field>)`, or `from = <field>, to = <field>` for a join model",
     note = "a field declares a foreign key with `#[om(references({T}))]`"
 )]
 pub trait ForeignKeyTo<T: Model>: Model {
