@@ -25,6 +25,45 @@
 //! # Ok(()) }
 //! ```
 //!
+//! In tests, [`Database::capture_statements`] counts the statements a block of code
+//! runs ([`StatementCapture`] tells what counts as one), in test mode as well:
+//!
+#![cfg_attr(feature = "sqlite", doc = "```")]
+#![cfg_attr(not(feature = "sqlite"), doc = "```ignore")]
+//! use om::prelude::*;
+//!
+//! #[derive(Model, Debug, Clone, PartialEq)]
+//! #[om(table = "post")]
+//! pub struct Post {
+//!     #[om(primary_key)]
+//!     pub id: Option<i64>,
+//!     #[om(size = 100)]
+//!     pub title: String,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> om::Result<()> {
+//! let db = Database::connect_test("sqlite::memory:").await?;
+//! db.create_all(&[Post::table()]).await?;
+//!
+//! let capture = db.capture_statements();
+//! let mut post = Post { id: None, title: "hello".into() };
+//! db.add(&mut post).await?;
+//! db.transaction(async |tx| {
+//!     post.title = "hello again".into();
+//!     tx.update(&mut post).await
+//! })
+//! .await?;
+//! let posts = db.query::<Post>().all().await?;
+//! assert_eq!(posts, [post]);
+//! assert_eq!(capture.count(), 5);
+//! assert_eq!(
+//!     capture.statements(),
+//!     ["INSERT INTO post (1 rows)", "BEGIN", "UPDATE post", "COMMIT", "SELECT FROM post"]
+//! );
+//! # Ok(()) }
+//! ```
+//!
 //! Backends are cargo features: `sqlite` (default), `postgres`, `mysql`, or
 //! `all-backends`; runtimes are `runtime-tokio` (default) and `runtime-async-std`. The
 //! optional column types are features too, all on by default: `chrono` (dates and
@@ -42,8 +81,8 @@ pub use om_core::{
     Capabilities, Column, ColumnMeta, ColumnSet, ColumnType, Database, DatabaseUrl, DecodeError,
     Driver, Error, ErrorKind, Executor, Expr, Field, IsolationLevel, JsonType, KeyArg, Model,
     Order, Pool, Query, ReferentialAction, Relation, Result, RetryPolicy, Retryable, Row,
-    ServerError, SqlType, StringEnum, TableMeta, Transaction, TransactionExecutor,
-    TransactionOptions, Value, ValueOf, escape_like,
+    ServerError, SqlType, StatementCapture, StringEnum, TableMeta, Transaction,
+    TransactionExecutor, TransactionOptions, Value, ValueOf, escape_like,
 };
 pub use om_core::{
     ColumnIndex, ConnectOptions, Executed, FromRow, IntoValues, RowRef, Session, Sql, SqlRow,

@@ -61,6 +61,7 @@ pub use join::{JoinQuery, JoinedSide};
 #[cfg(feature = "json")]
 pub use json::Json;
 pub use json::{JsonFilter, JsonSyntax, JsonType};
+pub use logging::StatementCapture;
 pub use model::{ColumnMeta, ColumnType, DefaultValue, Model, TableMeta, Undo};
 pub use options::ConnectOptions;
 pub use query::Query;

@@ -2,12 +2,19 @@
 //!
 //! Each statement is an event of target `om::statement`: at `debug` with its duration,
 //! or at `warn` when it took longer than the slow-statement threshold. Bound values are
-//! left out unless `log_values` is on. When neither `debug` is enabled for the target
-//! nor a threshold is set (the default), a statement costs one check of `tracing`'s
-//! cached interest and no clock read, allocation or formatting.
+//! left out unless `log_values` is on.
+//!
+//! The same layer feeds [`StatementCapture`]s (the folder beside this file), which
+//! describe statements as the log does. When neither `debug` is enabled for the target
+//! nor a threshold is set (the default) and no capture is active, a statement costs one
+//! check of `tracing`'s cached interest and one relaxed atomic load: no clock read,
+//! allocation, lock or formatting, and the inner executor's future is returned as it is.
+
+mod capture;
 
 use std::any::Any;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -23,39 +30,64 @@ use crate::options::ConnectOptions;
 use crate::raw::Executed;
 use crate::transaction::TransactionOptions;
 
-/// What to log, copied into every layer.
-#[derive(Debug, Clone, Copy)]
+pub(crate) use capture::Captures;
+pub use capture::StatementCapture;
+
+/// What to log, and the captures to feed, cloned into every layer.
+#[derive(Debug, Clone)]
 pub(crate) struct LogOptions {
     log_values: bool,
     slow: Option<Duration>,
+    captures: Arc<Captures>,
+}
+
+/// A statement being watched: logged (`log`), captured, or both.
+#[derive(Clone, Copy)]
+struct Watch {
+    started: Instant,
+    log: bool,
 }
 
 impl LogOptions {
-    pub(crate) fn new(options: &ConnectOptions) -> Self {
+    pub(crate) fn new(options: &ConnectOptions, captures: Arc<Captures>) -> Self {
         LogOptions {
             log_values: options.log_values,
             slow: options.slow_statement,
+            captures,
         }
     }
 
-    /// The start time, when the statement will be logged.
+    /// The start of a statement that will be logged or captured.
     #[inline]
-    fn start(&self) -> Option<Instant> {
-        if self.slow.is_some() || tracing::enabled!(target: "om::statement", tracing::Level::DEBUG)
-        {
-            Some(Instant::now())
+    fn start(&self) -> Option<Watch> {
+        let log = self.slow.is_some()
+            || tracing::enabled!(target: "om::statement", tracing::Level::DEBUG);
+        if log || self.captures.active() {
+            Some(Watch {
+                started: Instant::now(),
+                log,
+            })
         } else {
             None
         }
     }
 
-    /// Logs a statement that ran (or failed) after `started`.
+    /// Logs and captures a statement that ran (or failed) since `watch` started.
     #[inline]
-    fn finish<T>(&self, what: Described<'_>, started: Option<Instant>, outcome: &Result<T>) {
-        if let Some(started) = started {
-            let error = outcome.as_ref().err().map(|e| e as &dyn fmt::Display);
-            self.emit(what, started.elapsed(), error);
+    fn finish<T>(&self, what: Described<'_>, watch: Option<Watch>, outcome: &Result<T>) {
+        if let Some(watch) = watch {
+            if watch.log {
+                let error = outcome.as_ref().err().map(|e| e as &dyn fmt::Display);
+                self.emit(what, watch.started.elapsed(), error);
+            }
+            self.capture(what);
         }
+    }
+
+    /// Adds `what` to the active captures, if any.
+    #[inline]
+    fn capture(&self, what: Described<'_>) {
+        self.captures.record(what, self.log_values);
     }
 
     #[cold]
@@ -159,43 +191,45 @@ impl fmt::Display for Display<'_> {
     }
 }
 
-/// Runs `run`, logging it as `what`.
+/// Runs `run`, logging and capturing it as `what`.
 macro_rules! logged {
     ($options:expr, $what:expr, $run:expr) => {{
-        let started = $options.start();
+        let watch = $options.start();
         let outcome = $run.await;
-        $options.finish($what, started, &outcome);
+        $options.finish($what, watch, &outcome);
         outcome
     }};
 }
 
-/// The inner executor's future as it is when nothing is logged; otherwise wrapped in
-/// one that logs it.
+/// The inner executor's future as it is when nothing is logged or captured; otherwise
+/// wrapped in one that logs and captures it.
 macro_rules! passthrough {
     ($self:ident, $what:expr, $run:expr) => {{
         match $self.options.start() {
             None => $run,
-            Some(started) => Box::pin(async move {
+            Some(watch) => Box::pin(async move {
                 let outcome = $run.await;
-                $self.options.finish($what, Some(started), &outcome);
+                $self.options.finish($what, Some(watch), &outcome);
                 outcome
             }),
         }
     }};
 }
 
-/// Streams `rows`, logging the statement when the stream ends or is dropped.
+/// Streams `rows`: captures the statement when the stream is first polled (when it is
+/// sent), logs it when the stream ends.
 fn logged_stream<'a>(
-    options: LogOptions,
+    options: &'a LogOptions,
     stmt: Statement,
     rows: impl FnOnce(Statement) -> RowStream<'a>,
 ) -> RowStream<'a> {
-    let Some(started) = options.start() else {
+    let Some(watch) = options.start() else {
         return rows(stmt);
     };
     let logged = stmt.clone();
     let mut inner = rows(stmt);
     Box::pin(async_stream::stream! {
+        options.capture(Described::Statement(&logged));
         let mut outcome = Ok(());
         while let Some(row) = inner.next().await {
             if let Err(e) = &row {
@@ -203,12 +237,14 @@ fn logged_stream<'a>(
             }
             yield row;
         }
-        let error = outcome.err();
-        options.emit(
-            Described::Statement(&logged),
-            started.elapsed(),
-            error.as_ref().map(|e| e as &dyn fmt::Display),
-        );
+        if watch.log {
+            let error = outcome.err();
+            options.emit(
+                Described::Statement(&logged),
+                watch.started.elapsed(),
+                error.as_ref().map(|e| e as &dyn fmt::Display),
+            );
+        }
     })
 }
 
@@ -263,24 +299,21 @@ macro_rules! logged_executor {
             {
                 match self.options.start() {
                     None => self.inner.insert_returning_many(insert),
-                    Some(started) => {
-                        // Only when logging: the insert moves into the call.
+                    Some(watch) => {
+                        // Only when logging or capturing: the insert moves into the call.
                         let logged = insert.clone();
                         Box::pin(async move {
                             let outcome = self.inner.insert_returning_many(insert).await;
-                            self.options.finish(
-                                Described::Insert(&logged),
-                                Some(started),
-                                &outcome,
-                            );
+                            self.options
+                                .finish(Described::Insert(&logged), Some(watch), &outcome);
                             outcome
                         })
                     }
                 }
             }
 
-            // Written without `async` so that, when nothing is logged, the inner
-            // executor's future is handed back as it is: no second allocation.
+            // Written without `async` so that, when nothing is logged or captured, the
+            // inner executor's future is handed back as it is: no second allocation.
             fn execute<'s, 'q, 'f>(&'s self, stmt: &'q Statement) -> BoxFuture<'f, Result<u64>>
             where
                 's: 'f,
@@ -342,12 +375,12 @@ macro_rules! logged_executor {
             }
 
             fn stream(&self, stmt: Statement) -> RowStream<'_> {
-                logged_stream(self.options, stmt, |stmt| self.inner.stream(stmt))
+                logged_stream(&self.options, stmt, |stmt| self.inner.stream(stmt))
             }
 
             async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {
                 let tx = logged!(self.options, Described::Plain("BEGIN"), self.inner.begin())?;
-                Ok(wrap_tx(self.options, tx))
+                Ok(wrap_tx(self.options.clone(), tx))
             }
         }
     };
@@ -367,7 +400,7 @@ impl Pool for Logged<dyn Pool> {
             Described::Plain("BEGIN"),
             self.inner.begin_owned(options)
         )?;
-        Ok(wrap_tx(self.options, tx))
+        Ok(wrap_tx(self.options.clone(), tx))
     }
 
     async fn close(&self) {
@@ -390,12 +423,12 @@ impl Pool for Logged<dyn Pool> {
 #[async_trait]
 impl TransactionExecutor for Logged<dyn TransactionExecutor + '_> {
     async fn commit(self: Box<Self>) -> Result<()> {
-        let options = self.options;
-        logged!(options, Described::Plain("COMMIT"), self.inner.commit())
+        let Logged { options, inner } = *self;
+        logged!(options, Described::Plain("COMMIT"), inner.commit())
     }
 
     async fn rollback(self: Box<Self>) -> Result<()> {
-        let options = self.options;
-        logged!(options, Described::Plain("ROLLBACK"), self.inner.rollback())
+        let Logged { options, inner } = *self;
+        logged!(options, Described::Plain("ROLLBACK"), inner.rollback())
     }
 }

@@ -25,6 +25,7 @@ pub mod reserved;
 pub mod retry;
 pub mod schema;
 pub mod session;
+pub mod statements;
 pub mod test_mode;
 pub mod transaction;
 pub mod types;
@@ -171,6 +172,12 @@ macro_rules! for_each_case {
             fixtures::fixtures_load_rows_of_every_type,
             fixtures::fixture_with_a_bad_row_writes_nothing,
             logging::statements_are_logged,
+            statements::model_operations_are_counted,
+            statements::transactions_are_counted,
+            statements::raw_sql_is_counted,
+            statements::overlapping_captures_and_clones,
+            statements::dropping_a_capture_stops_it,
+            statements::test_mode_statements_are_counted,
             mappers::map_rows_into_another_type,
             mappers::select_columns_into_tuples,
             mappers::rows_into_structs_and_tuples,

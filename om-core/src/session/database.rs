@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::driver::{Driver, Executor, Pool, registry};
 use crate::error::{Error, Result};
-use crate::logging::{LogOptions, Logged};
+use crate::logging::{Captures, LogOptions, Logged, StatementCapture};
 use crate::options::ConnectOptions;
 use crate::session::test_mode::ForceRollback;
 use crate::session::{Session, session_methods};
@@ -24,6 +24,8 @@ struct Inner {
     driver: &'static dyn Driver,
     url: DatabaseUrl,
     options: ConnectOptions,
+    /// The statement captures, shared with every layer of the pool's executors.
+    captures: Arc<Captures>,
 }
 
 impl fmt::Debug for Database {
@@ -95,13 +97,16 @@ impl Database {
         if options.force_rollback {
             pool = Box::new(ForceRollback::new(pool).await?);
         }
-        let pool: Box<dyn Pool> = Box::new(Logged::pool(pool, LogOptions::new(&options)));
+        let captures = Arc::new(Captures::default());
+        let log = LogOptions::new(&options, Arc::clone(&captures));
+        let pool: Box<dyn Pool> = Box::new(Logged::pool(pool, log));
         Ok(Database {
             inner: Arc::new(Inner {
                 pool,
                 driver,
                 url,
                 options,
+                captures,
             }),
         })
     }
@@ -109,6 +114,27 @@ impl Database {
     /// om's options for this database.
     pub fn options(&self) -> &ConnectOptions {
         &self.inner.options
+    }
+
+    /// Starts counting the statements this database runs, for a test to assert on:
+    /// every statement of this database, its clones, their transactions and savepoints
+    /// (`BEGIN`, `COMMIT` and `ROLLBACK` included) and streams, from now until the
+    /// returned [`StatementCapture`] is dropped. Several captures may be active at once;
+    /// each sees every statement after it started. See [`StatementCapture`] for what
+    /// counts as one statement.
+    ///
+    /// ```no_run
+    /// # async fn run(db: om_core::Database) -> om_core::Result<()> {
+    /// let capture = db.capture_statements();
+    /// db.fetch_all("SELECT 1", ()).await?;
+    /// db.transaction(async |tx| tx.execute("SELECT 2", ()).await).await?;
+    /// assert_eq!(capture.statements(), ["SELECT 1", "BEGIN", "SELECT 2", "COMMIT"]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// While no capture is active, a statement pays one relaxed atomic load for this.
+    pub fn capture_statements(&self) -> StatementCapture {
+        self.inner.captures.start()
     }
 
     session_methods!();
