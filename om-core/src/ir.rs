@@ -158,6 +158,12 @@ impl Select {
         projection + self.exprs().map(Expr::parameter_count).sum::<usize>()
     }
 
+    /// Whether the query returns at most one row (a `LIMIT 1` that is not per group):
+    /// a driver may then read it as a single row.
+    pub fn at_most_one_row(&self) -> bool {
+        self.limit == Some(1) && self.limit_per.is_none()
+    }
+
     /// Adds a condition, AND-ed with those already there.
     pub fn and_where(&mut self, expr: Expr) {
         self.filter = Some(match self.filter.take() {

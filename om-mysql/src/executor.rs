@@ -198,7 +198,7 @@ impl om_sqlx::Backend for MysqlBackend {
     ) -> Result<()> {
         if let Statement::Select(s) = stmt {
             // A query is always prepared.
-            let single_row = s.limit == Some(1);
+            let single_row = s.at_most_one_row();
             return om_sqlx::prepared::fetch::<MySql, _>(
                 conn,
                 std::iter::once(render_select(s)),

@@ -73,7 +73,7 @@ where
 {
     match stmt {
         Statement::Select(s) => {
-            let single_row = s.limit == Some(1);
+            let single_row = s.at_most_one_row();
             fetch::<DB, R>(conn, [render_select(s)?], single_row, wrap, sink, map).await
         }
         _ => fetch::<DB, R>(conn, render(stmt)?, false, wrap, sink, map).await,

@@ -2,6 +2,7 @@
 
 pub mod cancellation;
 pub mod column_sets;
+pub mod eager;
 pub mod enums;
 pub mod errors;
 pub mod extremes;
@@ -55,6 +56,13 @@ macro_rules! for_each_case {
             relations::belongs_to_reads_the_referenced_row,
             relations::related_rows_of_one_object,
             relations::add_related_fills_the_foreign_key,
+            eager::eager_load_three_levels,
+            eager::eager_load_many_to_many,
+            eager::eager_load_per_parent_filter_order_limit,
+            eager::eager_load_to_one_and_several,
+            eager::eager_load_self_relation,
+            eager::eager_load_chunks_long_key_lists,
+            eager::eager_load_across_inheritance,
             relation_filters::any_keeps_rows_with_a_matching_related_row,
             relation_filters::any_through_join_models_and_nested,
             relation_filters::self_relation_filters_read_right,

@@ -75,7 +75,12 @@ pub async fn eager_load_many_to_many(db: &Database) -> Result<()> {
     assert_eq!(capture.count(), 2, "{:?}", capture.statements());
     let names: Vec<(&str, Vec<&str>)> = bookmarks
         .iter()
-        .map(|(b, tags)| (b.url.as_str(), tags.iter().map(|t| t.name.as_str()).collect()))
+        .map(|(b, tags)| {
+            (
+                b.url.as_str(),
+                tags.iter().map(|t| t.name.as_str()).collect(),
+            )
+        })
         .collect();
     assert_eq!(
         names,
@@ -159,7 +164,12 @@ pub async fn eager_load_per_parent_filter_order_limit(db: &Database) -> Result<(
                 u.name.as_str(),
                 posts
                     .iter()
-                    .map(|(p, c)| (p.title.as_str(), c.iter().map(|c| c.body.as_str()).collect()))
+                    .map(|(p, c)| {
+                        (
+                            p.title.as_str(),
+                            c.iter().map(|c| c.body.as_str()).collect(),
+                        )
+                    })
                     .collect(),
             )
         })
@@ -218,7 +228,9 @@ pub async fn eager_load_to_one_and_several(db: &Database) -> Result<()> {
             (
                 c.body.as_str(),
                 author.as_ref().map(|a| a.name.as_str()),
-                post.as_ref().and_then(|(_, u)| u.as_ref()).map(|u| u.name.as_str()),
+                post.as_ref()
+                    .and_then(|(_, u)| u.as_ref())
+                    .map(|u| u.name.as_str()),
             )
         })
         .collect();
@@ -246,7 +258,12 @@ pub async fn eager_load_to_one_and_several(db: &Database) -> Result<()> {
         .all()
         .await?;
     assert!(none.is_empty());
-    assert_eq!(capture.count(), 3, "no statement for no parents: {:?}", capture.statements());
+    assert_eq!(
+        capture.count(),
+        3,
+        "no statement for no parents: {:?}",
+        capture.statements()
+    );
     let _ = ann;
     Ok(())
 }
@@ -307,7 +324,10 @@ pub async fn eager_load_chunks_long_key_lists(db: &Database) -> Result<()> {
         .await?;
     let per_statement = db.capabilities().max_parameters.min(10_000);
     let chunks = USERS.div_ceil(per_statement.saturating_sub(10).max(1));
-    assert!(chunks >= 2, "the case needs more keys than one statement takes");
+    assert!(
+        chunks >= 2,
+        "the case needs more keys than one statement takes"
+    );
     assert_eq!(capture.count(), 1 + chunks, "{:?}", capture.statements());
     assert_eq!(loaded.len(), USERS);
     assert_eq!(loaded.iter().filter(|(_, p)| !p.is_empty()).count(), 1);
@@ -379,7 +399,10 @@ pub async fn eager_load_across_inheritance(db: &Database) -> Result<()> {
     let (_, car) = &trips[0];
     let (car, garage_loaded) = car.as_ref().expect("the car");
     assert_eq!(car.vehicle.plate, "A-1");
-    assert_eq!(garage_loaded.as_ref().map(|g| g.name.as_str()), Some("north"));
+    assert_eq!(
+        garage_loaded.as_ref().map(|g| g.name.as_str()),
+        Some("north")
+    );
     let _ = Profile::table();
     Ok(())
 }
