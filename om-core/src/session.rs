@@ -236,6 +236,18 @@ macro_rules! session_methods {
             $crate::session::Session::add(self, obj).await
         }
 
+        /// Inserts `child` as a row related to `parent` through `relation` (has many or
+        /// has one): its foreign key is set to `parent`'s key first.
+        /// `db.add_related(&user, |u| u.posts(), &mut post)`.
+        pub async fn add_related<P: $crate::model::Model, C: $crate::model::Model, K, N>(
+            &self,
+            parent: &P,
+            relation: impl FnOnce(&P::Columns) -> $crate::relation::Relation<P, C, K, N>,
+            child: &mut C,
+        ) -> $crate::error::Result<()> {
+            $crate::session::Session::add_related(self, parent, relation, child).await
+        }
+
         /// Inserts every object of `objs` in one transaction: all of them or, on error,
         /// none (their generated keys are then cleared again).
         pub async fn add_all<M: $crate::model::Model>(

@@ -106,6 +106,9 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<om_sqlx::SqlxPool<Sqlit
     if let Some(timeout) = busy_timeout {
         options = options.busy_timeout(timeout);
     }
+    // Foreign keys (relations, inheritance) are enforced as on the other backends
+    // (sqlx turns them on already; om does not depend on that default).
+    options = options.foreign_keys(true);
     let read_only = option("mode", "ro") || option("immutable", "1") || option("immutable", "true");
     match journal {
         Some(mode) => options = options.journal_mode(mode),

@@ -2,7 +2,7 @@
 //! does to the rows that reference it) and the related rows of one object.
 
 use futures::TryStreamExt;
-use om::{Database, Error, ErrorKind, Model, Result, Session};
+use om::{Database, Error, ErrorKind, Model, Result};
 
 use crate::relation_models::{
     Bookmark, BookmarkTag, Category, Comment, CycleA, CycleB, Post, Product, Profile, Tag, User,
