@@ -37,6 +37,7 @@
 #[cfg(feature = "json")]
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use om_core::Json;
+pub use om_core::join::{JoinQuery, JoinedRow, JoinedSide};
 pub use om_core::query::{FromColumns, Mapped, SelectColumns, Selected};
 pub use om_core::{
     Capabilities, Column, ColumnMeta, ColumnSet, ColumnType, Database, DatabaseUrl, DecodeError,
@@ -48,7 +49,9 @@ pub use om_core::{
     ColumnIndex, ConnectOptions, Executed, FromRow, IntoValues, RowRef, Session, Sql, SqlRow,
     values,
 };
-pub use om_core::{driver, expr, ir, json, model, options, raw, schema, session, sql, url, value};
+pub use om_core::{
+    driver, expr, ir, join, json, model, options, raw, schema, session, sql, url, value,
+};
 
 /// YAML fixtures: rows for the tables of registered models, in one transaction.
 #[cfg(feature = "fixtures")]

@@ -309,9 +309,14 @@ fn shape(
     }
     // Joins render (and bind) after the projection and before the filter.
     key.push(s.joins.len() as u64);
-    for j in &s.joins {
+    for (i, j) in s.joins.iter().enumerate() {
         key.extend([j.table as *const _ as u64, j.kind as u64]);
         expr(&j.on, key, values, json);
+        // A left-joined root's `EXISTS` binds the ONs of the levels below it again.
+        key.push(j.descendants as u64);
+        for below in s.joins.iter().skip(i + 1).take(j.descendants) {
+            expr(&below.on, key, values, json);
+        }
     }
     filter(&s.filter, key, values, json);
     key.push(s.order.len() as u64);
