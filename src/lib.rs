@@ -76,6 +76,7 @@
 #[cfg(feature = "json")]
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use om_core::Json;
+pub use om_core::join::{JoinQuery, JoinedRow, JoinedSide};
 pub use om_core::query::{FromColumns, Mapped, SelectColumns, Selected};
 pub use om_core::{
     Capabilities, Column, ColumnMeta, ColumnSet, ColumnType, Database, DatabaseUrl, DecodeError,
@@ -89,7 +90,7 @@ pub use om_core::{
     values,
 };
 pub use om_core::{
-    driver, expr, ir, json, model, options, raw, relation, schema, session, sql, url, value,
+    driver, expr, ir, join, json, model, options, raw, relation, schema, session, sql, url, value,
 };
 
 /// YAML fixtures: rows for the tables of registered models, in one transaction.

@@ -69,3 +69,61 @@ pub fn json_filters() -> [Expr; 3] {
         },
     ]
 }
+
+/// The columns of `people`: a generated `id` and a `name`.
+pub static PEOPLE_COLUMNS: [ColumnMeta; 2] = {
+    let mut id = ColumnMeta::new("id", "id", ColumnType::BigInt);
+    id.primary_key = true;
+    id.generated = true;
+    id.nullable = true;
+    [id, ColumnMeta::new("name", "name", ColumnType::Text(None))]
+};
+/// `people`, the root of an inheritance.
+pub static PEOPLE: TableMeta = TableMeta {
+    name: "people",
+    model: "Person",
+    columns: &PEOPLE_COLUMNS,
+    primary_key: &[0],
+    parent: None,
+};
+/// The columns of `employees`: the key `id` (people's) and a `salary`.
+pub static EMPLOYEES_COLUMNS: [ColumnMeta; 2] = {
+    let mut id = ColumnMeta::new("id", "id", ColumnType::BigInt);
+    id.primary_key = true;
+    [id, ColumnMeta::new("salary", "salary", ColumnType::BigInt)]
+};
+/// `employees`, which extends `people`.
+pub static EMPLOYEES: TableMeta = TableMeta {
+    name: "employees",
+    model: "Employee",
+    columns: &EMPLOYEES_COLUMNS,
+    primary_key: &[0],
+    parent: Some(&PEOPLE),
+};
+
+/// `orm_test` joined (`kind`) to the employees whose `people.id` is its `id` and whose
+/// `salary` is over 100.
+pub fn join_of_a_child(kind: crate::ir::JoinKind) -> crate::ir::Select {
+    let mut s = crate::ir::Select::new(&TABLE);
+    let on = Expr::Columns {
+        left: ColumnRef {
+            table: "people",
+            column: "id",
+        },
+        op: CmpOp::Eq,
+        right: ColumnRef {
+            table: "orm_test",
+            column: "id",
+        },
+    }
+    .and(Expr::Compare {
+        column: ColumnRef {
+            table: "employees",
+            column: "salary",
+        },
+        op: CmpOp::Gt,
+        value: 100.into(),
+    });
+    s.join(kind, &EMPLOYEES, on);
+    s
+}

@@ -3,7 +3,7 @@
 //! Drivers render these with sea-query in their own dialect ([`crate::sql`] holds the
 //! dialect-neutral part of that lowering) and bind every value as a parameter.
 
-use crate::expr::{ColumnRef, Expr, Order};
+use crate::expr::{CmpOp, ColumnRef, Expr, Order};
 use crate::model::{ColumnMeta, TableMeta};
 use crate::value::Value;
 
@@ -40,6 +40,24 @@ pub struct Join {
     pub table: &'static TableMeta,
     /// The `ON` condition.
     pub on: Expr,
+    /// For the root table of a left-joined model that extends another: how many of the
+    /// joins that follow this one are the rest of the model's lineage. A row of `table`
+    /// joins only when each of them has the row with its key for which their `ON`
+    /// holds (`AND EXISTS (...)`), so that the model's tables are matched together or
+    /// not at all. 0 for any other join.
+    pub descendants: usize,
+}
+
+impl Join {
+    /// A join of `table` on `on`, with no descendants.
+    pub fn new(kind: JoinKind, table: &'static TableMeta, on: Expr) -> Self {
+        Join {
+            kind,
+            table,
+            on,
+            descendants: 0,
+        }
+    }
 }
 
 /// A `SELECT` on one model's table, and the tables joined to it.
@@ -78,27 +96,7 @@ impl Select {
                 let root = lineage[0];
                 let joins = lineage[1..]
                     .iter()
-                    .map(|&level| Join {
-                        kind: JoinKind::Inner,
-                        table: level,
-                        on: Expr::And(
-                            level
-                                .key_columns()
-                                .zip(root.key_columns())
-                                .map(|(l, r)| Expr::Columns {
-                                    left: ColumnRef {
-                                        table: level.name,
-                                        column: l.name,
-                                    },
-                                    op: crate::expr::CmpOp::Eq,
-                                    right: ColumnRef {
-                                        table: root.name,
-                                        column: r.name,
-                                    },
-                                })
-                                .collect(),
-                        ),
-                    })
+                    .map(|&level| Join::new(JoinKind::Inner, level, key_eq(level, root)))
                     .collect();
                 (root, joins)
             }
@@ -112,6 +110,53 @@ impl Select {
             limit: None,
             offset: None,
             limit_per: None,
+        }
+    }
+
+    /// Joins the table of a model (`table`) on `on`, after the tables already read.
+    ///
+    /// The table of a model that extends another brings its lineage, as
+    /// [`Select::new`] reads it: the root's table, then each level down to `table`,
+    /// joined on the shared key. Each operand of `on` (an AND is split) is checked at
+    /// the first level whose join sees every table it reads. For a left join, a row of
+    /// the root joins only if every level below has its row (and the operands checked
+    /// there hold; see [`Join::descendants`]): a missing row leaves the whole model
+    /// `NULL`.
+    pub fn join(&mut self, kind: JoinKind, table: &'static TableMeta, on: Expr) {
+        if table.parent.is_none() {
+            self.joins.push(Join::new(kind, table, on));
+            return;
+        }
+        let lineage = table.lineage();
+        let root = lineage[0];
+        let mut operands = Vec::new();
+        conjuncts(on, &mut operands);
+        let mut placed: Vec<Vec<Expr>> = vec![Vec::new(); lineage.len()];
+        for operand in operands {
+            placed[deepest_level(&operand, &lineage)].push(operand);
+        }
+        let descendants = match kind {
+            JoinKind::Left => lineage.len() - 1,
+            JoinKind::Inner => 0,
+        };
+        for (i, (&level, operands)) in lineage.iter().zip(placed).enumerate() {
+            let on = if i == 0 {
+                match <[Expr; 1]>::try_from(operands) {
+                    Ok([one]) => one,
+                    Err(several) => Expr::And(several),
+                }
+            } else {
+                let mut all = Vec::new();
+                conjuncts(key_eq(level, root), &mut all);
+                all.extend(operands);
+                Expr::And(all)
+            };
+            self.joins.push(Join {
+                kind,
+                table: level,
+                on,
+                descendants: if i == 0 { descendants } else { 0 },
+            });
         }
     }
 
@@ -170,6 +215,53 @@ impl Select {
             None => expr,
             Some(existing) => existing.and(expr),
         });
+    }
+}
+
+/// `level`'s key equals `root`'s, column by column: how the tables of a lineage join.
+fn key_eq(level: &'static TableMeta, root: &'static TableMeta) -> Expr {
+    Expr::And(
+        level
+            .key_columns()
+            .zip(root.key_columns())
+            .map(|(l, r)| Expr::Columns {
+                left: ColumnRef {
+                    table: level.name,
+                    column: l.name,
+                },
+                op: CmpOp::Eq,
+                right: ColumnRef {
+                    table: root.name,
+                    column: r.name,
+                },
+            })
+            .collect(),
+    )
+}
+
+/// The operands of `e`, nested ANDs flattened: conditions that all must hold.
+fn conjuncts(e: Expr, out: &mut Vec<Expr>) {
+    match e {
+        Expr::And(all) => all.into_iter().for_each(|e| conjuncts(e, out)),
+        other => out.push(other),
+    }
+}
+
+/// The deepest position in `lineage` of a table `e` reads (0 when it reads none).
+fn deepest_level(e: &Expr, lineage: &[&'static TableMeta]) -> usize {
+    let at = |c: &ColumnRef| lineage.iter().rposition(|t| t.name == c.table).unwrap_or(0);
+    let deepest = |all: &[Expr]| all.iter().map(|e| deepest_level(e, lineage)).max();
+    match e {
+        Expr::Compare { column, .. }
+        | Expr::In { column, .. }
+        | Expr::IsNull { column, .. }
+        | Expr::Like { column, .. }
+        | Expr::Json { column, .. }
+        // A subquery reads its own tables; of this query's, only the column.
+        | Expr::InSubquery { column, .. } => at(column),
+        Expr::Columns { left, right, .. } => at(left).max(at(right)),
+        Expr::And(all) | Expr::Or(all) => deepest(all).unwrap_or(0),
+        Expr::Not(inner) => deepest_level(inner, lineage),
     }
 }
 

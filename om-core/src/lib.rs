@@ -57,7 +57,7 @@ pub use driver::{Capabilities, Driver, Executor, Pool, TransactionExecutor};
 pub use error::{DecodeError, Error, ErrorKind, Result, ServerError};
 pub use expr::{Expr, Order};
 pub use from_row::FromRow;
-pub use join::{JoinQuery, JoinedSide};
+pub use join::{JoinQuery, JoinedRow, JoinedSide};
 #[cfg(feature = "json")]
 pub use json::Json;
 pub use json::{JsonFilter, JsonSyntax, JsonType};

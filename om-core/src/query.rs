@@ -8,8 +8,8 @@ use futures::stream::{BoxStream, StreamExt};
 use crate::driver::Executor;
 use crate::error::{Error, Result};
 use crate::expr::{Expr, Order};
-use crate::ir::{Delete, Join, JoinKind, Projection, Select, Statement};
-use crate::join::{JoinQuery, JoinedSide};
+use crate::ir::{Delete, JoinKind, Projection, Select, Statement};
+use crate::join::JoinQuery;
 use crate::model::Model;
 use crate::relation::{Load, Loaded};
 use crate::value::KeyArg;
@@ -103,34 +103,32 @@ impl<'a, M: Model> Query<'a, M> {
     }
 
     /// Joins model `P`'s table: the query's rows become `(M, P)` pairs of the rows
-    /// for which `on` holds (`|u, p| p.user_id.eq_column(u.id)`).
+    /// for which `on` holds (`|u, p| p.user_id.eq_column(u.id)`). A [`JoinQuery`]
+    /// joins further tables the same way.
+    ///
+    /// A model that extends another is joined with its whole lineage, as a query on
+    /// it reads it.
     pub fn join<P: Model>(
         self,
         on: impl FnOnce(&M::Columns, &P::Columns) -> Expr,
-    ) -> JoinQuery<'a, M, P> {
-        self.joined::<P, P>(JoinKind::Inner, on)
+    ) -> JoinQuery<'a, (M, P)> {
+        let mut select = self.select;
+        select.join(JoinKind::Inner, P::table(), on(M::columns(), P::columns()));
+        JoinQuery::new(self.exec, select)
     }
 
     /// Left-joins model `P`'s table: the query's rows become `(M, Option<P>)` pairs,
     /// with `None` for a row of `M` that no row of `P` matches.
+    ///
+    /// A model that extends another is joined with its whole lineage: it is `None`
+    /// unless a row of each of its tables matches.
     pub fn left_join<P: Model>(
         self,
         on: impl FnOnce(&M::Columns, &P::Columns) -> Expr,
-    ) -> JoinQuery<'a, M, Option<P>> {
-        self.joined::<P, Option<P>>(JoinKind::Left, on)
-    }
-
-    fn joined<P: Model, J: JoinedSide<Model = P>>(
-        mut self,
-        kind: JoinKind,
-        on: impl FnOnce(&M::Columns, &P::Columns) -> Expr,
-    ) -> JoinQuery<'a, M, J> {
-        self.select.joins.push(Join {
-            kind,
-            table: P::table(),
-            on: on(M::columns(), P::columns()),
-        });
-        JoinQuery::new(self.exec, self.select)
+    ) -> JoinQuery<'a, (M, Option<P>)> {
+        let mut select = self.select;
+        select.join(JoinKind::Left, P::table(), on(M::columns(), P::columns()));
+        JoinQuery::new(self.exec, select)
     }
 
     /// The row with this primary key (a tuple for a composite key), `None` when absent.
@@ -297,15 +295,22 @@ pub(crate) fn check(select: &Select, exec: &dyn Executor) -> Result<()> {
             .any(|t| t.name == join.table.name)
         {
             return Err(Error::InvalidQuery {
-                reason: format!(
-                    "`{}` is joined to a query that already reads it: a table can appear \
-                     once in a query",
-                    join.table.name
-                ),
+                reason: repeated_table(select, i),
             });
         }
     }
-    let bound = exprs().map(Expr::parameter_count).sum::<usize>() + 2;
+    // A left-joined root binds the ONs of the levels below it twice (in its EXISTS).
+    let again = select.joins.iter().enumerate().flat_map(|(i, j)| {
+        select.joins[i + 1..]
+            .iter()
+            .take(j.descendants)
+            .map(|below| &below.on)
+    });
+    let bound = exprs()
+        .chain(again)
+        .map(Expr::parameter_count)
+        .sum::<usize>()
+        + 2;
     let max = exec.capabilities().max_parameters;
     if bound > max {
         return Err(Error::InvalidQuery {
@@ -317,6 +322,29 @@ pub(crate) fn check(select: &Select, exec: &dyn Executor) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Why the table of `select.joins[i]`, which the query already reads, cannot be joined.
+fn repeated_table(select: &Select, i: usize) -> String {
+    let table = select.joins[i].table;
+    // The model joined: the last of the levels that extend `table`, if any do.
+    let extending = select.joins[i + 1..]
+        .iter()
+        .take_while(|j| j.table.lineage().iter().any(|t| std::ptr::eq(*t, table)))
+        .last();
+    match extending {
+        Some(j) => format!(
+            "`{}` is joined to a query that already reads it: `{}` extends `{}` and is read \
+             with its table, which a query can read once (two models that extend the same \
+             one, or a model and its ancestor, cannot be joined into one query)",
+            table.name, j.table.model, table.model
+        ),
+        None => format!(
+            "`{}` is joined to a query that already reads it: a table can appear once in a \
+             query",
+            table.name
+        ),
+    }
 }
 
 /// The number of rows `select` matches, after its `limit` and `offset`.

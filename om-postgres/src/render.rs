@@ -501,6 +501,24 @@ mod tests {
     }
 
     #[test]
+    fn joins_of_a_child_model() {
+        use om_core::fixtures::join_of_a_child;
+        use om_core::ir::JoinKind;
+        assert_eq!(
+            sql_of(Statement::Select(join_of_a_child(JoinKind::Inner))),
+            [
+                r#"SELECT "orm_test"."id", "orm_test"."name", "orm_test"."value", "people"."id", "people"."name", "employees"."salary" FROM "orm_test" INNER JOIN "people" ON "people"."id" = "orm_test"."id" INNER JOIN "employees" ON "employees"."id" = "people"."id" AND "employees"."salary" > $1"#
+            ]
+        );
+        assert_eq!(
+            sql_of(Statement::Select(join_of_a_child(JoinKind::Left))),
+            [
+                r#"SELECT "orm_test"."id", "orm_test"."name", "orm_test"."value", "people"."id", "people"."name", "employees"."salary" FROM "orm_test" LEFT JOIN "people" ON "people"."id" = "orm_test"."id" AND EXISTS(SELECT "employees"."id" FROM "employees" WHERE "employees"."id" = "people"."id" AND "employees"."salary" > $1) LEFT JOIN "employees" ON "employees"."id" = "people"."id" AND "employees"."salary" > $2"#
+            ]
+        );
+    }
+
+    #[test]
     fn empty_in_list_matches_nothing() {
         let mut s = Select::new(&TABLE);
         s.projection = Projection::One;

@@ -366,6 +366,30 @@ mod tests {
         );
     }
 
+    #[test]
+    fn joins_of_a_child_model() {
+        use om_core::ir::JoinKind;
+        let render_twice = |s: Select| {
+            // The second rendering comes from the statement cache.
+            let first = render(&Statement::Select(s.clone())).unwrap().remove(0);
+            let again = render(&Statement::Select(s)).unwrap().remove(0);
+            assert_eq!(format!("{first:?}"), format!("{again:?}"));
+            (first.0.to_string(), (first.1).0.0)
+        };
+        let (sql, values) = render_twice(om_core::fixtures::join_of_a_child(JoinKind::Inner));
+        assert_eq!(
+            sql,
+            r#"SELECT "orm_test"."id", "orm_test"."name", "orm_test"."value", "people"."id", "people"."name", "employees"."salary" FROM "orm_test" INNER JOIN "people" ON "people"."id" = "orm_test"."id" INNER JOIN "employees" ON "employees"."id" = "people"."id" AND "employees"."salary" > ?"#
+        );
+        assert_eq!(values, [Value::from(100)]);
+        let (sql, values) = render_twice(om_core::fixtures::join_of_a_child(JoinKind::Left));
+        assert_eq!(
+            sql,
+            r#"SELECT "orm_test"."id", "orm_test"."name", "orm_test"."value", "people"."id", "people"."name", "employees"."salary" FROM "orm_test" LEFT JOIN "people" ON "people"."id" = "orm_test"."id" AND EXISTS(SELECT "employees"."id" FROM "employees" WHERE "employees"."id" = "people"."id" AND "employees"."salary" > ?) LEFT JOIN "employees" ON "employees"."id" = "people"."id" AND "employees"."salary" > ?"#
+        );
+        assert_eq!(values, [Value::from(100), Value::from(100)]);
+    }
+
     /// The JSON filters, as this dialect writes them, with their bound values.
     fn json_sql() -> Vec<std::result::Result<(String, Vec<Value>), om_core::Error>> {
         om_core::fixtures::json_filters()

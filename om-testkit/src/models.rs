@@ -549,3 +549,68 @@ pub struct Licence {
     #[om(version)]
     pub revision: i64,
 }
+
+// Joins of three tables and more, and joins to models that extend others.
+
+/// A comment on a [`Post`], maybe by a [`Person`] (who may be an employee or a
+/// manager): the third table of a join.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "comments")]
+pub struct Comment {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(index)]
+    pub post_id: i64,
+    #[om(index)]
+    pub person_id: Option<i64>,
+    #[om(size = 200)]
+    pub body: String,
+}
+
+/// A reaction to a [`Comment`]: the fourth table of a join.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "reactions")]
+pub struct Reaction {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(index)]
+    pub comment_id: i64,
+    #[om(size = 20)]
+    pub emoji: String,
+}
+
+/// The root of a second inheritance: an asset.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "assets")]
+pub struct Asset {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(size = 50)]
+    pub label: String,
+}
+
+/// An asset that is a laptop, maybe held by a [`Person`]: a child model joined from
+/// another child model.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "laptops")]
+pub struct Laptop {
+    #[om(parent)]
+    pub asset: Asset,
+    #[om(index)]
+    pub holder_id: Option<i64>,
+    #[om(size = 50)]
+    pub make: String,
+}
+
+impl Laptop {
+    pub fn new(label: &str, holder_id: Option<i64>, make: &str) -> Self {
+        Laptop {
+            asset: Asset {
+                id: None,
+                label: label.into(),
+            },
+            holder_id,
+            make: make.into(),
+        }
+    }
+}

@@ -89,11 +89,11 @@ impl Link {
     pub fn related_select(&self, related: &'static TableMeta) -> Select {
         let mut select = Select::new(related);
         if let Some(t) = self.through {
-            select.joins.push(Join {
-                kind: JoinKind::Inner,
-                table: t.table,
-                on: columns_equal(t.to, self.to),
-            });
+            select.joins.push(Join::new(
+                JoinKind::Inner,
+                t.table,
+                columns_equal(t.to, self.to),
+            ));
         }
         select
     }

@@ -314,9 +314,14 @@ fn shape(
     }
     // Joins render (and bind) after the projection and before the filter.
     key.push(s.joins.len() as u64);
-    for j in &s.joins {
+    for (i, j) in s.joins.iter().enumerate() {
         key.extend([j.table as *const _ as u64, j.kind as u64]);
         expr(&j.on, key, values, json);
+        // A left-joined root's `EXISTS` binds the ONs of the levels below it again.
+        key.push(j.descendants as u64);
+        for below in s.joins.iter().skip(i + 1).take(j.descendants) {
+            expr(&below.on, key, values, json);
+        }
     }
     filter(&s.filter, key, values, json);
     key.push(s.order.len() as u64);
@@ -835,6 +840,69 @@ mod tests {
                 assert_eq!((sql.to_string(), values), expected);
             }
             assert_eq!(cache.len(), cached);
+        }
+    }
+
+    #[test]
+    fn joins_of_a_child_model_are_cached_with_sea_querys_values() {
+        use crate::ir::JoinKind;
+        static PARENT_COLUMNS: [ColumnMeta; 1] = {
+            let mut id = ColumnMeta::new("id", "id", ColumnType::BigInt);
+            id.primary_key = true;
+            [id]
+        };
+        static PARENT: TableMeta = TableMeta {
+            name: "parent",
+            model: "Parent",
+            columns: &PARENT_COLUMNS,
+            primary_key: &[0],
+            parent: None,
+        };
+        static CHILD_COLUMNS: [ColumnMeta; 2] = {
+            let mut id = ColumnMeta::new("id", "id", ColumnType::BigInt);
+            id.primary_key = true;
+            [id, ColumnMeta::new("n", "n", ColumnType::BigInt)]
+        };
+        static CHILD: TableMeta = TableMeta {
+            name: "child",
+            model: "Child",
+            columns: &CHILD_COLUMNS,
+            primary_key: &[0],
+            parent: Some(&PARENT),
+        };
+        for kind in [JoinKind::Inner, JoinKind::Left] {
+            let cache = StatementCache::new();
+            let mut s = Select::new(&TABLE);
+            let on = Expr::Columns {
+                left: ColumnRef {
+                    table: "parent",
+                    column: "id",
+                },
+                op: CmpOp::Eq,
+                right: ID,
+            }
+            .and(Expr::Compare {
+                column: ColumnRef {
+                    table: "child",
+                    column: "n",
+                },
+                op: CmpOp::Gt,
+                value: 1.into(),
+            });
+            s.join(kind, &CHILD, on);
+            s.and_where(Expr::Compare {
+                column: NAME,
+                op: CmpOp::Eq,
+                value: "x".into(),
+            });
+            let render = || crate::sql::select(&s, &NoJson).build(SqliteQueryBuilder);
+            let first = cache.select(&s, false, render);
+            assert_eq!(cache.len(), 1, "{kind:?} was cached");
+            let again = cache.select(&s, false, || unreachable!());
+            assert_eq!(first, again);
+            // The left join binds the child's operand twice: in EXISTS and in its ON.
+            let bound = if kind == JoinKind::Left { 3 } else { 2 };
+            assert_eq!(again.1.0.len(), bound, "{kind:?}");
         }
     }
 }

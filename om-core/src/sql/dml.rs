@@ -7,7 +7,7 @@ use sea_query::{
 
 use crate::error::{Error, Result};
 use crate::expr::{CmpOp, ColumnRef, Expr, Order};
-use crate::ir::{Delete, Insert, JoinKind, Projection, Select, Statement, Update};
+use crate::ir::{Delete, Insert, Join, JoinKind, Projection, Select, Statement, Update};
 use crate::json::JsonSyntax;
 
 type SqExpr = sea_query::Expr;
@@ -271,13 +271,37 @@ fn select_ranked(s: &Select, json: &dyn JsonSyntax) -> SelectStatement {
 }
 
 fn joins(stmt: &mut SelectStatement, s: &Select, json: &dyn JsonSyntax) {
-    for j in &s.joins {
+    for (i, j) in s.joins.iter().enumerate() {
         let kind = match j.kind {
             JoinKind::Inner => sea_query::JoinType::InnerJoin,
             JoinKind::Left => sea_query::JoinType::LeftJoin,
         };
-        stmt.join(kind, j.table.name, expr(&j.on, json));
+        let mut on = expr(&j.on, json);
+        let below = &s.joins[i + 1..(i + 1 + j.descendants).min(s.joins.len())];
+        if let Some(first) = below.first() {
+            on = on.and(SqExpr::exists(descendants_exist(first, below, json)));
+        }
+        stmt.join(kind, j.table.name, on);
     }
+}
+
+/// `SELECT <key> FROM <each table below> WHERE <each one's ON>`: whether the levels
+/// below a left-joined root have their rows (see [`Join::descendants`]).
+fn descendants_exist(first: &Join, below: &[Join], json: &dyn JsonSyntax) -> SelectStatement {
+    let mut sub = Query::select();
+    sub.columns(
+        first
+            .table
+            .key_columns()
+            .map(|c| (first.table.name, c.name)),
+    );
+    for j in below {
+        sub.from(j.table.name);
+    }
+    for j in below {
+        sub.and_where(expr(&j.on, json));
+    }
+    sub
 }
 
 /// The largest LIMIT or OFFSET every backend accepts (a signed 64-bit integer).
