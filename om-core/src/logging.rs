@@ -4,7 +4,7 @@
 //! or at `warn` when it took longer than the slow-statement threshold. Bound values are
 //! left out unless `log_values` is on.
 //!
-//! The same layer feeds [`StatementCapture`]s (the folder beside this file), which
+//! The same layer feeds the [`StatementCapture`]s of `logging/capture.rs`, which
 //! describe statements as the log does. When neither `debug` is enabled for the target
 //! nor a threshold is set (the default) and no capture is active, a statement costs one
 //! check of `tracing`'s cached interest and one relaxed atomic load: no clock read,
