@@ -438,8 +438,20 @@ pub mod __assert {
 
     /// Checks at compile time that a foreign key of type `F` can reference a key of type `K`.
     pub const fn references<F: SameType<K>, K>() {}
-    /// Checks that a foreign key of type `F` can reference the column `_column`.
-    pub fn references_column<F: SameType<T>, T>(_column: &crate::column::Column<T>) {}
+    /// A referenced column's type, taken from its handle before the foreign key's is
+    /// checked against it (so that a mismatch names both types).
+    #[derive(Debug)]
+    pub struct Referenced<T>(std::marker::PhantomData<fn() -> T>);
+
+    impl<T> Referenced<T> {
+        /// The type of `_column`.
+        pub fn of(_column: &crate::column::Column<T>) -> Self {
+            Referenced(std::marker::PhantomData)
+        }
+
+        /// Checks that a foreign key of type `F` can reference the column.
+        pub fn by<F: SameType<T>>(self) {}
+    }
 
     /// Checks at compile time that `T` implements [`GeneratedKey`].
     pub const fn generated_key<T: GeneratedKey>() {}

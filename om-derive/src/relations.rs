@@ -69,7 +69,7 @@ pub(crate) fn foreign_key_checks(f: &Field<'_>, core: &TokenStream) -> syn::Resu
         },
         Some(field) => quote_spanned! {ty.span()=>
             const _: fn(&<#target as #core::Model>::Columns) = |c| {
-                #assert::references_column::<<#ty as #core::Field>::Base, _>(&c.#field)
+                #assert::Referenced::of(&c.#field).by::<<#ty as #core::Field>::Base>()
             };
         },
     })

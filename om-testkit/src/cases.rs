@@ -56,6 +56,7 @@ macro_rules! for_each_case {
             relations::belongs_to_reads_the_referenced_row,
             relations::related_rows_of_one_object,
             relations::add_related_fills_the_foreign_key,
+            relations::update_cascades_to_a_referencing_column,
             eager::eager_load_three_levels,
             eager::eager_load_many_to_many,
             eager::eager_load_per_parent_filter_order_limit,

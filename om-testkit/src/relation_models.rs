@@ -100,8 +100,7 @@ pub struct Category {
     pub name: String,
 }
 
-/// A product in a category (`ON DELETE RESTRICT`), referencing it by name
-/// (`ON UPDATE CASCADE`).
+/// A product in a category (`ON DELETE RESTRICT`).
 #[derive(Model, Debug, Clone, PartialEq)]
 #[om(table = "rel_products")]
 pub struct Product {
@@ -111,6 +110,28 @@ pub struct Product {
     pub category_id: i64,
     #[om(size = 50)]
     pub name: String,
+}
+
+/// A stock-keeping unit, known by a unique code.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "rel_skus", has_many(stock = Stock))]
+pub struct Sku {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(size = 20, unique)]
+    pub code: String,
+}
+
+/// Stock of a SKU, referencing its code rather than its key: a new code is carried
+/// over (`ON UPDATE CASCADE`).
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "rel_stock")]
+pub struct Stock {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    #[om(size = 20, references(Sku, field = code, name = sku, on_update = cascade, on_delete = cascade))]
+    pub sku_code: String,
+    pub count: i32,
 }
 
 /// A garage, with vehicles of a model that extends another.
@@ -195,6 +216,8 @@ pub fn tables() -> Vec<&'static om::TableMeta> {
         Inspection::table(),
         Car::table(),
         Product::table(),
+        Stock::table(),
+        Sku::table(),
         Tag::table(),
         Bookmark::table(),
         Profile::table(),

@@ -1,7 +1,7 @@
 use om::prelude::*;
 
 #[derive(Model, Clone)]
-#[om(has_many(posts = Post), has_one(profile = Profile))]
+#[om(has_many(posts = Post, by = user_id), has_one(profile = Profile))]
 struct User {
     #[om(primary_key)]
     id: Option<i64>,

@@ -5,8 +5,8 @@ use futures::TryStreamExt;
 use om::{Database, Error, ErrorKind, Model, Result};
 
 use crate::relation_models::{
-    Bookmark, BookmarkTag, Category, Comment, CycleA, CycleB, Post, Product, Profile, Tag, User,
-    tables,
+    Bookmark, BookmarkTag, Category, Comment, CycleA, CycleB, Post, Product, Profile, Sku, Stock,
+    Tag, User, tables,
 };
 
 /// Two users: ann with two posts (one published, one comment each), a profile and a
@@ -358,4 +358,38 @@ pub async fn add_related_fills_the_foreign_key(db: &Database) -> Result<()> {
 
 fn post_for_nobody() -> Post {
     post(0, "nobody's", false)
+}
+
+/// A foreign key to a column other than the key (`field = code`) follows that column:
+/// `ON UPDATE CASCADE` carries a new code over, and the relation reads by it.
+pub async fn update_cascades_to_a_referencing_column(db: &Database) -> Result<()> {
+    db.create_all(&[Stock::table(), Sku::table()]).await?;
+    let mut sku = Sku {
+        id: None,
+        code: "AB-1".into(),
+    };
+    db.add(&mut sku).await?;
+    let mut stock = Stock {
+        id: None,
+        sku_code: String::new(),
+        count: 3,
+    };
+    db.add_related(&sku, |s| s.stock(), &mut stock).await?;
+    assert_eq!(stock.sku_code, "AB-1");
+    assert_eq!(stock.sku(db).await?, Some(sku.clone()));
+    sku.code = "AB-2".into();
+    db.update(&mut sku).await?;
+    let moved = db.query::<Stock>().one().await?;
+    assert_eq!(moved.sku_code, "AB-2", "ON UPDATE CASCADE");
+    assert_eq!(sku.stock(db).count().await?, 1);
+    let loaded = db.query::<Sku>().with(|s| s.stock()).all().await?;
+    assert_eq!(loaded[0].1, vec![moved]);
+    // A code no SKU has is refused.
+    let mut orphan = Stock {
+        id: None,
+        sku_code: "ZZ-9".into(),
+        count: 1,
+    };
+    foreign_key_error(&db.add(&mut orphan).await.unwrap_err());
+    Ok(())
 }
