@@ -179,15 +179,7 @@ impl<M: Model, R: Model, C> Relation<M, R, C, Leaf> {
     /// Loads `f`'s relations (of `R`) below each related row: rows become
     /// `(R, <what f loads>)`. Give a tuple to load several.
     pub fn with<L>(self, f: impl FnOnce(&R::Columns) -> L) -> Relation<M, R, C, super::With<L>> {
-        Relation {
-            link: self.link,
-            filter: self.filter,
-            order: self.order,
-            limit: self.limit,
-            offset: self.offset,
-            nested: super::With(f(R::columns())),
-            _models: PhantomData,
-        }
+        self.retyped(|Leaf| super::With(f(R::columns())))
     }
 }
 
@@ -259,13 +251,18 @@ impl<M: Model, R: Model, C, N> Relation<M, R, C, N> {
     /// too): `c.inspections().inherited()` in a `Car`'s loads, for a relation
     /// declared on `Vehicle`.
     pub fn inherited<E: Extends<M>>(self) -> Relation<E, R, C, N> {
+        self.retyped(|nested| nested)
+    }
+
+    /// The same relation from another model, with what is loaded below made anew.
+    fn retyped<E, N2>(self, nested: impl FnOnce(N) -> N2) -> Relation<E, R, C, N2> {
         Relation {
             link: self.link,
             filter: self.filter,
             order: self.order,
             limit: self.limit,
             offset: self.offset,
-            nested: self.nested,
+            nested: nested(self.nested),
             _models: PhantomData,
         }
     }

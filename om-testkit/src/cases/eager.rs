@@ -10,6 +10,25 @@ use crate::relation_models::{
 /// A user's name, with each post's title and the post's comments' bodies.
 type Shape<'a> = (&'a str, Vec<(&'a str, Vec<&'a str>)>);
 
+/// Each user's name, posts' titles and their comments' bodies.
+fn shape(users: &[(User, Vec<(Post, Vec<Comment>)>)]) -> Vec<Shape<'_>> {
+    users
+        .iter()
+        .map(|(u, posts)| {
+            let posts = posts
+                .iter()
+                .map(|(p, c)| {
+                    (
+                        p.title.as_str(),
+                        c.iter().map(|c| c.body.as_str()).collect(),
+                    )
+                })
+                .collect();
+            (u.name.as_str(), posts)
+        })
+        .collect()
+}
+
 /// Users → posts → comments, three levels in three statements, each level in order.
 pub async fn eager_load_three_levels(db: &Database) -> Result<()> {
     blog(db).await?;
@@ -25,23 +44,7 @@ pub async fn eager_load_three_levels(db: &Database) -> Result<()> {
         .all()
         .await?;
     assert_eq!(capture.count(), 3, "{:?}", capture.statements());
-    let shape: Vec<Shape<'_>> = users
-        .iter()
-        .map(|(u, posts)| {
-            (
-                u.name.as_str(),
-                posts
-                    .iter()
-                    .map(|(p, comments)| {
-                        (
-                            p.title.as_str(),
-                            comments.iter().map(|c| c.body.as_str()).collect(),
-                        )
-                    })
-                    .collect(),
-            )
-        })
-        .collect();
+    let shape = shape(&users);
     assert_eq!(
         shape,
         [
@@ -160,23 +163,7 @@ pub async fn eager_load_per_parent_filter_order_limit(db: &Database) -> Result<(
         .all()
         .await?;
     assert_eq!(capture.count(), 3, "{:?}", capture.statements());
-    let shape: Vec<Shape<'_>> = users
-        .iter()
-        .map(|(u, posts)| {
-            (
-                u.name.as_str(),
-                posts
-                    .iter()
-                    .map(|(p, c)| {
-                        (
-                            p.title.as_str(),
-                            c.iter().map(|c| c.body.as_str()).collect(),
-                        )
-                    })
-                    .collect(),
-            )
-        })
-        .collect();
+    let shape = shape(&users);
     // ann's published a-N are a-0, a-2, a-4: skip a-4, take a-2 and a-0.
     assert_eq!(
         shape,
