@@ -10,8 +10,11 @@ use crate::relation_models::{
 /// A user's name, with each post's title and the post's comments' bodies.
 type Shape<'a> = (&'a str, Vec<(&'a str, Vec<&'a str>)>);
 
+/// A user with their posts, each with its comments.
+type UserTree = (User, Vec<(Post, Vec<Comment>)>);
+
 /// Each user's name, posts' titles and their comments' bodies.
-fn shape(users: &[(User, Vec<(Post, Vec<Comment>)>)]) -> Vec<Shape<'_>> {
+fn shape(users: &[UserTree]) -> Vec<Shape<'_>> {
     users
         .iter()
         .map(|(u, posts)| {
