@@ -134,6 +134,7 @@ macro_rules! for_each_case {
             query::write_during_pool_stream,
             query::renamed_column,
             errors::missing_table,
+            errors::missing_column,
             errors::undecodable_value,
             errors::null_into_required_field,
             errors::too_many_parameters,
