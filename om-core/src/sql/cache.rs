@@ -656,6 +656,37 @@ mod tests {
             s.offset = offset;
             out.push(s);
         }
+        // Aggregates, grouped, with a HAVING whose values bind after the filter's.
+        let agg = |func, column| Projected::Aggregate(Aggregate { func, column });
+        let mut s = Select::new(&TABLE);
+        s.projection = Projection::Aggregates(vec![
+            Projected::Column(NAME),
+            agg(AggFunc::Avg, Some(ID)),
+            agg(AggFunc::Sum, Some(ID)),
+            agg(AggFunc::Count, None),
+        ]);
+        s.filter = Some(cmp(ID, CmpOp::Gt, 3.into()));
+        s.group_by = vec![NAME];
+        s.having = Some(Having::Or(vec![
+            Having::Compare {
+                aggregate: Aggregate {
+                    func: AggFunc::Avg,
+                    column: Some(ID),
+                },
+                op: CmpOp::Gt,
+                value: 2.5.into(),
+            },
+            Having::Not(Box::new(Having::And(vec![]))),
+        ]));
+        s.order = vec![crate::expr::Order {
+            column: NAME,
+            descending: true,
+        }];
+        s.limit = Some(10);
+        out.push(s.clone());
+        // The same, distinct: a shape of its own.
+        s.distinct = true;
+        out.push(s);
         out
     }
 
