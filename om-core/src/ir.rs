@@ -107,8 +107,8 @@ pub struct Select {
     pub limit_per: Option<ColumnRef>,
     /// The `GROUP BY` columns.
     pub group_by: Vec<ColumnRef>,
-    /// The `HAVING`, if any.
-    pub having: Option<Having>,
+    /// The `HAVING`, if any (boxed: most queries have none).
+    pub having: Option<Box<Having>>,
     /// `SELECT DISTINCT`.
     pub distinct: bool,
 }
@@ -242,7 +242,7 @@ impl Select {
             };
         projection
             + self.exprs().map(Expr::parameter_count).sum::<usize>()
-            + self.having.as_ref().map_or(0, Having::parameter_count)
+            + self.having.as_deref().map_or(0, Having::parameter_count)
     }
 
     /// Whether the query groups its rows or reads aggregates (`GROUP BY`, `HAVING`,

@@ -36,10 +36,10 @@ impl<M: Model> Query<'_, M> {
     /// AND together.
     pub fn having(mut self, f: impl FnOnce(&M::Columns) -> Having) -> Self {
         let h = f(M::columns());
-        self.select.having = Some(match self.select.having.take() {
+        self.select.having = Some(Box::new(match self.select.having.take() {
             None => h,
             Some(existing) => existing.and(h),
-        });
+        }));
         self
     }
 

@@ -667,7 +667,7 @@ mod tests {
         ]);
         s.filter = Some(cmp(ID, CmpOp::Gt, 3.into()));
         s.group_by = vec![NAME];
-        s.having = Some(Having::Or(vec![
+        s.having = Some(Box::new(Having::Or(vec![
             Having::Compare {
                 aggregate: Aggregate {
                     func: AggFunc::Avg,
@@ -677,7 +677,7 @@ mod tests {
                 value: 2.5.into(),
             },
             Having::Not(Box::new(Having::And(vec![]))),
-        ]));
+        ])));
         s.order = vec![crate::expr::Order {
             column: NAME,
             descending: true,
