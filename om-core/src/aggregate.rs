@@ -189,7 +189,8 @@ impl<T: SqlType> Column<T> {
 
 impl<T: Summable> Column<T> {
     /// `SUM(column)`: `i64` for integers, `f64` for floats; NULL over no values. A sum
-    /// of integers beyond `i64` fails to decode rather than wrap.
+    /// of integers beyond `i64` is an error (SQLite's own, else a decode error), never
+    /// a wrapped number.
     pub fn sum(self) -> Agg<T::Sum> {
         self.agg(AggFunc::Sum)
     }
