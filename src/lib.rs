@@ -77,7 +77,8 @@
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use om_core::Json;
 pub use om_core::join::{JoinQuery, JoinedRow, JoinedSide};
-pub use om_core::query::{FromColumns, Mapped, SelectColumns, Selected};
+pub use om_core::query::{FromColumns, Mapped, Page, SelectColumns, SelectItem, Selected};
+pub use om_core::{Agg, Having, Summable, count_all};
 pub use om_core::{
     Capabilities, Column, ColumnMeta, ColumnSet, ColumnType, Database, DatabaseUrl, DecodeError,
     Driver, Error, ErrorKind, Executor, Expr, Field, IsolationLevel, JsonType, KeyArg, Model,
@@ -90,7 +91,8 @@ pub use om_core::{
     values,
 };
 pub use om_core::{
-    driver, expr, ir, join, json, model, options, raw, relation, schema, session, sql, url, value,
+    aggregate, driver, expr, ir, join, json, model, options, raw, relation, schema, session, sql,
+    url, value,
 };
 
 /// YAML fixtures: rows for the tables of registered models, in one transaction.

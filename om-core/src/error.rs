@@ -63,6 +63,19 @@ pub enum Error {
         server: Box<ServerError>,
     },
 
+    /// A statement referred to a column that its table lacks (a model with a field
+    /// whose column was never added to the table).
+    #[error("column `{column}` of table `{table}` does not exist: {server}")]
+    ColumnNotFound {
+        /// The table, as far as the server's message or the statement tells it (empty
+        /// when neither does).
+        table: String,
+        /// The column the server names.
+        column: String,
+        /// What the server said.
+        server: Box<ServerError>,
+    },
+
     /// A stored value could not be decoded into the field's Rust type.
     #[error("cannot decode column `{table}.{column}`: {reason}")]
     Decode {
@@ -290,6 +303,8 @@ pub enum ErrorKind {
     Configuration,
     /// A table is missing.
     TableNotFound,
+    /// A column is missing from its table.
+    ColumnNotFound,
     /// A value could not be encoded or decoded.
     Value,
     /// A row count was not what the call required.
@@ -330,6 +345,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::ValueTooLong => "column size",
             ErrorKind::Configuration => "configuration",
             ErrorKind::TableNotFound => "missing table",
+            ErrorKind::ColumnNotFound => "missing column",
             ErrorKind::Value => "value",
             ErrorKind::RowCount => "row count",
             ErrorKind::KeyNotSet => "key not set",
@@ -356,6 +372,7 @@ impl Error {
             | Error::InvalidUrl { .. }
             | Error::BackendNotEnabled { .. } => ErrorKind::Configuration,
             Error::TableNotFound { .. } => ErrorKind::TableNotFound,
+            Error::ColumnNotFound { .. } => ErrorKind::ColumnNotFound,
             Error::Decode { .. } | Error::InvalidValue { .. } | Error::Column { .. } => {
                 ErrorKind::Value
             }
@@ -400,6 +417,7 @@ impl Error {
     pub fn server(&self) -> Option<&ServerError> {
         match self {
             Error::TableNotFound { server, .. }
+            | Error::ColumnNotFound { server, .. }
             | Error::Constraint { server, .. }
             | Error::Database(server) => Some(server),
             Error::Busy { server, .. } => server.as_deref(),

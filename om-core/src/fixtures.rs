@@ -127,3 +127,47 @@ pub fn join_of_a_child(kind: crate::ir::JoinKind) -> crate::ir::Select {
     s.join(kind, &EMPLOYEES, on);
     s
 }
+
+/// `SELECT DISTINCT name, AVG(id + 0.0), COUNT(*) FROM orm_test WHERE name = 'x' GROUP
+/// BY name HAVING SUM(id) > 2 ORDER BY name LIMIT 10`: a grouped query of aggregates.
+pub fn grouped() -> crate::ir::Select {
+    use crate::aggregate::{AggFunc, Aggregate, Having};
+    use crate::ir::{Projected, Projection, Select};
+    let id = ColumnRef {
+        table: "orm_test",
+        column: "id",
+    };
+    let name = ColumnRef {
+        table: "orm_test",
+        column: "name",
+    };
+    let mut s = Select::new(&TABLE);
+    s.projection = Projection::Aggregates(vec![
+        Projected::Column(name),
+        Projected::Aggregate(Aggregate {
+            func: AggFunc::Avg,
+            column: Some(id),
+        }),
+        Projected::Aggregate(Aggregate {
+            func: AggFunc::Count,
+            column: None,
+        }),
+    ]);
+    s.and_where(name_eq("x"));
+    s.group_by.push(name);
+    s.having = Some(Box::new(Having::Compare {
+        aggregate: Aggregate {
+            func: AggFunc::Sum,
+            column: Some(id),
+        },
+        op: CmpOp::Gt,
+        value: 2.into(),
+    }));
+    s.order.push(crate::expr::Order {
+        column: name,
+        descending: false,
+    });
+    s.distinct = true;
+    s.limit = Some(10);
+    s
+}

@@ -3,6 +3,7 @@
 //! Drivers render these with sea-query in their own dialect ([`crate::sql`] holds the
 //! dialect-neutral part of that lowering) and bind every value as a parameter.
 
+use crate::aggregate::{Aggregate, Having};
 use crate::expr::{CmpOp, ColumnRef, Expr, Order};
 use crate::model::{ColumnMeta, TableMeta};
 use crate::value::Value;
@@ -19,6 +20,28 @@ pub enum Projection {
     Count,
     /// The constant `1`, to test whether any row matches.
     One,
+    /// Columns and aggregates, in this order: the rows of a grouped query (or one row
+    /// of aggregates over every match).
+    Aggregates(Vec<Projected>),
+}
+
+/// One item of a [`Projection::Aggregates`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Projected {
+    /// A column (one the query is grouped by).
+    Column(ColumnRef),
+    /// An aggregate.
+    Aggregate(Aggregate),
+}
+
+impl Projected {
+    /// The column it reads (the aggregated one), `None` for `COUNT(*)`.
+    pub fn column(&self) -> Option<ColumnRef> {
+        match self {
+            Projected::Column(c) => Some(*c),
+            Projected::Aggregate(a) => a.column,
+        }
+    }
 }
 
 /// How a joined table's rows pair with the rows before it.
@@ -82,6 +105,12 @@ pub struct Select {
     /// of this column (the first rows of each parent, for an eager load), in `order`;
     /// a query has them numbered with `ROW_NUMBER() OVER (PARTITION BY ...)`.
     pub limit_per: Option<ColumnRef>,
+    /// The `GROUP BY` columns.
+    pub group_by: Vec<ColumnRef>,
+    /// The `HAVING`, if any (boxed: most queries have none).
+    pub having: Option<Box<Having>>,
+    /// `SELECT DISTINCT`.
+    pub distinct: bool,
 }
 
 impl Select {
@@ -110,6 +139,9 @@ impl Select {
             limit: None,
             offset: None,
             limit_per: None,
+            group_by: Vec::new(),
+            having: None,
+            distinct: false,
         }
     }
 
@@ -200,7 +232,25 @@ impl Select {
     /// How many values the query binds once rendered, without its paging.
     pub fn parameter_count(&self) -> usize {
         let projection = usize::from(self.projection == Projection::One);
-        projection + self.exprs().map(Expr::parameter_count).sum::<usize>()
+        let projection = projection
+            + match &self.projection {
+                Projection::Aggregates(items) => items
+                    .iter()
+                    .filter(|i| matches!(i, Projected::Aggregate(a) if a.func == crate::aggregate::AggFunc::Avg))
+                    .count(),
+                _ => 0,
+            };
+        projection
+            + self.exprs().map(Expr::parameter_count).sum::<usize>()
+            + self.having.as_deref().map_or(0, Having::parameter_count)
+    }
+
+    /// Whether the query groups its rows or reads aggregates (`GROUP BY`, `HAVING`,
+    /// [`Projection::Aggregates`]).
+    pub fn is_grouped(&self) -> bool {
+        !self.group_by.is_empty()
+            || self.having.is_some()
+            || matches!(self.projection, Projection::Aggregates(_))
     }
 
     /// Whether the query returns at most one row (a `LIMIT 1` that is not per group):

@@ -16,6 +16,7 @@
 //! - the one error enum, [`Error`].
 #![warn(missing_docs)]
 
+pub mod aggregate;
 pub mod column;
 pub mod column_set;
 pub mod driver;
@@ -49,6 +50,7 @@ pub use session::{database, transaction};
 mod version;
 mod write;
 
+pub use aggregate::{Agg, Having, Summable, count_all};
 pub use column::{Column, escape_like};
 pub use column_set::ColumnSet;
 

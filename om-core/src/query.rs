@@ -271,6 +271,9 @@ impl<'a, M: Model> Query<'a, M> {
 /// in one statement (a long `is_in` list), a LIKE pattern that backends read
 /// differently, and a join of a table the query already reads.
 pub(crate) fn check(select: &Select, exec: &dyn Executor) -> Result<()> {
+    if select.is_grouped() {
+        check_grouped(select)?;
+    }
     if select.filter.is_none() && select.joins.is_empty() {
         return Ok(());
     }
@@ -324,6 +327,36 @@ pub(crate) fn check(select: &Select, exec: &dyn Executor) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a grouped query (or one of aggregates) that reads models, or a column it is
+/// not grouped by, which backends answer differently (SQLite picks a row's value).
+fn check_grouped(select: &Select) -> Result<()> {
+    let Projection::Aggregates(items) = &select.projection else {
+        return Err(Error::InvalidQuery {
+            reason: "a grouped query reads the columns it is grouped by and aggregates: \
+                     read it with select(..)"
+                .into(),
+        });
+    };
+    let selected = items.iter().filter_map(|i| match i {
+        crate::ir::Projected::Column(c) => Some(c),
+        crate::ir::Projected::Aggregate(_) => None,
+    });
+    let ordered = select.order.iter().map(|o| &o.column);
+    if let Some(c) = selected
+        .chain(ordered)
+        .find(|c| !select.group_by.contains(c))
+    {
+        return Err(Error::InvalidQuery {
+            reason: format!(
+                "`{}.{}` is read or ordered by in a query that is not grouped by it: \
+                 group_by(..) it, or read an aggregate of it",
+                c.table, c.column
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Why the table of `select.joins[i]`, which the query already reads, cannot be joined.
 fn repeated_table(select: &Select, i: usize) -> String {
     let table = select.joins[i].table;
@@ -369,6 +402,9 @@ pub(crate) async fn count(exec: &dyn Executor, mut select: Select) -> Result<u64
     Ok(limit.map_or(after_offset, |l| after_offset.min(l)))
 }
 
+mod aggregate;
 mod mapped;
+mod page;
 
-pub use mapped::{FromColumns, Mapped, SelectColumns, Selected};
+pub use mapped::{FromColumns, Mapped, SelectColumns, SelectItem, Selected};
+pub use page::Page;

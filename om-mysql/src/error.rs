@@ -5,6 +5,8 @@ use om_sqlx::Classified;
 
 use sqlx::mysql::MySqlDatabaseError;
 
+/// `ER_BAD_FIELD_ERROR`: "Unknown column 't.c' in 'field list'".
+const ER_BAD_FIELD_ERROR: u16 = 1054;
 /// `ER_NO_SUCH_TABLE`: "Table 'db.t' doesn't exist".
 const ER_NO_SUCH_TABLE: u16 = 1146;
 /// `ER_BAD_TABLE_ERROR`: "Unknown table 'db.t'" (a `DROP TABLE` without `IF EXISTS`).
@@ -31,7 +33,8 @@ const BAD_VALUE: [u16; 4] = [1264, 1265, 1292, 1366];
 ///
 /// Constraint errors keep their kind (1062 duplicate key → unique, 1451/1452 → foreign
 /// key, 1048 → not null, 3819 or MariaDB's 4025 → check, 1406 → value too long); a
-/// missing table is [`Error::TableNotFound`]; 1213 is a deadlock (Galera's
+/// missing table is [`Error::TableNotFound`], a missing column (1054)
+/// [`Error::ColumnNotFound`]; 1213 is a deadlock (Galera's
 /// certification failures included), 1205 a lock wait that timed out (busy), a killed
 /// or shut-down connection a lost connection. The code of any database error is its
 /// MySQL error number. A wrong number of bound values that reached the server is
@@ -54,6 +57,10 @@ pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
             Some(ER_NO_SUCH_TABLE | ER_BAD_TABLE_ERROR) => {
                 Classified::TableNotFound(missing_table(db.message()))
             }
+            Some(ER_BAD_FIELD_ERROR) => match missing_column(db.message()) {
+                Some((table, column)) => Classified::ColumnNotFound(table, column),
+                None => Classified::Kind(ErrorKind::Other),
+            },
             Some(ER_LOCK_DEADLOCK) => Classified::Kind(ErrorKind::Deadlock),
             Some(ER_LOCK_WAIT_TIMEOUT) => Classified::Busy,
             Some(n) if CONNECTION_ENDED.contains(&n) => Classified::Kind(ErrorKind::Connection),
@@ -74,10 +81,35 @@ fn missing_table(message: &str) -> Option<String> {
     quoted.rsplit('.').next().map(str::to_string)
 }
 
+/// The table (when the name is qualified) and the column of "Unknown column 't.c' in
+/// 'field list'".
+fn missing_column(message: &str) -> Option<(Option<String>, String)> {
+    let quoted = message
+        .strip_prefix("Unknown column ")?
+        .split('\'')
+        .nth(1)?;
+    let mut parts = quoted.rsplit('.');
+    let column = parts.next()?.to_string();
+    Some((parts.next().map(str::to_string), column))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_column_name() {
+        assert_eq!(
+            missing_column("Unknown column 'orm_test.extra' in 'field list'"),
+            Some((Some("orm_test".to_string()), "extra".to_string()))
+        );
+        assert_eq!(
+            missing_column("Unknown column 'extra' in 'field list'"),
+            Some((None, "extra".to_string()))
+        );
+        assert_eq!(missing_column("no quotes"), None);
+    }
 
     #[test]
     fn missing_table_name() {

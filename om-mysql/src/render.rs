@@ -286,6 +286,16 @@ mod tests {
     }
 
     #[test]
+    fn grouped_aggregates() {
+        assert_eq!(
+            sql_of(Statement::Select(om_core::fixtures::grouped())),
+            [
+                r#"SELECT DISTINCT `orm_test`.`name`, AVG(`orm_test`.`id` + ?), COUNT(*) FROM `orm_test` WHERE `orm_test`.`name` = ? GROUP BY `orm_test`.`name` HAVING SUM(`orm_test`.`id`) > ? ORDER BY `orm_test`.`name` ASC LIMIT ?"#
+            ]
+        );
+    }
+
+    #[test]
     fn select() {
         let mut s = Select::new(&TABLE);
         s.and_where(name_eq("xx"));

@@ -302,6 +302,16 @@ mod tests {
     }
 
     #[test]
+    fn grouped_aggregates() {
+        assert_eq!(
+            sql_of(Statement::Select(om_core::fixtures::grouped())),
+            [
+                r#"SELECT DISTINCT "orm_test"."name", AVG("orm_test"."id" + $1), COUNT(*) FROM "orm_test" WHERE "orm_test"."name" = $2 GROUP BY "orm_test"."name" HAVING SUM("orm_test"."id") > $3 ORDER BY "orm_test"."name" ASC LIMIT $4"#
+            ]
+        );
+    }
+
+    #[test]
     fn select() {
         let mut s = Select::new(&TABLE);
         s.and_where(name_eq("xx"));

@@ -20,6 +20,8 @@ pub(crate) fn map(e: sqlx::Error, table: Option<&TableMeta>) -> Error {
             .map(|c| c & 0xff);
         let classified = if let Some(missing) = missing_table(db.message()) {
             Classified::TableNotFound(Some(missing))
+        } else if let Some((table, column)) = missing_column(db.message()) {
+            Classified::ColumnNotFound(table, column)
         } else if matches!(primary, Some(SQLITE_BUSY | SQLITE_LOCKED)) {
             Classified::Busy
         } else if db.message().starts_with("FOREIGN KEY constraint failed") {
@@ -41,9 +43,42 @@ fn missing_table(message: &str) -> Option<String> {
     Some(name.rsplit_once('.').map_or(name, |(_, t)| t).to_string())
 }
 
+/// The table (when named) and the column of `no such column: t.c` or `table t has no
+/// column named c`.
+fn missing_column(message: &str) -> Option<(Option<String>, String)> {
+    if let Some(name) = message.strip_prefix("no such column: ") {
+        return Some(match name.rsplit_once('.') {
+            Some((table, column)) => (Some(table.to_string()), column.to_string()),
+            None => (None, name.to_string()),
+        });
+    }
+    let (table, column) = message
+        .strip_prefix("table ")?
+        .split_once(" has no column named ")?;
+    Some((Some(table.to_string()), column.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_column_name() {
+        let both = |t: &str, c: &str| Some((Some(t.to_string()), c.to_string()));
+        assert_eq!(
+            missing_column("no such column: people.extra"),
+            both("people", "extra")
+        );
+        assert_eq!(
+            missing_column("no such column: extra"),
+            Some((None, "extra".to_string()))
+        );
+        assert_eq!(
+            missing_column("table people has no column named extra"),
+            both("people", "extra")
+        );
+        assert_eq!(missing_column("something else"), None);
+    }
 
     #[test]
     fn missing_table_name() {

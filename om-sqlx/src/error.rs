@@ -13,6 +13,8 @@ pub enum Classified {
     /// one. That is the table reported, rather than the statement's: a statement on a
     /// child model also reads its parent's tables.
     TableNotFound(Option<String>),
+    /// A column is missing: its table (when the message names it) and its name.
+    ColumnNotFound(Option<String>, String),
     /// A value is longer than its column allows.
     ValueTooLong,
     /// A constraint that sqlx's kinds miss (SQLite reports an `ON DELETE RESTRICT`
@@ -65,6 +67,13 @@ pub fn map_error(
                         .or_else(|| table.map(|t| t.name.to_string()))
                         .unwrap_or_else(|| report.message().to_string()),
                     server: Box::new(report.with_kind(ErrorKind::TableNotFound)),
+                },
+                Classified::ColumnNotFound(missing, column) => Error::ColumnNotFound {
+                    table: missing
+                        .or_else(|| table.map(|t| t.name.to_string()))
+                        .unwrap_or_default(),
+                    column,
+                    server: Box::new(report.with_kind(ErrorKind::ColumnNotFound)),
                 },
                 Classified::ValueTooLong => Error::Constraint {
                     kind: ErrorKind::ValueTooLong,

@@ -1,5 +1,6 @@
 //! The conformance cases, one module per area. Each case takes a fresh database.
 
+pub mod aggregates;
 pub mod cancellation;
 pub mod column_sets;
 pub mod eager;
@@ -15,6 +16,7 @@ pub mod json;
 pub mod ledger;
 pub mod logging;
 pub mod mappers;
+pub mod pagination;
 pub mod pool;
 pub mod pool_exhaustion;
 pub mod properties;
@@ -135,6 +137,7 @@ macro_rules! for_each_case {
             query::write_during_pool_stream,
             query::renamed_column,
             errors::missing_table,
+            errors::missing_column,
             errors::undecodable_value,
             errors::null_into_required_field,
             errors::too_many_parameters,
@@ -197,6 +200,13 @@ macro_rules! for_each_case {
             statements::overlapping_captures_and_clones,
             statements::dropping_a_capture_stops_it,
             statements::test_mode_statements_are_counted,
+            aggregates::aggregates_over_the_match,
+            aggregates::aggregates_grouped_with_having,
+            aggregates::aggregates_distinct_rows,
+            aggregates::aggregates_refuse_what_backends_read_differently,
+            pagination::page_with_total,
+            pagination::keyset_pages_are_stable_under_inserts,
+            pagination::keyset_refuses_a_null_cursor,
             mappers::map_rows_into_another_type,
             mappers::select_columns_into_tuples,
             mappers::rows_into_structs_and_tuples,

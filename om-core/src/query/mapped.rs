@@ -8,10 +8,11 @@ use std::marker::PhantomData;
 use futures::stream::{BoxStream, StreamExt};
 
 use super::Query;
+use crate::aggregate::Agg;
 use crate::column::Column;
 use crate::error::{Error, Result};
 use crate::expr::ColumnRef;
-use crate::ir::{Projection, Statement};
+use crate::ir::{Projected, Projection, Statement};
 use crate::model::Model;
 use crate::raw::RowRef;
 use crate::row::Row;
@@ -43,12 +44,32 @@ impl<'a, M: Model> Query<'a, M> {
     ///     .all()
     ///     .await?;
     /// ```
+    ///
+    /// Aggregates (`c.likes.sum()`, [`count_all()`](crate::count_all)) read beside the
+    /// columns a query is [grouped by](Query::group_by), one row per group, or alone,
+    /// one row over every match.
     pub fn select<C: SelectColumns>(
         mut self,
         f: impl FnOnce(&M::Columns) -> C,
     ) -> Selected<'a, M, C> {
-        let columns = f(M::columns()).column_refs();
-        self.select.projection = Projection::Columns(columns.clone());
+        let items = f(M::columns()).items();
+        let table = self.select.table.name;
+        let columns = items
+            .iter()
+            .map(|item| match item {
+                Projected::Column(c) => *c,
+                Projected::Aggregate(a) => a.column.unwrap_or(ColumnRef {
+                    table,
+                    column: "count(*)",
+                }),
+            })
+            .collect::<Vec<_>>();
+        let plain = items.iter().all(|i| matches!(i, Projected::Column(_)));
+        self.select.projection = if plain && !self.select.is_grouped() {
+            Projection::Columns(columns.clone())
+        } else {
+            Projection::Aggregates(items)
+        };
         Selected {
             query: self,
             columns,
@@ -115,10 +136,34 @@ where
     }
 }
 
-/// Columns a [`Query::select`] reads: one column handle, or a tuple of them.
+/// One item a [`Query::select`] reads: a column handle or an aggregate
+/// ([`Agg`]).
+pub trait SelectItem: Send + 'static {
+    /// The type it reads as (a field of this type, or an `Option` of it, holds it).
+    type Base: SqlType;
+    /// The item, for the IR.
+    fn projected(&self) -> Projected;
+}
+
+impl<T: SqlType> SelectItem for Column<T> {
+    type Base = T;
+    fn projected(&self) -> Projected {
+        Projected::Column(self.column_ref())
+    }
+}
+
+impl<T: SqlType> SelectItem for Agg<T> {
+    type Base = T;
+    fn projected(&self) -> Projected {
+        Projected::Aggregate(self.aggregate())
+    }
+}
+
+/// What a [`Query::select`] reads: one [`SelectItem`] (a column handle or an
+/// aggregate), or a tuple of them.
 pub trait SelectColumns: Send + 'static {
-    /// The columns, in order.
-    fn column_refs(&self) -> Vec<ColumnRef>;
+    /// The items, in order.
+    fn items(&self) -> Vec<Projected>;
 }
 
 /// What the columns of a [`SelectColumns`] `C` decode into: for one `Column<T>`, a `T` or
@@ -139,13 +184,13 @@ fn decode<F: Field>(row: &dyn Row, columns: &[ColumnRef], index: usize) -> Resul
     })
 }
 
-impl<T: SqlType> SelectColumns for Column<T> {
-    fn column_refs(&self) -> Vec<ColumnRef> {
-        vec![self.column_ref()]
+impl<S: SelectItem> SelectColumns for S {
+    fn items(&self) -> Vec<Projected> {
+        vec![self.projected()]
     }
 }
 
-impl<T: SqlType, F: Field<Base = T>> FromColumns<Column<T>> for F {
+impl<S: SelectItem, F: Field<Base = S::Base>> FromColumns<S> for F {
     fn from_columns(row: &dyn Row, columns: &[ColumnRef]) -> Result<Self> {
         decode(row, columns, 0)
     }
@@ -153,13 +198,13 @@ impl<T: SqlType, F: Field<Base = T>> FromColumns<Column<T>> for F {
 
 macro_rules! column_tuple {
     ($(($t:ident, $f:ident, $i:tt)),+) => {
-        impl<$($t: SqlType),+> SelectColumns for ($(Column<$t>,)+) {
-            fn column_refs(&self) -> Vec<ColumnRef> {
-                vec![$(self.$i.column_ref()),+]
+        impl<$($t: SelectItem),+> SelectColumns for ($($t,)+) {
+            fn items(&self) -> Vec<Projected> {
+                vec![$(self.$i.projected()),+]
             }
         }
 
-        impl<$($t: SqlType, $f: Field<Base = $t>),+> FromColumns<($(Column<$t>,)+)> for ($($f,)+) {
+        impl<$($t: SelectItem, $f: Field<Base = $t::Base>),+> FromColumns<($($t,)+)> for ($($f,)+) {
             fn from_columns(row: &dyn Row, columns: &[ColumnRef]) -> Result<Self> {
                 Ok(($(decode::<$f>(row, columns, $i)?,)+))
             }
@@ -224,6 +269,12 @@ impl<M, C> fmt::Debug for Selected<'_, M, C> {
 }
 
 impl<'a, M: Model, C: SelectColumns> Selected<'a, M, C> {
+    /// Reads each distinct row once (`SELECT DISTINCT`).
+    pub fn distinct(mut self) -> Self {
+        self.query.select.distinct = true;
+        self
+    }
+
     /// Every matching row's columns.
     pub async fn all<T: FromColumns<C>>(self) -> Result<Vec<T>> {
         super::check(&self.query.select, self.query.exec)?;

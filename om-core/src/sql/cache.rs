@@ -14,9 +14,10 @@ use std::sync::{Arc, Mutex};
 
 use sea_query::Values;
 
+use crate::aggregate::{AggFunc, Aggregate, Having};
 use crate::error::Result;
 use crate::expr::{CmpOp, ColumnRef, Expr};
-use crate::ir::{Insert, Projection, Select, Statement};
+use crate::ir::{Insert, Projected, Projection, Select, Statement};
 use crate::json::{JsonFilter, JsonSyntax};
 use crate::sql::dml::paging;
 use crate::value::Value;
@@ -311,7 +312,25 @@ fn shape(
             key.push(3);
             values.push(Value::Int(Some(1)));
         }
+        Projection::Aggregates(items) => {
+            key.extend([4, items.len() as u64]);
+            for item in items {
+                match item {
+                    Projected::Column(c) => {
+                        key.push(0);
+                        column(key, c);
+                    }
+                    Projected::Aggregate(a) => {
+                        aggregate(a, key);
+                        if a.func == AggFunc::Avg && a.column.is_some() {
+                            values.push(Value::Double(Some(crate::sql::dml::AVG_ZERO)));
+                        }
+                    }
+                }
+            }
+        }
     }
+    key.push(u64::from(s.distinct));
     // Joins render (and bind) after the projection and before the filter.
     key.push(s.joins.len() as u64);
     for (i, j) in s.joins.iter().enumerate() {
@@ -324,6 +343,16 @@ fn shape(
         }
     }
     filter(&s.filter, key, values, json);
+    // GROUP BY, then HAVING, whose values bind after the filter's.
+    key.push(s.group_by.len() as u64);
+    s.group_by.iter().for_each(|c| column(key, c));
+    match &s.having {
+        None => key.push(0),
+        Some(h) => {
+            key.push(1);
+            having(h, key, values);
+        }
+    }
     key.push(s.order.len() as u64);
     for o in &s.order {
         column(key, &o.column);
@@ -338,6 +367,48 @@ fn shape(
                 key.push(1);
                 values.push(Value::BigUnsigned(Some(n)));
             }
+        }
+    }
+}
+
+fn aggregate(a: &Aggregate, key: &mut Vec<u64>) {
+    key.push(1 + a.func as u64);
+    match &a.column {
+        None => key.push(0),
+        Some(c) => {
+            key.push(1);
+            column(key, c);
+        }
+    }
+}
+
+fn having(h: &Having, key: &mut Vec<u64>, values: &mut Vec<Value>) {
+    match h {
+        Having::Compare {
+            aggregate: a,
+            op,
+            value,
+        } => {
+            key.extend([0, *op as u64]);
+            aggregate(a, key);
+            if a.func == AggFunc::Avg && a.column.is_some() {
+                values.push(Value::Double(Some(crate::sql::dml::AVG_ZERO)));
+            }
+            values.push(value.clone());
+        }
+        Having::And(all) | Having::Or(all) => {
+            key.extend([
+                if matches!(h, Having::And(_)) { 1 } else { 2 },
+                all.len() as u64,
+            ]);
+            if all.is_empty() {
+                constant(matches!(h, Having::And(_)), values);
+            }
+            all.iter().for_each(|h| having(h, key, values));
+        }
+        Having::Not(inner) => {
+            key.push(3);
+            having(inner, key, values);
         }
     }
 }
@@ -585,6 +656,37 @@ mod tests {
             s.offset = offset;
             out.push(s);
         }
+        // Aggregates, grouped, with a HAVING whose values bind after the filter's.
+        let agg = |func, column| Projected::Aggregate(Aggregate { func, column });
+        let mut s = Select::new(&TABLE);
+        s.projection = Projection::Aggregates(vec![
+            Projected::Column(NAME),
+            agg(AggFunc::Avg, Some(ID)),
+            agg(AggFunc::Sum, Some(ID)),
+            agg(AggFunc::Count, None),
+        ]);
+        s.filter = Some(cmp(ID, CmpOp::Gt, 3.into()));
+        s.group_by = vec![NAME];
+        s.having = Some(Box::new(Having::Or(vec![
+            Having::Compare {
+                aggregate: Aggregate {
+                    func: AggFunc::Avg,
+                    column: Some(ID),
+                },
+                op: CmpOp::Gt,
+                value: 2.5.into(),
+            },
+            Having::Not(Box::new(Having::And(vec![]))),
+        ])));
+        s.order = vec![crate::expr::Order {
+            column: NAME,
+            descending: true,
+        }];
+        s.limit = Some(10);
+        out.push(s.clone());
+        // The same, distinct: a shape of its own.
+        s.distinct = true;
+        out.push(s);
         out
     }
 

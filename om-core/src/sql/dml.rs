@@ -5,9 +5,10 @@ use sea_query::{
     UpdateStatement, Values,
 };
 
+use crate::aggregate::{AggFunc, Aggregate, Having};
 use crate::error::{Error, Result};
 use crate::expr::{CmpOp, ColumnRef, Expr, Order};
-use crate::ir::{Delete, Insert, Join, JoinKind, Projection, Select, Statement, Update};
+use crate::ir::{Delete, Insert, Join, JoinKind, Projected, Projection, Select, Statement, Update};
 use crate::json::JsonSyntax;
 
 type SqExpr = sea_query::Expr;
@@ -138,6 +139,53 @@ fn constant(value: bool) -> SqExpr {
     SqExpr::val(1).eq(SqExpr::val(if value { 1 } else { 0 }))
 }
 
+/// Lowers an aggregate. `AVG` adds a bound floating-point zero to its column so that
+/// every backend averages in double precision (MySQL's `AVG` of integers is otherwise
+/// a `DECIMAL` of four places, PostgreSQL's a `numeric`): the same rows give the same
+/// `f64` everywhere. Sums of integers are `numeric` on PostgreSQL and `DECIMAL` on
+/// MySQL, which the drivers read exactly as `i64`.
+pub fn aggregate(a: &Aggregate) -> SqExpr {
+    let Some(c) = &a.column else {
+        return Func::count(SqExpr::col(sea_query::Asterisk)).into();
+    };
+    match a.func {
+        AggFunc::Count => Func::count(col(c)).into(),
+        AggFunc::CountDistinct => Func::count_distinct(col(c)).into(),
+        AggFunc::Sum => Func::sum(col(c)).into(),
+        AggFunc::Avg => Func::avg(col(c).add(SqExpr::val(AVG_ZERO))).into(),
+        AggFunc::Min => Func::min(col(c)).into(),
+        AggFunc::Max => Func::max(col(c)).into(),
+    }
+}
+
+/// The value `AVG` adds to its column, bound (see [`aggregate`]).
+pub const AVG_ZERO: f64 = 0.0;
+
+/// Lowers a `HAVING` condition.
+pub fn having(h: &Having) -> SqExpr {
+    match h {
+        Having::Compare {
+            aggregate: a,
+            op,
+            value,
+        } => compare(aggregate(a), *op, SqExpr::val(value.clone())),
+        Having::And(all) => fold_having(all, true),
+        Having::Or(any) => fold_having(any, false),
+        Having::Not(inner) => having(inner).not(),
+    }
+}
+
+fn fold_having(all: &[Having], and: bool) -> SqExpr {
+    let mut iter = all.iter().map(having);
+    let Some(first) = iter.next() else {
+        return constant(and);
+    };
+    iter.fold(
+        first,
+        |acc, next| if and { acc.and(next) } else { acc.or(next) },
+    )
+}
+
 fn order(stmt: &mut SelectStatement, order: &[Order]) {
     for o in order {
         let dir = if o.descending {
@@ -188,6 +236,14 @@ pub fn select(s: &Select, json: &dyn JsonSyntax) -> SelectStatement {
         Projection::One => {
             stmt.expr(SqExpr::val(1));
         }
+        Projection::Aggregates(items) => {
+            for item in items {
+                match item {
+                    Projected::Column(c) => stmt.column((c.table, c.column)),
+                    Projected::Aggregate(a) => stmt.expr(aggregate(a)),
+                };
+            }
+        }
         Projection::Count => {
             if s.limit.is_some() || s.offset.is_some() {
                 let mut inner = Query::select();
@@ -213,6 +269,13 @@ pub fn select(s: &Select, json: &dyn JsonSyntax) -> SelectStatement {
     }
     if let Some(f) = &s.filter {
         stmt.and_where(expr(f, json));
+    }
+    if s.distinct {
+        stmt.distinct();
+    }
+    stmt.group_by_columns(s.group_by.iter().map(|c| (c.table, c.column)));
+    if let Some(h) = &s.having {
+        stmt.and_having(having(h));
     }
     order(&mut stmt, &s.order);
     limit_offset(&mut stmt, s);

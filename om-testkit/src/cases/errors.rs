@@ -4,6 +4,70 @@ use om::{Database, Error, ErrorKind, Model, Result};
 
 use crate::models::{DecodeAsInt, DecodeAsText, Ghost, OrmTest};
 
+/// Writes `column_probe` without its `extra` column...
+#[derive(om::Model, Debug, Clone, PartialEq)]
+#[om(table = "column_probe")]
+pub struct ColumnProbe {
+    /// The key.
+    #[om(primary_key)]
+    pub id: i64,
+    /// A name.
+    #[om(size = 20)]
+    pub name: String,
+}
+
+/// ...which this model, grown a field since, reads and writes.
+#[derive(om::Model, Debug, Clone, PartialEq)]
+#[om(table = "column_probe")]
+pub struct ColumnProbeGrown {
+    /// The key.
+    #[om(primary_key)]
+    pub id: i64,
+    /// A name.
+    #[om(size = 20)]
+    pub name: String,
+    /// The column the table lacks.
+    pub extra: i64,
+}
+
+/// A query or write on a column the table lacks is `ColumnNotFound`, naming the column.
+pub async fn missing_column(db: &Database) -> Result<()> {
+    db.create_all(&[ColumnProbe::table()]).await?;
+    db.add(&mut ColumnProbe {
+        id: 1,
+        name: "a".into(),
+    })
+    .await?;
+    let check = |err: Error| {
+        assert_eq!(err.kind(), ErrorKind::ColumnNotFound, "{err:?}");
+        match &err {
+            Error::ColumnNotFound { table, column, .. } => {
+                assert_eq!(column, "extra", "{err:?}");
+                assert_eq!(table, "column_probe", "{err:?}");
+            }
+            other => panic!("expected ColumnNotFound, got {other:?}"),
+        }
+        assert!(err.server().is_some(), "{err:?}");
+        assert!(err.to_string().contains("extra"), "{err}");
+    };
+    check(db.query::<ColumnProbeGrown>().all().await.unwrap_err());
+    check(
+        db.query::<ColumnProbeGrown>()
+            .filter(|c| c.extra.eq(1))
+            .count()
+            .await
+            .unwrap_err(),
+    );
+    let mut grown = ColumnProbeGrown {
+        id: 2,
+        name: "b".into(),
+        extra: 3,
+    };
+    check(db.add(&mut grown).await.unwrap_err());
+    assert_eq!(db.query::<ColumnProbe>().count().await?, 1);
+    Ok(())
+}
+
 /// A query or write on a table that does not exist is `TableNotFound`.
 pub async fn missing_table(db: &Database) -> Result<()> {
     let err = db.query::<Ghost>().all().await.unwrap_err();
