@@ -85,6 +85,7 @@ pub use om_core::{
     ServerError, SqlType, StatementCapture, StringEnum, TableMeta, Transaction,
     TransactionExecutor, TransactionOptions, Value, ValueOf, escape_like,
 };
+pub use om_core::{Numeric, Set};
 pub use om_core::{
     ColumnIndex, ConnectOptions, Executed, FromRow, IntoValues, RowRef, Session, Sql, SqlRow,
     values,

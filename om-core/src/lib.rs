@@ -49,7 +49,7 @@ pub use session::{database, transaction};
 mod version;
 mod write;
 
-pub use column::{Column, escape_like};
+pub use column::{Column, Numeric, Set, escape_like};
 pub use column_set::ColumnSet;
 
 pub use database::Database;

@@ -92,6 +92,22 @@ pub trait Session: Send + Sync {
         write::update(self.executor(), obj)
     }
 
+    /// Writes only the chosen columns of `obj` by its primary key:
+    /// `update_columns(&mut user, |c| [c.name.column_ref(), c.email.column_ref()])`.
+    /// Its on-update values and, for a versioned model, the version check and bump
+    /// are applied as by [`update`](Self::update); its other columns are left as the
+    /// database holds them. A key column or a column of another model is
+    /// `InvalidQuery`.
+    fn update_columns<M: Model, I: IntoIterator<Item = crate::expr::ColumnRef>>(
+        &self,
+        obj: &mut M,
+        columns: impl FnOnce(&M::Columns) -> I,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let columns: Vec<_> = columns(M::columns()).into_iter().collect();
+        let exec = self.executor();
+        async move { write::update_columns(exec, obj, &columns).await }
+    }
+
     /// Deletes `obj`'s row by its primary key; `true` when a row was deleted.
     fn delete<M: Model>(&self, obj: &M) -> impl Future<Output = Result<bool>> + Send {
         write::delete(self.executor(), obj)
@@ -266,6 +282,19 @@ macro_rules! session_methods {
             obj: &mut M,
         ) -> $crate::error::Result<()> {
             $crate::session::Session::update(self, obj).await
+        }
+
+        /// Writes only the chosen columns of `obj` (with its on-update values and
+        /// version check): `update_columns(&mut user, |c| [c.name.column_ref()])`.
+        pub async fn update_columns<
+            M: $crate::model::Model,
+            I: IntoIterator<Item = $crate::expr::ColumnRef>,
+        >(
+            &self,
+            obj: &mut M,
+            columns: impl FnOnce(&M::Columns) -> I,
+        ) -> $crate::error::Result<()> {
+            $crate::session::Session::update_columns(self, obj, columns).await
         }
 
         /// Deletes `obj`'s row by its primary key; `true` when a row was deleted.

@@ -1,5 +1,6 @@
 //! The conformance cases, one module per area. Each case takes a fresh database.
 
+pub mod bulk_update;
 pub mod cancellation;
 pub mod column_sets;
 pub mod eager;
@@ -67,6 +68,13 @@ macro_rules! for_each_case {
             relation_filters::any_through_join_models_and_nested,
             relation_filters::self_relation_filters_read_right,
             relation_filters::any_across_inheritance,
+            bulk_update::bulk_update_sets_values_and_expressions,
+            bulk_update::bulk_update_applies_on_update_values,
+            bulk_update::bulk_update_refuses_bad_queries,
+            bulk_update::bulk_update_bumps_the_version,
+            bulk_update::bulk_update_across_inheritance,
+            bulk_update::update_columns_leaves_other_columns,
+            bulk_update::update_columns_checks_the_version,
             write::add_writes_back_generated_key,
             write::add_keeps_user_set_key,
             write::add_writes_zero_false_and_empty,
