@@ -85,11 +85,11 @@ pub use om_core::{
     ServerError, SqlType, StatementCapture, StringEnum, TableMeta, Transaction,
     TransactionExecutor, TransactionOptions, Value, ValueOf, escape_like,
 };
-pub use om_core::{Numeric, Set};
 pub use om_core::{
     ColumnIndex, ConnectOptions, Executed, FromRow, IntoValues, RowRef, Session, Sql, SqlRow,
     values,
 };
+pub use om_core::{Numeric, Set, Upsert};
 pub use om_core::{
     driver, expr, ir, join, json, model, options, raw, relation, schema, session, sql, url, value,
 };

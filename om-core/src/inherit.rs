@@ -385,8 +385,11 @@ pub(crate) async fn update_matching<M: Model>(
 async fn update_selected<M: Model>(
     tx: &dyn Executor,
     select: Select,
-    groups: Vec<crate::write::TableSet>,
+    mut groups: Vec<crate::write::TableSet>,
 ) -> Result<u64> {
+    for (_, set) in &mut groups {
+        crate::write::order_assignments(tx, set)?;
+    }
     let mut keys = Vec::new();
     tx.fetch(&Statement::Select(select), &mut |row| {
         let obj = M::from_row(row, 0)?;

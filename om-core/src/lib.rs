@@ -46,6 +46,7 @@ mod inherit;
 mod logging;
 pub mod session;
 pub use session::{database, transaction};
+mod upsert;
 mod version;
 mod write;
 
@@ -71,6 +72,7 @@ pub use row::Row;
 pub use session::Session;
 pub use string_enum::StringEnum;
 pub use transaction::{IsolationLevel, RetryPolicy, Retryable, Transaction, TransactionOptions};
+pub use upsert::Upsert;
 pub use url::DatabaseUrl;
 pub use value::{Field, KeyArg, SqlType, Value, ValueOf};
 

@@ -287,9 +287,10 @@ impl<'a, M: Model> Query<'a, M> {
         if M::table().parent.is_some() {
             return crate::inherit::update_matching::<M>(self.exec, self.select, groups).await;
         }
-        let Some((table, set)) = groups.pop() else {
+        let Some((table, mut set)) = groups.pop() else {
             return Ok(0);
         };
+        crate::write::order_assignments(self.exec, &mut set)?;
         self.exec
             .execute(&Statement::Update(Update {
                 table,

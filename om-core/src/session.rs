@@ -108,6 +108,46 @@ pub trait Session: Send + Sync {
         async move { write::update_columns(exec, obj, &columns).await }
     }
 
+    /// Inserts `obj`, or on a conflict (its key, or a declared unique column set)
+    /// updates the existing row as `on` says (chosen columns, every column, or
+    /// nothing); a generated key is written back, also for a row that existed:
+    /// `upsert(&mut user, |c| Upsert::on([c.email.column_ref()]).update([c.name.column_ref()]))`.
+    /// Not for models that extend another or are versioned (`InvalidQuery`).
+    fn upsert<M: Model>(
+        &self,
+        obj: &mut M,
+        on: impl FnOnce(&M::Columns) -> crate::Upsert,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let how = on(M::columns());
+        let exec = self.executor();
+        async move { crate::upsert::upsert_all(exec, std::slice::from_mut(obj), &how).await }
+    }
+
+    /// [`upsert`](Self::upsert) for several objects, in order and in one transaction:
+    /// all of them or none.
+    fn upsert_all<M: Model>(
+        &self,
+        objs: &mut [M],
+        on: impl FnOnce(&M::Columns) -> crate::Upsert,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let how = on(M::columns());
+        let exec = self.executor();
+        async move { crate::upsert::upsert_all(exec, objs, &how).await }
+    }
+
+    /// Inserts `obj` unless a row with its values in `unique` exists, then reads that
+    /// row (inserted or existing) into `obj`, in one transaction, without a
+    /// read-then-write race: `get_or_create(&mut user, |c| [c.email.column_ref()])`.
+    fn get_or_create<M: Model, I: IntoIterator<Item = crate::expr::ColumnRef>>(
+        &self,
+        obj: &mut M,
+        unique: impl FnOnce(&M::Columns) -> I,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let unique: Vec<_> = unique(M::columns()).into_iter().collect();
+        let exec = self.executor();
+        async move { crate::upsert::get_or_create(exec, obj, &unique).await }
+    }
+
     /// Deletes `obj`'s row by its primary key; `true` when a row was deleted.
     fn delete<M: Model>(&self, obj: &M) -> impl Future<Output = Result<bool>> + Send {
         write::delete(self.executor(), obj)
@@ -295,6 +335,38 @@ macro_rules! session_methods {
             columns: impl FnOnce(&M::Columns) -> I,
         ) -> $crate::error::Result<()> {
             $crate::session::Session::update_columns(self, obj, columns).await
+        }
+
+        /// Inserts `obj` or, on a conflict, updates the existing row as `on` says;
+        /// writes back the generated key (see [`Session::upsert`]).
+        pub async fn upsert<M: $crate::model::Model>(
+            &self,
+            obj: &mut M,
+            on: impl FnOnce(&M::Columns) -> $crate::Upsert,
+        ) -> $crate::error::Result<()> {
+            $crate::session::Session::upsert(self, obj, on).await
+        }
+
+        /// Upserts several objects in one transaction (see [`Session::upsert_all`]).
+        pub async fn upsert_all<M: $crate::model::Model>(
+            &self,
+            objs: &mut [M],
+            on: impl FnOnce(&M::Columns) -> $crate::Upsert,
+        ) -> $crate::error::Result<()> {
+            $crate::session::Session::upsert_all(self, objs, on).await
+        }
+
+        /// Inserts `obj` unless a row with its values in `unique` exists, then reads
+        /// that row into `obj` (see [`Session::get_or_create`]).
+        pub async fn get_or_create<
+            M: $crate::model::Model,
+            I: IntoIterator<Item = $crate::expr::ColumnRef>,
+        >(
+            &self,
+            obj: &mut M,
+            unique: impl FnOnce(&M::Columns) -> I,
+        ) -> $crate::error::Result<()> {
+            $crate::session::Session::get_or_create(self, obj, unique).await
         }
 
         /// Deletes `obj`'s row by its primary key; `true` when a row was deleted.

@@ -65,7 +65,7 @@ fn key_of<M: Model>(obj: &M, operation: &'static str) -> Result<Expr> {
 }
 
 /// The columns and values an insert of `obj` writes: all but a generated key still unset.
-fn insert_row<M: Model>(obj: &M, skip_generated: bool) -> Vec<Value> {
+pub(crate) fn insert_row<M: Model>(obj: &M, skip_generated: bool) -> Vec<Value> {
     let mut values = Vec::with_capacity(M::table().columns.len());
     obj.write_values(&mut values);
     if let (true, Some((i, _))) = (skip_generated, M::table().generated_column()) {
@@ -74,7 +74,7 @@ fn insert_row<M: Model>(obj: &M, skip_generated: bool) -> Vec<Value> {
     values
 }
 
-fn insert_of<M: Model>(skip_generated: bool) -> Insert {
+pub(crate) fn insert_of<M: Model>(skip_generated: bool) -> Insert {
     let table = M::table();
     let generated = if skip_generated {
         table.generated_column().map(|(i, _)| i)
@@ -478,6 +478,41 @@ pub(crate) fn bulk_set<M: Model>(sets: Vec<crate::column::Set>) -> Result<Vec<Ta
         }
     }
     Ok(groups)
+}
+
+/// Orders a bulk update's assignments for every backend to read the values from
+/// before the update.
+pub(crate) fn order_assignments(
+    exec: &dyn Executor,
+    set: &mut [(&'static ColumnMeta, Assign)],
+) -> Result<()> {
+    // MySQL reads a column set earlier in the statement with its new value: the
+    // assignments that read another column go first, so that every backend reads
+    // the values from before the update.
+    let reads_other = |(c, a): &(&ColumnMeta, Assign)| match a {
+        Assign::Column(o) | Assign::Add(o, _) | Assign::Sub(o, _) => o.column != c.name,
+        _ => false,
+    };
+    set.sort_by_key(|s| !reads_other(s));
+    if exec.backend() != "mysql" {
+        return Ok(());
+    }
+    for (i, s) in set.iter().enumerate() {
+        if let (true, Assign::Column(o) | Assign::Add(o, _) | Assign::Sub(o, _)) =
+            (reads_other(s), &s.1)
+            && set[..i].iter().any(|(c, _)| c.name == o.column)
+        {
+            return Err(Error::Unsupported {
+                backend: exec.backend(),
+                feature: format!(
+                    "a bulk update that sets `{}` from `{}` while setting `{}` from \
+                     another column (MySQL would read its new value)",
+                    s.0.name, o.column, o.column
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A table and the assignments a bulk update makes to it.

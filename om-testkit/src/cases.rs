@@ -31,6 +31,7 @@ pub mod statements;
 pub mod test_mode;
 pub mod transaction;
 pub mod types;
+pub mod upsert;
 pub mod url;
 pub mod versioning;
 pub mod write;
@@ -75,6 +76,11 @@ macro_rules! for_each_case {
             bulk_update::bulk_update_across_inheritance,
             bulk_update::update_columns_leaves_other_columns,
             bulk_update::update_columns_checks_the_version,
+            upsert::upsert_by_key_inserts_then_updates,
+            upsert::upsert_by_unique_column_writes_back_existing_key,
+            upsert::upsert_all_writes_back_every_key,
+            upsert::upsert_refuses_bad_input,
+            upsert::get_or_create_is_race_free,
             write::add_writes_back_generated_key,
             write::add_keeps_user_set_key,
             write::add_writes_zero_false_and_empty,

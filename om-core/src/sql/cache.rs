@@ -141,7 +141,11 @@ impl StatementCache {
                                 text(key, other.column);
                             }
                             Assign::Add(other, value) | Assign::Sub(other, value) => {
-                                key.push(if matches!(assign, Assign::Add(..)) { 2 } else { 3 });
+                                key.push(if matches!(assign, Assign::Add(..)) {
+                                    2
+                                } else {
+                                    3
+                                });
                                 text(key, other.column);
                                 values.push(value.clone());
                             }
