@@ -119,7 +119,7 @@ fn check_model<M: Model>(what: &str) -> Result<&'static TableMeta> {
 
 /// The conflict clause of `how` for an insert of `columns` into `table`.
 fn on_conflict(
-    exec: &dyn Executor,
+    mysql: bool,
     table: &'static TableMeta,
     how: &Upsert,
     inserted: &[&'static ColumnMeta],
@@ -131,7 +131,6 @@ fn on_conflict(
     } else {
         resolve(table, &how.target)?
     };
-    let mysql = exec.backend() == "mysql";
     let mut clause = if mysql {
         OnConflict::new()
     } else {
@@ -202,7 +201,7 @@ pub(crate) async fn upsert_all<M: Model>(
     if objs.is_empty() {
         // Still checks the columns named.
         let columns: Vec<_> = table.columns.iter().collect();
-        on_conflict(exec, table, how, &columns, false, &[])?;
+        on_conflict(false, table, how, &columns, false, &[])?;
         return Ok(());
     }
     let generated: Vec<bool> = objs.iter().map(Model::needs_generated_key).collect();
@@ -259,7 +258,14 @@ async fn write_all<M: Model>(exec: &dyn Executor, objs: &mut [M], how: &Upsert) 
             .iter()
             .map(|o| crate::write::insert_row(o, generate))
             .collect();
-        let clause = on_conflict(exec, table, how, &insert.columns, generate, &on_update)?;
+        let clause = on_conflict(
+            exec.backend() == "mysql",
+            table,
+            how,
+            &insert.columns,
+            generate,
+            &on_update,
+        )?;
         let keys = run_upsert(exec, &insert, clause, generate, one_at_a_time).await?;
         if generate {
             for (obj, key) in batch.iter_mut().zip(keys) {
@@ -383,7 +389,14 @@ async fn create_then_read<M: Model>(
     let mut insert = crate::write::insert_of::<M>(generate);
     insert.rows.push(crate::write::insert_row(obj, generate));
     let how = Upsert::on(unique.iter().copied()).do_nothing();
-    let clause = on_conflict(tx, table, &how, &insert.columns, false, &[])?;
+    let clause = on_conflict(
+        tx.backend() == "mysql",
+        table,
+        &how,
+        &insert.columns,
+        false,
+        &[],
+    )?;
     run_upsert(tx, &insert, clause, false, true).await?;
     let mut filter = Vec::with_capacity(columns.len());
     for (column, at) in columns.iter().zip(unique) {
@@ -414,4 +427,68 @@ async fn create_then_read<M: Model>(
         operation: "get_or_create",
         table: table.name,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! Exact SQL of the conflict clauses, in SQLite's dialect; no database needed.
+    use super::*;
+    use crate::fixtures::{COLUMNS, TABLE};
+    use sea_query::SqliteQueryBuilder;
+
+    fn sql(how: Upsert, on_update: &[(&'static str, &'static str, Value)]) -> String {
+        let insert = Insert {
+            table: &TABLE,
+            columns: vec![&COLUMNS[1], &COLUMNS[2]],
+            rows: vec![vec!["a".into(), "b".into()]],
+            returning: None,
+        };
+        let clause = on_conflict(false, &TABLE, &how, &insert.columns, true, on_update).unwrap();
+        let mut stmt = crate::sql::dml::insert(&insert).unwrap();
+        stmt.on_conflict(clause);
+        stmt.returning_col(Alias::new("id"));
+        stmt.build(SqliteQueryBuilder).0
+    }
+
+    fn name() -> ColumnRef {
+        ColumnRef {
+            table: "orm_test",
+            column: "name",
+        }
+    }
+
+    #[test]
+    fn conflict_clauses() {
+        let head = r#"INSERT INTO "orm_test" ("name", "value") VALUES (?, ?) ON CONFLICT"#;
+        assert_eq!(
+            sql(Upsert::on([name()]).do_nothing(), &[]),
+            format!(r#"{head} ("name") DO UPDATE SET "id" = "orm_test"."id" RETURNING "id""#)
+        );
+        assert_eq!(
+            sql(Upsert::on([name()]), &[("orm_test", "value", "now".into())]),
+            format!(
+                r#"{head} ("name") DO UPDATE SET "id" = "orm_test"."id", "value" = ? RETURNING "id""#
+            )
+        );
+        assert_eq!(
+            sql(Upsert::on_key().update_all(), &[]),
+            format!(
+                r#"{head} ("id") DO UPDATE SET "id" = "orm_test"."id", "name" = "excluded"."name", "value" = "excluded"."value" RETURNING "id""#
+            )
+        );
+        assert!(matches!(
+            on_conflict(
+                false,
+                &TABLE,
+                &Upsert::on_key().update([ColumnRef {
+                    table: "orm_test",
+                    column: "id"
+                }]),
+                &[],
+                false,
+                &[]
+            ),
+            Err(Error::InvalidQuery { .. })
+        ));
+    }
 }
