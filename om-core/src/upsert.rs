@@ -285,6 +285,12 @@ async fn run_upsert(
     generate: bool,
     one_at_a_time: bool,
 ) -> Result<Vec<i64>> {
+    let caps = exec.capabilities();
+    let floats = crate::sql::FloatSupport {
+        nan: caps.float_nan,
+        infinity: caps.float_infinity,
+    };
+    crate::sql::check_insert_floats(insert, floats, exec.backend())?;
     let mut stmt = crate::sql::dml::insert(insert)?;
     stmt.on_conflict(clause);
     let key = insert

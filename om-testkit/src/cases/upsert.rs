@@ -3,7 +3,7 @@
 
 use om::{Database, Error, Model, Result, Upsert};
 
-use crate::cases::bulk_update::{Animal, Dog, Ticket, next_stamp};
+use crate::cases::bulk_update::{Animal, Counter, Dog, Ticket, next_stamp};
 
 /// Members, unique by email; a generated key and an on-update value.
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -126,8 +126,8 @@ pub async fn upsert_all_writes_back_every_key(db: &Database) -> Result<()> {
 }
 
 /// A key column to update, a column of another model, no columns, a model that
-/// extends another and a versioned model are `InvalidQuery`; nothing is written and
-/// the object is left as given.
+/// extends another and a versioned model are `InvalidQuery`, a float the backend
+/// cannot store `InvalidValue`; nothing is written and the object is left as given.
 pub async fn upsert_refuses_bad_input(db: &Database) -> Result<()> {
     db.create_all(&[
         Member::table(),
@@ -164,6 +164,22 @@ pub async fn upsert_refuses_bad_input(db: &Database) -> Result<()> {
     assert!(invalid(db.upsert(&mut t, |_| Upsert::on_key()).await));
     assert_eq!(db.query::<Member>().count().await?, 0);
     assert_eq!(db.query::<Dog>().count().await?, 0);
+
+    // A float the backend cannot store is refused as by `add`.
+    db.create_all(&[Counter::table()]).await?;
+    let mut nan = Counter::new("nan", 1);
+    nan.ratio = f64::NAN;
+    let outcome = db.upsert(&mut nan, |_| Upsert::on_key()).await;
+    if db.capabilities().float_nan {
+        outcome?;
+    } else {
+        assert!(
+            matches!(outcome, Err(Error::InvalidValue { .. })),
+            "{outcome:?}"
+        );
+        assert_eq!(nan.id, None);
+        assert_eq!(db.query::<Counter>().count().await?, 0);
+    }
     Ok(())
 }
 
