@@ -338,7 +338,7 @@ macro_rules! session_methods {
         }
 
         /// Inserts `obj` or, on a conflict, updates the existing row as `on` says;
-        /// writes back the generated key (see [`Session::upsert`]).
+        /// writes back the generated key (see [`Session::upsert`](crate::session::Session::upsert)).
         pub async fn upsert<M: $crate::model::Model>(
             &self,
             obj: &mut M,
@@ -347,7 +347,7 @@ macro_rules! session_methods {
             $crate::session::Session::upsert(self, obj, on).await
         }
 
-        /// Upserts several objects in one transaction (see [`Session::upsert_all`]).
+        /// Upserts several objects in one transaction (see [`Session::upsert_all`](crate::session::Session::upsert_all)).
         pub async fn upsert_all<M: $crate::model::Model>(
             &self,
             objs: &mut [M],
@@ -357,7 +357,7 @@ macro_rules! session_methods {
         }
 
         /// Inserts `obj` unless a row with its values in `unique` exists, then reads
-        /// that row into `obj` (see [`Session::get_or_create`]).
+        /// that row into `obj` (see [`Session::get_or_create`](crate::session::Session::get_or_create)).
         pub async fn get_or_create<
             M: $crate::model::Model,
             I: IntoIterator<Item = $crate::expr::ColumnRef>,
