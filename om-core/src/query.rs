@@ -260,7 +260,9 @@ impl<'a, M: Model> Query<'a, M> {
     /// Each column is set to a value of its type, to another column of its type
     /// ([`Column::set_column`](crate::Column::set_column)) or to itself plus or minus a
     /// value ([`Column::increment`](crate::Column::increment)). The model's on-update
-    /// values are written too, each evaluated once for the statement. A query with
+    /// values are written too, each evaluated once for the statement, and a versioned
+    /// model's version goes up by one. Every expression reads the row as it was before
+    /// the update (on MySQL, two columns set from each other are `Unsupported`). A query with
     /// `limit`, `offset` or `order_by` is refused (`InvalidQuery`), as are no columns,
     /// a column twice, a key column, and, for a model that extends another, a
     /// column set from a column of another table of its lineage. Such a model's tables
