@@ -90,6 +90,7 @@ pub use om_core::{
     ColumnIndex, ConnectOptions, Executed, FromRow, IntoValues, RowRef, Session, Sql, SqlRow,
     values,
 };
+pub use om_core::{Numeric, Set, Upsert};
 pub use om_core::{
     aggregate, driver, expr, ir, join, json, model, options, raw, relation, schema, session, sql,
     url, value,

@@ -4,6 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::expr::{CmpOp, ColumnRef, Expr, Order};
+use crate::ir::Assign;
 use crate::value::{SqlType, ValueOf};
 
 /// A handle on a column whose values are of Rust type `T` (without `Option`).
@@ -184,6 +185,70 @@ impl<T: SqlType> Column<T> {
             column: self.column,
             values: values.into_iter().map(ValueOf::into_value_of).collect(),
             negated: true,
+        }
+    }
+}
+
+/// One assignment of a bulk update (`query.update(|c| [c.name.set("x")])`): a column
+/// and what it becomes. Built by [`Column::set`] and its siblings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Set {
+    pub(crate) column: ColumnRef,
+    pub(crate) assign: Assign,
+}
+
+/// A column type with arithmetic: the integers and floats, which
+/// [`Column::increment`] and [`Column::decrement`] take.
+pub trait Numeric: SqlType {}
+
+macro_rules! numeric {
+    ($($ty:ty),*) => {$(impl Numeric for $ty {})*};
+}
+
+numeric!(i16, i32, i64, u8, u16, u32, f32, f64);
+
+impl<T: SqlType> Column<T> {
+    /// Sets the column to `value`, of the column's type.
+    pub fn set(self, value: impl ValueOf<T>) -> Set {
+        Set {
+            column: self.column,
+            assign: Assign::Value(value.into_value_of()),
+        }
+    }
+
+    /// Sets the column to NULL (refused by the database for a column that is not an
+    /// `Option`).
+    pub fn set_null(self) -> Set {
+        Set {
+            column: self.column,
+            assign: Assign::Value(T::null()),
+        }
+    }
+
+    /// Sets the column to the value another column of the same row, of the same type,
+    /// held before the update.
+    pub fn set_column(self, other: Column<T>) -> Set {
+        Set {
+            column: self.column,
+            assign: Assign::Column(other.column),
+        }
+    }
+}
+
+impl<T: Numeric> Column<T> {
+    /// Sets the column to itself plus `value`: `count = count + 1`.
+    pub fn increment(self, value: impl ValueOf<T>) -> Set {
+        Set {
+            column: self.column,
+            assign: Assign::Add(self.column, value.into_value_of()),
+        }
+    }
+
+    /// Sets the column to itself minus `value`: `count = count - 1`.
+    pub fn decrement(self, value: impl ValueOf<T>) -> Set {
+        Set {
+            column: self.column,
+            assign: Assign::Sub(self.column, value.into_value_of()),
         }
     }
 }

@@ -34,4 +34,10 @@ pub trait ColumnSet: Sized + Send + Sync + 'static {
 
     /// Applies every declared on-update value.
     fn apply_on_update(&mut self) -> Undo<Self>;
+
+    /// Appends `(table, column, value)` for every declared on-update value, each
+    /// evaluated once, with `table` the embedding model's: what a bulk update writes.
+    fn on_update_values(table: &'static str, out: &mut Vec<(&'static str, &'static str, Value)>) {
+        let _ = (table, out);
+    }
 }

@@ -11,7 +11,7 @@
 
 use crate::driver::{Executor, TransactionExecutor};
 use crate::error::{Error, Result};
-use crate::ir::{Delete, Insert, Select, Statement, Update};
+use crate::ir::{Assign, Delete, Insert, Select, Statement, Update};
 use crate::model::{ColumnMeta, Model, TableMeta, Undo};
 use crate::value::Value;
 use crate::write::key_filter;
@@ -166,7 +166,11 @@ fn version_of<M: Model>(obj: &M) -> Option<VersionAt> {
 /// `RowNotFound` when the model's own table has no row with its key; for a versioned
 /// model, `StaleObject` when a row is missing or holds another version, and nothing is
 /// written. On failure the object is left as given.
-pub(crate) async fn update<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result<()> {
+pub(crate) async fn update<M: Model>(
+    exec: &dyn Executor,
+    obj: &mut M,
+    only: crate::write::Only<'_>,
+) -> Result<()> {
     let table = M::table();
     let mut key = Vec::with_capacity(table.primary_key.len());
     obj.write_key(&mut key);
@@ -183,7 +187,7 @@ pub(crate) async fn update<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result
     obj.write_values(&mut values);
     let outcome = match exec.begin().await {
         Ok(tx) => {
-            let work = update_rows::<M>(&*tx, &key, &values, version).await;
+            let work = update_rows::<M>(&*tx, &key, &values, version, only).await;
             finish(tx, work).await
         }
         Err(e) => Err(e),
@@ -203,6 +207,7 @@ async fn update_rows<M: Model>(
     key: &[Value],
     values: &[Value],
     version: Option<VersionAt>,
+    only: crate::write::Only<'_>,
 ) -> Result<()> {
     let table = M::table();
     let levels = levels::<M>();
@@ -228,7 +233,8 @@ async fn update_rows<M: Model>(
             .columns
             .iter()
             .zip(values[start..start + level.columns.len()].iter().cloned())
-            .filter(|(c, _)| !c.primary_key)
+            .filter(|(c, _)| !c.primary_key && crate::write::writes(only, level, c))
+            .map(|(c, v)| (c, Assign::Value(v)))
             .collect();
         let found = if set.is_empty() {
             exists(tx, level, filter).await?
@@ -362,4 +368,57 @@ async fn delete_selected<M: Model>(tx: &dyn Executor, select: Select) -> Result<
     })
     .await?;
     delete_keys::<M>(tx, keys).await
+}
+
+/// Updates the objects `select` (a query on `M`) matches: each table of `groups` for
+/// their keys, in one transaction; returns how many objects matched.
+pub(crate) async fn update_matching<M: Model>(
+    exec: &dyn Executor,
+    select: Select,
+    groups: Vec<crate::write::TableSet>,
+) -> Result<u64> {
+    let tx = exec.begin().await?;
+    let work = update_selected::<M>(&*tx, select, groups).await;
+    finish(tx, work).await
+}
+
+async fn update_selected<M: Model>(
+    tx: &dyn Executor,
+    select: Select,
+    mut groups: Vec<crate::write::TableSet>,
+) -> Result<u64> {
+    for (_, set) in &mut groups {
+        crate::write::order_assignments(tx, set)?;
+    }
+    let mut keys = Vec::new();
+    tx.fetch(&Statement::Select(select), &mut |row| {
+        let obj = M::from_row(row, 0)?;
+        let mut key = Vec::with_capacity(M::table().primary_key.len());
+        obj.write_key(&mut key);
+        keys.push(key);
+        Ok(())
+    })
+    .await?;
+    let per_key = M::table().primary_key.len().max(1);
+    let width = groups.iter().map(|(_, set)| set.len()).max().unwrap_or(0);
+    let per_statement = (tx.capabilities().max_parameters.saturating_sub(width) / per_key)
+        .saturating_sub(2)
+        .clamp(1, 1000);
+    for chunk in keys.chunks(per_statement) {
+        for (level, set) in &groups {
+            let filter = crate::Expr::Or(
+                chunk
+                    .iter()
+                    .map(|key| key_filter(level, key.clone(), "update"))
+                    .collect::<Result<_>>()?,
+            );
+            tx.execute(&Statement::Update(Update {
+                table: level,
+                set: set.clone(),
+                filter: Some(filter),
+            }))
+            .await?;
+        }
+    }
+    Ok(keys.len() as u64)
 }

@@ -351,10 +351,34 @@ impl Insert {
 pub struct Update {
     /// The table.
     pub table: &'static TableMeta,
-    /// The columns set, and their new values.
-    pub set: Vec<(&'static ColumnMeta, Value)>,
+    /// The columns set, and what each is set to.
+    pub set: Vec<(&'static ColumnMeta, Assign)>,
     /// The `WHERE`.
     pub filter: Option<Expr>,
+}
+
+/// What an [`Update`] sets a column to.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Assign {
+    /// A value, bound as a parameter.
+    Value(Value),
+    /// Another column of the same row (its value before the update).
+    Column(ColumnRef),
+    /// A column of the same row plus a value: `count + 1`.
+    Add(ColumnRef, Value),
+    /// A column of the same row minus a value: `count - 1`.
+    Sub(ColumnRef, Value),
+}
+
+impl Assign {
+    /// The value this assignment binds, if it binds one.
+    pub fn value(&self) -> Option<&Value> {
+        match self {
+            Assign::Value(v) | Assign::Add(_, v) | Assign::Sub(_, v) => Some(v),
+            Assign::Column(_) => None,
+        }
+    }
 }
 
 /// A `DELETE` from one table.

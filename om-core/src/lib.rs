@@ -47,11 +47,12 @@ mod inherit;
 mod logging;
 pub mod session;
 pub use session::{database, transaction};
+mod upsert;
 mod version;
 mod write;
 
 pub use aggregate::{Agg, Having, Summable, count_all};
-pub use column::{Column, escape_like};
+pub use column::{Column, Numeric, Set, escape_like};
 pub use column_set::ColumnSet;
 
 pub use database::Database;
@@ -73,6 +74,7 @@ pub use row::Row;
 pub use session::Session;
 pub use string_enum::StringEnum;
 pub use transaction::{IsolationLevel, RetryPolicy, Retryable, Transaction, TransactionOptions};
+pub use upsert::Upsert;
 pub use url::DatabaseUrl;
 pub use value::{Field, KeyArg, SqlType, Value, ValueOf};
 

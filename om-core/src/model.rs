@@ -326,6 +326,13 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// as they were, for a write that failed.
     fn apply_defaults(&mut self) -> Undo<Self>;
 
+    /// Appends `(table, column, value)` for every declared on-update value of the
+    /// model's own columns, its column sets' and its ancestors',
+    /// each evaluated once: what a bulk update writes.
+    fn on_update_values(out: &mut Vec<(&'static str, &'static str, Value)>) {
+        let _ = out;
+    }
+
     /// Applies every declared on-update value. The returned [`Undo`] puts the fields
     /// back as they were, for a write that failed.
     fn apply_on_update(&mut self) -> Undo<Self>;

@@ -8,7 +8,7 @@ use futures::stream::{BoxStream, StreamExt};
 use crate::driver::Executor;
 use crate::error::{Error, Result};
 use crate::expr::{Expr, Order};
-use crate::ir::{Delete, JoinKind, Projection, Select, Statement};
+use crate::ir::{Delete, JoinKind, Projection, Select, Statement, Update};
 use crate::join::JoinQuery;
 use crate::model::Model;
 use crate::relation::{Load, Loaded};
@@ -249,6 +249,54 @@ impl<'a, M: Model> Query<'a, M> {
         self.exec
             .execute(&Statement::Delete(Delete {
                 table: self.select.table,
+                filter: self.select.filter,
+            }))
+            .await
+    }
+
+    /// Updates every matching row and returns how many matched: `query.filter(..)
+    /// .update(|c| [c.name.set("x"), c.visits.increment(1)])`.
+    ///
+    /// Each column is set to a value of its type, to another column of its type
+    /// ([`Column::set_column`](crate::Column::set_column)) or to itself plus or minus a
+    /// value ([`Column::increment`](crate::Column::increment)). The model's on-update
+    /// values are written too, each evaluated once for the statement, and a versioned
+    /// model's version goes up by one. Every expression reads the row as it was before
+    /// the update (on MySQL, two columns set from each other are `Unsupported`). A query with
+    /// `limit`, `offset` or `order_by` is refused (`InvalidQuery`), as are no columns,
+    /// a column twice, a key column, and, for a model that extends another, a
+    /// column set from a column of another table of its lineage. Such a model's tables
+    /// are each updated (in one transaction) for the keys the query matches; the count
+    /// is then of the model's rows.
+    pub async fn update<I>(self, f: impl FnOnce(&M::Columns) -> I) -> Result<u64>
+    where
+        I: IntoIterator<Item = crate::column::Set>,
+    {
+        check(&self.select, self.exec)?;
+        if self.select.limit.is_some() || self.select.offset.is_some() {
+            return Err(Error::InvalidQuery {
+                reason: "a bulk update cannot have a limit or an offset: filter the rows instead"
+                    .into(),
+            });
+        }
+        if !self.select.order.is_empty() {
+            return Err(Error::InvalidQuery {
+                reason: "a bulk update cannot be ordered".into(),
+            });
+        }
+        let sets: Vec<_> = f(M::columns()).into_iter().collect();
+        let mut groups = crate::write::bulk_set::<M>(sets)?;
+        if M::table().parent.is_some() {
+            return crate::inherit::update_matching::<M>(self.exec, self.select, groups).await;
+        }
+        let Some((table, mut set)) = groups.pop() else {
+            return Ok(0);
+        };
+        crate::write::order_assignments(self.exec, &mut set)?;
+        self.exec
+            .execute(&Statement::Update(Update {
+                table,
+                set,
                 filter: self.select.filter,
             }))
             .await

@@ -92,6 +92,62 @@ pub trait Session: Send + Sync {
         write::update(self.executor(), obj)
     }
 
+    /// Writes only the chosen columns of `obj` by its primary key:
+    /// `update_columns(&mut user, |c| [c.name.column_ref(), c.email.column_ref()])`.
+    /// Its on-update values and, for a versioned model, the version check and bump
+    /// are applied as by [`update`](Self::update); its other columns are left as the
+    /// database holds them. A key column or a column of another model is
+    /// `InvalidQuery`.
+    fn update_columns<M: Model, I: IntoIterator<Item = crate::expr::ColumnRef>>(
+        &self,
+        obj: &mut M,
+        columns: impl FnOnce(&M::Columns) -> I,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let columns: Vec<_> = columns(M::columns()).into_iter().collect();
+        let exec = self.executor();
+        async move { write::update_columns(exec, obj, &columns).await }
+    }
+
+    /// Inserts `obj`, or on a conflict (its key, or a declared unique column set)
+    /// updates the existing row as `on` says (chosen columns, every column, or
+    /// nothing); a generated key is written back, also for a row that existed:
+    /// `upsert(&mut user, |c| Upsert::on([c.email.column_ref()]).update([c.name.column_ref()]))`.
+    /// Not for models that extend another or are versioned (`InvalidQuery`).
+    fn upsert<M: Model>(
+        &self,
+        obj: &mut M,
+        on: impl FnOnce(&M::Columns) -> crate::Upsert,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let how = on(M::columns());
+        let exec = self.executor();
+        async move { crate::upsert::upsert_all(exec, std::slice::from_mut(obj), &how).await }
+    }
+
+    /// [`upsert`](Self::upsert) for several objects, in order and in one transaction:
+    /// all of them or none.
+    fn upsert_all<M: Model>(
+        &self,
+        objs: &mut [M],
+        on: impl FnOnce(&M::Columns) -> crate::Upsert,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let how = on(M::columns());
+        let exec = self.executor();
+        async move { crate::upsert::upsert_all(exec, objs, &how).await }
+    }
+
+    /// Inserts `obj` unless a row with its values in `unique` exists, then reads that
+    /// row (inserted or existing) into `obj`, in one transaction, without a
+    /// read-then-write race: `get_or_create(&mut user, |c| [c.email.column_ref()])`.
+    fn get_or_create<M: Model, I: IntoIterator<Item = crate::expr::ColumnRef>>(
+        &self,
+        obj: &mut M,
+        unique: impl FnOnce(&M::Columns) -> I,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let unique: Vec<_> = unique(M::columns()).into_iter().collect();
+        let exec = self.executor();
+        async move { crate::upsert::get_or_create(exec, obj, &unique).await }
+    }
+
     /// Deletes `obj`'s row by its primary key; `true` when a row was deleted.
     fn delete<M: Model>(&self, obj: &M) -> impl Future<Output = Result<bool>> + Send {
         write::delete(self.executor(), obj)
@@ -266,6 +322,51 @@ macro_rules! session_methods {
             obj: &mut M,
         ) -> $crate::error::Result<()> {
             $crate::session::Session::update(self, obj).await
+        }
+
+        /// Writes only the chosen columns of `obj` (with its on-update values and
+        /// version check): `update_columns(&mut user, |c| [c.name.column_ref()])`.
+        pub async fn update_columns<
+            M: $crate::model::Model,
+            I: IntoIterator<Item = $crate::expr::ColumnRef>,
+        >(
+            &self,
+            obj: &mut M,
+            columns: impl FnOnce(&M::Columns) -> I,
+        ) -> $crate::error::Result<()> {
+            $crate::session::Session::update_columns(self, obj, columns).await
+        }
+
+        /// Inserts `obj` or, on a conflict, updates the existing row as `on` says;
+        /// writes back the generated key (see [`Session::upsert`](crate::session::Session::upsert)).
+        pub async fn upsert<M: $crate::model::Model>(
+            &self,
+            obj: &mut M,
+            on: impl FnOnce(&M::Columns) -> $crate::Upsert,
+        ) -> $crate::error::Result<()> {
+            $crate::session::Session::upsert(self, obj, on).await
+        }
+
+        /// Upserts several objects in one transaction (see [`Session::upsert_all`](crate::session::Session::upsert_all)).
+        pub async fn upsert_all<M: $crate::model::Model>(
+            &self,
+            objs: &mut [M],
+            on: impl FnOnce(&M::Columns) -> $crate::Upsert,
+        ) -> $crate::error::Result<()> {
+            $crate::session::Session::upsert_all(self, objs, on).await
+        }
+
+        /// Inserts `obj` unless a row with its values in `unique` exists, then reads
+        /// that row into `obj` (see [`Session::get_or_create`](crate::session::Session::get_or_create)).
+        pub async fn get_or_create<
+            M: $crate::model::Model,
+            I: IntoIterator<Item = $crate::expr::ColumnRef>,
+        >(
+            &self,
+            obj: &mut M,
+            unique: impl FnOnce(&M::Columns) -> I,
+        ) -> $crate::error::Result<()> {
+            $crate::session::Session::get_or_create(self, obj, unique).await
         }
 
         /// Deletes `obj`'s row by its primary key; `true` when a row was deleted.

@@ -14,7 +14,7 @@
 use crate::driver::Executor;
 use crate::error::{Error, Result};
 use crate::expr::{CmpOp, ColumnRef, Expr};
-use crate::ir::{Delete, Statement, Update};
+use crate::ir::{Assign, Delete, Statement, Update};
 use crate::model::{ColumnMeta, ColumnType, Model, TableMeta};
 use crate::value::Value;
 
@@ -85,13 +85,14 @@ pub(crate) async fn update<M: Model>(
     key: Expr,
     column: &'static ColumnMeta,
     expected: i64,
+    only: crate::write::Only<'_>,
 ) -> Result<()> {
     let table = M::table();
     let undo = obj.apply_on_update();
     let outcome = match bump(obj, table, column, expected) {
         Ok(_) => {
             let filter = key.and(check(table, column, expected));
-            match crate::write::update_row(exec, obj, filter).await {
+            match crate::write::update_row(exec, obj, filter, only).await {
                 Err(Error::RowNotFound { .. }) => Err(stale("update", table, expected)),
                 other => other,
             }
@@ -140,7 +141,7 @@ pub(crate) async fn claim(
 ) -> Result<()> {
     let update = Update {
         table: level,
-        set: vec![(column, value(column, expected))],
+        set: vec![(column, Assign::Value(value(column, expected)))],
         filter: Some(key.and(check(level, column, expected))),
     };
     match exec.execute(&Statement::Update(update)).await? {

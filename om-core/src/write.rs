@@ -4,8 +4,8 @@
 use crate::driver::{Executor, TransactionExecutor};
 use crate::error::{Error, Result};
 use crate::expr::{CmpOp, ColumnRef, Expr};
-use crate::ir::{Delete, Insert, Statement, Update};
-use crate::model::{ColumnType, Model, TableMeta, Undo};
+use crate::ir::{Assign, Delete, Insert, Statement, Update};
+use crate::model::{ColumnMeta, ColumnType, DefaultValue, Model, TableMeta, Undo};
 use crate::value::{Value, is_null};
 
 /// `pk1 = v1 AND pk2 = v2 ...` for `table`'s key, or `KeyNotSet` when a value is NULL.
@@ -65,7 +65,7 @@ fn key_of<M: Model>(obj: &M, operation: &'static str) -> Result<Expr> {
 }
 
 /// The columns and values an insert of `obj` writes: all but a generated key still unset.
-fn insert_row<M: Model>(obj: &M, skip_generated: bool) -> Vec<Value> {
+pub(crate) fn insert_row<M: Model>(obj: &M, skip_generated: bool) -> Vec<Value> {
     let mut values = Vec::with_capacity(M::table().columns.len());
     obj.write_values(&mut values);
     if let (true, Some((i, _))) = (skip_generated, M::table().generated_column()) {
@@ -74,7 +74,7 @@ fn insert_row<M: Model>(obj: &M, skip_generated: bool) -> Vec<Value> {
     values
 }
 
-fn insert_of<M: Model>(skip_generated: bool) -> Insert {
+pub(crate) fn insert_of<M: Model>(skip_generated: bool) -> Insert {
     let table = M::table();
     let generated = if skip_generated {
         table.generated_column().map(|(i, _)| i)
@@ -276,15 +276,72 @@ const ROWS_PER_INSERT: usize = 1000;
 /// Writes an object by its key, applying its on-update values first; on failure the
 /// object is left as it was given.
 pub(crate) async fn update<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result<()> {
+    update_only(exec, obj, None).await
+}
+
+/// Which columns an update writes: every column (`None`), or these, with every column
+/// that has an on-update value and the version column.
+pub(crate) type Only<'a> = Option<&'a [ColumnRef]>;
+
+/// Whether an update limited to `only` writes `column` of `table`.
+pub(crate) fn writes(only: Only<'_>, table: &TableMeta, column: &ColumnMeta) -> bool {
+    only.is_none_or(|only| {
+        column.version
+            || column.on_update != DefaultValue::None
+            || only
+                .iter()
+                .any(|c| c.column == column.name && c.table == table.name)
+    })
+}
+
+/// Writes the chosen columns of an object (with its on-update values and version) by
+/// its key; on failure the object is left as it was given.
+pub(crate) async fn update_columns<M: Model>(
+    exec: &dyn Executor,
+    obj: &mut M,
+    columns: &[ColumnRef],
+) -> Result<()> {
+    let lineage = M::table().lineage();
+    for c in columns {
+        let known = lineage
+            .iter()
+            .find(|t| t.name == c.table)
+            .and_then(|t| t.column(c.column));
+        match known {
+            Some(meta) if meta.primary_key => {
+                return Err(Error::InvalidQuery {
+                    reason: format!(
+                        "update_columns cannot write the key column `{}.{}`",
+                        c.table, c.column
+                    ),
+                });
+            }
+            Some(_) => {}
+            None => {
+                return Err(Error::InvalidQuery {
+                    reason: format!(
+                        "`{}.{}` is not a column of `{}`",
+                        c.table,
+                        c.column,
+                        M::table().model
+                    ),
+                });
+            }
+        }
+    }
+    update_only(exec, obj, Some(columns)).await
+}
+
+async fn update_only<M: Model>(exec: &dyn Executor, obj: &mut M, only: Only<'_>) -> Result<()> {
     if M::table().parent.is_some() {
-        return crate::inherit::update(exec, obj).await;
+        return crate::inherit::update(exec, obj, only).await;
     }
     let filter = key_of(obj, "update")?;
     if let Some((column, expected)) = crate::version::own(obj) {
-        return crate::version::update(exec, obj, filter, column, expected).await;
+        return crate::version::update(exec, obj, filter, column, expected, only).await;
     }
     let undo = obj.apply_on_update();
-    let outcome = update_row(exec, obj, filter).await;
+    let outcome = update_row(exec, obj, filter, only).await;
     if outcome.is_err() {
         undo(obj);
     }
@@ -292,7 +349,12 @@ pub(crate) async fn update<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result
 }
 
 /// Writes `obj`'s columns where `filter` matches; `RowNotFound` when no row does.
-pub(crate) async fn update_row<M: Model>(exec: &dyn Executor, obj: &M, filter: Expr) -> Result<()> {
+pub(crate) async fn update_row<M: Model>(
+    exec: &dyn Executor,
+    obj: &M,
+    filter: Expr,
+    only: Only<'_>,
+) -> Result<()> {
     let table = M::table();
     let mut values = Vec::with_capacity(table.columns.len());
     obj.write_values(&mut values);
@@ -300,7 +362,8 @@ pub(crate) async fn update_row<M: Model>(exec: &dyn Executor, obj: &M, filter: E
         .columns
         .iter()
         .zip(values)
-        .filter(|(c, _)| !c.primary_key)
+        .filter(|(c, _)| !c.primary_key && writes(only, table, c))
+        .map(|(c, v)| (c, Assign::Value(v)))
         .collect();
     let found = if set.is_empty() {
         // A table of key columns only: nothing to write, but the row must exist.
@@ -331,6 +394,129 @@ pub(crate) async fn update_row<M: Model>(exec: &dyn Executor, obj: &M, filter: E
         })
     }
 }
+
+/// The assignments of a bulk update of `M`, grouped by the table of its lineage they
+/// write (one group for a model that extends none): `sets`, checked, then the model's
+/// on-update values not already set (evaluated once), and its version plus one.
+pub(crate) fn bulk_set<M: Model>(sets: Vec<crate::column::Set>) -> Result<Vec<TableSet>> {
+    let invalid = |reason: String| Err(Error::InvalidQuery { reason });
+    if sets.is_empty() {
+        return invalid("a bulk update needs at least one column to set".into());
+    }
+    let lineage = M::table().lineage();
+    let find = |c: ColumnRef| {
+        lineage
+            .iter()
+            .find(|t| t.name == c.table)
+            .and_then(|t| Some((*t, t.column(c.column)?)))
+    };
+    let mut on_update = Vec::new();
+    M::on_update_values(&mut on_update);
+    let mut groups: Vec<TableSet> = Vec::with_capacity(1);
+    let explicit = sets.len();
+    // A versioned model's version goes up by one, so that objects read before are
+    // stale.
+    let versions = lineage.iter().filter_map(|t| {
+        let column = t.version_column()?;
+        let at = ColumnRef {
+            table: t.name,
+            column: column.name,
+        };
+        Some((at, Assign::Add(at, crate::version::value(column, 1))))
+    });
+    let all = sets
+        .into_iter()
+        .map(|s| (s.column, s.assign))
+        .chain(
+            on_update
+                .into_iter()
+                .map(|(table, column, v)| (ColumnRef { table, column }, Assign::Value(v))),
+        )
+        .chain(versions);
+    for (i, (column, assign)) in all.enumerate() {
+        let Some((table, meta)) = find(column) else {
+            return invalid(format!(
+                "`{}.{}` is not a column of `{}`",
+                column.table,
+                column.column,
+                M::table().model
+            ));
+        };
+        let already = groups
+            .iter()
+            .flat_map(|(_, set)| set)
+            .any(|(c, _)| std::ptr::eq(*c, meta));
+        if already {
+            if i >= explicit {
+                // Set by the caller: the on-update value gives way.
+                continue;
+            }
+            return invalid(format!("a bulk update sets `{}` twice", meta.name));
+        }
+        if meta.primary_key {
+            return invalid(format!(
+                "a bulk update cannot set the key column `{}`",
+                meta.name
+            ));
+        }
+        if let Assign::Column(read) | Assign::Add(read, _) | Assign::Sub(read, _) = &assign
+            && read.table != table.name
+        {
+            return invalid(format!(
+                "a bulk update of `{}` sets `{}.{}` from `{}.{}`: the set spans two tables of \
+                 its lineage, which one UPDATE cannot read together",
+                M::table().model,
+                table.name,
+                meta.name,
+                read.table,
+                read.column
+            ));
+        }
+        match groups.iter_mut().find(|(t, _)| std::ptr::eq(*t, table)) {
+            Some((_, set)) => set.push((meta, assign)),
+            None => groups.push((table, vec![(meta, assign)])),
+        }
+    }
+    Ok(groups)
+}
+
+/// Orders a bulk update's assignments for every backend to read the values from
+/// before the update.
+pub(crate) fn order_assignments(
+    exec: &dyn Executor,
+    set: &mut [(&'static ColumnMeta, Assign)],
+) -> Result<()> {
+    // MySQL reads a column set earlier in the statement with its new value: the
+    // assignments that read another column go first, so that every backend reads
+    // the values from before the update.
+    let reads_other = |(c, a): &(&ColumnMeta, Assign)| match a {
+        Assign::Column(o) | Assign::Add(o, _) | Assign::Sub(o, _) => o.column != c.name,
+        _ => false,
+    };
+    set.sort_by_key(|s| !reads_other(s));
+    if exec.backend() != "mysql" {
+        return Ok(());
+    }
+    for (i, s) in set.iter().enumerate() {
+        if let (true, Assign::Column(o) | Assign::Add(o, _) | Assign::Sub(o, _)) =
+            (reads_other(s), &s.1)
+            && set[..i].iter().any(|(c, _)| c.name == o.column)
+        {
+            return Err(Error::Unsupported {
+                backend: exec.backend(),
+                feature: format!(
+                    "a bulk update that sets `{}` from `{}` while setting `{}` from \
+                     another column (MySQL would read its new value)",
+                    s.0.name, o.column, o.column
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A table and the assignments a bulk update makes to it.
+pub(crate) type TableSet = (&'static TableMeta, Vec<(&'static ColumnMeta, Assign)>);
 
 /// Deletes an object by its key; `true` when a row was deleted.
 pub(crate) async fn delete<M: Model>(exec: &dyn Executor, obj: &M) -> Result<bool> {

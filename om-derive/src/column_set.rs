@@ -50,6 +50,21 @@ pub(crate) fn column_set(input: &DeriveInput) -> syn::Result<TokenStream> {
         let ident = f.ident;
         quote!(out.push(#core::Field::to_value(&self.#ident));)
     });
+    let on_update_values = fields.iter().filter_map(|f| {
+        let (_, source) = f.attrs.on_update.as_ref()?;
+        let value = crate::expand::value_tokens(source);
+        let ty = f.ty;
+        let column = &f.column;
+        let converted = if f.optional {
+            quote!(::core::option::Option::Some(::core::convert::Into::into(#value)))
+        } else {
+            quote!(::core::convert::Into::into(#value))
+        };
+        Some(quote! {
+            let __om_value: #ty = #converted;
+            out.push((table, #column, #core::Field::to_value(&__om_value)));
+        })
+    });
     let all: Vec<&Field> = fields.iter().collect();
     let defaults = value_steps(&all, false, &core);
     let on_updates = value_steps(&all, true, &core);
@@ -111,6 +126,14 @@ pub(crate) fn column_set(input: &DeriveInput) -> syn::Result<TokenStream> {
             fn apply_on_update(&mut self) -> #core::Undo<Self> {
                 #on_updates
                 undo
+            }
+
+            #[allow(unused_variables)]
+            fn on_update_values(
+                table: &'static str,
+                out: &mut ::std::vec::Vec<(&'static str, &'static str, #core::Value)>,
+            ) {
+                #(#on_update_values)*
             }
         }
     })

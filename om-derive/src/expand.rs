@@ -285,6 +285,29 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         TokenStream::new()
     };
 
+    // The on-update values alone, for a bulk update: the parent's, then the fields'.
+    let parent_on_update_values = parent.as_ref().map(|p| {
+        let ty = p.ty;
+        quote!(<#ty as #core::Model>::on_update_values(out);)
+    });
+    let own_on_update_values = fields.iter().filter_map(|f| {
+        let ty = f.ty;
+        if f.attrs.flatten.is_some() {
+            return Some(quote!(<#ty as #core::ColumnSet>::on_update_values(#table, out);));
+        }
+        let (_, source) = f.attrs.on_update.as_ref()?;
+        let value = value_tokens(source);
+        let column = &f.column;
+        let converted = if f.optional {
+            quote!(::core::option::Option::Some(::core::convert::Into::into(#value)))
+        } else {
+            quote!(::core::convert::Into::into(#value))
+        };
+        Some(quote! {
+            let __om_value: #ty = #converted;
+            out.push((#table, #column, #core::Field::to_value(&__om_value)));
+        })
+    });
     let own_defaults = value_steps(&own, false, &core);
     let own_updates = value_steps(&own, true, &core);
 
@@ -504,6 +527,13 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
                 #needs_key
             }
 
+            fn on_update_values(
+                out: &mut ::std::vec::Vec<(&'static str, &'static str, #core::Value)>,
+            ) {
+                #parent_on_update_values
+                #(#own_on_update_values)*
+            }
+
             fn apply_defaults(&mut self) -> #core::Undo<Self> {
                 #defaults_before
                 #sets_defaults_before
@@ -694,7 +724,7 @@ fn undo_tokens(fields: &[&Field<'_>], core: &TokenStream) -> TokenStream {
     }
 }
 
-fn value_tokens(source: &ValueSource) -> TokenStream {
+pub(crate) fn value_tokens(source: &ValueSource) -> TokenStream {
     match source {
         ValueSource::Constant(expr) => quote!(#expr),
         ValueSource::Function(path) => quote!(#path()),

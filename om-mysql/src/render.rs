@@ -239,7 +239,7 @@ mod tests {
     use om_core::Value;
     use om_core::expr::{ColumnRef, Expr};
     use om_core::fixtures::{COLUMNS, TABLE, name_eq};
-    use om_core::ir::{Delete, Projection, Select, Update};
+    use om_core::ir::{Assign, Delete, Projection, Select, Update};
 
     /// A composite key of an integer and a text column, an indexed unbounded text, a
     /// unique column, and one column of each type whose MySQL type differs from the
@@ -358,14 +358,35 @@ mod tests {
 
     #[test]
     fn update_and_delete() {
+        const COLUMNS_NAME: ColumnRef = ColumnRef {
+            table: "orm_test",
+            column: "name",
+        };
+        const COLUMNS_ID: ColumnRef = ColumnRef {
+            table: "orm_test",
+            column: "id",
+        };
         let update = Update {
             table: &TABLE,
-            set: vec![(&COLUMNS[1], "n".into())],
+            set: vec![(&COLUMNS[1], Assign::Value("n".into()))],
             filter: Some(name_eq("x")),
+        };
+        let expressions = Update {
+            table: &TABLE,
+            set: vec![
+                (&COLUMNS[2], Assign::Column(COLUMNS_NAME)),
+                (&COLUMNS[0], Assign::Add(COLUMNS_ID, 1i64.into())),
+                (&COLUMNS[0], Assign::Sub(COLUMNS_ID, 2i64.into())),
+            ],
+            filter: None,
         };
         assert_eq!(
             sql_of(Statement::Update(update)),
             ["UPDATE `orm_test` SET `name` = ? WHERE `orm_test`.`name` = ?"]
+        );
+        assert_eq!(
+            sql_of(Statement::Update(expressions)),
+            ["UPDATE `orm_test` SET `value` = `name`, `id` = `id` + ?, `id` = `id` - ?"]
         );
         let delete = Delete {
             table: &TABLE,

@@ -239,7 +239,7 @@ mod tests {
     use super::*;
     use om_core::expr::{ColumnRef, Expr};
     use om_core::fixtures::{COLUMNS, TABLE, name_eq};
-    use om_core::ir::{Delete, Projection, Select, Update};
+    use om_core::ir::{Assign, Delete, Projection, Select, Update};
 
     /// Every portable type, with a composite key and a unique column.
     static TYPED_COLUMNS: [ColumnMeta; 16] = {
@@ -433,14 +433,35 @@ mod tests {
 
     #[test]
     fn update_and_delete() {
+        const COLUMNS_NAME: ColumnRef = ColumnRef {
+            table: "orm_test",
+            column: "name",
+        };
+        const COLUMNS_ID: ColumnRef = ColumnRef {
+            table: "orm_test",
+            column: "id",
+        };
         let update = Update {
             table: &TABLE,
-            set: vec![(&COLUMNS[1], "n".into())],
+            set: vec![(&COLUMNS[1], Assign::Value("n".into()))],
             filter: Some(name_eq("x")),
+        };
+        let expressions = Update {
+            table: &TABLE,
+            set: vec![
+                (&COLUMNS[2], Assign::Column(COLUMNS_NAME)),
+                (&COLUMNS[0], Assign::Add(COLUMNS_ID, 1i64.into())),
+                (&COLUMNS[0], Assign::Sub(COLUMNS_ID, 2i64.into())),
+            ],
+            filter: None,
         };
         assert_eq!(
             sql_of(Statement::Update(update)),
             [r#"UPDATE "orm_test" SET "name" = $1 WHERE "orm_test"."name" = $2"#]
+        );
+        assert_eq!(
+            sql_of(Statement::Update(expressions)),
+            [r#"UPDATE "orm_test" SET "value" = "name", "id" = "id" + $1, "id" = "id" - $2"#]
         );
         let delete = Delete {
             table: &TABLE,

@@ -1,6 +1,7 @@
 //! The conformance cases, one module per area. Each case takes a fresh database.
 
 pub mod aggregates;
+pub mod bulk_update;
 pub mod cancellation;
 pub mod column_sets;
 pub mod eager;
@@ -32,6 +33,7 @@ pub mod statements;
 pub mod test_mode;
 pub mod transaction;
 pub mod types;
+pub mod upsert;
 pub mod url;
 pub mod versioning;
 pub mod write;
@@ -70,6 +72,18 @@ macro_rules! for_each_case {
             relation_filters::any_through_join_models_and_nested,
             relation_filters::self_relation_filters_read_right,
             relation_filters::any_across_inheritance,
+            bulk_update::bulk_update_sets_values_and_expressions,
+            bulk_update::bulk_update_applies_on_update_values,
+            bulk_update::bulk_update_refuses_bad_queries,
+            bulk_update::bulk_update_bumps_the_version,
+            bulk_update::bulk_update_across_inheritance,
+            bulk_update::update_columns_leaves_other_columns,
+            bulk_update::update_columns_checks_the_version,
+            upsert::upsert_by_key_inserts_then_updates,
+            upsert::upsert_by_unique_column_writes_back_existing_key,
+            upsert::upsert_all_writes_back_every_key,
+            upsert::upsert_refuses_bad_input,
+            upsert::get_or_create_is_race_free,
             write::add_writes_back_generated_key,
             write::add_keeps_user_set_key,
             write::add_writes_zero_false_and_empty,

@@ -17,7 +17,7 @@ use sea_query::Values;
 use crate::aggregate::{AggFunc, Aggregate, Having};
 use crate::error::Result;
 use crate::expr::{CmpOp, ColumnRef, Expr};
-use crate::ir::{Insert, Projected, Projection, Select, Statement};
+use crate::ir::{Assign, Insert, Projected, Projection, Select, Statement};
 use crate::json::{JsonFilter, JsonSyntax};
 use crate::sql::dml::paging;
 use crate::value::Value;
@@ -130,9 +130,27 @@ impl StatementCache {
             Statement::Update(u) => self.try_cached(
                 |key, values| {
                     key.extend([21, u.table as *const _ as u64, u.set.len() as u64]);
-                    for (column, value) in &u.set {
+                    for (column, assign) in &u.set {
                         text(key, column.name);
-                        values.push(value.clone());
+                        match assign {
+                            Assign::Value(value) => {
+                                key.push(0);
+                                values.push(value.clone());
+                            }
+                            Assign::Column(other) => {
+                                key.push(1);
+                                text(key, other.column);
+                            }
+                            Assign::Add(other, value) | Assign::Sub(other, value) => {
+                                key.push(if matches!(assign, Assign::Add(..)) {
+                                    2
+                                } else {
+                                    3
+                                });
+                                text(key, other.column);
+                                values.push(value.clone());
+                            }
+                        }
                     }
                     filter(&u.filter, key, values, self.json);
                 },
@@ -704,7 +722,7 @@ mod tests {
 
     #[test]
     fn writes_are_cached_with_sea_querys_values() {
-        use crate::ir::{Delete, Update};
+        use crate::ir::{Assign, Delete, Update};
         let cache = StatementCache::new();
         let name_is = |v: &str| Expr::Compare {
             column: NAME,
@@ -720,7 +738,7 @@ mod tests {
             }),
             Statement::Update(Update {
                 table: &TABLE,
-                set: vec![(&COLUMNS[1], "b".into())],
+                set: vec![(&COLUMNS[1], Assign::Value("b".into()))],
                 filter: Some(name_is("a")),
             }),
             Statement::Delete(Delete {
@@ -765,7 +783,7 @@ mod tests {
 
     #[test]
     fn versioned_writes_are_shapes_of_their_own() {
-        use crate::ir::{Delete, Update};
+        use crate::ir::{Assign, Delete, Update};
         static VERSIONED: [ColumnMeta; 2] = [
             ColumnMeta::new("id", "id", ColumnType::BigInt),
             ColumnMeta {
@@ -794,7 +812,7 @@ mod tests {
         let update = |filter: Expr, next: i64| {
             Statement::Update(Update {
                 table: &VTABLE,
-                set: vec![(&VERSIONED[1], next.into())],
+                set: vec![(&VERSIONED[1], Assign::Value(next.into()))],
                 filter: Some(filter),
             })
         };

@@ -8,7 +8,9 @@ use sea_query::{
 use crate::aggregate::{AggFunc, Aggregate, Having};
 use crate::error::{Error, Result};
 use crate::expr::{CmpOp, ColumnRef, Expr, Order};
-use crate::ir::{Delete, Insert, Join, JoinKind, Projected, Projection, Select, Statement, Update};
+use crate::ir::{
+    Assign, Delete, Insert, Join, JoinKind, Projected, Projection, Select, Statement, Update,
+};
 use crate::json::JsonSyntax;
 
 type SqExpr = sea_query::Expr;
@@ -491,11 +493,22 @@ pub fn build_write(
 pub fn update(u: &Update, json: &dyn JsonSyntax) -> UpdateStatement {
     let mut stmt = Query::update();
     stmt.table(u.table.name);
-    stmt.values(u.set.iter().map(|(c, v)| (c.name, SqExpr::val(v.clone()))));
+    stmt.values(u.set.iter().map(|(c, a)| (c.name, assign(a))));
     if let Some(f) = &u.filter {
         stmt.and_where(expr(f, json));
     }
     stmt
+}
+
+/// Lowers what an `UPDATE` sets a column to. A column is written unqualified: MySQL
+/// and SQLite read `SET a = t.b` differently.
+fn assign(a: &Assign) -> SqExpr {
+    match a {
+        Assign::Value(v) => SqExpr::val(v.clone()),
+        Assign::Column(c) => SqExpr::col(c.column),
+        Assign::Add(c, v) => SqExpr::col(c.column).add(v.clone()),
+        Assign::Sub(c, v) => SqExpr::col(c.column).sub(v.clone()),
+    }
 }
 
 /// Lowers a `DELETE`.

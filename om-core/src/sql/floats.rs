@@ -60,7 +60,7 @@ pub fn check_floats(stmt: &Statement, support: FloatSupport, backend: &str) -> R
     match stmt {
         Statement::Insert(i) => check_insert_floats(i, support, backend),
         Statement::Update(u) if !(support.nan && support.infinity) => {
-            for (column, value) in &u.set {
+            for (column, value) in u.set.iter().filter_map(|(c, a)| Some((c, a.value()?))) {
                 if let Some(what) = refused(value, support) {
                     return Err(error(u.table, column, what, backend));
                 }
