@@ -121,8 +121,11 @@ pub struct Relation<M, R, C, N = Leaf> {
     pub(crate) limit: Option<u64>,
     pub(crate) offset: Option<u64>,
     pub(crate) nested: N,
-    _models: PhantomData<fn() -> (M, R, C)>,
+    _models: Models<M, R, C>,
 }
+
+/// The models and cardinality a [`Relation`] is typed by (it holds none of them).
+type Models<M, R, C> = PhantomData<fn() -> (M, R, C)>;
 
 /// Many related rows per row: has many, many to many. Loaded as a `Vec`.
 #[derive(Debug, Clone, Copy)]

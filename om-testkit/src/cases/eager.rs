@@ -7,6 +7,9 @@ use crate::relation_models::{
     Bookmark, Car, Comment, Garage, Inspection, Post, Profile, Tag, Trip, User, Vehicle,
 };
 
+/// Users' names, each with its posts' titles, each with its comments' bodies.
+type Shape<'a> = Vec<(&'a str, Vec<(&'a str, Vec<&'a str>)>)>;
+
 /// Users → posts → comments, three levels in three statements, each level in order.
 pub async fn eager_load_three_levels(db: &Database) -> Result<()> {
     blog(db).await?;
@@ -22,7 +25,7 @@ pub async fn eager_load_three_levels(db: &Database) -> Result<()> {
         .all()
         .await?;
     assert_eq!(capture.count(), 3, "{:?}", capture.statements());
-    let shape: Vec<(&str, Vec<(&str, Vec<&str>)>)> = users
+    let shape: Shape<'_> = users
         .iter()
         .map(|(u, posts)| {
             (
@@ -157,7 +160,7 @@ pub async fn eager_load_per_parent_filter_order_limit(db: &Database) -> Result<(
         .all()
         .await?;
     assert_eq!(capture.count(), 3, "{:?}", capture.statements());
-    let shape: Vec<(&str, Vec<(&str, Vec<&str>)>)> = users
+    let shape: Shape<'_> = users
         .iter()
         .map(|(u, posts)| {
             (

@@ -1,6 +1,6 @@
 //! Relation filters: rows whose related rows match, as `EXISTS` subqueries.
 
-use om::{Database, Result, Session};
+use om::{Database, Result};
 
 use crate::cases::relations::blog;
 use crate::relation_models::{Bookmark, Car, Comment, Garage, Inspection, Post, User, Vehicle};
