@@ -39,7 +39,10 @@ fn compare(c: &mut Criterion) {
             let mut group = c.benchmark_group(&name);
             let heavy = matches!(
                 workload,
-                Workload::Trivial(10_000) | Workload::Insert(10_000) | Workload::Stream(_)
+                Workload::Trivial(10_000)
+                    | Workload::Insert(10_000)
+                    | Workload::Stream(_)
+                    | Workload::Eager3
             );
             group
                 .sample_size(if heavy { 10 } else { 30 })
@@ -52,7 +55,10 @@ fn compare(c: &mut Criterion) {
             };
             for &side in sides {
                 if side == Side::SqlxAs
-                    && matches!(workload, Workload::Insert(_) | Workload::Stream(_))
+                    && matches!(
+                        workload,
+                        Workload::Insert(_) | Workload::Stream(_) | Workload::Eager3
+                    )
                 {
                     continue;
                 }

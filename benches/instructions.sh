@@ -8,21 +8,22 @@
 #   OM_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
 #   OM_BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/test benches/instructions.sh
 #
-# Workloads of 100 iterations or more are counted REPS times (default 3) and the median
-# is kept: threads hand rows over (sqlx's SQLite worker, the runtime's parking), which
-# moves a single count by a few percent. Prints a Markdown table: one row per backend and workload, with om / sqlx (by index)
+# Workloads of 100 iterations or more, and eager_3, are counted REPS times (default 3)
+# and the median is kept: threads hand rows over (sqlx's SQLite worker, the runtime's
+# parking), which moves a single count by a few percent. Prints a Markdown table: one row per backend and workload, with om / sqlx (by index)
 # and sqlx query_as (by name) / sqlx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source benches/args.sh
 [ ${#workloads[@]} -eq 0 ] && workloads=(trivial_1 trivial_100 trivial_10000 medium get \
-    insert_1 insert_100 insert_10000 insert_each_100 stream_10000 inherit_1000)
+    insert_1 insert_100 insert_10000 insert_each_100 stream_10000 inherit_1000 eager_3)
 
 iterations() {
     case $1 in
         trivial_1 | get | insert_1) echo 1000 ;;
         trivial_100 | insert_100) echo 100 ;;
         medium | inherit_1000) echo 20 ;;
+        eager_3) echo 10 ;;
         *) echo 4 ;;
     esac
 }
@@ -33,7 +34,7 @@ count() { # backend workload side iterations -> instructions of the whole run
 per_op() { # backend workload side -> instructions per operation, the median of REPS runs
     local n; n=$(iterations "$2")
     local reps=${REPS:-3} runs=()
-    [ "$n" -lt 100 ] && reps=1
+    [ "$n" -lt 100 ] && [ "$2" != eager_3 ] && reps=1
     for _ in $(seq "$reps"); do
         local zero full
         zero=$(count "$1" "$2" "$3" 0); full=$(count "$1" "$2" "$3" "$n")
@@ -58,7 +59,7 @@ for b in "${backends[@]}"; do
         esac
         s=$(per_op "$b" "$w" sqlx)
         case $w in
-            insert_* | stream_*) q="-" ;;
+            insert_* | stream_* | eager_*) q="-" ;;
             *) q=$(ratio "$(per_op "$b" "$w" sqlx_query_as)" "$s") ;;
         esac
         echo "| $b | $w | $s | $o | $(ratio "$o" "$s") | $q |"

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source benches/args.sh
 [ ${#workloads[@]} -eq 0 ] && workloads=(trivial_1 trivial_100 trivial_10000 medium get \
-    insert_1 insert_100 insert_10000 stream_10000 inherit_1000)
+    insert_1 insert_100 insert_10000 stream_10000 inherit_1000 eager_3)
 echo "| backend | workload | om / sqlx (median of rounds) | om per op | sqlx per op | rounds x ops |"
 echo "| --- | --- | ---: | ---: | ---: | ---: |"
 for b in "${backends[@]}"; do

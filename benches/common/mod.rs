@@ -11,9 +11,9 @@ pub mod sqlx_side;
 use futures::TryStreamExt;
 use om::prelude::*;
 
-/// `users(id, name, hair_color)`, as in Diesel's benchmarks.
+/// `users(id, name, hair_color)`, as in Diesel's benchmarks; has many posts.
 #[derive(Model, Debug, Clone, PartialEq)]
-#[om(table = "bench_users")]
+#[om(table = "bench_users", has_many(posts = Post))]
 pub struct User {
     /// Generated key.
     #[om(primary_key)]
@@ -26,21 +26,46 @@ pub struct User {
     pub hair_color: Option<String>,
 }
 
-/// `posts(id, user_id, title, body)`.
+/// `posts(id, user_id, title, body)`: belongs to a user, has many comments.
 #[derive(Model, Debug, Clone, PartialEq)]
-#[om(table = "bench_posts")]
+#[om(table = "bench_posts", has_many(comments = Comment))]
 pub struct Post {
     /// Generated key.
     #[om(primary_key)]
     pub id: Option<i64>,
     /// The author.
-    #[om(index)]
+    #[om(references(User, on_delete = cascade), index)]
     pub user_id: i64,
     /// The title.
     #[om(size = 200)]
     pub title: String,
     /// The text, for some.
     pub body: Option<String>,
+}
+
+/// `comments(id, post_id, body)`: belongs to a post.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "bench_comments")]
+pub struct Comment {
+    /// Generated key.
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    /// The post.
+    #[om(references(Post, on_delete = cascade), index)]
+    pub post_id: i64,
+    /// The text.
+    #[om(size = 200)]
+    pub body: String,
+}
+
+/// Users, each with its posts, each with its comments: what `eager_3` loads.
+pub type Blog = Vec<(User, Vec<(Post, Vec<Comment>)>)>;
+
+/// How many objects a [`Blog`] holds (users, posts and comments).
+pub fn blog_len(blog: &Blog) -> usize {
+    blog.iter()
+        .map(|(_, posts)| 1 + posts.iter().map(|(_, c)| 1 + c.len()).sum::<usize>())
+        .sum()
 }
 
 /// The root of the inheritance workload: `people(id, name)`.
@@ -176,11 +201,14 @@ pub enum Workload {
     Stream(usize),
     /// This many employees (people joined with employees: joined-table inheritance).
     Inherit(usize),
+    /// 100 users, each with its 10 posts, each with its 10 comments: three levels
+    /// loaded eagerly, one statement per level.
+    Eager3,
 }
 
 impl Workload {
     /// Every workload, in report order.
-    pub const ALL: [Workload; 11] = [
+    pub const ALL: [Workload; 12] = [
         Workload::Trivial(1),
         Workload::Trivial(100),
         Workload::Trivial(10_000),
@@ -192,6 +220,7 @@ impl Workload {
         Workload::InsertEach(100),
         Workload::Stream(10_000),
         Workload::Inherit(1_000),
+        Workload::Eager3,
     ];
 
     /// Its name (`trivial_100`, `medium`, ...).
@@ -204,6 +233,7 @@ impl Workload {
             Workload::InsertEach(n) => format!("insert_each_{n}"),
             Workload::Stream(n) => format!("stream_{n}"),
             Workload::Inherit(n) => format!("inherit_{n}"),
+            Workload::Eager3 => "eager_3".into(),
         }
     }
 
@@ -263,6 +293,7 @@ pub async fn setup(backend: Backend, workload: Workload) -> om::Result<Database>
     let tables = [
         User::table(),
         Post::table(),
+        Comment::table(),
         Person::table(),
         Employee::table(),
     ];
@@ -284,7 +315,7 @@ pub async fn setup(backend: Backend, workload: Workload) -> om::Result<Database>
     let users = match workload {
         Workload::Trivial(n) | Workload::Stream(n) => n,
         Workload::Get => 1_000,
-        Workload::Medium => 100,
+        Workload::Medium | Workload::Eager3 => 100,
         Workload::Insert(_) | Workload::InsertEach(_) | Workload::Inherit(_) => 0,
     };
     let mut rows: Vec<User> = (0..users).map(new_user).collect();
@@ -305,7 +336,96 @@ pub async fn setup(backend: Backend, workload: Workload) -> om::Result<Database>
             .collect();
         db.add_all(&mut posts).await?;
     }
+    if workload == Workload::Eager3 {
+        // Every user has 10 posts, every post 10 comments: 11,100 objects in all.
+        let mut posts: Vec<Post> = rows
+            .iter()
+            .flat_map(|u| {
+                let user_id = u.id.unwrap_or_default();
+                (0..10_u32).map(move |i| Post {
+                    id: None,
+                    user_id,
+                    title: format!("Post {i} by {user_id}"),
+                    body: i.is_multiple_of(2).then(|| "Lorem ipsum".to_string()),
+                })
+            })
+            .collect();
+        db.add_all(&mut posts).await?;
+        let mut comments: Vec<Comment> = posts
+            .iter()
+            .flat_map(|p| {
+                let post_id = p.id.unwrap_or_default();
+                (0..10_u32).map(move |i| Comment {
+                    id: None,
+                    post_id,
+                    body: format!("Comment {i} on {post_id}"),
+                })
+            })
+            .collect();
+        db.add_all(&mut comments).await?;
+        check_eager(backend, &db).await?;
+    }
     Ok(db)
+}
+
+/// What `eager_3` loads with om.
+pub async fn eager_om(db: &Database) -> om::Result<Blog> {
+    db.query::<User>()
+        .with(|u| u.posts().with(|p| p.comments()))
+        .all()
+        .await
+}
+
+/// What `eager_3` loads with hand-written sqlx, on the pool of `db`.
+pub async fn eager_sqlx(backend: Backend, db: &Database) -> sqlx::Result<Blog> {
+    match backend {
+        Backend::Sqlite => {
+            let pool = db
+                .raw_pool::<om::sqlite::RawPool>()
+                .ok_or(sqlx::Error::PoolClosed)?;
+            sqlx_side::sqlite::eager(pool).await
+        }
+        Backend::Postgres => {
+            let pool = db
+                .raw_pool::<om::postgres::RawPool>()
+                .ok_or(sqlx::Error::PoolClosed)?;
+            sqlx_side::postgres::eager(pool).await
+        }
+        Backend::Mysql => {
+            let pool = db
+                .raw_pool::<om::mysql::RawPool>()
+                .ok_or(sqlx::Error::PoolClosed)?;
+            sqlx_side::mysql::eager(pool).await
+        }
+    }
+}
+
+/// Checks, once, that om and sqlx load the same users, posts and comments, grouped
+/// alike. Neither side orders a user's posts or a post's comments (no `ORDER BY`), so
+/// each group is compared in key order.
+async fn check_eager(backend: Backend, db: &Database) -> om::Result<()> {
+    fn sorted(mut blog: Blog) -> Blog {
+        for (_, posts) in &mut blog {
+            posts.sort_by_key(|(p, _)| p.id);
+            for (_, comments) in posts.iter_mut() {
+                comments.sort_by_key(|c| c.id);
+            }
+        }
+        blog
+    }
+    let om = eager_om(db).await?;
+    let sqlx = eager_sqlx(backend, db)
+        .await
+        .map_err(|e| om::Error::InvalidQuery {
+            reason: format!("the sqlx side of eager_3: {e}"),
+        })?;
+    assert_eq!(blog_len(&om), 11_100, "eager_3: users, posts and comments");
+    assert_eq!(om.len(), 100, "eager_3: every user, in the same order");
+    assert!(
+        sorted(om) == sorted(sqlx),
+        "eager_3: om and sqlx loaded different results"
+    );
+    Ok(())
 }
 
 /// Runs one operation of `workload` with om; returns how many objects it saw.
@@ -341,6 +461,7 @@ pub async fn run_om(db: &Database, workload: Workload, i: usize) -> om::Result<u
             n
         }
         Workload::Inherit(_) => db.query::<Employee>().all().await?.len(),
+        Workload::Eager3 => blog_len(&eager_om(db).await?),
         Workload::Stream(_) => {
             let mut stream = db.query::<User>().stream();
             let mut seen = 0;

@@ -3,6 +3,13 @@
 //! (`try_map`) with columns read by index (or by name with `query_as` and
 //! `derive(FromRow)`, as users commonly write it), and multi-row
 //! inserts built with `QueryBuilder` in batches under the bind-parameter limit.
+//!
+//! Eager loading (`eager_3`) is three statements, as om's: the users, then their posts
+//! by the users' keys, then the posts' comments by the posts' keys, grouped in memory
+//! with a `HashMap` per level. The keys are bound the way sqlx's FAQ recommends: on
+//! PostgreSQL as one array (`WHERE user_id = ANY($1)`, one statement text whatever
+//! the number of keys); on SQLite and MySQL, which have no arrays, as a list built with
+//! `QueryBuilder::separated` (`WHERE user_id IN (?, ?, ...)`).
 
 /// The rows one hand-written multi-row insert carries (om's `add_all` uses the same).
 pub const BATCH: usize = 1_000;
@@ -14,14 +21,20 @@ macro_rules! sqlx_workloads {
         medium: $medium:literal,
         medium_as: $medium_as:literal,
         insert_one: |$p:ident, $u:ident| $insert_one:expr,
+        posts_of_users: $posts_of_users:literal,
+        comments_of_posts: $comments_of_posts:literal,
+        select_in: |$sp:ident, $sql:ident, $keys:ident, $map:ident| $select_in:expr,
     ) => {
         /// The workloads on this backend.
         pub mod $name {
+            use std::collections::HashMap;
+
             use futures::TryStreamExt;
             use sqlx::Row as _;
 
             use super::super::{
-                Employee, EmployeeRow, Person, Post, User, UserPostRow, UserRow, Workload, new_user,
+                Blog, Comment, Employee, EmployeeRow, Person, Post, User, UserPostRow, UserRow,
+                Workload, blog_len, new_user,
             };
             use super::BATCH;
 
@@ -46,6 +59,75 @@ macro_rules! sqlx_workloads {
                     name: row.try_get(1)?,
                     hair_color: row.try_get(2)?,
                 })
+            }
+
+            fn post(row: &$row) -> sqlx::Result<Post> {
+                Ok(Post {
+                    id: Some(row.try_get(0)?),
+                    user_id: row.try_get(1)?,
+                    title: row.try_get(2)?,
+                    body: row.try_get(3)?,
+                })
+            }
+
+            fn comment(row: &$row) -> sqlx::Result<Comment> {
+                Ok(Comment {
+                    id: Some(row.try_get(0)?),
+                    post_id: row.try_get(1)?,
+                    body: row.try_get(2)?,
+                })
+            }
+
+            /// The rows of `sql` whose key column is one of `keys` (not empty).
+            async fn select_in<T: Send + Unpin>(
+                pool: &$pool,
+                sql: &'static str,
+                keys: &[i64],
+                map: fn(&$row) -> sqlx::Result<T>,
+            ) -> sqlx::Result<Vec<T>> {
+                let ($sp, $sql, $keys, $map) = (pool, sql, keys, map);
+                $select_in
+            }
+
+            /// Users, their posts, the posts' comments: three statements, grouped
+            /// in memory.
+            pub async fn eager(pool: &$pool) -> sqlx::Result<Blog> {
+                let users: Vec<User> = sqlx::query(TRIVIAL)
+                    .try_map(|row: $row| user(&row))
+                    .fetch_all(pool)
+                    .await?;
+                let user_ids: Vec<i64> = users.iter().filter_map(|u| u.id).collect();
+                let posts = if user_ids.is_empty() {
+                    Vec::new()
+                } else {
+                    select_in(pool, $posts_of_users, &user_ids, post).await?
+                };
+                let post_ids: Vec<i64> = posts.iter().filter_map(|p| p.id).collect();
+                let comments = if post_ids.is_empty() {
+                    Vec::new()
+                } else {
+                    select_in(pool, $comments_of_posts, &post_ids, comment).await?
+                };
+                let mut comments_of: HashMap<i64, Vec<Comment>> =
+                    HashMap::with_capacity(post_ids.len());
+                for c in comments {
+                    comments_of.entry(c.post_id).or_default().push(c);
+                }
+                let mut posts_of: HashMap<i64, Vec<(Post, Vec<Comment>)>> =
+                    HashMap::with_capacity(user_ids.len());
+                for p in posts {
+                    let comments =
+                        p.id.and_then(|id| comments_of.remove(&id))
+                            .unwrap_or_default();
+                    posts_of.entry(p.user_id).or_default().push((p, comments));
+                }
+                Ok(users
+                    .into_iter()
+                    .map(|u| {
+                        let posts = u.id.and_then(|id| posts_of.remove(&id)).unwrap_or_default();
+                        (u, posts)
+                    })
+                    .collect())
             }
 
             fn user_and_post(row: &$row) -> sqlx::Result<(User, Option<Post>)> {
@@ -155,6 +237,7 @@ macro_rules! sqlx_workloads {
                         users.len()
                     }
                     Workload::InsertEach(_) => 0,
+                    Workload::Eager3 => blog_len(&eager(pool).await?),
                     Workload::Inherit(_) if by_name => sqlx::query_as::<_, EmployeeRow>(INHERIT)
                         .fetch_all(pool)
                         .await?
@@ -196,6 +279,17 @@ sqlx_workloads!(
         .fetch_one(pool)
         .await?
     },
+    posts_of_users: "SELECT id, user_id, title, body FROM bench_posts WHERE user_id IN (",
+    comments_of_posts: "SELECT id, post_id, body FROM bench_comments WHERE post_id IN (",
+    select_in: |pool, sql, keys, map| {
+        let mut query = sqlx::QueryBuilder::new(sql);
+        let mut list = query.separated(", ");
+        for key in keys {
+            list.push_bind(*key);
+        }
+        list.push_unseparated(")");
+        query.build().try_map(|row| map(&row)).fetch_all(pool).await
+    },
 );
 
 sqlx_workloads!(
@@ -216,6 +310,15 @@ sqlx_workloads!(
         .fetch_one(pool)
         .await?
     },
+    posts_of_users: "SELECT id, user_id, title, body FROM bench_posts WHERE user_id = ANY($1)",
+    comments_of_posts: "SELECT id, post_id, body FROM bench_comments WHERE post_id = ANY($1)",
+    select_in: |pool, sql, keys, map| {
+        sqlx::query(sql)
+            .bind(keys)
+            .try_map(|row| map(&row))
+            .fetch_all(pool)
+            .await
+    },
 );
 
 sqlx_workloads!(
@@ -234,5 +337,16 @@ sqlx_workloads!(
             .execute(pool)
             .await?;
         done.last_insert_id() as i64
+    },
+    posts_of_users: "SELECT id, user_id, title, body FROM bench_posts WHERE user_id IN (",
+    comments_of_posts: "SELECT id, post_id, body FROM bench_comments WHERE post_id IN (",
+    select_in: |pool, sql, keys, map| {
+        let mut query = sqlx::QueryBuilder::new(sql);
+        let mut list = query.separated(", ");
+        for key in keys {
+            list.push_bind(*key);
+        }
+        list.push_unseparated(")");
+        query.build().try_map(|row| map(&row)).fetch_all(pool).await
     },
 );

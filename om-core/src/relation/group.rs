@@ -8,29 +8,30 @@ use crate::row::Row;
 use crate::value::{SqlType, Value};
 
 /// A value that links a row to its parent, usable as a hash key (the values that
-/// keys have are hashed by content; others only by type, and told apart by equality).
+/// keys have are hashed by content; others not at all, and told apart by equality).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct GroupKey(pub(crate) Value);
 
 impl Eq for GroupKey {}
 
 impl Hash for GroupKey {
+    /// One write per value: integers as 64 bits, texts and bytes as their bytes. A
+    /// value of another type that hashes alike is told apart by equality.
     fn hash<H: Hasher>(&self, state: &mut H) {
-        std::mem::discriminant(&self.0).hash(state);
         match &self.0 {
-            Value::Bool(v) => v.hash(state),
-            Value::TinyInt(v) => v.hash(state),
-            Value::SmallInt(v) => v.hash(state),
-            Value::Int(v) => v.hash(state),
-            Value::BigInt(v) => v.hash(state),
-            Value::TinyUnsigned(v) => v.hash(state),
-            Value::SmallUnsigned(v) => v.hash(state),
-            Value::Unsigned(v) => v.hash(state),
-            Value::BigUnsigned(v) => v.hash(state),
-            Value::String(v) => v.hash(state),
-            Value::Bytes(v) => v.hash(state),
+            Value::Bool(Some(v)) => state.write_u64(u64::from(*v)),
+            Value::TinyInt(Some(v)) => state.write_i64(i64::from(*v)),
+            Value::SmallInt(Some(v)) => state.write_i64(i64::from(*v)),
+            Value::Int(Some(v)) => state.write_i64(i64::from(*v)),
+            Value::BigInt(Some(v)) => state.write_i64(*v),
+            Value::TinyUnsigned(Some(v)) => state.write_u64(u64::from(*v)),
+            Value::SmallUnsigned(Some(v)) => state.write_u64(u64::from(*v)),
+            Value::Unsigned(Some(v)) => state.write_u64(u64::from(*v)),
+            Value::BigUnsigned(Some(v)) => state.write_u64(*v),
+            Value::String(Some(v)) => state.write(v.as_bytes()),
+            Value::Bytes(Some(v)) => state.write(v),
             #[cfg(feature = "uuid")]
-            Value::Uuid(v) => v.hash(state),
+            Value::Uuid(Some(v)) => state.write(v.as_bytes()),
             _ => {}
         }
     }

@@ -1,6 +1,7 @@
 //! Eager loading: the related rows of many parents, one batched statement per level.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 
 use futures::future::BoxFuture;
@@ -127,7 +128,8 @@ where
     ) -> BoxFuture<'e, Result<Vec<Self::Output>>> {
         Box::pin(async move {
             let from = self.link.from;
-            // Each parent's value, and the distinct values in first-seen order.
+            // Each parent's value, and the distinct values in first-seen order (a value
+            // is copied once, for the statement, however many parents share it).
             let mut groups: HashMap<GroupKey, usize> = HashMap::new();
             let mut keys: Vec<crate::value::Value> = Vec::new();
             let of_parent: Vec<Option<usize>> = parents
@@ -137,26 +139,34 @@ where
                     if is_null(&value) {
                         return None;
                     }
-                    let next = keys.len();
-                    let group = *groups.entry(GroupKey(value.clone())).or_insert(next);
-                    if group == next {
-                        keys.push(value);
-                    }
-                    Some(group)
+                    Some(match groups.entry(GroupKey(value)) {
+                        Entry::Occupied(e) => *e.get(),
+                        Entry::Vacant(e) => {
+                            keys.push(e.key().0.clone());
+                            *e.insert(keys.len() - 1)
+                        }
+                    })
                 })
                 .collect();
-            let mut rows: Vec<(usize, R)> = Vec::new();
+            // The related rows, and the group of each.
+            let mut owners: Vec<usize> = Vec::new();
+            let mut related: Vec<R> = Vec::new();
             if !keys.is_empty() {
-                self.fetch(exec, &keys, &groups, &mut rows).await?;
+                self.fetch(exec, &keys, &groups, &mut owners, &mut related)
+                    .await?;
             }
-            // What is below each row, then each row to its group.
-            let (owners, related): (Vec<usize>, Vec<R>) = rows.into_iter().unzip();
+            drop(groups);
+            // What is below each row, then each row to its group (each group's `Vec`
+            // allocated once, at its size).
             let items = self.nested.complete(exec, related).await?;
-            let mut buckets: Vec<Vec<N::Item>> = (0..keys.len()).map(|_| Vec::new()).collect();
+            let mut sizes = vec![0usize; keys.len()];
+            for &group in &owners {
+                sizes[group] += 1;
+            }
+            let mut buckets: Vec<Vec<N::Item>> =
+                sizes.into_iter().map(Vec::with_capacity).collect();
             for (group, item) in owners.into_iter().zip(items) {
-                if let Some(bucket) = buckets.get_mut(group) {
-                    bucket.push(item);
-                }
+                buckets[group].push(item);
             }
             // Each group to its parents: the last one takes the rows, the others a copy.
             let mut last_of = vec![usize::MAX; keys.len()];
@@ -184,13 +194,15 @@ where
 
 impl<M: Model, R: Model, C, N> Relation<M, R, C, N> {
     /// Reads the related rows of the parents whose values are `keys` (their groups in
-    /// `groups`) into `rows`, each with its group: one statement per chunk of keys.
+    /// `groups`) into `related`, and the group of each into `owners`: one statement per
+    /// chunk of keys.
     async fn fetch(
         &self,
         exec: &dyn Executor,
         keys: &[crate::value::Value],
         groups: &HashMap<GroupKey, usize>,
-        rows: &mut Vec<(usize, R)>,
+        owners: &mut Vec<usize>,
+        related: &mut Vec<R>,
     ) -> Result<()> {
         let group_column = self.link.group_column();
         let mut base = self.link.related_select(R::table());
@@ -211,12 +223,18 @@ impl<M: Model, R: Model, C, N> Relation<M, R, C, N> {
                 })?;
         let ty = column.ty;
         let table = group_column.table;
+        // Without a join table, the column is one of the related model's own: its
+        // value is taken from the decoded row rather than decoded a second time.
+        let direct = self.link.through.is_none();
         // Room for the keys: the backend's limit, less what the rest binds.
         let room = exec
             .capabilities()
             .max_parameters
             .saturating_sub(base.parameter_count() + 4)
             .clamp(1, MAX_KEYS);
+        // The group of the previous row: rows often come in runs of one parent's
+        // (read through an index on the column), which then skip the hash lookup.
+        let mut last: Option<(GroupKey, usize)> = None;
         for chunk in keys.chunks(room) {
             let mut select = base.clone();
             select.and_where(Expr::In {
@@ -226,11 +244,29 @@ impl<M: Model, R: Model, C, N> Relation<M, R, C, N> {
             });
             check(&select, exec)?;
             exec.fetch(&Statement::Select(select), &mut |row| {
-                let value = read_value(row, position, ty)
-                    .map_err(|e| Error::decode(table, column.name, e))?;
-                let related = R::from_row(row, 0)?;
-                if let Some(&group) = groups.get(&GroupKey(value)) {
-                    rows.push((group, related));
+                let row_model = R::from_row(row, 0)?;
+                let value = match direct
+                    .then(|| row_model.column_value(table, group_column.column))
+                    .flatten()
+                {
+                    Some(value) => value,
+                    None => read_value(row, position, ty)
+                        .map_err(|e| Error::decode(table, column.name, e))?,
+                };
+                let group = match &last {
+                    Some((previous, group)) if previous.0 == value => Some(*group),
+                    _ => {
+                        let key = GroupKey(value);
+                        let group = groups.get(&key).copied();
+                        if let Some(g) = group {
+                            last = Some((key, g));
+                        }
+                        group
+                    }
+                };
+                if let Some(group) = group {
+                    owners.push(group);
+                    related.push(row_model);
                 }
                 Ok(())
             })
