@@ -357,7 +357,8 @@ pub(crate) async fn delete_matching<M: Model>(exec: &dyn Executor, select: Selec
     finish(tx, work).await
 }
 
-async fn delete_selected<M: Model>(tx: &dyn Executor, select: Select) -> Result<u64> {
+/// The keys of the objects `select` (a query on `M`) matches.
+async fn selected_keys<M: Model>(tx: &dyn Executor, select: Select) -> Result<Vec<Vec<Value>>> {
     let mut keys = Vec::new();
     tx.fetch(&Statement::Select(select), &mut |row| {
         let obj = M::from_row(row, 0)?;
@@ -367,6 +368,11 @@ async fn delete_selected<M: Model>(tx: &dyn Executor, select: Select) -> Result<
         Ok(())
     })
     .await?;
+    Ok(keys)
+}
+
+async fn delete_selected<M: Model>(tx: &dyn Executor, select: Select) -> Result<u64> {
+    let keys = selected_keys::<M>(tx, select).await?;
     delete_keys::<M>(tx, keys).await
 }
 
@@ -390,15 +396,7 @@ async fn update_selected<M: Model>(
     for (_, set) in &mut groups {
         crate::write::order_assignments(tx, set)?;
     }
-    let mut keys = Vec::new();
-    tx.fetch(&Statement::Select(select), &mut |row| {
-        let obj = M::from_row(row, 0)?;
-        let mut key = Vec::with_capacity(M::table().primary_key.len());
-        obj.write_key(&mut key);
-        keys.push(key);
-        Ok(())
-    })
-    .await?;
+    let keys = selected_keys::<M>(tx, select).await?;
     let per_key = M::table().primary_key.len().max(1);
     let width = groups.iter().map(|(_, set)| set.len()).max().unwrap_or(0);
     let per_statement = (tx.capabilities().max_parameters.saturating_sub(width) / per_key)

@@ -247,11 +247,7 @@ async fn write_all<M: Model>(exec: &dyn Executor, objs: &mut [M], how: &Upsert) 
     let mut rest = objs;
     while let Some(first) = rest.first() {
         let generate = first.needs_generated_key();
-        let run = rest
-            .iter()
-            .take(per_statement)
-            .take_while(|o| o.needs_generated_key() == generate)
-            .count();
+        let run = crate::write::same_key_run(rest, per_statement);
         let (batch, after) = rest.split_at_mut(run);
         let mut insert = crate::write::insert_of::<M>(generate);
         insert.rows = batch

@@ -245,11 +245,7 @@ async fn add_each<M: Model>(
     let mut rest = objs;
     while let Some(first) = rest.first() {
         let generate = first.needs_generated_key();
-        let run = rest
-            .iter()
-            .take(per_statement)
-            .take_while(|o| o.needs_generated_key() == generate)
-            .count();
+        let run = same_key_run(rest, per_statement);
         let (batch, after) = rest.split_at_mut(run);
         let mut insert = insert_of::<M>(generate);
         insert.rows = batch.iter().map(|o| insert_row(o, generate)).collect();
@@ -552,4 +548,14 @@ pub(crate) async fn drop_all(exec: &dyn Executor, tables: &[&'static TableMeta])
         exec.execute(&Statement::DropTable(table)).await?;
     }
     Ok(())
+}
+
+/// How many objects from the start of `objs` (at most `per_statement`) all need a
+/// generated key, or all have theirs: the rows of one multi-row insert.
+pub(crate) fn same_key_run<M: Model>(objs: &[M], per_statement: usize) -> usize {
+    let generate = objs.first().is_some_and(M::needs_generated_key);
+    objs.iter()
+        .take(per_statement)
+        .take_while(|o| o.needs_generated_key() == generate)
+        .count()
 }
