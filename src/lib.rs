@@ -118,6 +118,11 @@ pub use om_derive::Enum;
 /// sea-query, for hand-built statements over a model's table.
 pub use sea_query;
 
+/// The sqlx om was built with (the features its drivers turned on), for what om does
+/// not cover: a pool from [`Database::raw_pool`] is one of this sqlx's pools, so
+/// `om::sqlx::query(..)` needs no sqlx dependency of a matching version.
+pub use om_sqlx::sqlx;
+
 // The crates of om's optional column types, re-exported so that their versions match om's.
 
 /// chrono, for date and time columns.

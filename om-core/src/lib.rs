@@ -12,7 +12,7 @@
 //! - om's own connection options ([`ConnectOptions`]): test mode and statement logging;
 //! - relations ([`relation`]): foreign keys, eager loading and relation filters;
 //! - the schema's order ([`schema`]): tables after the tables they reference;
-//! - the YAML fixture loader (feature `yaml`);
+//! - the YAML fixture loader (feature `fixtures`);
 //! - the one error enum, [`Error`].
 #![warn(missing_docs)]
 
@@ -22,11 +22,8 @@ pub mod column_set;
 pub mod driver;
 pub mod error;
 pub mod expr;
-#[cfg(feature = "yaml")]
-pub mod fixture_loader;
 #[cfg(feature = "fixtures")]
-#[doc(hidden)]
-pub mod fixtures;
+pub mod fixture_loader;
 pub mod from_row;
 pub mod ir;
 pub mod join;
@@ -40,6 +37,9 @@ pub mod row;
 pub mod schema;
 pub mod sql;
 pub mod string_enum;
+#[cfg(any(test, feature = "driver-tests"))]
+#[doc(hidden)]
+pub mod test_tables;
 pub mod url;
 pub mod value;
 

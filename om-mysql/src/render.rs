@@ -238,7 +238,7 @@ mod tests {
     use super::*;
     use om_core::Value;
     use om_core::expr::{ColumnRef, Expr};
-    use om_core::fixtures::{COLUMNS, TABLE, name_eq};
+    use om_core::test_tables::{COLUMNS, TABLE, name_eq};
     use om_core::ir::{Assign, Delete, Projection, Select, Update};
 
     /// A composite key of an integer and a text column, an indexed unbounded text, a
@@ -288,7 +288,7 @@ mod tests {
     #[test]
     fn grouped_aggregates() {
         assert_eq!(
-            sql_of(Statement::Select(om_core::fixtures::grouped())),
+            sql_of(Statement::Select(om_core::test_tables::grouped())),
             [
                 r#"SELECT DISTINCT `orm_test`.`name`, AVG(`orm_test`.`id` + ?), COUNT(*) FROM `orm_test` WHERE `orm_test`.`name` = ? GROUP BY `orm_test`.`name` HAVING SUM(`orm_test`.`id`) > ? ORDER BY `orm_test`.`name` ASC LIMIT ?"#
             ]
@@ -447,7 +447,7 @@ mod tests {
 
     #[test]
     fn joins_of_a_child_model() {
-        use om_core::fixtures::join_of_a_child;
+        use om_core::test_tables::join_of_a_child;
         use om_core::ir::JoinKind;
         assert_eq!(
             sql_of(Statement::Select(join_of_a_child(JoinKind::Inner))),
@@ -483,7 +483,7 @@ mod tests {
 
     /// The JSON filters, as this dialect writes them, with their bound values.
     fn json_sql() -> Vec<std::result::Result<(String, Vec<Value>), om_core::Error>> {
-        om_core::fixtures::json_filters()
+        om_core::test_tables::json_filters()
             .into_iter()
             .map(|f| {
                 let mut s = Select::new(&TABLE);

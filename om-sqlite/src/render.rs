@@ -239,7 +239,7 @@ mod tests {
     use super::*;
     use om_core::Value;
     use om_core::expr::{ColumnRef, Expr};
-    use om_core::fixtures::{COLUMNS, TABLE, name_eq};
+    use om_core::test_tables::{COLUMNS, TABLE, name_eq};
     use om_core::ir::{Assign, Delete, Projection, Select, Update};
 
     fn sql_of(stmt: Statement) -> Vec<String> {
@@ -253,7 +253,7 @@ mod tests {
     #[test]
     fn grouped_aggregates() {
         assert_eq!(
-            sql_of(Statement::Select(om_core::fixtures::grouped())),
+            sql_of(Statement::Select(om_core::test_tables::grouped())),
             [
                 r#"SELECT DISTINCT "orm_test"."name", AVG("orm_test"."id" + ?), COUNT(*) FROM "orm_test" WHERE "orm_test"."name" = ? GROUP BY "orm_test"."name" HAVING SUM("orm_test"."id") > ? ORDER BY "orm_test"."name" ASC LIMIT 10"#
             ]
@@ -407,13 +407,13 @@ mod tests {
             assert_eq!(format!("{first:?}"), format!("{again:?}"));
             (first.0.to_string(), (first.1).0.0)
         };
-        let (sql, values) = render_twice(om_core::fixtures::join_of_a_child(JoinKind::Inner));
+        let (sql, values) = render_twice(om_core::test_tables::join_of_a_child(JoinKind::Inner));
         assert_eq!(
             sql,
             r#"SELECT "orm_test"."id", "orm_test"."name", "orm_test"."value", "people"."id", "people"."name", "employees"."salary" FROM "orm_test" INNER JOIN "people" ON "people"."id" = "orm_test"."id" INNER JOIN "employees" ON "employees"."id" = "people"."id" AND "employees"."salary" > ?"#
         );
         assert_eq!(values, [Value::from(100)]);
-        let (sql, values) = render_twice(om_core::fixtures::join_of_a_child(JoinKind::Left));
+        let (sql, values) = render_twice(om_core::test_tables::join_of_a_child(JoinKind::Left));
         assert_eq!(
             sql,
             r#"SELECT "orm_test"."id", "orm_test"."name", "orm_test"."value", "people"."id", "people"."name", "employees"."salary" FROM "orm_test" LEFT JOIN "people" ON "people"."id" = "orm_test"."id" AND EXISTS(SELECT "employees"."id" FROM "employees" WHERE "employees"."id" = "people"."id" AND "employees"."salary" > ?) LEFT JOIN "employees" ON "employees"."id" = "people"."id" AND "employees"."salary" > ?"#
@@ -423,7 +423,7 @@ mod tests {
 
     /// The JSON filters, as this dialect writes them, with their bound values.
     fn json_sql() -> Vec<std::result::Result<(String, Vec<Value>), om_core::Error>> {
-        om_core::fixtures::json_filters()
+        om_core::test_tables::json_filters()
             .into_iter()
             .map(|f| {
                 let mut s = Select::new(&TABLE);

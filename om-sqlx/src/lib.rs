@@ -18,3 +18,7 @@ pub use backend::{Backend, Conn};
 pub use error::{Classified, connect_error, map_error, open_pool, pool_options};
 pub use pool::SqlxPool;
 pub use transaction::SqlxTransaction;
+
+/// The sqlx om was built with, for `raw_pool` users: `om::sqlx::query(..)` needs no sqlx
+/// dependency of a matching version.
+pub use sqlx;
