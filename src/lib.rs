@@ -121,6 +121,11 @@ pub use sea_query;
 /// The sqlx om was built with (the features its drivers turned on), for what om does
 /// not cover: a pool from [`Database::raw_pool`] is one of this sqlx's pools, so
 /// `om::sqlx::query(..)` needs no sqlx dependency of a matching version.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql")))
+)]
 pub use om_sqlx::sqlx;
 
 // The crates of om's optional column types, re-exported so that their versions match om's.

@@ -64,9 +64,11 @@ async fn read_off_runtime(path: std::path::PathBuf) -> std::io::Result<String> {
             // The receiver is gone only if the load was cancelled: nothing to report to.
             let _ = done.send(std::fs::read_to_string(path));
         })?;
-    result
-        .await
-        .unwrap_or_else(|_| Err(std::io::Error::other("the reading thread ended without a result")))
+    result.await.unwrap_or_else(|_| {
+        Err(std::io::Error::other(
+            "the reading thread ended without a result",
+        ))
+    })
 }
 
 /// Loads a fixture document into `tables` (the tables of the models it may name:

@@ -238,8 +238,8 @@ mod tests {
     use super::*;
     use om_core::Value;
     use om_core::expr::{ColumnRef, Expr};
-    use om_core::test_tables::{COLUMNS, TABLE, name_eq};
     use om_core::ir::{Assign, Delete, Projection, Select, Update};
+    use om_core::test_tables::{COLUMNS, TABLE, name_eq};
 
     /// A composite key of an integer and a text column, an indexed unbounded text, a
     /// unique column, and one column of each type whose MySQL type differs from the
@@ -447,8 +447,8 @@ mod tests {
 
     #[test]
     fn joins_of_a_child_model() {
-        use om_core::test_tables::join_of_a_child;
         use om_core::ir::JoinKind;
+        use om_core::test_tables::join_of_a_child;
         assert_eq!(
             sql_of(Statement::Select(join_of_a_child(JoinKind::Inner))),
             [

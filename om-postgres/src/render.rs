@@ -238,8 +238,8 @@ mod tests {
     //! Exact SQL per statement kind; no database needed.
     use super::*;
     use om_core::expr::{ColumnRef, Expr};
-    use om_core::test_tables::{COLUMNS, TABLE, name_eq};
     use om_core::ir::{Assign, Delete, Projection, Select, Update};
+    use om_core::test_tables::{COLUMNS, TABLE, name_eq};
 
     /// Every portable type, with a composite key and a unique column.
     static TYPED_COLUMNS: [ColumnMeta; 16] = {
@@ -533,8 +533,8 @@ mod tests {
 
     #[test]
     fn joins_of_a_child_model() {
-        use om_core::test_tables::join_of_a_child;
         use om_core::ir::JoinKind;
+        use om_core::test_tables::join_of_a_child;
         assert_eq!(
             sql_of(Statement::Select(join_of_a_child(JoinKind::Inner))),
             [

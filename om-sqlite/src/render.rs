@@ -239,8 +239,8 @@ mod tests {
     use super::*;
     use om_core::Value;
     use om_core::expr::{ColumnRef, Expr};
-    use om_core::test_tables::{COLUMNS, TABLE, name_eq};
     use om_core::ir::{Assign, Delete, Projection, Select, Update};
+    use om_core::test_tables::{COLUMNS, TABLE, name_eq};
 
     fn sql_of(stmt: Statement) -> Vec<String> {
         render(&stmt)

@@ -181,7 +181,9 @@ fn block_on<F: Future>(future: F) -> F::Output {
     feature = "runtime-async-std",
     feature = "runtime-smol"
 )))]
-compile_error!("om-testkit needs the `runtime-tokio`, `runtime-async-std` or `runtime-smol` feature");
+compile_error!(
+    "om-testkit needs the `runtime-tokio`, `runtime-async-std` or `runtime-smol` feature"
+);
 
 /// Expands to one `#[test]` per conformance case for a backend, each carrying the given
 /// attributes (an `ignore` with its reason when the backend's server is not configured):
