@@ -15,6 +15,8 @@
 //! - the YAML fixture loader (feature `fixtures`);
 //! - the one error enum, [`Error`].
 #![warn(missing_docs)]
+// On docs.rs, each item behind a feature is marked with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod aggregate;
 pub mod column;

@@ -23,6 +23,8 @@
 //! longer than its column is refused rather than truncated. DDL is not transactional
 //! on MySQL (it commits the open transaction).
 #![warn(missing_docs)]
+// On docs.rs, each item behind a feature is marked with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod connect;
 mod error;

@@ -6,6 +6,8 @@
 //! `RETURNING`; an insert that writes such a key explicitly advances its sequence, so the
 //! next generated key does not collide. Nested transactions are savepoints.
 #![warn(missing_docs)]
+// On docs.rs, each item behind a feature is marked with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod connect;

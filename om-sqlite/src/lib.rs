@@ -5,6 +5,8 @@
 //! with sqlx. An in-memory database is one database for the whole pool: every pooled
 //! connection sees the same tables.
 #![warn(missing_docs)]
+// On docs.rs, each item behind a feature is marked with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod connect;
 mod error;

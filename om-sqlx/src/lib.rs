@@ -6,6 +6,8 @@
 //! acquiring connections, streaming through a cursor, transactions that roll back
 //! when dropped, and savepoints that share their transaction's connection.
 #![warn(missing_docs)]
+// On docs.rs, each item behind a feature is marked with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backend;
 mod checkout;
