@@ -38,6 +38,7 @@ impl<T> Json<T> {
 }
 
 /// From sqlx's `Json<T>` (for code that reads through `raw_pool` or `om::sqlx`).
+#[cfg(feature = "sqlx-json")]
 impl<T> From<sqlx_core::types::Json<T>> for Json<T> {
     fn from(value: sqlx_core::types::Json<T>) -> Self {
         Json(value.0)
@@ -45,6 +46,7 @@ impl<T> From<sqlx_core::types::Json<T>> for Json<T> {
 }
 
 /// Into sqlx's `Json<T>` (for code that binds through `raw_pool` or `om::sqlx`).
+#[cfg(feature = "sqlx-json")]
 impl<T> From<Json<T>> for sqlx_core::types::Json<T> {
     fn from(value: Json<T>) -> Self {
         sqlx_core::types::Json(value.0)
