@@ -8,7 +8,9 @@
     unreachable_pub,
     missing_debug_implementations,
     clippy::all,
-    clippy::pedantic
+    clippy::pedantic,
+    clippy::unwrap_used,
+    clippy::expect_used
 )]
 
 include!(concat!(env!("OUT_DIR"), "/readme_snippets.rs"));
