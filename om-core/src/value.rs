@@ -5,6 +5,8 @@
 //! Rust values may be compared with a column of a given type, which is what makes
 //! `c.name.eq(42)` a compile error when `name` is text.
 
+pub mod convert;
+
 use crate::error::DecodeError;
 use crate::model::ColumnType;
 use crate::row::Row;
@@ -91,14 +93,10 @@ macro_rules! widened_sql_type {
             fn decode(row: &dyn Row, index: usize) -> Result<Option<Self>, DecodeError> {
                 match row.$getter(index)? {
                     None => Ok(None),
-                    Some(wide) => {
-                        <$ty>::try_from(wide)
-                            .map(Some)
-                            .map_err(|_| DecodeError::Mismatch {
-                                expected: stringify!($ty),
-                                found: format!("{wide}, out of its range"),
-                            })
-                    }
+                    Some(wide) => convert::Number::Int(i64::from(wide))
+                        .to_integer::<$ty>(stringify!($ty))
+                        .map(Some)
+                        .map_err(|r| r.stored_as(stringify!($wide))),
                 }
             }
             fn from_value(value: Value) -> Option<Self> {
