@@ -20,6 +20,7 @@ pub const POOL_OPTIONS: &[&str] = &[
     "min_connections",
     "max_connections",
     "acquire_timeout",
+    "connect_timeout",
     "ssl",
     "sslmode",
 ];
@@ -43,7 +44,12 @@ struct UserInfo {
 
 /// Options om itself reads from a URL's query string (see `Database::connect`); drivers
 /// never see them.
-pub const OM_OPTIONS: &[&str] = &["force_rollback", "log_values", "slow_statement_ms"];
+pub const OM_OPTIONS: &[&str] = &[
+    "force_rollback",
+    "log_values",
+    "slow_statement_ms",
+    "sqlx_logging",
+];
 
 /// TLS policy, from `sslmode=` (PostgreSQL style) or `ssl=true|false`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,6 +79,9 @@ pub struct PoolOptions {
     pub acquire_timeout: Option<Duration>,
     /// `ssl` / `sslmode`: the TLS policy, when given.
     pub ssl: Option<SslMode>,
+    /// `connect_timeout` (libpq's spelling): seconds to wait for a new connection to
+    /// open; it also bounds `acquire_timeout` when that is not given.
+    pub connect_timeout: Option<Duration>,
 }
 
 impl DatabaseUrl {
@@ -277,6 +286,10 @@ impl DatabaseUrl {
                 }
                 "acquire_timeout" => {
                     out.acquire_timeout =
+                        Some(self.seconds(&key, &value, false, MAX_ACQUIRE_TIMEOUT)?)
+                }
+                "connect_timeout" => {
+                    out.connect_timeout =
                         Some(self.seconds(&key, &value, false, MAX_ACQUIRE_TIMEOUT)?)
                 }
                 "sslmode" => {

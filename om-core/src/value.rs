@@ -240,7 +240,8 @@ impl<T: SqlType> Field for Option<T> {
 /// text and numbers: `c.name.eq(42)` does not compile when `name` is a `String`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be compared with a column of type `{T}`",
-    label = "expected a value of the column's type, `{T}`"
+    label = "expected a value of the column's type, `{T}`",
+    note = "to test for NULL, use `is_null()` or `is_not_null()`; an `Option` must be unwrapped first"
 )]
 pub trait ValueOf<T: SqlType> {
     /// Converts into a bound value of the column's type.
@@ -258,6 +259,29 @@ impl<T: SqlType> ValueOf<T> for &T {
     #[inline]
     fn into_value_of(self) -> Value {
         self.to_value()
+    }
+}
+
+/// Never implemented: what makes comparing a column with an `Option` (`c.id.eq(None)`,
+/// `c.user_id.eq(some_option)`) a compile error that says what to write instead. SQL's
+/// `= NULL` is never true, so om does not guess what was meant.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a column cannot be compared with an `Option` (`{Self}`)",
+    label = "to test for NULL, use `is_null()` or `is_not_null()`; to compare with the value, unwrap the `Option` first",
+    note = "`column = NULL` is never true in SQL: write `c.field.is_null()`, or `c.field.eq(value)` with the value taken out of the `Option`"
+)]
+pub trait NotAnOption {
+    /// Unreachable: no type implements the trait.
+    fn into_value(self) -> Value;
+}
+
+impl<T: SqlType> ValueOf<T> for Option<T>
+where
+    Option<T>: NotAnOption,
+{
+    fn into_value_of(self) -> Value {
+        NotAnOption::into_value(self)
     }
 }
 
