@@ -19,6 +19,7 @@ pub mod logging;
 pub mod mappers;
 pub mod pagination;
 pub mod pool;
+pub mod portable;
 pub mod pool_exhaustion;
 pub mod properties;
 pub mod query;
@@ -204,6 +205,8 @@ macro_rules! for_each_case {
             raw::wrong_bind_counts_are_refused_before_running,
             raw::fetch_val_of_no_row,
             raw::execute_many_is_all_or_nothing,
+            portable::numbers_read_the_same_everywhere,
+            portable::models_decode_by_the_same_rules,
             test_mode::test_mode_leaves_no_rows_after_close,
             fixtures::fixtures_load_rows_of_every_type,
             fixtures::fixture_with_a_bad_row_writes_nothing,
