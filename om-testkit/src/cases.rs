@@ -30,6 +30,7 @@ pub mod reserved;
 pub mod retry;
 pub mod schema;
 pub mod session;
+pub mod spans;
 pub mod statements;
 pub mod test_mode;
 pub mod transaction;
@@ -211,6 +212,7 @@ macro_rules! for_each_case {
             fixtures::fixtures_load_rows_of_every_type,
             fixtures::fixture_with_a_bad_row_writes_nothing,
             logging::statements_are_logged,
+            spans::statements_are_spans,
             statements::model_operations_are_counted,
             statements::transactions_are_counted,
             statements::raw_sql_is_counted,
