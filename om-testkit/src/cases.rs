@@ -208,6 +208,8 @@ macro_rules! for_each_case {
             raw::execute_many_is_all_or_nothing,
             portable::numbers_read_the_same_everywhere,
             portable::models_decode_by_the_same_rules,
+            portable::url_parts_are_read_and_replaced,
+            portable::server_url_options_are_applied,
             test_mode::test_mode_leaves_no_rows_after_close,
             fixtures::fixtures_load_rows_of_every_type,
             fixtures::fixture_with_a_bad_row_writes_nothing,

@@ -189,3 +189,125 @@ pub async fn models_decode_by_the_same_rules(db: &Database) -> Result<()> {
     assert_eq!(db.query::<WideProbe>().count().await?, 3);
     Ok(())
 }
+
+/// A `DatabaseUrl` tells its host, port, database and user, and is rebuilt with one
+/// replaced; the rebuilt URL connects, and hides a password as the original does.
+/// `connect_timeout` (libpq's spelling) is accepted by every backend and checked.
+pub async fn url_parts_are_read_and_replaced(db: &Database) -> Result<()> {
+    let url = db.url();
+    let database = url.database().expect("the test URL names its database");
+    if db.backend() == "sqlite" {
+        assert_eq!(url.host(), None);
+    } else {
+        assert!(url.host().is_some(), "{url}");
+        assert!(url.user().is_some(), "{url}");
+        // The same database, rebuilt part by part, connects.
+        let rebuilt = url
+            .with_database(&database)?
+            .with_user(&url.user().unwrap_or_default())?;
+        assert_eq!(rebuilt.database().as_deref(), Some(database.as_str()));
+        let again = Database::connect(rebuilt.expose_str()).await?;
+        assert_eq!(again.fetch_val::<i64>("SELECT 1", ()).await?, 1);
+        again.close().await;
+        // Another port: the connection fails, and says where it went without the
+        // password.
+        let secret = om::DatabaseUrl::parse(&format!(
+            "{}://someone:s3cret@{}/{}",
+            url.scheme(),
+            url.host().unwrap_or_default(),
+            database
+        ))?
+        .with_port(1)?;
+        assert_eq!(secret.port(), Some(1));
+        for shown in [secret.to_string(), format!("{secret:?}")] {
+            assert!(!shown.contains("s3cret"), "{shown}");
+        }
+        let err = Database::connect(secret.expose_str()).await.unwrap_err();
+        assert!(!format!("{err} {err:?}").contains("s3cret"), "{err:?}");
+    }
+    let timed = crate::cases::isolation::with_options(db, "connect_timeout=5");
+    let timed = Database::connect(&timed).await?;
+    assert_eq!(timed.fetch_val::<i64>("SELECT 1", ()).await?, 1);
+    timed.close().await;
+    let err = Database::connect(&crate::cases::isolation::with_options(
+        db,
+        "connect_timeout=soon",
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), om::ErrorKind::Configuration, "{err}");
+    Ok(())
+}
+
+/// PostgreSQL URLs take libpq's options (`application_name`, `options=-c ...`, a socket
+/// directory as `host=` with or without a user before an empty host); MySQL URLs a
+/// socket with a user. Each connects the way it says, where the server has a socket.
+pub async fn server_url_options_are_applied(db: &Database) -> Result<()> {
+    let url = db.url();
+    match db.backend() {
+        "postgres" => {
+            let named = crate::cases::isolation::with_options(
+                db,
+                "application_name=om_portable_case&options=-c%20search_path%3Dpublic,pg_catalog",
+            );
+            let named = Database::connect(&named).await?;
+            let name: String = named
+                .fetch_val(
+                    "SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+                    (),
+                )
+                .await?;
+            assert_eq!(name, "om_portable_case");
+            let path: String = named.fetch_val("SHOW search_path", ()).await?;
+            assert_eq!(path.replace(' ', ""), "public,pg_catalog");
+            named.close().await;
+
+            let dir = "/var/run/postgresql";
+            if std::path::Path::new(&format!("{dir}/.s.PGSQL.5432")).exists()
+                && url.port().unwrap_or(5432) == 5432
+            {
+                let user = url.user().unwrap_or_default();
+                let database = url.database().unwrap_or_default();
+                for socket in [
+                    url.with_host(dir)?.expose_str().to_string(),
+                    format!("postgres://{user}@/{database}?host={dir}"),
+                ] {
+                    let local = Database::connect(&socket).await?;
+                    // No client address: the connection came through the socket.
+                    let addr: Option<String> = local
+                        .fetch_val("SELECT inet_client_addr()::text", ())
+                        .await?;
+                    assert_eq!(addr, None, "{socket}");
+                    local.close().await;
+                }
+            }
+        }
+        "mysql" => {
+            let socket = "/run/mysqld/mysqld.sock";
+            if std::path::Path::new(socket).exists() {
+                let local = url.with_host("localhost")?;
+                let local = format!(
+                    "{}{}socket={socket}",
+                    local.expose_str(),
+                    if local.expose_str().contains('?') { '&' } else { '?' }
+                );
+                let local = Database::connect(&local).await?;
+                let host: String = local
+                    .fetch_val(
+                        "SELECT host FROM information_schema.processlist WHERE id = CONNECTION_ID()",
+                        (),
+                    )
+                    .await?;
+                assert_eq!(host, "localhost", "a socket connection has no port");
+                local.close().await;
+            }
+        }
+        _ => {
+            // SQLite names a file: no server options; its near misses are refused
+            // with a hint (`url::sqlite_memory_typos_suggest_the_right_url`).
+            let err = Database::connect("sqlite:memory").await.unwrap_err();
+            assert!(err.to_string().contains("sqlite::memory:"), "{err}");
+        }
+    }
+    Ok(())
+}
