@@ -21,8 +21,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use futures::{FutureExt, StreamExt};
 use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
 
 use crate::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
@@ -156,7 +156,8 @@ impl LogOptions {
         let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
         // Om's own statements are described by kind and table, with the values the
         // driver bound; raw SQL is shown as written, with its values.
-        let own = !rendered.sql.is_empty() && !matches!(what, Described::Statement(Statement::Raw { .. }));
+        let own = !rendered.sql.is_empty()
+            && !matches!(what, Described::Statement(Statement::Raw { .. }));
         let statement = Display {
             what,
             values: self.log_values && !own,
@@ -164,7 +165,13 @@ impl LogOptions {
         if !rendered.sql.is_empty() {
             span.record("db.statement", rendered.sql.as_str());
         } else {
-            span.record("db.statement", tracing::field::display(&Display { what, values: false }));
+            span.record(
+                "db.statement",
+                tracing::field::display(&Display {
+                    what,
+                    values: false,
+                }),
+            );
         }
         if self.log_values && !rendered.values.is_empty() {
             span.record("db.values", rendered.values.as_str());
@@ -617,6 +624,11 @@ impl TransactionExecutor for Logged<dyn TransactionExecutor + '_> {
     async fn rollback(self: Box<Self>) -> Result<()> {
         let Logged { options, inner } = *self;
         let backend = inner.backend();
-        logged!(options, backend, Described::Plain("ROLLBACK"), inner.rollback())
+        logged!(
+            options,
+            backend,
+            Described::Plain("ROLLBACK"),
+            inner.rollback()
+        )
     }
 }

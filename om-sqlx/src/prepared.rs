@@ -34,10 +34,11 @@ where
 {
     if single_row {
         for (sql, values) in rendered {
-            let row = sqlx::query_with::<DB, _>(AssertSqlSafe(crate::traced(sql, Some(&values))), values)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(&map)?;
+            let row =
+                sqlx::query_with::<DB, _>(AssertSqlSafe(crate::traced(sql, Some(&values))), values)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(&map)?;
             if let Some(row) = row {
                 sink(&wrap(row))?;
             }
@@ -45,7 +46,9 @@ where
         return Ok(());
     }
     for (sql, values) in rendered {
-        let mut rows = sqlx::query_with::<DB, _>(AssertSqlSafe(crate::traced(sql, Some(&values))), values).fetch(&mut *conn);
+        let mut rows =
+            sqlx::query_with::<DB, _>(AssertSqlSafe(crate::traced(sql, Some(&values))), values)
+                .fetch(&mut *conn);
         while let Some(row) = rows.try_next().await.map_err(&map)? {
             sink(&wrap(row))?;
         }

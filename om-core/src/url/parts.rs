@@ -92,7 +92,11 @@ impl DatabaseUrl {
     /// kept.
     pub fn with_database(&self, database: &str) -> Result<Self> {
         if is_file_scheme(self.scheme()) {
-            let query = self.url.query().map(|q| format!("?{q}")).unwrap_or_default();
+            let query = self
+                .url
+                .query()
+                .map(|q| format!("?{q}"))
+                .unwrap_or_default();
             return DatabaseUrl::parse(&format!("sqlite://{database}{query}"));
         }
         let mut url = Self::replace_option(self.url.clone(), "dbname", None);
@@ -159,7 +163,10 @@ impl DatabaseUrl {
                 "{}://{}{}@{}",
                 url.scheme(),
                 info.user,
-                info.password.as_deref().map(|p| format!(":{p}")).unwrap_or_default(),
+                info.password
+                    .as_deref()
+                    .map(|p| format!(":{p}"))
+                    .unwrap_or_default(),
                 &url.as_str()[url.scheme().len() + 3..]
             );
             rebuilt = DatabaseUrl::parse(&with_info)?;
@@ -175,7 +182,9 @@ mod tests {
 
     #[test]
     fn parts_are_read() {
-        let u = DatabaseUrl::parse("postgres://us%40er:s3cret@db.example:6543/my%20db?sslmode=disable").unwrap();
+        let u =
+            DatabaseUrl::parse("postgres://us%40er:s3cret@db.example:6543/my%20db?sslmode=disable")
+                .unwrap();
         assert_eq!(u.host().as_deref(), Some("db.example"));
         assert_eq!(u.port(), Some(6543));
         assert_eq!(u.database().as_deref(), Some("my db"));
@@ -207,13 +216,19 @@ mod tests {
         assert_eq!(v.database().as_deref(), Some("new db"));
         assert_eq!(v.user().as_deref(), Some("ann"));
         assert_eq!(v.password().unwrap().as_deref(), Some("s3cret"));
-        assert!(v.options().any(|(k, v)| k == "application_name" && v == "x"));
+        assert!(
+            v.options()
+                .any(|(k, v)| k == "application_name" && v == "x")
+        );
         for shown in [v.to_string(), format!("{v:?}")] {
             assert!(!shown.contains("s3cret"), "{shown}");
         }
         let s = u.with_host("/run/postgresql").unwrap();
         assert_eq!(s.host().as_deref(), Some("/run/postgresql"));
-        let f = DatabaseUrl::parse("sqlite::memory:").unwrap().with_database("x.db").unwrap();
+        let f = DatabaseUrl::parse("sqlite::memory:")
+            .unwrap()
+            .with_database("x.db")
+            .unwrap();
         assert_eq!(f.database().as_deref(), Some("x.db"));
     }
 }

@@ -195,9 +195,14 @@ mod tests {
     fn integers_narrow_in_range_and_refuse_outside() {
         assert_eq!(Number::Int(7).to_integer::<i16>("i16"), Ok(7));
         assert_eq!(Number::Int(-32768).to_integer::<i16>("i16"), Ok(-32768));
-        let e = Number::Int(3_000_000_000).to_integer::<i32>("i32").unwrap_err();
+        let e = Number::Int(3_000_000_000)
+            .to_integer::<i32>("i32")
+            .unwrap_err();
         assert_eq!(e.reason, Reason::OutOfRange);
-        assert_eq!(Number::UInt(u64::MAX).to_integer::<u64>("u64"), Ok(u64::MAX));
+        assert_eq!(
+            Number::UInt(u64::MAX).to_integer::<u64>("u64"),
+            Ok(u64::MAX)
+        );
         assert!(Number::UInt(u64::MAX).to_integer::<i64>("i64").is_err());
         assert!(Number::Int(-1).to_integer::<u32>("u32").is_err());
         assert_eq!(Number::Bool(true).to_integer::<i32>("i32"), Ok(1));
@@ -210,28 +215,56 @@ mod tests {
         assert_eq!(e.reason, Reason::NotWhole);
         let e = Number::Float(1e30).to_integer::<i64>("i64").unwrap_err();
         assert_eq!(e.reason, Reason::OutOfRange);
-        assert_eq!(Number::Float(f64::NAN).to_integer::<i64>("i64").unwrap_err().reason, Reason::NotWhole);
-        assert_eq!(Number::Float(-(2f64.powi(63))).to_integer::<i64>("i64"), Ok(i64::MIN));
-        assert!(Number::Float(2f64.powi(63)).to_integer::<i64>("i64").is_err());
+        assert_eq!(
+            Number::Float(f64::NAN)
+                .to_integer::<i64>("i64")
+                .unwrap_err()
+                .reason,
+            Reason::NotWhole
+        );
+        assert_eq!(
+            Number::Float(-(2f64.powi(63))).to_integer::<i64>("i64"),
+            Ok(i64::MIN)
+        );
+        assert!(
+            Number::Float(2f64.powi(63))
+                .to_integer::<i64>("i64")
+                .is_err()
+        );
     }
 
     #[test]
     fn integers_read_as_floats_only_when_exact() {
         assert_eq!(Number::Int(1 << 53).to_f64(), Ok(9_007_199_254_740_992.0));
-        assert_eq!(Number::Int(-(1 << 53)).to_f64(), Ok(-9_007_199_254_740_992.0));
-        assert_eq!(Number::Int((1 << 53) + 1).to_f64().unwrap_err().reason, Reason::Inexact);
+        assert_eq!(
+            Number::Int(-(1 << 53)).to_f64(),
+            Ok(-9_007_199_254_740_992.0)
+        );
+        assert_eq!(
+            Number::Int((1 << 53) + 1).to_f64().unwrap_err().reason,
+            Reason::Inexact
+        );
         assert_eq!(Number::Int(1 << 24).to_f32(), Ok(16_777_216.0));
         assert!(Number::Int((1 << 24) + 1).to_f32().is_err());
         assert_eq!(Number::Float(0.5).to_f32(), Ok(0.5));
-        assert_eq!(Number::Float(0.1).to_f32().unwrap_err().reason, Reason::Inexact);
-        assert_eq!(Number::Float(1e300).to_f32().unwrap_err().reason, Reason::OutOfRange);
+        assert_eq!(
+            Number::Float(0.1).to_f32().unwrap_err().reason,
+            Reason::Inexact
+        );
+        assert_eq!(
+            Number::Float(1e300).to_f32().unwrap_err().reason,
+            Reason::OutOfRange
+        );
     }
 
     #[test]
     fn booleans_are_zero_and_one() {
         assert_eq!(Number::Int(0).to_bool(), Ok(false));
         assert_eq!(Number::Int(1).to_bool(), Ok(true));
-        assert_eq!(Number::Int(2).to_bool().unwrap_err().reason, Reason::NotBoolean);
+        assert_eq!(
+            Number::Int(2).to_bool().unwrap_err().reason,
+            Reason::NotBoolean
+        );
         assert!(Number::Float(1.0).to_bool().is_err());
     }
 
@@ -241,6 +274,9 @@ mod tests {
             .to_integer::<i32>("i32")
             .unwrap_err()
             .stored_as("BIGINT");
-        assert_eq!(e.to_string(), "cannot convert BIGINT 3000000000 to i32: out of range");
+        assert_eq!(
+            e.to_string(),
+            "cannot convert BIGINT 3000000000 to i32: out of range"
+        );
     }
 }

@@ -14,7 +14,10 @@ where
 {
     match row.get::<T>(name) {
         Err(Error::Column { reason, .. }) => reason,
-        other => panic!("reading `{name}` as {}: expected a refusal, got {other:?}", std::any::type_name::<T>()),
+        other => panic!(
+            "reading `{name}` as {}: expected a refusal, got {other:?}",
+            std::any::type_name::<T>()
+        ),
     }
 }
 
@@ -22,7 +25,10 @@ where
 fn lossy(e: DecodeError, to: &str) -> Reason {
     match e {
         DecodeError::Lossy {
-            to: t, reason, ref from, ..
+            to: t,
+            reason,
+            ref from,
+            ..
         } => {
             assert_eq!(t, to, "{e}");
             assert!(!from.is_empty(), "the stored type is named: {e}");
@@ -64,7 +70,14 @@ pub async fn numbers_read_the_same_everywhere(db: &Database) -> Result<()> {
     // Built with sea-query, so that columns named like types (`int`, `double`) are
     // quoted in each dialect.
     let table = NullableTypes::table();
-    let col = |name: &str| table.column(name).map(|c| c.iden()).ok_or_else(|| Error::InvalidQuery { reason: format!("no column {name}") });
+    let col = |name: &str| {
+        table
+            .column(name)
+            .map(|c| c.iden())
+            .ok_or_else(|| Error::InvalidQuery {
+                reason: format!("no column {name}"),
+            })
+    };
     let mut select = Query::select();
     for name in ["flag", "small", "int", "big", "real", "double", "text"] {
         select.column(col(name)?);
@@ -107,28 +120,50 @@ pub async fn numbers_read_the_same_everywhere(db: &Database) -> Result<()> {
     assert_eq!(a.get::<i64>("flag")?, 1);
     assert_eq!(b.get::<i32>("flag")?, 0);
     assert!(b.get::<bool>("small")?, "1 reads as true");
-    assert_eq!(lossy(refusal::<bool>(a, "small"), "bool"), Reason::NotBoolean);
+    assert_eq!(
+        lossy(refusal::<bool>(a, "small"), "bool"),
+        Reason::NotBoolean
+    );
 
     // Text and numbers never convert.
-    assert!(matches!(refusal::<i64>(a, "text"), DecodeError::Mismatch { .. }));
-    assert!(matches!(refusal::<String>(a, "big"), DecodeError::Mismatch { .. }));
-    assert!(matches!(refusal::<f64>(a, "text"), DecodeError::Mismatch { .. }));
+    assert!(matches!(
+        refusal::<i64>(a, "text"),
+        DecodeError::Mismatch { .. }
+    ));
+    assert!(matches!(
+        refusal::<String>(a, "big"),
+        DecodeError::Mismatch { .. }
+    ));
+    assert!(matches!(
+        refusal::<f64>(a, "text"),
+        DecodeError::Mismatch { .. }
+    ));
 
     // NULL: `None` in an `Option`, refused otherwise.
     assert_eq!(nulls.get::<Option<i32>>("big")?, None);
-    assert!(matches!(refusal::<i32>(nulls, "big"), DecodeError::UnexpectedNull { .. }));
-    assert!(matches!(refusal::<bool>(nulls, "flag"), DecodeError::UnexpectedNull { .. }));
+    assert!(matches!(
+        refusal::<i32>(nulls, "big"),
+        DecodeError::UnexpectedNull { .. }
+    ));
+    assert!(matches!(
+        refusal::<bool>(nulls, "flag"),
+        DecodeError::UnexpectedNull { .. }
+    ));
 
     // What aggregates return (a bigint count on PostgreSQL, a decimal sum on MySQL)
     // reads into any integer that holds it.
-    let count: i32 = db.fetch_val("SELECT count(*) FROM nullable_types", ()).await?;
+    let count: i32 = db
+        .fetch_val("SELECT count(*) FROM nullable_types", ())
+        .await?;
     assert_eq!(count, 3);
     let mut sum = Query::select();
-    sum.expr(Func::sum(Expr::col(col("int")?))).from(table.iden());
+    sum.expr(Func::sum(Expr::col(col("int")?)))
+        .from(table.iden());
     let total: i32 = db.fetch_val(&sum, ()).await?;
     assert_eq!(total, -39_993);
     let mut sum = Query::select();
-    sum.expr(Func::sum(Expr::col(col("small")?))).from(table.iden());
+    sum.expr(Func::sum(Expr::col(col("small")?)))
+        .from(table.iden());
     let total: f64 = db.fetch_val(&sum, ()).await?;
     assert_eq!(total, -2.0);
     Ok(())
@@ -289,7 +324,11 @@ pub async fn server_url_options_are_applied(db: &Database) -> Result<()> {
                 let local = format!(
                     "{}{}socket={socket}",
                     local.expose_str(),
-                    if local.expose_str().contains('?') { '&' } else { '?' }
+                    if local.expose_str().contains('?') {
+                        '&'
+                    } else {
+                        '?'
+                    }
                 );
                 let local = Database::connect(&local).await?;
                 let host: String = local

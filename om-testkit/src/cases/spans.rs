@@ -45,7 +45,8 @@ struct Fields<'a>(&'a mut BTreeMap<String, String>);
 
 impl Visit for Fields<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().to_string(), format!("{value:?}"));
+        self.0
+            .insert(field.name().to_string(), format!("{value:?}"));
     }
     fn record_str(&mut self, field: &Field, value: &str) {
         self.0.insert(field.name().to_string(), value.to_string());
@@ -192,12 +193,25 @@ pub async fn statements_are_spans(db: &Database) -> Result<()> {
     let selects = statements(&spans, "SELECT", "orm_test");
     assert_eq!(selects.len(), 1, "one span for the query: {selects:#?}");
     let (select_id, select) = selects[0];
-    assert_eq!(select.parent, Some(caller_id), "parented to the caller: {select:?}");
-    assert_eq!(select.fields.get("db.system").map(String::as_str), Some(system));
-    let sql = &select.fields["db.statement"];
-    assert!(sql.starts_with("SELECT") && sql.contains("orm_test"), "{sql}");
     assert_eq!(
-        select.fields.get("db.response.returned_rows").map(String::as_str),
+        select.parent,
+        Some(caller_id),
+        "parented to the caller: {select:?}"
+    );
+    assert_eq!(
+        select.fields.get("db.system").map(String::as_str),
+        Some(system)
+    );
+    let sql = &select.fields["db.statement"];
+    assert!(
+        sql.starts_with("SELECT") && sql.contains("orm_test"),
+        "{sql}"
+    );
+    assert_eq!(
+        select
+            .fields
+            .get("db.response.returned_rows")
+            .map(String::as_str),
         Some("1"),
         "{select:?}"
     );
@@ -221,7 +235,10 @@ pub async fn statements_are_spans(db: &Database) -> Result<()> {
         .unwrap_or_else(|| panic!("a span for the raw insert in {spans:#?}"));
     assert_eq!(raw.1.parent, Some(caller_id));
     assert_eq!(
-        raw.1.fields.get("db.response.rows_affected").map(String::as_str),
+        raw.1
+            .fields
+            .get("db.response.rows_affected")
+            .map(String::as_str),
         Some("1")
     );
     let inserts = statements(&spans, "INSERT", "orm_test");
@@ -237,7 +254,10 @@ pub async fn statements_are_spans(db: &Database) -> Result<()> {
         assert!(!s.fields.contains_key("db.values"), "{s:?}");
         assert!(s.fields.values().all(|v| !v.contains("s3cret")), "{s:?}");
     }
-    assert!(events.iter().all(|e| !e.text.contains("s3cret")), "{events:#?}");
+    assert!(
+        events.iter().all(|e| !e.text.contains("s3cret")),
+        "{events:#?}"
+    );
     assert!(
         events.iter().all(|e| !e.target.starts_with("sqlx::query")),
         "sqlx's statement log is off by default: {events:#?}"
@@ -250,7 +270,11 @@ pub async fn statements_are_spans(db: &Database) -> Result<()> {
     assert_eq!(failed.len(), 1, "{spans:#?}");
     assert!(failed[0].1.fields.contains_key("error"), "{failed:?}");
     assert_eq!(
-        failed[0].1.fields.get("otel.status_code").map(String::as_str),
+        failed[0]
+            .1
+            .fields
+            .get("otel.status_code")
+            .map(String::as_str),
         Some("ERROR")
     );
     plain.close().await;
