@@ -178,7 +178,7 @@ pub(crate) fn open(
     values: bool,
 ) -> Span {
     let empty = tracing::field::Empty;
-    let span = if values {
+    if values {
         tracing::debug_span!(
             target: "om::statement",
             "statement",
@@ -207,6 +207,5 @@ pub(crate) fn open(
             error = empty,
             otel.status_code = empty,
         )
-    };
-    span
+    }
 }
