@@ -7,6 +7,8 @@
 
 pub mod registry;
 
+pub use crate::logging::rendered;
+
 use std::any::Any;
 use std::fmt::Debug;
 use std::time::Duration;

@@ -456,6 +456,21 @@ pub enum DecodeError {
         /// The database's type of the stored value (and the value, when helpful).
         found: String,
     },
+    /// The stored number does not fit the Rust type without loss (out of its range, a
+    /// fraction read as an integer, an integer a float cannot hold exactly, a number
+    /// other than 0 or 1 read as a boolean); see [`value::convert`](crate::value::convert)
+    /// for the rules every backend applies.
+    #[error("cannot convert {from} {value} to {to}: {reason}")]
+    Lossy {
+        /// The database's type of the stored value.
+        from: String,
+        /// The stored value.
+        value: String,
+        /// The Rust type asked for.
+        to: &'static str,
+        /// Why it does not convert.
+        reason: crate::value::convert::Reason,
+    },
     /// The column is NULL but the field is not an `Option`.
     #[error("expected {expected}, found NULL (make the field an Option to allow it)")]
     UnexpectedNull {

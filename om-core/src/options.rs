@@ -18,10 +18,14 @@ pub struct ConnectOptions {
     /// Off by default: values may be secrets.
     pub log_values: bool,
     /// Statements slower than this are logged at `warn` (URL: `slow_statement_ms=N`;
-    /// `0` turns it off). Off by default: sqlx already warns about statements over one
-    /// second (target `sqlx::query`), and with neither this nor `debug` on, om reads no
+    /// `0` turns it off). Off by default: with neither this nor `debug` on, om reads no
     /// clock.
     pub slow_statement: Option<Duration>,
+    /// Whether sqlx logs each statement again under its own target, `sqlx::query`
+    /// (URL: `sqlx_logging=true`). Off by default: om's span and event of target
+    /// `om::statement` already describe each statement once. Read by the driver when
+    /// it connects, so only the URL sets it.
+    pub sqlx_logging: bool,
 }
 
 impl ConnectOptions {
@@ -37,6 +41,7 @@ impl ConnectOptions {
             match key.as_str() {
                 "force_rollback" => out.force_rollback = flag(&key, &value)?,
                 "log_values" => out.log_values = flag(&key, &value)?,
+                "sqlx_logging" => out.sqlx_logging = flag(&key, &value)?,
                 "slow_statement_ms" => {
                     let ms: u64 = value.parse().map_err(|_| {
                         url.invalid(format!(

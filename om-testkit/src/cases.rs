@@ -20,6 +20,7 @@ pub mod mappers;
 pub mod pagination;
 pub mod pool;
 pub mod pool_exhaustion;
+pub mod portable;
 pub mod properties;
 pub mod query;
 pub mod raw;
@@ -29,6 +30,7 @@ pub mod reserved;
 pub mod retry;
 pub mod schema;
 pub mod session;
+pub mod spans;
 pub mod statements;
 pub mod test_mode;
 pub mod transaction;
@@ -204,10 +206,15 @@ macro_rules! for_each_case {
             raw::wrong_bind_counts_are_refused_before_running,
             raw::fetch_val_of_no_row,
             raw::execute_many_is_all_or_nothing,
+            portable::numbers_read_the_same_everywhere,
+            portable::models_decode_by_the_same_rules,
+            portable::url_parts_are_read_and_replaced,
+            portable::server_url_options_are_applied,
             test_mode::test_mode_leaves_no_rows_after_close,
             fixtures::fixtures_load_rows_of_every_type,
             fixtures::fixture_with_a_bad_row_writes_nothing,
             logging::statements_are_logged,
+            spans::statements_are_spans,
             statements::model_operations_are_counted,
             statements::transactions_are_counted,
             statements::raw_sql_is_counted,
