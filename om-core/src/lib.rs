@@ -65,7 +65,7 @@ pub use join::{JoinQuery, JoinedRow, JoinedSide};
 pub use json::Json;
 pub use json::{JsonFilter, JsonSyntax, JsonType};
 pub use logging::StatementCapture;
-pub use model::{ColumnMeta, ColumnType, DefaultValue, Model, TableMeta, Undo};
+pub use model::{ColumnMeta, ColumnType, DatabaseDefault, DefaultValue, Model, TableMeta, Undo};
 pub use options::ConnectOptions;
 pub use query::Query;
 pub use raw::{ColumnIndex, Executed, IntoValues, RowRef, Sql, SqlRow};
