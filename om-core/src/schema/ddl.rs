@@ -142,12 +142,12 @@ pub fn create_index(table: &str, index: &Index) -> IndexCreateStatement {
 /// # Errors
 ///
 /// [`Error::InvalidMigration`] when an operation names a table the schema does not have.
-pub fn render<B: SchemaBuilder + Copy>(
+pub fn render<B: SchemaBuilder + Default>(
     ops: &[Operation],
     before: &Schema,
     style: &dyn DdlStyle,
-    builder: B,
 ) -> Result<Vec<String>> {
+    let builder = B::default;
     let mut state = before.clone();
     let mut out = Vec::new();
     for op in ops {
@@ -164,20 +164,20 @@ pub fn render<B: SchemaBuilder + Copy>(
         if let Some(old) = &current {
             if style.rebuilds(op, old) {
                 let new = state.table(op.table()).cloned().unwrap_or_else(|| old.clone());
-                out.extend(rebuild(old, &new, style, builder));
+                out.extend(rebuild::<B>(old, &new, style));
                 continue;
             }
         }
         let table = |name: &str| Alias::new(name);
         match op {
             Operation::CreateTable(t) => {
-                out.push(create_table(style, t, &t.name).build(builder));
+                out.push(create_table(style, t, &t.name).build(builder()));
                 for index in &t.indexes {
-                    out.push(create_index(&t.name, index).build(builder));
+                    out.push(create_index(&t.name, index).build(builder()));
                 }
             }
             Operation::DropTable(t) => {
-                out.push(SeaTable::drop().table(table(&t.name)).build(builder));
+                out.push(SeaTable::drop().table(table(&t.name)).build(builder()));
             }
             Operation::AddColumn { table: name, column } => {
                 let after = state.table(name).cloned().unwrap_or_else(|| Table {
@@ -191,14 +191,14 @@ pub fn render<B: SchemaBuilder + Copy>(
                     SeaTable::alter()
                         .table(table(name))
                         .add_column(style.column(&after, column))
-                        .build(builder),
+                        .build(builder()),
                 );
             }
             Operation::DropColumn { table: name, column } => out.push(
                 SeaTable::alter()
                     .table(table(name))
                     .drop_column(Alias::new(&column.name))
-                    .build(builder),
+                    .build(builder()),
             ),
             Operation::RenameColumn {
                 table: name,
@@ -208,7 +208,7 @@ pub fn render<B: SchemaBuilder + Copy>(
                 SeaTable::alter()
                     .table(table(name))
                     .rename_column(Alias::new(from), Alias::new(to))
-                    .build(builder),
+                    .build(builder()),
             ),
             Operation::AlterColumn {
                 table: name,
@@ -221,25 +221,25 @@ pub fn render<B: SchemaBuilder + Copy>(
                 out.extend(style.alter_column(&after, from, to)?);
             }
             Operation::CreateIndex { table: name, index } => {
-                out.push(create_index(name, index).build(builder));
+                out.push(create_index(name, index).build(builder()));
             }
             Operation::DropIndex { table: name, index } => out.push(
                 SeaIndex::drop()
                     .name(&index.name)
                     .table(table(name))
-                    .build(builder),
+                    .build(builder()),
             ),
             Operation::AddForeignKey { table: name, key } => out.push(
                 SeaTable::alter()
                     .table(table(name))
                     .add_foreign_key(foreign_key(name, key).get_foreign_key())
-                    .build(builder),
+                    .build(builder()),
             ),
             Operation::DropForeignKey { table: name, key } => out.push(
                 SeaTable::alter()
                     .table(table(name))
                     .drop_foreign_key(Alias::new(&key.name))
-                    .build(builder),
+                    .build(builder()),
             ),
         }
     }
@@ -251,15 +251,11 @@ pub fn render<B: SchemaBuilder + Copy>(
 /// (a column that became NOT NULL takes its default where it was NULL), the old table
 /// dropped, the new one renamed, its indexes created again. Foreign keys are checked
 /// at the end of the transaction (`PRAGMA defer_foreign_keys`).
-fn rebuild<B: SchemaBuilder + Copy>(
-    old: &Table,
-    new: &Table,
-    style: &dyn DdlStyle,
-    builder: B,
-) -> Vec<String> {
+fn rebuild<B: SchemaBuilder + Default>(old: &Table, new: &Table, style: &dyn DdlStyle) -> Vec<String> {
+    let builder = B::default;
     let temp = format!("__om_new_{}", new.name);
     let mut out = vec!["PRAGMA defer_foreign_keys = ON".to_string()];
-    out.push(create_table(style, new, &temp).build(builder));
+    out.push(create_table(style, new, &temp).build(builder()));
     let common: Vec<&Column> = new
         .columns
         .iter()
@@ -287,17 +283,17 @@ fn rebuild<B: SchemaBuilder + Copy>(
             .into_table(Alias::new(&temp))
             .columns(common.iter().map(|c| Alias::new(&c.name)));
         if insert.select_from(select).is_ok() {
-            out.push(insert.to_string(builder));
+            out.push(insert.to_string(builder()));
         }
     }
-    out.push(SeaTable::drop().table(Alias::new(&old.name)).build(builder));
+    out.push(SeaTable::drop().table(Alias::new(&old.name)).build(builder()));
     out.push(
         SeaTable::rename()
             .table(Alias::new(&temp), Alias::new(&new.name))
-            .build(builder),
+            .build(builder()),
     );
     for index in &new.indexes {
-        out.push(create_index(&new.name, index).build(builder));
+        out.push(create_index(&new.name, index).build(builder()));
     }
     out
 }

@@ -28,7 +28,4 @@ pub trait SchemaDialect: Send + Sync + Debug {
     /// whether the column accepts NULL (a 64-bit integer, 1 or 0).
     fn columns_query(&self) -> &'static str;
 
-    /// Whether the dialect's DDL runs inside a transaction (then a migration is applied
-    /// in one: all of it or none).
-    fn transactional_ddl(&self) -> bool;
 }
