@@ -11,7 +11,7 @@ use sea_query::{
 };
 
 use super::diff::Operation;
-use super::snapshot::{Column, ForeignKey, Index, Schema, Table};
+use super::snapshot::{Column, ForeignKey, Index, Literal, Schema, Table};
 use crate::error::{Error, Result};
 use crate::model::ColumnType;
 use crate::relation::ReferentialAction;
@@ -187,12 +187,32 @@ pub fn render<B: SchemaBuilder + Default>(
                     indexes: Vec::new(),
                     foreign_keys: Vec::new(),
                 });
+                // A NOT NULL column without a default is added with its type's zero
+                // as a default, which fills the rows already there, then the default
+                // goes.
+                let fill = needs_fill(column).then(|| zero(column.ty)).flatten();
+                let mut added = column.clone();
+                if fill.is_some() {
+                    added.default.clone_from(&fill);
+                }
                 out.push(
                     SeaTable::alter()
                         .table(table(name))
-                        .add_column(style.column(&after, column))
+                        .add_column(style.column(&after, &added))
                         .build(builder()),
                 );
+                if fill.is_some() {
+                    let q = builder().quote();
+                    let quote = |ident: &str| {
+                        let (l, r) = (q.left(), q.right());
+                        format!("{l}{}{r}", ident.replace(r, &format!("{r}{r}")))
+                    };
+                    out.push(format!(
+                        "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+                        quote(name),
+                        quote(&column.name)
+                    ));
+                }
             }
             Operation::DropColumn { table: name, column } => out.push(
                 SeaTable::alter()
@@ -246,25 +266,66 @@ pub fn render<B: SchemaBuilder + Default>(
     Ok(out)
 }
 
-/// The table-rebuild procedure (SQLite's documented way to make any change to a
-/// table): a new table with the new definition, the rows copied over column by column
-/// (a column that became NOT NULL takes its default where it was NULL), the old table
-/// dropped, the new one renamed, its indexes created again. Foreign keys are checked
-/// at the end of the transaction (`PRAGMA defer_foreign_keys`).
+/// Whether a column added to a table with rows needs a value for them: NOT NULL,
+/// without a default, not generated.
+fn needs_fill(column: &Column) -> bool {
+    !column.nullable && column.default.is_none() && !column.generated
+}
+
+/// The zero of a type (`0`, `''`, false), what a NOT NULL column added without a
+/// default holds in the rows already there; `None` for types without an obvious one.
+fn zero(ty: ColumnType) -> Option<Literal> {
+    Some(match ty {
+        ColumnType::Bool => Literal::Bool(false),
+        ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => Literal::Int(0),
+        ColumnType::Float | ColumnType::Double | ColumnType::Decimal => Literal::Int(0),
+        ColumnType::Text(_) => Literal::Text(String::new()),
+        _ => return None,
+    })
+}
+
+/// The table-rebuild procedure (SQLite's way to make any change to a table): the old
+/// table is renamed aside, the new one created with the new definition, the rows
+/// copied over column by column (a column that became NOT NULL takes its default where
+/// it was NULL, a new NOT NULL column without default its type's zero), the old table
+/// dropped and the indexes created again.
+///
+/// The rename runs with `PRAGMA legacy_alter_table = ON`, so the foreign keys of other
+/// tables keep naming the table (now the new one) rather than following the old one
+/// aside: dropping the old table then deletes no referencing row (with `foreign_keys`
+/// on, a `DROP TABLE` of a referenced table would cascade), and the procedure can run
+/// inside the migration's transaction, where `PRAGMA foreign_keys` cannot change.
+/// Foreign keys are checked at commit (`PRAGMA defer_foreign_keys`).
 fn rebuild<B: SchemaBuilder + Default>(old: &Table, new: &Table, style: &dyn DdlStyle) -> Vec<String> {
     let builder = B::default;
-    let temp = format!("__om_new_{}", new.name);
-    let mut out = vec!["PRAGMA defer_foreign_keys = ON".to_string()];
-    out.push(create_table(style, new, &temp).build(builder()));
+    let aside = format!("__om_old_{}", old.name);
+    let mut out = vec![
+        "PRAGMA defer_foreign_keys = ON".to_string(),
+        "PRAGMA legacy_alter_table = ON".to_string(),
+        SeaTable::rename()
+            .table(Alias::new(&old.name), Alias::new(&aside))
+            .build(builder()),
+        create_table(style, new, &new.name).build(builder()),
+    ];
+    // The columns copied over, and the new NOT NULL ones without a default, filled
+    // with their type's zero.
     let common: Vec<&Column> = new
         .columns
         .iter()
-        .filter(|c| old.column(&c.name).is_some())
+        .filter(|c| {
+            old.column(&c.name).is_some() || (needs_fill(c) && zero(c.ty).is_some())
+        })
         .collect();
     if !common.is_empty() {
         let mut select = Query::select();
-        select.from(Alias::new(&old.name));
+        select.from(Alias::new(&aside));
         for c in &common {
+            if old.column(&c.name).is_none() {
+                if let Some(z) = zero(c.ty) {
+                    select.expr(sea_query::Expr::val(z.to_value()));
+                }
+                continue;
+            }
             let was_nullable = old.column(&c.name).is_some_and(|o| o.nullable);
             match (&c.default, c.nullable, was_nullable) {
                 (Some(default), false, true) => {
@@ -280,18 +341,14 @@ fn rebuild<B: SchemaBuilder + Default>(old: &Table, new: &Table, style: &dyn Ddl
         }
         let mut insert = Query::insert();
         insert
-            .into_table(Alias::new(&temp))
+            .into_table(Alias::new(&new.name))
             .columns(common.iter().map(|c| Alias::new(&c.name)));
         if insert.select_from(select).is_ok() {
             out.push(insert.to_string(builder()));
         }
     }
-    out.push(SeaTable::drop().table(Alias::new(&old.name)).build(builder()));
-    out.push(
-        SeaTable::rename()
-            .table(Alias::new(&temp), Alias::new(&new.name))
-            .build(builder()),
-    );
+    out.push(SeaTable::drop().table(Alias::new(&aside)).build(builder()));
+    out.push("PRAGMA legacy_alter_table = OFF".to_string());
     for index in &new.indexes {
         out.push(create_index(&new.name, index).build(builder()));
     }
