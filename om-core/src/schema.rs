@@ -11,7 +11,7 @@ pub mod diff;
 pub mod order;
 pub mod snapshot;
 
-pub use dialect::SchemaDialect;
+pub use dialect::{HistoryChange, SchemaDialect};
 pub use diff::{Operation, diff, invert};
 pub use order::{creation_order, references};
 pub use snapshot::{Column, ForeignKey, Index, Literal, Models, Schema, Table};

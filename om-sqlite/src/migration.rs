@@ -2,10 +2,12 @@
 //! columns; anything else (a column's type, nullability or default, a foreign key, a
 //! column in a key) is done by rebuilding the table, the procedure SQLite documents.
 
-use om_core::Result;
+use futures::future::BoxFuture;
 use om_core::schema::ddl::{self, DdlStyle};
-use om_core::schema::{Column, Operation, Schema, SchemaDialect, Table};
+use om_core::schema::{Column, HistoryChange, Operation, Schema, SchemaDialect, Table};
+use om_core::{Database, Error, Result};
 use sea_query::{ColumnDef, SqliteQueryBuilder};
+use sqlx::{AssertSqlSafe, Row as _, SqliteConnection, SqlitePool};
 
 /// SQLite's migration dialect.
 #[derive(Debug)]
@@ -58,9 +60,93 @@ impl SchemaDialect for SqliteSchema {
         ddl::render::<SqliteQueryBuilder>(ops, before, self)
     }
 
+    fn run<'a>(
+        &'a self,
+        db: &'a Database,
+        statements: &'a [String],
+        history: &'a HistoryChange,
+    ) -> Option<BoxFuture<'a, Result<()>>> {
+        let pool = db.raw_pool::<SqlitePool>()?;
+        if db.options().force_rollback {
+            // A test-mode database runs everything in its one transaction.
+            return None;
+        }
+        Some(Box::pin(run_without_foreign_keys(pool, statements, history)))
+    }
+
     fn columns_query(&self) -> &'static str {
         "SELECT m.name, p.name, CASE WHEN p.\"notnull\" = 0 AND p.pk = 0 THEN 1 ELSE 0 END \
          FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p \
          WHERE m.type = 'table'"
     }
+}
+
+/// Runs a migration as SQLite's table-rebuild procedure requires: on one connection,
+/// `PRAGMA foreign_keys = OFF` (it cannot change inside a transaction), then in one
+/// transaction the statements, the history change and `PRAGMA foreign_key_check`
+/// (a violation rolls it all back), then foreign keys on again.
+async fn run_without_foreign_keys(
+    pool: &SqlitePool,
+    statements: &[String],
+    history: &HistoryChange,
+) -> Result<()> {
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(|e| crate::error::map(e, None))?;
+    plain(&mut conn, "PRAGMA foreign_keys = OFF").await?;
+    let outcome = in_transaction(&mut conn, statements, history).await;
+    if outcome.is_err() {
+        let _ = plain(&mut conn, "ROLLBACK").await;
+    }
+    let on = plain(&mut conn, "PRAGMA foreign_keys = ON").await;
+    if on.is_err() {
+        // Never hand a connection without foreign keys back to the pool.
+        conn.detach();
+    }
+    outcome.and(on)
+}
+
+async fn in_transaction(
+    conn: &mut SqliteConnection,
+    statements: &[String],
+    history: &HistoryChange,
+) -> Result<()> {
+    plain(conn, "BEGIN IMMEDIATE").await?;
+    for stmt in statements {
+        plain(conn, stmt).await?;
+    }
+    let history = match history {
+        HistoryChange::Record(insert) => insert.to_string(SqliteQueryBuilder),
+        HistoryChange::Forget(delete) => delete.to_string(SqliteQueryBuilder),
+        _ => {
+            return Err(Error::Unsupported {
+                backend: "sqlite",
+                feature: format!("{history:?}"),
+            });
+        }
+    };
+    plain(conn, &history).await?;
+    let violations = sqlx::query(AssertSqlSafe("PRAGMA foreign_key_check"))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| crate::error::map(e, None))?;
+    if let Some(row) = violations.first() {
+        let table: String = row.try_get(0).unwrap_or_default();
+        let parent: String = row.try_get(2).unwrap_or_default();
+        return Err(Error::InvalidMigration(format!(
+            "the migration leaves rows of `{table}` that reference missing rows of `{parent}` \
+             ({} violation(s) in all); nothing was applied",
+            violations.len()
+        )));
+    }
+    plain(conn, "COMMIT").await
+}
+
+async fn plain(conn: &mut SqliteConnection, sql: &str) -> Result<()> {
+    sqlx::raw_sql(AssertSqlSafe(sql))
+        .execute(conn)
+        .await
+        .map(drop)
+        .map_err(|e| crate::error::map(e, None))
 }

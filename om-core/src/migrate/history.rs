@@ -4,6 +4,7 @@
 use sea_query::{Alias, Expr, ExprTrait, Query};
 
 use crate::error::Result;
+use crate::schema::HistoryChange;
 use crate::session::Session;
 
 /// The history table's name.
@@ -55,13 +56,8 @@ pub(crate) async fn applied(db: &impl Session) -> Result<Vec<AppliedMigration>> 
     Ok(rows)
 }
 
-/// Records `version` as applied.
-pub(crate) async fn record(
-    db: &impl Session,
-    version: &str,
-    name: &str,
-    checksum: &str,
-) -> Result<()> {
+/// The statement that records `version` as applied.
+pub(crate) fn record(version: &str, name: &str, checksum: &str) -> Result<HistoryChange> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -72,14 +68,22 @@ pub(crate) async fn record(
         .columns(["version", "name", "checksum", "applied_at"].map(Alias::new))
         .values([version.into(), name.into(), checksum.into(), now.into()])
         .map_err(|e| crate::Error::InvalidMigration(e.to_string()))?;
-    db.execute(insert, ()).await.map(drop)
+    Ok(HistoryChange::Record(insert))
 }
 
-/// Forgets `version` (it was reverted).
-pub(crate) async fn forget(db: &impl Session, version: &str) -> Result<()> {
+/// The statement that forgets `version` (it was reverted).
+pub(crate) fn forget(version: &str) -> HistoryChange {
     let mut delete = Query::delete();
     delete
         .from_table(Alias::new(TABLE))
         .and_where(Expr::col(Alias::new("version")).eq(version));
-    db.execute(delete, ()).await.map(drop)
+    HistoryChange::Forget(delete)
+}
+
+/// Runs a history change.
+pub(crate) async fn run(db: &impl Session, change: &HistoryChange) -> Result<()> {
+    match change {
+        HistoryChange::Record(insert) => db.execute(insert, ()).await.map(drop),
+        HistoryChange::Forget(delete) => db.execute(delete, ()).await.map(drop),
+    }
 }

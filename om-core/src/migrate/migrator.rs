@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::database::Database;
 use crate::driver::registry;
 use crate::error::{Error, Result};
-use crate::schema::{Models, Schema, SchemaDialect, diff, invert};
-use crate::session::Session;
+use crate::schema::{HistoryChange, Models, Schema, SchemaDialect, diff, invert};
 
 use super::folder::{self, MigrationDir, SNAPSHOT_FILE};
 use super::history::{self, AppliedMigration};
@@ -175,7 +174,7 @@ impl Migrator {
             }
             let sql = m.up(backend)?;
             let checksum = m.checksum(backend)?;
-            run(db, &sql, Step::Record(&m, &checksum)).await?;
+            run(db, dialect, &sql, history::record(&m.version, &m.name, &checksum)?).await?;
             done.push(m);
         }
         Ok(done)
@@ -200,7 +199,7 @@ impl Migrator {
             });
         };
         let sql = m.down(dialect.name())?;
-        run(db, &sql, Step::Forget(&m)).await?;
+        run(db, dialect, &sql, history::forget(&m.version)).await?;
         Ok(Some(m))
     }
 
@@ -291,40 +290,32 @@ impl Migrator {
     }
 }
 
-/// What a migration's run does to the history, in the same transaction.
-enum Step<'a> {
-    /// Records the migration as applied.
-    Record(&'a MigrationDir, &'a str),
-    /// Forgets the migration (reverted).
-    Forget(&'a MigrationDir),
-}
-
-impl Step<'_> {
-    async fn run(&self, s: &impl Session) -> Result<()> {
-        match self {
-            Step::Record(m, checksum) => history::record(s, &m.version, &m.name, checksum).await,
-            Step::Forget(m) => history::forget(s, &m.version).await,
-        }
-    }
-}
-
-/// Runs a migration's statements, then its history step, in one transaction where the
-/// backend's DDL is transactional (otherwise one at a time; a failure leaves the
-/// statements before it applied and the migration unrecorded).
-async fn run(db: &Database, sql: &str, step: Step<'_>) -> Result<()> {
+/// Runs a migration's statements, then its history change: the way the dialect asks
+/// for ([`SchemaDialect::run`]), else in one transaction where the backend's DDL is
+/// transactional, else one at a time (a failure then leaves the statements before it
+/// applied and the migration unrecorded).
+async fn run(
+    db: &Database,
+    dialect: &dyn SchemaDialect,
+    sql: &str,
+    change: HistoryChange,
+) -> Result<()> {
     let statements = folder::split_statements(sql);
+    if let Some(run) = dialect.run(db, &statements, &change) {
+        return run.await;
+    }
     if db.capabilities().transactional_ddl {
         let tx = db.begin().await?;
         for stmt in &statements {
             tx.execute(stmt.as_str(), ()).await?;
         }
-        step.run(&tx).await?;
+        history::run(&tx, &change).await?;
         tx.commit().await
     } else {
         for stmt in &statements {
             db.execute(stmt.as_str(), ()).await?;
         }
-        step.run(db).await
+        history::run(db, &change).await
     }
 }
 

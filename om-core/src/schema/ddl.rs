@@ -284,29 +284,18 @@ fn zero(ty: ColumnType) -> Option<Literal> {
     })
 }
 
-/// The table-rebuild procedure (SQLite's way to make any change to a table): the old
-/// table is renamed aside, the new one created with the new definition, the rows
-/// copied over column by column (a column that became NOT NULL takes its default where
-/// it was NULL, a new NOT NULL column without default its type's zero), the old table
-/// dropped and the indexes created again.
-///
-/// The rename runs with `PRAGMA legacy_alter_table = ON`, so the foreign keys of other
-/// tables keep naming the table (now the new one) rather than following the old one
-/// aside: dropping the old table then deletes no referencing row (with `foreign_keys`
-/// on, a `DROP TABLE` of a referenced table would cascade), and the procedure can run
-/// inside the migration's transaction, where `PRAGMA foreign_keys` cannot change.
-/// Foreign keys are checked at commit (`PRAGMA defer_foreign_keys`).
+/// The table-rebuild procedure SQLite documents for any change to a table: a new
+/// table with the new definition, the rows copied over column by column (a column that
+/// became NOT NULL takes its default where it was NULL, a new NOT NULL column without
+/// default its type's zero), the old table dropped, the new one renamed to its name,
+/// the indexes created again. It must run with foreign keys off (a `DROP TABLE` of a
+/// referenced table would otherwise delete or orphan the rows that reference it): the
+/// SQLite driver's [`SchemaDialect::run`](super::SchemaDialect::run) turns them off
+/// around the migration's transaction and checks them before it commits.
 fn rebuild<B: SchemaBuilder + Default>(old: &Table, new: &Table, style: &dyn DdlStyle) -> Vec<String> {
     let builder = B::default;
-    let aside = format!("__om_old_{}", old.name);
-    let mut out = vec![
-        "PRAGMA defer_foreign_keys = ON".to_string(),
-        "PRAGMA legacy_alter_table = ON".to_string(),
-        SeaTable::rename()
-            .table(Alias::new(&old.name), Alias::new(&aside))
-            .build(builder()),
-        create_table(style, new, &new.name).build(builder()),
-    ];
+    let temp = format!("__om_new_{}", new.name);
+    let mut out = vec![create_table(style, new, &temp).build(builder())];
     // The columns copied over, and the new NOT NULL ones without a default, filled
     // with their type's zero.
     let common: Vec<&Column> = new
@@ -318,7 +307,7 @@ fn rebuild<B: SchemaBuilder + Default>(old: &Table, new: &Table, style: &dyn Ddl
         .collect();
     if !common.is_empty() {
         let mut select = Query::select();
-        select.from(Alias::new(&aside));
+        select.from(Alias::new(&old.name));
         for c in &common {
             if old.column(&c.name).is_none() {
                 if let Some(z) = zero(c.ty) {
@@ -341,14 +330,18 @@ fn rebuild<B: SchemaBuilder + Default>(old: &Table, new: &Table, style: &dyn Ddl
         }
         let mut insert = Query::insert();
         insert
-            .into_table(Alias::new(&new.name))
+            .into_table(Alias::new(&temp))
             .columns(common.iter().map(|c| Alias::new(&c.name)));
         if insert.select_from(select).is_ok() {
             out.push(insert.to_string(builder()));
         }
     }
-    out.push(SeaTable::drop().table(Alias::new(&aside)).build(builder()));
-    out.push("PRAGMA legacy_alter_table = OFF".to_string());
+    out.push(SeaTable::drop().table(Alias::new(&old.name)).build(builder()));
+    out.push(
+        SeaTable::rename()
+            .table(Alias::new(&temp), Alias::new(&new.name))
+            .build(builder()),
+    );
     for index in &new.indexes {
         out.push(create_index(&new.name, index).build(builder()));
     }

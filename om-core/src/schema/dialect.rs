@@ -3,9 +3,23 @@
 
 use std::fmt::Debug;
 
+use futures::future::BoxFuture;
+
 use super::diff::Operation;
 use super::snapshot::Schema;
+use crate::database::Database;
 use crate::error::Result;
+
+/// The change a migration's run makes to the history table, in the same unit as the
+/// migration's statements.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum HistoryChange {
+    /// Records the migration as applied.
+    Record(sea_query::InsertStatement),
+    /// Forgets the migration (it was reverted).
+    Forget(sea_query::DeleteStatement),
+}
 
 /// A backend's migration SQL. A driver hands it out from
 /// [`Driver::schema_dialect`](crate::Driver::schema_dialect).
@@ -28,4 +42,18 @@ pub trait SchemaDialect: Send + Sync + Debug {
     /// whether the column accepts NULL (a 64-bit integer, 1 or 0).
     fn columns_query(&self) -> &'static str;
 
+
+    /// Runs a migration's `statements`, then `history`, as one unit, for a dialect that
+    /// needs more than a transaction for it (SQLite turns foreign keys off around the
+    /// transaction, as its table-rebuild procedure requires). `None`, the default,
+    /// lets the migrator run them in a transaction where DDL is transactional.
+    fn run<'a>(
+        &'a self,
+        db: &'a Database,
+        statements: &'a [String],
+        history: &'a HistoryChange,
+    ) -> Option<BoxFuture<'a, Result<()>>> {
+        let _ = (db, statements, history);
+        None
+    }
 }
