@@ -150,3 +150,70 @@ async fn plain(conn: &mut SqliteConnection, sql: &str) -> Result<()> {
         .map(drop)
         .map_err(|e| crate::error::map(e, None))
 }
+
+#[cfg(test)]
+mod tests {
+    //! Exact SQL of migration operations; no database needed.
+    use super::*;
+    use om_core::ColumnType;
+    use om_core::schema::diff;
+
+    fn column(name: &str, ty: ColumnType, nullable: bool) -> Column {
+        Column {
+            name: name.into(),
+            ty,
+            nullable,
+            generated: false,
+            default: None,
+            renamed_from: None,
+        }
+    }
+
+    fn schema(columns: Vec<Column>) -> Schema {
+        Schema {
+            tables: vec![Table {
+                name: "p".into(),
+                columns,
+                primary_key: vec!["a".into()],
+                indexes: Vec::new(),
+                foreign_keys: Vec::new(),
+            }],
+        }
+    }
+
+    #[test]
+    fn rename_and_add_use_alter_table() {
+        let before = schema(vec![column("a", ColumnType::BigInt, false), column("n", ColumnType::Text(None), true)]);
+        let mut renamed = column("nick", ColumnType::Text(None), true);
+        renamed.renamed_from = Some("n".into());
+        let mut score = column("score", ColumnType::BigInt, false);
+        score.default = Some(om_core::schema::Literal::Int(0));
+        let after = schema(vec![column("a", ColumnType::BigInt, false), renamed, score]);
+        let sql = SqliteSchema.render(&diff(&before, &after), &before).unwrap();
+        assert_eq!(
+            sql,
+            [
+                r#"ALTER TABLE "p" RENAME COLUMN "n" TO "nick""#,
+                r#"ALTER TABLE "p" ADD COLUMN "score" integer NOT NULL DEFAULT 0"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn altering_a_column_rebuilds_the_table() {
+        let before = schema(vec![column("a", ColumnType::BigInt, false), column("n", ColumnType::Text(None), true)]);
+        let mut required = column("n", ColumnType::Text(None), false);
+        required.default = Some(om_core::schema::Literal::Text("x".into()));
+        let after = schema(vec![column("a", ColumnType::BigInt, false), required]);
+        let sql = SqliteSchema.render(&diff(&before, &after), &before).unwrap();
+        assert_eq!(
+            sql,
+            [
+                r#"CREATE TABLE "__om_new_p" ( "a" integer NOT NULL, "n" text NOT NULL DEFAULT 'x', PRIMARY KEY ("a") )"#,
+                r#"INSERT INTO "__om_new_p" ("a", "n") SELECT "a", COALESCE("n", 'x') FROM "p""#,
+                r#"DROP TABLE "p""#,
+                r#"ALTER TABLE "__om_new_p" RENAME TO "p""#,
+            ]
+        );
+    }
+}

@@ -162,3 +162,72 @@ fn texts(o: &Map<String, Json>, key: &str) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ColumnType;
+
+    #[test]
+    fn snapshot_round_trips_through_json() {
+        let schema = Schema {
+            tables: vec![Table {
+                name: "note".into(),
+                columns: vec![
+                    Column {
+                        name: "id".into(),
+                        ty: ColumnType::BigInt,
+                        nullable: false,
+                        generated: true,
+                        default: None,
+                        renamed_from: None,
+                    },
+                    Column {
+                        name: "body".into(),
+                        ty: ColumnType::Text(Some(200)),
+                        nullable: false,
+                        generated: false,
+                        default: Some(Literal::Text("it's".into())),
+                        renamed_from: None,
+                    },
+                    Column {
+                        name: "score".into(),
+                        ty: ColumnType::Double,
+                        nullable: true,
+                        generated: false,
+                        default: Some(Literal::Float(1.5)),
+                        renamed_from: None,
+                    },
+                ],
+                primary_key: vec!["id".into()],
+                indexes: vec![Index {
+                    name: "ix_note_body".into(),
+                    columns: vec!["body".into()],
+                    unique: true,
+                }],
+                foreign_keys: vec![ForeignKey {
+                    name: "fk_note_person".into(),
+                    columns: vec!["person_id".into()],
+                    ref_table: "person".into(),
+                    ref_columns: vec!["id".into()],
+                    on_delete: ReferentialAction::Cascade,
+                    on_update: ReferentialAction::NoAction,
+                }],
+            }],
+        };
+        let text = to_json(&schema);
+        assert!(text.contains("\"type\": \"text(200)\""), "{text}");
+        assert_eq!(from_json(&text, "test").ok(), Some(schema));
+        let err = from_json("{\"format\": 9}", "old.json").unwrap_err();
+        assert!(err.to_string().contains("old.json"), "{err}");
+    }
+
+    #[test]
+    fn statements_split_on_line_ends() {
+        let sql = "-- header\nCREATE TABLE a (x text DEFAULT 'a;b');\n\n-- note\nALTER TABLE a\n  ADD COLUMN y int;\n";
+        assert_eq!(
+            crate::migrate::folder::split_statements(sql),
+            ["CREATE TABLE a (x text DEFAULT 'a;b')", "ALTER TABLE a\n  ADD COLUMN y int"]
+        );
+    }
+}

@@ -311,3 +311,90 @@ impl Table {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ColumnType;
+
+    pub(crate) fn column(name: &str, ty: ColumnType, nullable: bool) -> Column {
+        Column {
+            name: name.into(),
+            ty,
+            nullable,
+            generated: false,
+            default: None,
+            renamed_from: None,
+        }
+    }
+
+    fn person(columns: Vec<Column>) -> Schema {
+        let mut id = column("id", ColumnType::BigInt, false);
+        id.generated = true;
+        let mut all = vec![id];
+        all.extend(columns);
+        Schema {
+            tables: vec![Table {
+                name: "person".into(),
+                columns: all,
+                primary_key: vec!["id".into()],
+                indexes: Vec::new(),
+                foreign_keys: Vec::new(),
+            }],
+        }
+    }
+
+    #[test]
+    fn rename_drop_add_and_alter_in_order() {
+        let before = person(vec![
+            column("nick", ColumnType::Text(None), true),
+            column("legacy", ColumnType::BigInt, true),
+            column("age", ColumnType::Integer, true),
+        ]);
+        let mut nickname = column("nickname", ColumnType::Text(None), true);
+        nickname.renamed_from = Some("nick".into());
+        let after = person(vec![
+            nickname,
+            column("age", ColumnType::Integer, false),
+            column("score", ColumnType::BigInt, false),
+        ]);
+        let ops = diff(&before, &after);
+        let kinds: Vec<&str> = ops
+            .iter()
+            .map(|op| match op {
+                Operation::RenameColumn { .. } => "rename",
+                Operation::DropColumn { .. } => "drop",
+                Operation::AddColumn { .. } => "add",
+                Operation::AlterColumn { .. } => "alter",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["rename", "drop", "add", "alter"]);
+        // Applying the operations gives the target (renames resolved); their inverse,
+        // applied after, gives the start back (column order aside).
+        let mut state = before.clone();
+        for op in &ops {
+            state.apply(op);
+        }
+        let names = |s: &Schema| {
+            let mut n: Vec<String> = s.tables[0].columns.iter().map(|c| c.name.clone()).collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names(&state), names(&after));
+        for op in invert(&ops) {
+            state.apply(&op);
+        }
+        assert_eq!(names(&state), names(&before));
+        assert!(diff(&after, &after).is_empty(), "no change, no operation");
+    }
+
+    #[test]
+    fn new_and_dropped_tables() {
+        let before = Schema::new();
+        let after = person(Vec::new());
+        let ops = diff(&before, &after);
+        assert!(matches!(&ops[..], [Operation::CreateTable(t)] if t.name == "person"));
+        assert!(matches!(&invert(&ops)[..], [Operation::DropTable(t)] if t.name == "person"));
+    }
+}
