@@ -68,10 +68,15 @@ async fn demo() -> om::Result<String> {
     for m in migrator.apply(&db).await? {
         out.push(format!("applied {}_{}", m.version, m.name));
     }
-    db.execute("INSERT INTO bookmark (url) VALUES ('https://example.com')", ())
-        .await?;
+    db.execute(
+        "INSERT INTO bookmark (url) VALUES ('https://example.com')",
+        (),
+    )
+    .await?;
     let visits: i64 = db.fetch_val("SELECT visits FROM bookmark", ()).await?;
-    out.push(format!("a row inserted without `visits` has visits = {visits}"));
+    out.push(format!(
+        "a row inserted without `visits` has visits = {visits}"
+    ));
     for s in migrator.status(&db).await? {
         out.push(format!("{}_{}: {:?}", s.version, s.name, s.state));
     }

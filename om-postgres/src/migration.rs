@@ -83,3 +83,68 @@ impl SchemaDialect for PostgresSchema {
          FROM information_schema.columns WHERE table_schema = current_schema()"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Exact SQL of migration operations; no database needed.
+    use super::*;
+    use om_core::ColumnType;
+    use om_core::schema::{Literal, diff};
+
+    fn column(name: &str, ty: ColumnType, nullable: bool) -> Column {
+        Column {
+            name: name.into(),
+            ty,
+            nullable,
+            generated: false,
+            default: None,
+            renamed_from: None,
+        }
+    }
+
+    fn schema(columns: Vec<Column>) -> Schema {
+        Schema {
+            tables: vec![Table {
+                name: "p".into(),
+                columns,
+                primary_key: vec!["a".into()],
+                indexes: Vec::new(),
+                foreign_keys: Vec::new(),
+            }],
+        }
+    }
+
+    fn sql(before: &Schema, after: &Schema) -> Vec<String> {
+        PostgresSchema.render(&diff(before, after), before).unwrap()
+    }
+
+    #[test]
+    fn altering_and_adding_columns() {
+        let key = || column("a", ColumnType::BigInt, false);
+        let before = schema(vec![key(), column("n", ColumnType::Text(None), true)]);
+        let mut required = column("n", ColumnType::Text(Some(50)), false);
+        required.default = Some(Literal::Text("x".into()));
+        let after = schema(vec![
+            key(),
+            required,
+            column("k", ColumnType::Integer, false),
+        ]);
+        insta(&sql(&before, &after), EXPECTED_UP);
+        insta(&sql(&after, &before), EXPECTED_DOWN);
+    }
+
+    fn insta(got: &[String], expected: &[&str]) {
+        assert_eq!(got, expected, "got:\n{}", got.join("\n"));
+    }
+
+    const EXPECTED_UP: &[&str] = &[
+        r#"ALTER TABLE "p" ADD COLUMN "k" integer NOT NULL DEFAULT 0"#,
+        r#"ALTER TABLE "p" ALTER COLUMN "k" DROP DEFAULT"#,
+        r#"ALTER TABLE "p" ALTER COLUMN "n" TYPE varchar(50), ALTER COLUMN "n" SET NOT NULL, ALTER COLUMN "n" SET DEFAULT 'x'"#,
+    ];
+    const EXPECTED_DOWN: &[&str] = &[
+        r#"ALTER TABLE "p" DROP COLUMN "k""#,
+        r#"ALTER TABLE "p" ALTER COLUMN "n" TYPE text, ALTER COLUMN "n" DROP NOT NULL"#,
+        r#"ALTER TABLE "p" ALTER COLUMN "n" DROP DEFAULT"#,
+    ];
+}

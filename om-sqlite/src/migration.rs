@@ -71,7 +71,9 @@ impl SchemaDialect for SqliteSchema {
             // A test-mode database runs everything in its one transaction.
             return None;
         }
-        Some(Box::pin(run_without_foreign_keys(pool, statements, history)))
+        Some(Box::pin(run_without_foreign_keys(
+            pool, statements, history,
+        )))
     }
 
     fn columns_query(&self) -> &'static str {
@@ -183,13 +185,18 @@ mod tests {
 
     #[test]
     fn rename_and_add_use_alter_table() {
-        let before = schema(vec![column("a", ColumnType::BigInt, false), column("n", ColumnType::Text(None), true)]);
+        let before = schema(vec![
+            column("a", ColumnType::BigInt, false),
+            column("n", ColumnType::Text(None), true),
+        ]);
         let mut renamed = column("nick", ColumnType::Text(None), true);
         renamed.renamed_from = Some("n".into());
         let mut score = column("score", ColumnType::BigInt, false);
         score.default = Some(om_core::schema::Literal::Int(0));
         let after = schema(vec![column("a", ColumnType::BigInt, false), renamed, score]);
-        let sql = SqliteSchema.render(&diff(&before, &after), &before).unwrap();
+        let sql = SqliteSchema
+            .render(&diff(&before, &after), &before)
+            .unwrap();
         assert_eq!(
             sql,
             [
@@ -201,11 +208,16 @@ mod tests {
 
     #[test]
     fn altering_a_column_rebuilds_the_table() {
-        let before = schema(vec![column("a", ColumnType::BigInt, false), column("n", ColumnType::Text(None), true)]);
+        let before = schema(vec![
+            column("a", ColumnType::BigInt, false),
+            column("n", ColumnType::Text(None), true),
+        ]);
         let mut required = column("n", ColumnType::Text(None), false);
         required.default = Some(om_core::schema::Literal::Text("x".into()));
         let after = schema(vec![column("a", ColumnType::BigInt, false), required]);
-        let sql = SqliteSchema.render(&diff(&before, &after), &before).unwrap();
+        let sql = SqliteSchema
+            .render(&diff(&before, &after), &before)
+            .unwrap();
         assert_eq!(
             sql,
             [

@@ -52,9 +52,7 @@ pub async fn run<M: Models>(
         let url = match &arg {
             Some(url) => url.clone(),
             None => std::env::var("DATABASE_URL").map_err(|_| {
-                Error::InvalidMigration(
-                    "no database URL: pass one or set DATABASE_URL".to_string(),
-                )
+                Error::InvalidMigration("no database URL: pass one or set DATABASE_URL".to_string())
             })?,
         };
         Database::connect(&url).await

@@ -168,7 +168,13 @@ pub fn checksum(up: &str, down: &str) -> String {
 }
 
 /// A migration's SQL file: a header, then each statement followed by `;` and a newline.
-pub(crate) fn sql_file(version: &str, name: &str, direction: &str, backend: &str, statements: &[String]) -> String {
+pub(crate) fn sql_file(
+    version: &str,
+    name: &str,
+    direction: &str,
+    backend: &str,
+    statements: &[String],
+) -> String {
     let mut out = format!(
         "-- om migration {version}_{name}: {direction} on {backend}.\n\
          -- Edit freely: each statement ends with `;` at the end of a line.\n"

@@ -174,7 +174,13 @@ impl Migrator {
             }
             let sql = m.up(backend)?;
             let checksum = m.checksum(backend)?;
-            run(db, dialect, &sql, history::record(&m.version, &m.name, &checksum)?).await?;
+            run(
+                db,
+                dialect,
+                &sql,
+                history::record(&m.version, &m.name, &checksum)?,
+            )
+            .await?;
             done.push(m);
         }
         Ok(done)

@@ -73,12 +73,16 @@ pub fn from_json(text: &str, origin: &str) -> Result<Schema> {
         .ok_or_else(|| bad("no \"tables\" list"))?;
     let mut schema = Schema::new();
     for t in tables {
-        let t = t.as_object().ok_or_else(|| bad("a table is not an object"))?;
+        let t = t
+            .as_object()
+            .ok_or_else(|| bad("a table is not an object"))?;
         let name = text_of(t, "name").ok_or_else(|| bad("a table has no name"))?;
         let in_table = |what: &str| bad(&format!("table `{name}`: {what}"));
         let mut columns = Vec::new();
         for c in list(t, "columns") {
-            let c = c.as_object().ok_or_else(|| in_table("a column is not an object"))?;
+            let c = c
+                .as_object()
+                .ok_or_else(|| in_table("a column is not an object"))?;
             let cname = text_of(c, "name").ok_or_else(|| in_table("a column has no name"))?;
             let ty = text_of(c, "type")
                 .and_then(|s| parse_type(&s))
@@ -92,7 +96,9 @@ pub fn from_json(text: &str, origin: &str) -> Result<Schema> {
                 }),
                 Some(Json::String(s)) => Some(Literal::Text(s.clone())),
                 Some(_) => {
-                    return Err(in_table(&format!("column `{cname}` has an unknown default")));
+                    return Err(in_table(&format!(
+                        "column `{cname}` has an unknown default"
+                    )));
                 }
             };
             columns.push(Column {
@@ -106,7 +112,9 @@ pub fn from_json(text: &str, origin: &str) -> Result<Schema> {
         }
         let mut indexes = Vec::new();
         for i in list(t, "indexes") {
-            let i = i.as_object().ok_or_else(|| in_table("an index is not an object"))?;
+            let i = i
+                .as_object()
+                .ok_or_else(|| in_table("an index is not an object"))?;
             indexes.push(Index {
                 name: text_of(i, "name").ok_or_else(|| in_table("an index has no name"))?,
                 columns: texts(i, "columns"),
@@ -115,7 +123,9 @@ pub fn from_json(text: &str, origin: &str) -> Result<Schema> {
         }
         let mut foreign_keys = Vec::new();
         for k in list(t, "foreign_keys") {
-            let k = k.as_object().ok_or_else(|| in_table("a foreign key is not an object"))?;
+            let k = k
+                .as_object()
+                .ok_or_else(|| in_table("a foreign key is not an object"))?;
             let action = |key: &str| match text_of(k, key).as_deref() {
                 None | Some("NO ACTION") => Ok(ReferentialAction::NoAction),
                 Some("RESTRICT") => Ok(ReferentialAction::Restrict),
@@ -227,7 +237,10 @@ mod tests {
         let sql = "-- header\nCREATE TABLE a (x text DEFAULT 'a;b');\n\n-- note\nALTER TABLE a\n  ADD COLUMN y int;\n";
         assert_eq!(
             crate::migrate::folder::split_statements(sql),
-            ["CREATE TABLE a (x text DEFAULT 'a;b')", "ALTER TABLE a\n  ADD COLUMN y int"]
+            [
+                "CREATE TABLE a (x text DEFAULT 'a;b')",
+                "ALTER TABLE a\n  ADD COLUMN y int"
+            ]
         );
     }
 }

@@ -163,7 +163,10 @@ pub fn render<B: SchemaBuilder + Default>(
         state.apply(op);
         if let Some(old) = &current {
             if style.rebuilds(op, old) {
-                let new = state.table(op.table()).cloned().unwrap_or_else(|| old.clone());
+                let new = state
+                    .table(op.table())
+                    .cloned()
+                    .unwrap_or_else(|| old.clone());
                 out.extend(rebuild::<B>(old, &new, style));
                 continue;
             }
@@ -179,7 +182,10 @@ pub fn render<B: SchemaBuilder + Default>(
             Operation::DropTable(t) => {
                 out.push(SeaTable::drop().table(table(&t.name)).build(builder()));
             }
-            Operation::AddColumn { table: name, column } => {
+            Operation::AddColumn {
+                table: name,
+                column,
+            } => {
                 let after = state.table(name).cloned().unwrap_or_else(|| Table {
                     name: name.clone(),
                     columns: Vec::new(),
@@ -214,7 +220,10 @@ pub fn render<B: SchemaBuilder + Default>(
                     ));
                 }
             }
-            Operation::DropColumn { table: name, column } => out.push(
+            Operation::DropColumn {
+                table: name,
+                column,
+            } => out.push(
                 SeaTable::alter()
                     .table(table(name))
                     .drop_column(Alias::new(&column.name))
@@ -235,9 +244,10 @@ pub fn render<B: SchemaBuilder + Default>(
                 from,
                 to,
             } => {
-                let after = state.table(name).cloned().ok_or_else(|| {
-                    Error::InvalidMigration(format!("table `{name}` is missing"))
-                })?;
+                let after = state
+                    .table(name)
+                    .cloned()
+                    .ok_or_else(|| Error::InvalidMigration(format!("table `{name}` is missing")))?;
                 out.extend(style.alter_column(&after, from, to)?);
             }
             Operation::CreateIndex { table: name, index } => {
@@ -292,7 +302,11 @@ fn zero(ty: ColumnType) -> Option<Literal> {
 /// referenced table would otherwise delete or orphan the rows that reference it): the
 /// SQLite driver's [`SchemaDialect::run`](super::SchemaDialect::run) turns them off
 /// around the migration's transaction and checks them before it commits.
-fn rebuild<B: SchemaBuilder + Default>(old: &Table, new: &Table, style: &dyn DdlStyle) -> Vec<String> {
+fn rebuild<B: SchemaBuilder + Default>(
+    old: &Table,
+    new: &Table,
+    style: &dyn DdlStyle,
+) -> Vec<String> {
     let builder = B::default;
     let temp = format!("__om_new_{}", new.name);
     let mut out = vec![create_table(style, new, &temp).build(builder())];
@@ -301,9 +315,7 @@ fn rebuild<B: SchemaBuilder + Default>(old: &Table, new: &Table, style: &dyn Ddl
     let common: Vec<&Column> = new
         .columns
         .iter()
-        .filter(|c| {
-            old.column(&c.name).is_some() || (needs_fill(c) && zero(c.ty).is_some())
-        })
+        .filter(|c| old.column(&c.name).is_some() || (needs_fill(c) && zero(c.ty).is_some()))
         .collect();
     if !common.is_empty() {
         let mut select = Query::select();
@@ -336,7 +348,11 @@ fn rebuild<B: SchemaBuilder + Default>(old: &Table, new: &Table, style: &dyn Ddl
             out.push(insert.to_string(builder()));
         }
     }
-    out.push(SeaTable::drop().table(Alias::new(&old.name)).build(builder()));
+    out.push(
+        SeaTable::drop()
+            .table(Alias::new(&old.name))
+            .build(builder()),
+    );
     out.push(
         SeaTable::rename()
             .table(Alias::new(&temp), Alias::new(&new.name))

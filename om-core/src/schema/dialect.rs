@@ -42,7 +42,6 @@ pub trait SchemaDialect: Send + Sync + Debug {
     /// whether the column accepts NULL (a 64-bit integer, 1 or 0).
     fn columns_query(&self) -> &'static str;
 
-
     /// Runs a migration's `statements`, then `history`, as one unit, for a dialect that
     /// needs more than a transaction for it (SQLite turns foreign keys off around the
     /// transaction, as its table-rebuild procedure requires). `None`, the default,

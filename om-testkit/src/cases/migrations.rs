@@ -60,7 +60,8 @@ pub async fn migration_round_trip_keeps_data(db: &Database) -> Result<()> {
     );
     let applied = migrator.apply(db).await?;
     assert_eq!(applied.len(), 1);
-    db.add(&mut person_v1("ann", Some("annie"), Some(7))).await?;
+    db.add(&mut person_v1("ann", Some("annie"), Some(7)))
+        .await?;
     db.add(&mut person_v1("bob", None, None)).await?;
 
     let second = migrator
@@ -69,10 +70,12 @@ pub async fn migration_round_trip_keeps_data(db: &Database) -> Result<()> {
     let up = second.up(db.backend())?;
     assert!(up.contains("nickname"), "the rename is in the SQL:\n{up}");
     assert!(
-        migrator.status(db).await?.iter().map(|s| s.state).eq([
-            MigrationState::Applied,
-            MigrationState::Pending
-        ]),
+        migrator
+            .status(db)
+            .await?
+            .iter()
+            .map(|s| s.state)
+            .eq([MigrationState::Applied, MigrationState::Pending]),
         "v1 applied, v2 pending"
     );
     assert_eq!(migrator.apply(db).await?.len(), 1);
@@ -89,7 +92,10 @@ pub async fn migration_round_trip_keeps_data(db: &Database) -> Result<()> {
         Some("annie"),
         "the renamed column kept its data"
     );
-    assert_eq!(people[0].score, 0, "the added column took its database default");
+    assert_eq!(
+        people[0].score, 0,
+        "the added column took its database default"
+    );
     assert_eq!(people[1].nickname, None);
     let legacy = db.fetch_all("SELECT legacy FROM mig_person", ()).await;
     assert!(legacy.is_err(), "the dropped column is gone");
@@ -126,8 +132,15 @@ pub async fn migration_round_trip_keeps_data(db: &Database) -> Result<()> {
         .await?;
     assert_eq!(people.len(), 2);
     assert_eq!(people[0].nick.as_deref(), Some("annie"));
-    assert_eq!(people[0].legacy, None, "a column dropped and added back is empty");
-    assert!(db.fetch_all("SELECT score FROM mig_person", ()).await.is_err());
+    assert_eq!(
+        people[0].legacy, None,
+        "a column dropped and added back is empty"
+    );
+    assert!(
+        db.fetch_all("SELECT score FROM mig_person", ())
+            .await
+            .is_err()
+    );
     assert!(db.fetch_all("SELECT * FROM mig_note", ()).await.is_err());
 
     // Down to nothing, and up again.
@@ -136,7 +149,10 @@ pub async fn migration_round_trip_keeps_data(db: &Database) -> Result<()> {
         Some(first.version.clone())
     );
     assert!(db.fetch_all("SELECT * FROM mig_person", ()).await.is_err());
-    assert!(migrator.revert(db).await?.is_none(), "nothing left to revert");
+    assert!(
+        migrator.revert(db).await?.is_none(),
+        "nothing left to revert"
+    );
     assert_eq!(migrator.apply(db).await?.len(), 2);
     assert_eq!(db.query::<v2::Person>().count().await?, 0);
     assert_eq!(count(db, "SELECT count(*) FROM om_migrations").await?, 2);
@@ -180,7 +196,10 @@ pub async fn migration_alters_nullability_and_drops_indexed_column(db: &Database
         "the rows that reference the table are kept"
     );
     let null = db
-        .execute("INSERT INTO mig_person (nickname, score) VALUES (NULL, 1)", ())
+        .execute(
+            "INSERT INTO mig_person (nickname, score) VALUES (NULL, 1)",
+            (),
+        )
         .await
         .unwrap_err();
     assert_eq!(null.kind(), ErrorKind::NotNullViolation, "{null}");
@@ -200,8 +219,11 @@ pub async fn migration_alters_nullability_and_drops_indexed_column(db: &Database
         .await?;
     assert_eq!(people[0].nickname.as_deref(), Some("annie"));
     assert_eq!(people[0].name, "", "the dropped column came back empty");
-    db.execute("INSERT INTO mig_person (name, nickname) VALUES ('x', NULL)", ())
-        .await?;
+    db.execute(
+        "INSERT INTO mig_person (name, nickname) VALUES ('x', NULL)",
+        (),
+    )
+    .await?;
     migrator.check_drift(db).await?;
     Ok(())
 }
@@ -215,7 +237,8 @@ pub async fn migration_edited_after_apply_is_refused(db: &Database) -> Result<()
         .expect("a change");
     migrator.apply(db).await?;
     let path = m.path.join(format!("up.{}.sql", db.backend()));
-    let mut sql = std::fs::read_to_string(&path).map_err(|e| Error::InvalidMigration(e.to_string()))?;
+    let mut sql =
+        std::fs::read_to_string(&path).map_err(|e| Error::InvalidMigration(e.to_string()))?;
     sql.push_str("-- edited\n");
     std::fs::write(&path, sql).map_err(|e| Error::InvalidMigration(e.to_string()))?;
     migrator.generate::<(v2::Person, v2::Note)>("v2")?;
@@ -233,8 +256,7 @@ pub async fn migration_edited_after_apply_is_refused(db: &Database) -> Result<()
         db.fetch_all("SELECT * FROM mig_note", ()).await.is_err(),
         "nothing pending was applied"
     );
-    let states: Vec<MigrationState> =
-        migrator.status(db).await?.iter().map(|s| s.state).collect();
+    let states: Vec<MigrationState> = migrator.status(db).await?.iter().map(|s| s.state).collect();
     assert_eq!(states, [MigrationState::Edited, MigrationState::Pending]);
     Ok(())
 }
@@ -301,14 +323,20 @@ pub async fn migration_drift_names_table_and_column(db: &Database) -> Result<()>
 /// a plain field is called at `add`, `on_update_fn` at `update`.
 pub async fn database_defaults_fill_left_out_columns(db: &Database) -> Result<()> {
     db.create_all(&[Ticket::table()]).await?;
-    db.execute("INSERT INTO db_defaults (title, created, updated) VALUES ('raw', $1, $1)", (crate::migration_models::now(),))
-        .await?;
+    db.execute(
+        "INSERT INTO db_defaults (title, created, updated) VALUES ('raw', $1, $1)",
+        (crate::migration_models::now(),),
+    )
+    .await?;
     let raw = db.query::<Ticket>().one().await?;
     assert_eq!(raw.status, "open");
     assert_eq!(raw.priority, 3);
     assert!(raw.visible);
     let null = db
-        .execute("INSERT INTO db_defaults (title, status, created, updated) VALUES ('n', NULL, $1, $1)", (crate::migration_models::now(),))
+        .execute(
+            "INSERT INTO db_defaults (title, status, created, updated) VALUES ('n', NULL, $1, $1)",
+            (crate::migration_models::now(),),
+        )
         .await
         .unwrap_err();
     assert_eq!(null.kind(), ErrorKind::NotNullViolation, "{null}");
@@ -324,7 +352,10 @@ pub async fn database_defaults_fill_left_out_columns(db: &Database) -> Result<()
         updated: epoch,
     };
     db.add(&mut t).await?;
-    assert_eq!(t.status, "closed", "a value the field holds is written as given");
+    assert_eq!(
+        t.status, "closed",
+        "a value the field holds is written as given"
+    );
     assert_eq!(t.priority, 0);
     assert!(t.created > epoch, "default_fn set the insert timestamp");
     let created = t.created;
