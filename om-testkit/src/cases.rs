@@ -51,6 +51,7 @@ macro_rules! for_each_case {
             migrations::migration_edited_after_apply_is_refused,
             migrations::migration_missing_from_folder_is_refused,
             migrations::migration_drift_names_table_and_column,
+            migrations::migration_baseline_adopts_an_existing_schema,
             migrations::database_defaults_fill_left_out_columns,
             schema::drop_all_removes_tables,
             schema::unique_index_is_enforced,

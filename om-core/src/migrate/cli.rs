@@ -6,6 +6,8 @@
 //! status  [database-url]   list the migrations and whether each is applied
 //! revert  [database-url]   revert the newest applied migration
 //! check   [database-url]   check the live schema against the migrations (drift)
+//! baseline [database-url]  record every migration as applied, without running it, on a
+//!                          database whose schema is already the newest snapshot's
 //! ```
 //!
 //! The URL defaults to the `DATABASE_URL` environment variable.
@@ -23,18 +25,20 @@ pub const USAGE: &str = "usage: <command> [argument]
   status  [database-url]   list the migrations and whether each is applied
   revert  [database-url]   revert the newest applied migration
   check   [database-url]   check the live schema against the migrations (drift)
+  baseline [database-url]  record every migration as applied without running it
+                           (a database created before migrations, e.g. by create_all)
 The database URL defaults to $DATABASE_URL.";
 
 /// Runs one command for models `M` over `migrator`'s folder; `args` are the command
 /// and its argument (without the program's name). Returns what to print.
 ///
-/// ```no_run
-/// # async fn f() -> om_core::Result<()> {
-/// # type User = ();
-/// // in the application's `src/bin/migrate.rs`:
-/// // let out = om::migrate::cli::run::<(User, Post)>(&Migrator::new("migrations"),
-/// //     std::env::args().skip(1)).await?;
-/// # Ok(()) }
+/// ```text
+/// // in the application's src/bin/migrate.rs, with its models:
+/// let out = om::migrate::cli::run::<(User, Post)>(
+///     &Migrator::new("migrations"),
+///     std::env::args().skip(1),
+/// ).await?;
+/// println!("{out}");
 /// ```
 ///
 /// # Errors
@@ -108,6 +112,12 @@ pub async fn run<M: Models>(
                 })
                 .collect::<Vec<_>>()
                 .join("\n"))
+        }
+        "baseline" => {
+            let db = connect().await?;
+            let recorded = migrator.baseline(&db).await;
+            db.close().await;
+            Ok(format!("recorded {} migration(s) as applied", recorded?.len()))
         }
         "check" => {
             let db = connect().await?;

@@ -186,6 +186,32 @@ impl Migrator {
         Ok(done)
     }
 
+    /// Records every migration of the folder as applied without running it: how a
+    /// database created before migrations (by `create_all`, or by hand) adopts them.
+    /// The live schema must be the newest snapshot's. Returns the migrations recorded.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SchemaDrift`] when the live schema is not the newest snapshot's
+    /// (nothing is recorded then); the errors of [`apply`](Self::apply)'s checks.
+    pub async fn baseline(&self, db: &Database) -> Result<Vec<MigrationDir>> {
+        let dialect = dialect_of(db)?;
+        let (local, applied) = self.verified(db, dialect).await?;
+        if let Some(newest) = local.last() {
+            drift::check(db, dialect, &newest.schema()?).await?;
+        }
+        let mut done = Vec::new();
+        for m in local {
+            if applied.iter().any(|a| a.version == m.version) {
+                continue;
+            }
+            let checksum = m.checksum(dialect.name())?;
+            history::run(db, &history::record(&m.version, &m.name, &checksum)?).await?;
+            done.push(m);
+        }
+        Ok(done)
+    }
+
     /// Reverts the newest applied migration with its down SQL and removes it from the
     /// history; `None` when none is applied.
     ///

@@ -367,3 +367,35 @@ pub async fn database_defaults_fill_left_out_columns(db: &Database) -> Result<()
     assert_eq!(t.created, created, "the insert timestamp is kept");
     Ok(())
 }
+
+/// A database created before migrations (by `create_all`) adopts them with `baseline`:
+/// the migrations are recorded without running, and later ones apply on top; a
+/// database whose schema is not the snapshot's is refused.
+pub async fn migration_baseline_adopts_an_existing_schema(db: &Database) -> Result<()> {
+    let dir = TempDir::new("baseline", db.backend());
+    let migrator = Migrator::new(&dir.0);
+    db.create_all(&[v1::Person::table()]).await?;
+    db.add(&mut person_v1("ann", Some("annie"), None)).await?;
+    migrator.generate::<v1::Person>("create_person")?;
+    migrator.generate::<(v2::Person, v2::Note)>("v2")?;
+    let err = migrator.baseline(db).await.unwrap_err();
+    match &err {
+        Error::SchemaDrift { table, column, .. } => {
+            assert_eq!(table, "mig_person");
+            assert_eq!(column.as_deref(), Some("nickname"));
+        }
+        other => panic!("expected SchemaDrift, got {other:?}"),
+    }
+    assert_eq!(count(db, "SELECT count(*) FROM om_migrations").await?, 0);
+
+    let dir = TempDir::new("baseline-v1", db.backend());
+    let migrator = Migrator::new(&dir.0);
+    migrator.generate::<v1::Person>("create_person")?;
+    assert_eq!(migrator.baseline(db).await?.len(), 1);
+    assert!(migrator.apply(db).await?.is_empty(), "v1 is recorded, not run");
+    migrator.generate::<(v2::Person, v2::Note)>("v2")?;
+    assert_eq!(migrator.apply(db).await?.len(), 1);
+    let ann = db.query::<v2::Person>().one().await?;
+    assert_eq!(ann.nickname.as_deref(), Some("annie"));
+    Ok(())
+}
