@@ -22,10 +22,10 @@ impl DdlStyle for PostgresSchema {
         // goes is dropped on its own.
         let mut def = ColumnDef::new(Alias::new(&to.name));
         let full = self.column(table, to);
-        if from.ty != to.ty {
-            if let Some(ty) = full.get_column_type() {
-                def.custom(pg_type_name(ty));
-            }
+        if from.ty != to.ty
+            && let Some(ty) = full.get_column_type()
+        {
+            def.custom(pg_type_name(ty));
         }
         if to.nullable {
             def.null();

@@ -42,10 +42,10 @@ fn all() -> Vec<&'static dyn Driver> {
 pub fn schema_dialects() -> Vec<&'static dyn crate::schema::SchemaDialect> {
     let mut out: Vec<&'static dyn crate::schema::SchemaDialect> = Vec::new();
     for d in all() {
-        if let Some(dialect) = d.schema_dialect() {
-            if !out.iter().any(|o| o.name() == dialect.name()) {
-                out.push(dialect);
-            }
+        if let Some(dialect) = d.schema_dialect()
+            && !out.iter().any(|o| o.name() == dialect.name())
+        {
+            out.push(dialect);
         }
     }
     out

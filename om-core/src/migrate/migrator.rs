@@ -117,10 +117,10 @@ impl Migrator {
             ));
         }
         let mut version = folder::timestamp_now();
-        if let Some(last) = existing.last() {
-            if folder::version_order(&version, &last.version).is_le() {
-                version = increment(&last.version);
-            }
+        if let Some(last) = existing.last()
+            && folder::version_order(&version, &last.version).is_le()
+        {
+            version = increment(&last.version);
         }
         let path = self.dir.join(format!("{version}_{name}"));
         let mut files = Vec::new();
@@ -313,10 +313,10 @@ impl Migrator {
                 });
             }
         }
-        if let Some(newest) = applied.last() {
-            if let Some(m) = local.iter().find(|m| m.version == newest.version) {
-                drift::check(db, dialect, &m.schema()?).await?;
-            }
+        if let Some(newest) = applied.last()
+            && let Some(m) = local.iter().find(|m| m.version == newest.version)
+        {
+            drift::check(db, dialect, &m.schema()?).await?;
         }
         Ok((local, applied))
     }

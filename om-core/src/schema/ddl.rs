@@ -161,15 +161,15 @@ pub fn render<B: SchemaBuilder + Default>(
             })?),
         };
         state.apply(op);
-        if let Some(old) = &current {
-            if style.rebuilds(op, old) {
-                let new = state
-                    .table(op.table())
-                    .cloned()
-                    .unwrap_or_else(|| old.clone());
-                out.extend(rebuild::<B>(old, &new, style));
-                continue;
-            }
+        if let Some(old) = &current
+            && style.rebuilds(op, old)
+        {
+            let new = state
+                .table(op.table())
+                .cloned()
+                .unwrap_or_else(|| old.clone());
+            out.extend(rebuild::<B>(old, &new, style));
+            continue;
         }
         let table = |name: &str| Alias::new(name);
         match op {
