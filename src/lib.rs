@@ -96,6 +96,13 @@ pub use om_core::{
     url, value,
 };
 
+/// Migrations generated from the models: [`Migrator`](om_core::migrate::Migrator)
+/// generates, applies, reverts and checks them; [`cli`](om_core::migrate::cli) is a
+/// ready-made command line.
+#[cfg(feature = "migrate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "migrate")))]
+pub use om_core::migrate;
+
 /// YAML fixtures: rows for the tables of registered models, in one transaction.
 #[cfg(feature = "fixtures")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fixtures")))]

@@ -161,6 +161,10 @@ pub trait Driver: Send + Sync + Debug + 'static {
     fn capabilities(&self) -> &'static Capabilities;
     /// Opens a pool for `url`, whose scheme is one of [`Driver::schemes`].
     async fn connect(&self, url: &DatabaseUrl) -> Result<Box<dyn Pool>>;
+    /// The backend's migration SQL ([`crate::schema`]), `None` when it has none.
+    fn schema_dialect(&self) -> Option<&'static dyn crate::schema::SchemaDialect> {
+        None
+    }
 }
 
 /// Something statements run on: a pool, a transaction, or a savepoint.

@@ -11,7 +11,9 @@
 //! - the [`Session`] trait both implement, raw SQL ([`raw`]) and [`FromRow`];
 //! - om's own connection options ([`ConnectOptions`]): test mode and statement logging;
 //! - relations ([`relation`]): foreign keys, eager loading and relation filters;
-//! - the schema's order ([`schema`]): tables after the tables they reference;
+//! - the schema ([`schema`]): tables after the tables they reference, snapshots of it
+//!   and their differences; migrations generated from them ([`migrate`], feature
+//!   `migrate`);
 //! - the YAML fixture loader (feature `fixtures`);
 //! - the one error enum, [`Error`].
 #![warn(missing_docs)]
@@ -30,6 +32,8 @@ pub mod from_row;
 pub mod ir;
 pub mod join;
 pub mod json;
+#[cfg(feature = "migrate")]
+pub mod migrate;
 pub mod model;
 pub mod options;
 pub mod query;
@@ -67,7 +71,7 @@ pub use join::{JoinQuery, JoinedRow, JoinedSide};
 pub use json::Json;
 pub use json::{JsonFilter, JsonSyntax, JsonType};
 pub use logging::StatementCapture;
-pub use model::{ColumnMeta, ColumnType, DefaultValue, Model, TableMeta, Undo};
+pub use model::{ColumnMeta, ColumnType, DatabaseDefault, DefaultValue, Model, TableMeta, Undo};
 pub use options::ConnectOptions;
 pub use query::Query;
 pub use raw::{ColumnIndex, Executed, IntoValues, RowRef, Sql, SqlRow};

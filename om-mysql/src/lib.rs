@@ -30,6 +30,7 @@ mod connect;
 mod error;
 mod executor;
 mod json;
+mod migration;
 mod render;
 mod row;
 
@@ -87,6 +88,10 @@ impl Driver for MysqlDriver {
 
     async fn connect(&self, url: &DatabaseUrl) -> Result<Box<dyn Pool>> {
         Ok(Box::new(connect::connect(url).await?))
+    }
+
+    fn schema_dialect(&self) -> Option<&'static dyn om_core::schema::SchemaDialect> {
+        Some(&migration::MysqlSchema)
     }
 }
 

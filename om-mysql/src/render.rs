@@ -171,7 +171,15 @@ fn create_table(table: &TableMeta) -> TableCreateStatement {
 fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
     let mut def = sql::column_def(table, column);
     let keyed = column.primary_key || column.index || column.unique;
-    match column.ty {
+    adjust_column(&mut def, column.ty, keyed);
+    def
+}
+
+/// MySQL's changes to a portable column definition (for `create_all` and migrations):
+/// bounded text and bytes where the column is keyed, `longtext`/`longblob` elsewhere,
+/// microsecond times, wide decimals, UUIDs as 16 bytes.
+pub(crate) fn adjust_column(def: &mut sea_query::ColumnDef, ty: ColumnType, keyed: bool) {
+    match ty {
         ColumnType::Text(None) if keyed => {
             def.string_len(255);
         }
@@ -204,7 +212,6 @@ fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
         }
         _ => {}
     }
-    def
 }
 
 /// Renders a single-row insert; its generated key is the result's `last_insert_id`.

@@ -147,10 +147,16 @@ fn check_generated(table: &TableMeta) -> Result<()> {
 /// of the key's own width, so an explicit key may still be inserted.
 fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
     let mut def = sql::column_def(table, column);
-    if column.ty == ColumnType::Json {
+    adjust_column(&mut def, column.ty);
+    def
+}
+
+/// PostgreSQL's changes to a portable column definition (for `create_all` and
+/// migrations): JSON is `jsonb`.
+pub(crate) fn adjust_column(def: &mut sea_query::ColumnDef, ty: ColumnType) {
+    if ty == ColumnType::Json {
         def.json_binary();
     }
-    def
 }
 
 /// Renders a single-row insert that returns the generated key.

@@ -12,6 +12,7 @@ mod connect;
 mod error;
 mod executor;
 mod json;
+mod migration;
 mod render;
 mod row;
 
@@ -79,6 +80,10 @@ impl Driver for SqliteDriver {
 
     async fn connect(&self, url: &DatabaseUrl) -> Result<Box<dyn Pool>> {
         Ok(Box::new(connect::connect(url).await?))
+    }
+
+    fn schema_dialect(&self) -> Option<&'static dyn om_core::schema::SchemaDialect> {
+        Some(&migration::SqliteSchema)
     }
 }
 

@@ -200,15 +200,20 @@ fn select_unchecked(s: &Select) -> Rendered {
 /// (a NUMERIC column would turn them into floats).
 fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
     let mut def = sql::column_def(table, column);
-    if column.ty == ColumnType::Decimal {
+    adjust_column(&mut def, column.ty, column.generated);
+    def
+}
+
+/// SQLite's changes to a portable column definition (for `create_all` and migrations).
+pub(crate) fn adjust_column(def: &mut sea_query::ColumnDef, ty: ColumnType, generated: bool) {
+    if ty == ColumnType::Decimal {
         def.text();
     }
     // AUTOINCREMENT needs the type to be exactly INTEGER, whatever the field's width
     // (om checks that a generated key fits the field when it reads it back).
-    if column.generated && column.ty.is_integer() {
+    if generated && ty.is_integer() {
         def.integer();
     }
-    def
 }
 
 /// Renders a single-row insert that returns the generated key.

@@ -17,6 +17,7 @@ pub mod json;
 pub mod ledger;
 pub mod logging;
 pub mod mappers;
+pub mod migrations;
 pub mod pagination;
 pub mod pool;
 pub mod pool_exhaustion;
@@ -47,6 +48,13 @@ macro_rules! for_each_case {
     ($($args:tt)*) => {
         $crate::__case_tests!($($args)*
             schema::create_all_is_idempotent,
+            migrations::migration_round_trip_keeps_data,
+            migrations::migration_alters_nullability_and_drops_indexed_column,
+            migrations::migration_edited_after_apply_is_refused,
+            migrations::migration_missing_from_folder_is_refused,
+            migrations::migration_drift_names_table_and_column,
+            migrations::migration_baseline_adopts_an_existing_schema,
+            migrations::database_defaults_fill_left_out_columns,
             schema::drop_all_removes_tables,
             schema::unique_index_is_enforced,
             schema::text_size_is_enforced_or_declared,

@@ -18,6 +18,7 @@
 
 pub mod cases;
 pub mod harness;
+pub mod migration_models;
 pub mod models;
 pub mod relation_models;
 pub mod rt;
