@@ -55,8 +55,9 @@ pub use aggregate::{Agg, Having, Summable, count_all};
 pub use column::{Column, Numeric, Set, escape_like};
 pub use column_set::ColumnSet;
 
-pub use database::Database;
-pub use driver::{Capabilities, Driver, Executor, Pool, TransactionExecutor};
+pub use database::{Database, RoutingStats};
+pub use session::position::{Position, ReadToken};
+pub use driver::{Capabilities, Driver, Executor, Pool, Replication, TransactionExecutor};
 pub use error::{DecodeError, Error, ErrorKind, Result, ServerError};
 pub use expr::{Expr, Order};
 pub use from_row::FromRow;
