@@ -91,6 +91,7 @@ pub use om_core::{
     values,
 };
 pub use om_core::{Numeric, Set, Upsert};
+pub use om_core::{Position, ReadToken, RoutingStats};
 pub use om_core::{
     aggregate, driver, expr, ir, join, json, model, options, raw, relation, schema, session, sql,
     url, value,

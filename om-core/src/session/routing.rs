@@ -295,8 +295,17 @@ pub(crate) async fn position_of(
 }
 
 /// Whether an error says the server could not be reached (so another may serve).
+/// A server shutting down or starting (PostgreSQL 57P01-03, MariaDB 1053, 1927) or
+/// missing the database (PostgreSQL 3D000, MariaDB 1049: a database created on the
+/// primary that has not reached the replica yet) counts as unreachable.
 fn is_unreachable(e: &Error) -> bool {
     matches!(e.kind(), ErrorKind::Connection | ErrorKind::PoolTimeout)
+        || e.server().and_then(|s| s.code()).is_some_and(|code| {
+            matches!(
+                code,
+                "57P01" | "57P02" | "57P03" | "3D000" | "1053" | "1927" | "1049"
+            )
+        })
 }
 
 /// Whether a replica refused a statement because it is read-only (a read that
