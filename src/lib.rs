@@ -165,7 +165,7 @@ pub mod prelude {
     #[cfg(feature = "json")]
     pub use crate::Json;
     pub use crate::{
-        ColumnSet, Database, Enum, Expr, FromRow, Model, Session, Transaction, values,
+        ColumnSet, Database, Enum, Expr, FromRow, Model, ReadToken, Session, Transaction, values,
     };
     pub use futures::{StreamExt as _, TryStreamExt as _};
 }

@@ -498,18 +498,31 @@ impl Executor for Routed {
 
     fn stream(&self, stmt: Statement) -> RowStream<'_> {
         let route = &self.route;
+        if !reads_only(&stmt) {
+            // A write that returns rows: recorded once its rows are read.
+            let wrote = futures::stream::once(route.wrote()).filter_map(|()| async { None });
+            return Box::pin(route.primary().stream(stmt).chain(wrote));
+        }
         let pick = async move {
-            if !reads_only(&stmt) {
-                return route.primary().stream(stmt);
-            }
             match route.router.target(route).await {
                 Target::Primary => {
                     route.router.primary_reads.fetch_add(1, Ordering::Relaxed);
                     route.primary().stream(stmt)
                 }
                 Target::Replica(replica, pool) => {
-                    replica.served.fetch_add(1, Ordering::Relaxed);
-                    pool.stream(stmt)
+                    // Run again on the primary if the replica fails before the first row.
+                    let mut rows = pool.stream(stmt.clone());
+                    match rows.next().await {
+                        Some(Err(e)) if is_unreachable(&e) => {
+                            replica.mark_down(route.router.retry, &e.to_string());
+                            route.router.primary_reads.fetch_add(1, Ordering::Relaxed);
+                            route.primary().stream(stmt)
+                        }
+                        first => {
+                            replica.served.fetch_add(1, Ordering::Relaxed);
+                            Box::pin(futures::stream::iter(first).chain(rows))
+                        }
+                    }
                 }
             }
         };
