@@ -70,7 +70,11 @@ async fn get(mode: &str, n: usize) -> om::Result<()> {
         std::hint::black_box(found);
     }
     if mode == "replica" && n > 0 {
-        assert_eq!(db.routing_stats().replica_reads, [n as u64], "served by the replica");
+        assert_eq!(
+            db.routing_stats().replica_reads,
+            [n as u64],
+            "served by the replica"
+        );
     }
     db.close().await;
     for suffix in ["", "-wal", "-shm"] {
@@ -115,7 +119,11 @@ async fn rps(primary: &str, replica: Option<&str>, seconds: u64, readers: usize)
     println!(
         "{} readers, {}: {:.0} reads/s ({:?})",
         readers,
-        if replica.is_some() { "primary + replica" } else { "primary alone" },
+        if replica.is_some() {
+            "primary + replica"
+        } else {
+            "primary alone"
+        },
         n as f64 / elapsed,
         db.routing_stats()
     );
@@ -130,7 +138,10 @@ async fn main() -> Result<(), String> {
     let outcome = match args.first().map(String::as_str) {
         Some("--bench") => return Ok(()),
         Some("get") => {
-            let n = args.get(2).and_then(|n| n.parse().ok()).unwrap_or_else(|| usage());
+            let n = args
+                .get(2)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| usage());
             get(args.get(1).map_or("", String::as_str), n).await
         }
         Some("rps") => {

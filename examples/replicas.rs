@@ -35,7 +35,10 @@ async fn main() -> om::Result<()> {
 
     db.drop_all(&[Order::table()]).await?;
     db.create_all(&[Order::table()]).await?;
-    let mut order = Order { id: None, item: "book".into() };
+    let mut order = Order {
+        id: None,
+        item: "book".into(),
+    };
     db.add(&mut order).await?; // the primary
     let id = order.id.unwrap_or_default();
 
@@ -43,7 +46,10 @@ async fn main() -> om::Result<()> {
     assert_eq!(db.query::<Order>().get(id).await?, Some(order.clone()));
 
     // Another process would get the token as text (a cookie, a job's payload) ...
-    let token = db.last_write_token().map(|t| t.to_string()).unwrap_or_default();
+    let token = db
+        .last_write_token()
+        .map(|t| t.to_string())
+        .unwrap_or_default();
     println!("token: {token}");
     // ... and read after it, on a handle of its own.
     let other = Database::connect_replicated(&primary, &[replica.as_str()]).await?;
@@ -54,7 +60,10 @@ async fn main() -> om::Result<()> {
     // Reads with nothing to wait for go to the replica; `primary()` forces the primary.
     let reader = other.session();
     println!("orders: {}", reader.query::<Order>().count().await?);
-    println!("orders on the primary: {}", other.primary().query::<Order>().count().await?);
+    println!(
+        "orders on the primary: {}",
+        other.primary().query::<Order>().count().await?
+    );
     println!("reads served: {:?}", other.routing_stats());
 
     db.drop_all(&[Order::table()]).await?;

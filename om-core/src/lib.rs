@@ -56,7 +56,6 @@ pub use column::{Column, Numeric, Set, escape_like};
 pub use column_set::ColumnSet;
 
 pub use database::{Database, RoutingStats};
-pub use session::position::{Position, ReadToken};
 pub use driver::{Capabilities, Driver, Executor, Pool, Replication, TransactionExecutor};
 pub use error::{DecodeError, Error, ErrorKind, Result, ServerError};
 pub use expr::{Expr, Order};
@@ -73,6 +72,7 @@ pub use raw::{ColumnIndex, Executed, IntoValues, RowRef, Sql, SqlRow};
 pub use relation::{ForeignKey, ReferentialAction, Relation};
 pub use row::Row;
 pub use session::Session;
+pub use session::position::{Position, ReadToken};
 pub use string_enum::StringEnum;
 pub use transaction::{IsolationLevel, RetryPolicy, Retryable, Transaction, TransactionOptions};
 pub use upsert::Upsert;

@@ -68,11 +68,14 @@ impl ConnectOptions {
             other => Err(url.invalid(format!("{key} must be true or false, not `{other}`"))),
         };
         let millis = |key: &str, value: &str| {
-            value.parse::<u64>().map(Duration::from_millis).map_err(|_| {
-                url.invalid(format!(
-                    "{key} must be a whole number of milliseconds, not `{value}`"
-                ))
-            })
+            value
+                .parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| {
+                    url.invalid(format!(
+                        "{key} must be a whole number of milliseconds, not `{value}`"
+                    ))
+                })
         };
         for (key, value) in url.options() {
             match key.as_str() {

@@ -124,16 +124,26 @@ impl DatabaseUrl {
     pub fn replica(&self, host_port: &str) -> Result<DatabaseUrl> {
         let bad = |why: &str| self.invalid(format!("replica={host_port}: {why}"));
         if host_port.is_empty() || host_port.contains(['@', '/', '?', '#']) {
-            return Err(bad("give a host and an optional port; a replica with another user or password is given to `Database::connect_replicated`"));
+            return Err(bad(
+                "give a host and an optional port; a replica with another user or password is given to `Database::connect_replicated`",
+            ));
         }
         let (host, port) = match host_port.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p.parse::<u16>().map_err(|_| bad("the port is not a number"))?)),
+            Some((h, p)) => (
+                h,
+                Some(
+                    p.parse::<u16>()
+                        .map_err(|_| bad("the port is not a number"))?,
+                ),
+            ),
             None => (host_port, None),
         };
         let mut url = self.url.clone();
-        url.set_host(Some(host)).map_err(|_| bad("not a host name"))?;
+        url.set_host(Some(host))
+            .map_err(|_| bad("not a host name"))?;
         if let Some(port) = port {
-            url.set_port(Some(port)).map_err(|_| bad("this URL takes no port"))?;
+            url.set_port(Some(port))
+                .map_err(|_| bad("this URL takes no port"))?;
         }
         let kept: Vec<(String, String)> = self.options().filter(|(k, _)| k != "replica").collect();
         if kept.is_empty() {

@@ -19,7 +19,10 @@ fn env(var: &str) -> String {
 async fn script(action: &'static str) {
     let path = format!("{}/pg-replica.sh", env("OM_TEST_REPLICA_SCRIPTS"));
     let status = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("bash").arg(path).arg(action).status()
+        std::process::Command::new("bash")
+            .arg(path)
+            .arg(action)
+            .status()
     })
     .await
     .expect("the script's task")
@@ -60,7 +63,9 @@ async fn stopping_a_replica_mid_run_falls_back_to_the_primary() {
     .await
     .expect("connects");
     let table = format!("om_failover_{}", std::process::id());
-    db.execute(&format!("DROP TABLE IF EXISTS {table}"), ()).await.expect("drop");
+    db.execute(&format!("DROP TABLE IF EXISTS {table}"), ())
+        .await
+        .expect("drop");
     db.execute(&format!("CREATE TABLE {table} (id bigint primary key)"), ())
         .await
         .expect("create");
@@ -70,7 +75,9 @@ async fn stopping_a_replica_mid_run_falls_back_to_the_primary() {
     // Wait for the replica to have the rows (the readers below do not wait).
     let seen = db.read_after(&db.last_write_token().expect("tracked"));
     assert_eq!(
-        seen.fetch_val::<i64>(&format!("SELECT count(*) FROM {table}"), ()).await.expect("read"),
+        seen.fetch_val::<i64>(&format!("SELECT count(*) FROM {table}"), ())
+            .await
+            .expect("read"),
         3
     );
 
@@ -105,17 +112,24 @@ async fn stopping_a_replica_mid_run_falls_back_to_the_primary() {
     script("stop").await;
     let primary_before = db.routing_stats().primary_reads;
     assert!(
-        until(Duration::from_secs(20), || db.routing_stats().primary_reads > primary_before + 50).await,
+        until(Duration::from_secs(20), || db.routing_stats().primary_reads
+            > primary_before + 50)
+        .await,
         "reads fall back to the primary: {:?}",
         db.routing_stats()
     );
     let during = reads.load(Ordering::Relaxed);
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert!(reads.load(Ordering::Relaxed) > during, "reads go on while the replica is down");
+    assert!(
+        reads.load(Ordering::Relaxed) > during,
+        "reads go on while the replica is down"
+    );
     script("start").await;
     let replica_before = replica_reads(&db);
     assert!(
-        until(Duration::from_secs(30), || replica_reads(&db) > replica_before + 50).await,
+        until(Duration::from_secs(30), || replica_reads(&db)
+            > replica_before + 50)
+        .await,
         "the replica serves again once started: {:?}",
         db.routing_stats()
     );
@@ -124,7 +138,9 @@ async fn stopping_a_replica_mid_run_falls_back_to_the_primary() {
     for reader in readers {
         errors.extend(reader.await.expect("reader"));
     }
-    db.execute(&format!("DROP TABLE {table}"), ()).await.expect("drop");
+    db.execute(&format!("DROP TABLE {table}"), ())
+        .await
+        .expect("drop");
     db.close().await;
     assert!(errors.is_empty(), "reads failed: {errors:?}");
 }

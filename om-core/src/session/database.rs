@@ -234,12 +234,14 @@ impl Database {
     pub async fn current_token(&self) -> Result<ReadToken> {
         let position = match (&self.inner.route, self.inner.driver.replication()) {
             (Some(route), _) => route.router.primary_position().await,
-            (None, Some(replication)) => {
-                crate::session::routing::position_of(&*self.inner.pool, replication, replication.current)
-                    .await
-                    .ok()
-                    .flatten()
-            }
+            (None, Some(replication)) => crate::session::routing::position_of(
+                &*self.inner.pool,
+                replication,
+                replication.current,
+            )
+            .await
+            .ok()
+            .flatten(),
             (None, None) => None,
         };
         Ok(ReadToken::new(position.unwrap_or_default()))
@@ -248,15 +250,17 @@ impl Database {
     /// How many read replicas this database has (`0` without replicas, and in test
     /// mode, which runs everything on the primary).
     pub fn replica_count(&self) -> usize {
-        self.inner.route.as_ref().map_or(0, |r| r.router.replicas.len())
+        self.inner
+            .route
+            .as_ref()
+            .map_or(0, |r| r.router.replicas.len())
     }
 
     /// The replicas' URLs (displayed with their passwords redacted).
     pub fn replica_urls(&self) -> Vec<&DatabaseUrl> {
-        self.inner
-            .route
-            .as_ref()
-            .map_or_else(Vec::new, |r| r.router.replicas.iter().map(|r| &r.url).collect())
+        self.inner.route.as_ref().map_or_else(Vec::new, |r| {
+            r.router.replicas.iter().map(|r| &r.url).collect()
+        })
     }
 
     /// How many reads the primary and each replica served so far; all zero without
@@ -266,7 +270,10 @@ impl Database {
             return RoutingStats::default();
         };
         RoutingStats {
-            primary_reads: route.router.primary_reads.load(std::sync::atomic::Ordering::Relaxed),
+            primary_reads: route
+                .router
+                .primary_reads
+                .load(std::sync::atomic::Ordering::Relaxed),
             replica_reads: route
                 .router
                 .replicas

@@ -166,8 +166,7 @@ impl Router {
     /// Measures `replica`'s lag when it is due, and leaves it out when it is too far
     /// behind. Returns `false` when it is left out.
     async fn check(&self, replica: &Replica, pool: &dyn Pool) -> bool {
-        if self.replication.is_none() || !replica.check_due(Instant::now()) || !replica.try_busy()
-        {
+        if self.replication.is_none() || !replica.check_due(Instant::now()) || !replica.try_busy() {
             return true;
         }
         let replayed = self.probe(replica, pool).await;
@@ -651,10 +650,30 @@ mod tests {
 
     #[test]
     fn reads_are_told_from_writes() {
-        for sql in ["SELECT 1", "  select * from t", "(SELECT 1) UNION (SELECT 2)", "WITH x AS (SELECT 1) SELECT * FROM x", "show tables", "VALUES (1)"] {
+        for sql in [
+            "SELECT 1",
+            "  select * from t",
+            "(SELECT 1) UNION (SELECT 2)",
+            "WITH x AS (SELECT 1) SELECT * FROM x",
+            "show tables",
+            "VALUES (1)",
+        ] {
             assert!(reads_only(&raw(sql)), "{sql}");
         }
-        for sql in ["SELECT pg_terminate_backend(1)", "SELECT nextval('s')", "SELECT CONNECTION_ID()", "select * from t FOR UPDATE", "SELECT pid FROM pg_stat_activity", "INSERT INTO t VALUES (1)", "update t set a = 1", "DELETE FROM t", "CREATE TABLE t (a int)", "selectx", "SET x = 1", ""] {
+        for sql in [
+            "SELECT pg_terminate_backend(1)",
+            "SELECT nextval('s')",
+            "SELECT CONNECTION_ID()",
+            "select * from t FOR UPDATE",
+            "SELECT pid FROM pg_stat_activity",
+            "INSERT INTO t VALUES (1)",
+            "update t set a = 1",
+            "DELETE FROM t",
+            "CREATE TABLE t (a int)",
+            "selectx",
+            "SET x = 1",
+            "",
+        ] {
             assert!(!reads_only(&raw(sql)), "{sql}");
         }
     }

@@ -72,7 +72,10 @@ impl Replicated {
 /// (`None` on SQLite, whose files do not say).
 async fn served_by_replica(db: &Database) -> Result<Option<bool>> {
     Ok(match db.backend() {
-        "postgres" => Some(db.fetch_val::<bool>("SELECT pg_is_in_recovery()", ()).await?),
+        "postgres" => Some(
+            db.fetch_val::<bool>("SELECT pg_is_in_recovery()", ())
+                .await?,
+        ),
         "mysql" => Some(db.fetch_val::<i64>("SELECT @@read_only", ()).await? != 0),
         _ => None,
     })
@@ -96,8 +99,17 @@ async fn without_replicas(db: &Database) -> Result<()> {
         _ => {}
     }
     for handle in [db.primary(), db.session(), db.read_after(&again)] {
-        assert_eq!(handle.query::<OrmTest>().get(row.id.unwrap_or_default()).await?, Some(row.clone()));
-        assert_eq!(served_by_replica(&handle).await?, served_by_replica(db).await?.map(|_| false));
+        assert_eq!(
+            handle
+                .query::<OrmTest>()
+                .get(row.id.unwrap_or_default())
+                .await?,
+            Some(row.clone())
+        );
+        assert_eq!(
+            served_by_replica(&handle).await?,
+            served_by_replica(db).await?.map(|_| false)
+        );
     }
     assert_eq!(db.routing_stats(), om::RoutingStats::default());
     Ok(())
@@ -111,7 +123,9 @@ pub async fn replica_serves_reads_primary_takes_writes(db: &Database) -> Result<
         return without_replicas(db).await;
     };
     // A long causal wait: every read here should find the replica caught up.
-    let r = setup.connect("causal_wait_ms=10000&ryw_window_ms=0").await?;
+    let r = setup
+        .connect("causal_wait_ms=10000&ryw_window_ms=0")
+        .await?;
     assert_eq!(r.replica_count(), 1);
     r.create_all(&[OrmTest::table()]).await?;
     let mut row = OrmTest::new("written", None);
@@ -122,17 +136,29 @@ pub async fn replica_serves_reads_primary_takes_writes(db: &Database) -> Result<
         "the handle reads its own write"
     );
     assert_eq!(r.query::<OrmTest>().count().await?, 1);
-    assert!(r.query::<OrmTest>().filter(|c| c.name.eq("written")).exists().await?);
+    assert!(
+        r.query::<OrmTest>()
+            .filter(|c| c.name.eq("written"))
+            .exists()
+            .await?
+    );
     let raw: Vec<(String,)> = r.fetch_all_as("SELECT name FROM orm_test", ()).await?;
     assert_eq!(raw, [("written".to_string(),)]);
     let stats = r.routing_stats();
     assert_eq!(stats.replica_reads.len(), 1);
-    assert!(stats.replica_reads[0] >= 4, "reads served by the replica: {stats:?}");
+    assert!(
+        stats.replica_reads[0] >= 4,
+        "reads served by the replica: {stats:?}"
+    );
 
     // The serving connection says which server it is.
     if let Some(on_replica) = served_by_replica(&r).await? {
         assert!(on_replica, "a read is served by the replica");
-        assert_eq!(served_by_replica(&r.primary()).await?, Some(false), "primary()");
+        assert_eq!(
+            served_by_replica(&r.primary()).await?,
+            Some(false),
+            "primary()"
+        );
         let in_tx = r
             .transaction(async |tx| match tx.backend() {
                 "postgres" => tx.fetch_val::<bool>("SELECT pg_is_in_recovery()", ()).await,
@@ -156,7 +182,11 @@ pub async fn replica_serves_reads_primary_takes_writes(db: &Database) -> Result<
     assert_eq!(names, ["written", "second"]);
     let before = r.routing_stats().primary_reads;
     assert_eq!(r.primary().query::<OrmTest>().count().await?, 2);
-    assert_eq!(r.routing_stats().primary_reads, before + 1, "primary() reads the primary");
+    assert_eq!(
+        r.routing_stats().primary_reads,
+        before + 1,
+        "primary() reads the primary"
+    );
     r.close().await;
     setup.remove();
     Ok(())
@@ -183,18 +213,30 @@ pub async fn read_token_passes_between_handles(db: &Database) -> Result<()> {
             .expect("a replicated handle tracks its writes")
             .to_string();
         let token: ReadToken = token.parse()?;
-        let seen = reader.read_after(&token).query::<OrmTest>().get(row.id.unwrap_or_default()).await?;
+        let seen = reader
+            .read_after(&token)
+            .query::<OrmTest>()
+            .get(row.id.unwrap_or_default())
+            .await?;
         assert_eq!(seen.map(|r| r.name), Some(format!("row {i}")), "pair {i}");
     }
     let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_secs(180), "1,000 pairs took {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(180),
+        "1,000 pairs took {elapsed:?}"
+    );
     let stats = reader.routing_stats();
     let by_replica = stats.replica_reads.iter().sum::<u64>();
     assert_eq!(by_replica + stats.primary_reads, 1000, "{stats:?}");
     if db.capabilities().replication_positions {
         assert!(by_replica > 0, "no read was served by a replica: {stats:?}");
         assert!(
-            !writer.last_write_token().expect("tracked").position().domains().is_empty(),
+            !writer
+                .last_write_token()
+                .expect("tracked")
+                .position()
+                .domains()
+                .is_empty(),
             "the token names a position"
         );
     } else {
@@ -211,12 +253,19 @@ pub async fn read_token_passes_between_handles(db: &Database) -> Result<()> {
 pub async fn unreachable_replica_is_left_out(db: &Database) -> Result<()> {
     let sqlite = Replicated::of(db, "unreachable").filter(|s| s.file.is_some());
     let (primary, replica) = match &sqlite {
-        Some(setup) => (setup.primary.clone(), format!("{}.missing?mode=ro", setup.replica.trim_end_matches("?mode=ro"))),
+        Some(setup) => (
+            setup.primary.clone(),
+            format!(
+                "{}.missing?mode=ro",
+                setup.replica.trim_end_matches("?mode=ro")
+            ),
+        ),
         None => {
-            let mut url = url::Url::parse(db.url().expose_str()).map_err(|e| om::Error::InvalidUrl {
-                url: String::new(),
-                reason: e.to_string(),
-            })?;
+            let mut url =
+                url::Url::parse(db.url().expose_str()).map_err(|e| om::Error::InvalidUrl {
+                    url: String::new(),
+                    reason: e.to_string(),
+                })?;
             let _ = url.set_port(Some(1));
             (db.url().expose_str().to_string(), url.to_string())
         }
@@ -227,7 +276,13 @@ pub async fn unreachable_replica_is_left_out(db: &Database) -> Result<()> {
     let mut row = OrmTest::new("kept", None);
     r.add(&mut row).await?;
     for _ in 0..3 {
-        assert_eq!(r.session().query::<OrmTest>().get(row.id.unwrap_or_default()).await?, Some(row.clone()));
+        assert_eq!(
+            r.session()
+                .query::<OrmTest>()
+                .get(row.id.unwrap_or_default())
+                .await?,
+            Some(row.clone())
+        );
     }
     let stats = r.routing_stats();
     assert_eq!(stats.replica_reads, [0]);
