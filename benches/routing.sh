@@ -6,8 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
-cargo build --release --bench routing --features all-backends,runtime-tokio >&2
-bin=$(ls -t target/release/deps/routing-* "${CARGO_TARGET_DIR:-target}"/release/deps/routing-* 2>/dev/null | grep -v '\.d$' | head -n 1)
+bin=$(cargo bench --bench routing --features all-backends,runtime-tokio --no-run --message-format=json 2>/dev/null \
+    | sed -n 's/.*"executable":"\([^"]*routing-[^"]*\)".*/\1/p' | tail -1)
+[ -x "$bin" ] || { echo "could not build benches/routing.rs" >&2; exit 1; }
 count() {
     valgrind --tool=callgrind --fair-sched=yes --callgrind-out-file=/dev/null "$bin" get "$@" 2>&1 >/dev/null \
         | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'

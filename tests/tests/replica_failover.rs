@@ -1,5 +1,6 @@
-//! A PostgreSQL replica stopped in the middle of a run: reads fall back to the primary
-//! without an error, and go back to the replica once it is started again.
+//! A PostgreSQL replica that falls too far behind (its replay paused), then one stopped
+//! in the middle of a run: reads fall back to the primary without an error, and go
+//! back to the replica once it has caught up or is started again.
 //!
 //! Needs `OM_TEST_POSTGRES_URL`, `OM_TEST_POSTGRES_REPLICA_URL` (the replica that
 //! `pg-replica.sh start` gives) and `OM_TEST_REPLICA_SCRIPTS` (the folder holding
@@ -46,6 +47,46 @@ async fn until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     done()
 }
 
+/// A replica whose replay is paused falls further behind than `max_replica_lag` (300
+/// ms here) under writes on the primary: it is left out (reads go to the primary) until
+/// it has caught up again.
+async fn too_far_behind_is_left_out(db: &Database, replica: &str, table: &str) {
+    let admin = Database::connect(replica).await.expect("the replica");
+    let reader = db.session();
+    let read = format!("SELECT count(*) FROM {table}");
+    reader.fetch_val::<i64>(&read, ()).await.expect("read");
+    let served = replica_reads(db);
+    assert!(served > 0, "the replica serves: {:?}", db.routing_stats());
+    admin.execute("SELECT pg_wal_replay_pause()", ()).await.expect("pause");
+    // Writes on the primary that the replica does not replay; reads go on.
+    let write = format!("UPDATE {table} SET id = id WHERE id = 1");
+    let start = Instant::now();
+    let mut left_out_at = None;
+    while start.elapsed() < Duration::from_secs(5) {
+        db.execute(&write, ()).await.expect("write");
+        reader.fetch_val::<i64>(&read, ()).await.expect("read while the replica lags");
+        let now = replica_reads(db);
+        match left_out_at {
+            None if start.elapsed() > Duration::from_millis(1500) => left_out_at = Some(now),
+            Some(at) => assert_eq!(now, at, "a replica too far behind serves no read"),
+            None => {}
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(left_out_at.is_some());
+    admin.execute("SELECT pg_wal_replay_resume()", ()).await.expect("resume");
+    let before = replica_reads(db);
+    let mut back = false;
+    let start = Instant::now();
+    while !back && start.elapsed() < Duration::from_secs(20) {
+        reader.fetch_val::<i64>(&read, ()).await.expect("read");
+        back = replica_reads(db) > before;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(back, "the replica serves again once caught up: {:?}", db.routing_stats());
+    admin.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[cfg_attr(
     not(om_test_replica_scripts),
@@ -57,7 +98,7 @@ async fn stopping_a_replica_mid_run_falls_back_to_the_primary() {
     script("start").await;
     let sep = if primary.contains('?') { '&' } else { '?' };
     let db = Database::connect_replicated(
-        &format!("{primary}{sep}replica_retry_ms=300&acquire_timeout=5"),
+        &format!("{primary}{sep}replica_retry_ms=300&max_replica_lag_ms=300&acquire_timeout=5"),
         &[replica.as_str()],
     )
     .await
@@ -80,6 +121,8 @@ async fn stopping_a_replica_mid_run_falls_back_to_the_primary() {
             .expect("read"),
         3
     );
+
+    too_far_behind_is_left_out(&db, &replica, &table).await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let reads = Arc::new(AtomicU64::new(0));
