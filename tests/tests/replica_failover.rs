@@ -47,19 +47,64 @@ async fn until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     done()
 }
 
+/// A MariaDB replica whose SQL thread is stopped falls behind and is left out, as
+/// below; needs `OM_TEST_MYSQL_URL` on the pair's primary (3307) and
+/// `OM_TEST_MYSQL_REPLICA_URL` (3308; root there pauses it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(
+    not(om_test_replica_scripts),
+    ignore = "OM_TEST_REPLICA_SCRIPTS is not set: the replica tests pause replication"
+)]
+async fn mariadb_replica_too_far_behind_is_left_out() {
+    let primary = env("OM_TEST_MYSQL_URL");
+    let replica = env("OM_TEST_MYSQL_REPLICA_URL");
+    let sep = if primary.contains('?') { '&' } else { '?' };
+    let db = Database::connect_replicated(
+        &format!("{primary}{sep}replica_retry_ms=300&max_replica_lag_ms=300"),
+        &[replica.as_str()],
+    )
+    .await
+    .expect("connects");
+    let mut admin = url::Url::parse(&replica).expect("a URL");
+    admin.set_username("root").expect("a user");
+    let table = format!("om_lag_{}", std::process::id());
+    db.execute(&format!("DROP TABLE IF EXISTS {table}"), ()).await.expect("drop");
+    db.execute(
+        &format!("CREATE TABLE {table} (id bigint primary key, n bigint not null default 0)"),
+        (),
+    )
+    .await
+    .expect("create");
+    db.execute(&format!("INSERT INTO {table} (id) VALUES (1), (2), (3)"), ())
+        .await
+        .expect("insert");
+    let seen = db.read_after(&db.last_write_token().expect("tracked"));
+    assert_eq!(
+        seen.fetch_val::<i64>(&format!("SELECT count(*) FROM {table}"), ()).await.expect("read"),
+        3
+    );
+    too_far_behind_is_left_out(&db, admin.as_str(), &table).await;
+    db.execute(&format!("DROP TABLE {table}"), ()).await.expect("drop");
+    db.close().await;
+}
+
 /// A replica whose replay is paused falls further behind than `max_replica_lag` (300
 /// ms here) under writes on the primary: it is left out (reads go to the primary) until
 /// it has caught up again.
-async fn too_far_behind_is_left_out(db: &Database, replica: &str, table: &str) {
-    let admin = Database::connect(replica).await.expect("the replica");
+async fn too_far_behind_is_left_out(db: &Database, admin: &str, table: &str) {
+    let admin = Database::connect(admin).await.expect("the replica");
+    let (pause, resume) = match db.backend() {
+        "postgres" => ("SELECT pg_wal_replay_pause()", "SELECT pg_wal_replay_resume()"),
+        _ => ("STOP SLAVE SQL_THREAD", "START SLAVE SQL_THREAD"),
+    };
     let reader = db.session();
     let read = format!("SELECT count(*) FROM {table}");
     reader.fetch_val::<i64>(&read, ()).await.expect("read");
     let served = replica_reads(db);
     assert!(served > 0, "the replica serves: {:?}", db.routing_stats());
-    admin.execute("SELECT pg_wal_replay_pause()", ()).await.expect("pause");
+    admin.execute(pause, ()).await.expect("pause");
     // Writes on the primary that the replica does not replay; reads go on.
-    let write = format!("UPDATE {table} SET id = id WHERE id = 1");
+    let write = format!("UPDATE {table} SET n = n + 1 WHERE id = 1");
     let start = Instant::now();
     let mut left_out_at = None;
     while start.elapsed() < Duration::from_secs(5) {
@@ -74,7 +119,7 @@ async fn too_far_behind_is_left_out(db: &Database, replica: &str, table: &str) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(left_out_at.is_some());
-    admin.execute("SELECT pg_wal_replay_resume()", ()).await.expect("resume");
+    admin.execute(resume, ()).await.expect("resume");
     let before = replica_reads(db);
     let mut back = false;
     let start = Instant::now();
@@ -107,10 +152,13 @@ async fn stopping_a_replica_mid_run_falls_back_to_the_primary() {
     db.execute(&format!("DROP TABLE IF EXISTS {table}"), ())
         .await
         .expect("drop");
-    db.execute(&format!("CREATE TABLE {table} (id bigint primary key)"), ())
+    db.execute(
+        &format!("CREATE TABLE {table} (id bigint primary key, n bigint not null default 0)"),
+        (),
+    )
         .await
         .expect("create");
-    db.execute(&format!("INSERT INTO {table} VALUES (1), (2), (3)"), ())
+    db.execute(&format!("INSERT INTO {table} (id) VALUES (1), (2), (3)"), ())
         .await
         .expect("insert");
     // Wait for the replica to have the rows (the readers below do not wait).
