@@ -68,23 +68,32 @@ async fn mariadb_replica_too_far_behind_is_left_out() {
     let mut admin = url::Url::parse(&replica).expect("a URL");
     admin.set_username("root").expect("a user");
     let table = format!("om_lag_{}", std::process::id());
-    db.execute(&format!("DROP TABLE IF EXISTS {table}"), ()).await.expect("drop");
+    db.execute(&format!("DROP TABLE IF EXISTS {table}"), ())
+        .await
+        .expect("drop");
     db.execute(
         &format!("CREATE TABLE {table} (id bigint primary key, n bigint not null default 0)"),
         (),
     )
     .await
     .expect("create");
-    db.execute(&format!("INSERT INTO {table} (id) VALUES (1), (2), (3)"), ())
-        .await
-        .expect("insert");
+    db.execute(
+        &format!("INSERT INTO {table} (id) VALUES (1), (2), (3)"),
+        (),
+    )
+    .await
+    .expect("insert");
     let seen = db.read_after(&db.last_write_token().expect("tracked"));
     assert_eq!(
-        seen.fetch_val::<i64>(&format!("SELECT count(*) FROM {table}"), ()).await.expect("read"),
+        seen.fetch_val::<i64>(&format!("SELECT count(*) FROM {table}"), ())
+            .await
+            .expect("read"),
         3
     );
     too_far_behind_is_left_out(&db, admin.as_str(), &table).await;
-    db.execute(&format!("DROP TABLE {table}"), ()).await.expect("drop");
+    db.execute(&format!("DROP TABLE {table}"), ())
+        .await
+        .expect("drop");
     db.close().await;
 }
 
@@ -94,7 +103,10 @@ async fn mariadb_replica_too_far_behind_is_left_out() {
 async fn too_far_behind_is_left_out(db: &Database, admin: &str, table: &str) {
     let admin = Database::connect(admin).await.expect("the replica");
     let (pause, resume) = match db.backend() {
-        "postgres" => ("SELECT pg_wal_replay_pause()", "SELECT pg_wal_replay_resume()"),
+        "postgres" => (
+            "SELECT pg_wal_replay_pause()",
+            "SELECT pg_wal_replay_resume()",
+        ),
         _ => ("STOP SLAVE SQL_THREAD", "START SLAVE SQL_THREAD"),
     };
     let reader = db.session();
@@ -109,7 +121,10 @@ async fn too_far_behind_is_left_out(db: &Database, admin: &str, table: &str) {
     let mut left_out_at = None;
     while start.elapsed() < Duration::from_secs(5) {
         db.execute(&write, ()).await.expect("write");
-        reader.fetch_val::<i64>(&read, ()).await.expect("read while the replica lags");
+        reader
+            .fetch_val::<i64>(&read, ())
+            .await
+            .expect("read while the replica lags");
         let now = replica_reads(db);
         match left_out_at {
             None if start.elapsed() > Duration::from_millis(1500) => left_out_at = Some(now),
@@ -128,7 +143,11 @@ async fn too_far_behind_is_left_out(db: &Database, admin: &str, table: &str) {
         back = replica_reads(db) > before;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(back, "the replica serves again once caught up: {:?}", db.routing_stats());
+    assert!(
+        back,
+        "the replica serves again once caught up: {:?}",
+        db.routing_stats()
+    );
     admin.close().await;
 }
 
@@ -156,11 +175,14 @@ async fn stopping_a_replica_mid_run_falls_back_to_the_primary() {
         &format!("CREATE TABLE {table} (id bigint primary key, n bigint not null default 0)"),
         (),
     )
-        .await
-        .expect("create");
-    db.execute(&format!("INSERT INTO {table} (id) VALUES (1), (2), (3)"), ())
-        .await
-        .expect("insert");
+    .await
+    .expect("create");
+    db.execute(
+        &format!("INSERT INTO {table} (id) VALUES (1), (2), (3)"),
+        (),
+    )
+    .await
+    .expect("insert");
     // Wait for the replica to have the rows (the readers below do not wait).
     let seen = db.read_after(&db.last_write_token().expect("tracked"));
     assert_eq!(

@@ -36,6 +36,16 @@ pub(crate) struct Replica {
     pub(crate) served: AtomicU64,
 }
 
+/// A replica's one-at-a-time slot, held.
+#[derive(Debug)]
+pub(crate) struct Busy<'a>(&'a AtomicBool);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 /// What a lag measurement found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lag {
@@ -136,13 +146,11 @@ impl Replica {
         self.health().target = current.map(|p| (p, Instant::now()));
     }
 
-    /// Takes the replica's one-at-a-time slot for opening its pool or measuring it.
-    pub(crate) fn try_busy(&self) -> bool {
-        !self.busy.swap(true, Ordering::Acquire)
-    }
-
-    pub(crate) fn done(&self) {
-        self.busy.store(false, Ordering::Release);
+    /// Takes the replica's one-at-a-time slot for opening its pool or measuring it,
+    /// given back when the guard is dropped (also when the read that took it is
+    /// cancelled).
+    pub(crate) fn try_busy(&self) -> Option<Busy<'_>> {
+        (!self.busy.swap(true, Ordering::Acquire)).then_some(Busy(&self.busy))
     }
 
     /// Opens its pool if it has none yet; `false` when that failed (it is then left
@@ -151,11 +159,11 @@ impl Replica {
         if self.pool.get().is_some() {
             return true;
         }
-        if !self.try_busy() {
+        let Some(busy) = self.try_busy() else {
             return false;
-        }
+        };
         let outcome = driver.connect(&self.url).await;
-        self.done();
+        drop(busy);
         match outcome {
             Ok(pool) => {
                 if let Err(extra) = self.pool.set(pool) {
@@ -168,5 +176,54 @@ impl Replica {
                 false
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn replica() -> Replica {
+        let url = DatabaseUrl::parse("postgres://u:secret@replica/db").unwrap();
+        Replica::new(url, None)
+    }
+
+    #[test]
+    fn lag_is_measured_against_an_earlier_primary_position() {
+        let r = replica();
+        let limit = Duration::from_millis(50);
+        assert_eq!(r.measured(None, limit), Lag::Unknown);
+        assert_eq!(
+            r.measured(Some(Position::single(10)), limit),
+            Lag::NeedsTarget
+        );
+        r.set_target(Some(Position::single(20)));
+        assert_eq!(r.measured(Some(Position::single(15)), limit), Lag::Within);
+        assert!(
+            !r.check_due(Instant::now()),
+            "measured again only after a while"
+        );
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(r.measured(Some(Position::single(15)), limit), Lag::TooFar);
+        assert_eq!(
+            r.measured(Some(Position::single(20)), limit),
+            Lag::NeedsTarget
+        );
+        assert_eq!(r.replayed(), Some(Position::single(20)));
+    }
+
+    #[test]
+    fn down_until_retry_and_one_task_at_a_time() {
+        let r = replica();
+        assert!(r.is_up(Instant::now()));
+        r.mark_down(Duration::from_millis(30), "test");
+        assert!(!r.is_up(Instant::now()));
+        assert!(r.is_up(Instant::now() + Duration::from_millis(40)));
+        let busy = r.try_busy();
+        assert!(busy.is_some());
+        assert!(r.try_busy().is_none());
+        drop(busy);
+        assert!(r.try_busy().is_some(), "given back when dropped");
+        assert!(!format!("{r:?}").contains("secret"));
     }
 }

@@ -166,9 +166,12 @@ impl Router {
     /// Measures `replica`'s lag when it is due, and leaves it out when it is too far
     /// behind. Returns `false` when it is left out.
     async fn check(&self, replica: &Replica, pool: &dyn Pool) -> bool {
-        if self.replication.is_none() || !replica.check_due(Instant::now()) || !replica.try_busy() {
+        if self.replication.is_none() || !replica.check_due(Instant::now()) {
             return true;
         }
+        let Some(busy) = replica.try_busy() else {
+            return true;
+        };
         let replayed = self.probe(replica, pool).await;
         let up = if !replica.is_up(Instant::now()) {
             false
@@ -188,7 +191,7 @@ impl Router {
                 Lag::Within | Lag::Unknown => true,
             }
         };
-        replica.done();
+        drop(busy);
         up
     }
 
@@ -313,6 +316,15 @@ fn is_read_only_refusal(e: &Error) -> bool {
     e.server()
         .and_then(|s| s.code())
         .is_some_and(|code| matches!(code, "25006" | "1290" | "1836"))
+}
+
+/// Whether a replica cancelled a read that conflicted with the changes it replays
+/// (PostgreSQL's "conflict with recovery", SQLSTATE 40001 on a standby): the primary
+/// runs it.
+fn is_recovery_conflict(e: &Error) -> bool {
+    e.server()
+        .and_then(|s| s.code())
+        .is_some_and(|code| code == "40001")
 }
 
 /// Whether a statement only reads, so that a replica may run it. Raw SQL is judged by
@@ -490,6 +502,10 @@ impl Executor for Routed {
                 route.primary().fetch(stmt, sink).await?;
                 route.wrote().await;
                 Ok(())
+            }
+            Err(e) if !seen && is_recovery_conflict(&e) => {
+                route.router.primary_reads.fetch_add(1, Ordering::Relaxed);
+                route.primary().fetch(stmt, sink).await
             }
             Err(e) => Err(e),
         }
