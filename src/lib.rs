@@ -91,6 +91,7 @@ pub use om_core::{
     values,
 };
 pub use om_core::{Numeric, Set, Upsert};
+pub use om_core::{Position, ReadToken, RoutingStats};
 pub use om_core::{
     aggregate, driver, expr, ir, join, json, model, options, raw, relation, schema, session, sql,
     url, value,
@@ -181,7 +182,7 @@ pub mod prelude {
     #[cfg(feature = "json")]
     pub use crate::Json;
     pub use crate::{
-        ColumnSet, Database, Enum, Expr, FromRow, Model, Session, Transaction, values,
+        ColumnSet, Database, Enum, Expr, FromRow, Model, ReadToken, Session, Transaction, values,
     };
     pub use futures::{StreamExt as _, TryStreamExt as _};
 }

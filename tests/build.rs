@@ -1,6 +1,8 @@
 //! Marks which server suites can run: `om_test_postgres` / `om_test_mysql` when their
 //! URL is set, `om_require_all` when `OM_TEST_REQUIRE_ALL=1` (then an unset URL fails
-//! the suite instead of ignoring it). And turns every Rust block of the README into
+//! the suite instead of ignoring it), `om_test_replica_scripts` when
+//! `OM_TEST_REPLICA_SCRIPTS` names the folder of `pg-replica.sh` (the failover test
+//! stops and starts that replica). And turns every Rust block of the README into
 //! code that `tests/readme.rs` compiles.
 
 // A build script reports its failures by panicking: a README it cannot read or a block
@@ -13,6 +15,7 @@ fn main() {
     for (var, flag) in [
         ("OM_TEST_POSTGRES_URL", "om_test_postgres"),
         ("OM_TEST_MYSQL_URL", "om_test_mysql"),
+        ("OM_TEST_REPLICA_SCRIPTS", "om_test_replica_scripts"),
     ] {
         println!("cargo::rerun-if-env-changed={var}");
         println!("cargo::rustc-check-cfg=cfg({flag})");

@@ -86,6 +86,12 @@ pub struct Capabilities {
     /// [`CommitOutcomeUnknown`](crate::Error::CommitOutcomeUnknown). SQLite's
     /// connections live in the process and cannot.
     pub connections_can_be_lost: bool,
+    /// Whether the backend reports replication positions ([`Driver::replication`]), so
+    /// that a [`ReadToken`](crate::ReadToken) names the write a read must see and a
+    /// replica that has replayed it can serve the read. Otherwise (SQLite) a read after
+    /// a write goes to the primary for a time window
+    /// ([`ConnectOptions::read_your_writes_window`](crate::ConnectOptions::read_your_writes_window)).
+    pub replication_positions: bool,
 }
 
 impl Capabilities {
@@ -109,6 +115,7 @@ impl Capabilities {
             read_during_write_transaction: true,
             read_only_transactions: true,
             connections_can_be_lost: true,
+            replication_positions: false,
         }
     }
 }
@@ -164,6 +171,40 @@ pub trait Driver: Send + Sync + Debug + 'static {
     /// The backend's migration SQL ([`crate::schema`]), `None` when it has none.
     fn schema_dialect(&self) -> Option<&'static dyn crate::schema::SchemaDialect> {
         None
+    }
+    /// How to read replication positions, for read-your-writes on replicas; `None`
+    /// (the default) when the backend has none.
+    fn replication(&self) -> Option<&'static Replication> {
+        None
+    }
+}
+
+/// A backend's replication positions: the queries that read them (each returns one
+/// text column) and how to read that text.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Replication {
+    /// On the primary: its current position (PostgreSQL `pg_current_wal_lsn()`).
+    pub current: &'static str,
+    /// On a replica: the position it has replayed (PostgreSQL
+    /// `pg_last_wal_replay_lsn()`); NULL on a server that is not a replica.
+    pub replayed: &'static str,
+    /// Reads the text of either query.
+    pub parse: fn(&str) -> Option<crate::session::position::Position>,
+}
+
+impl Replication {
+    /// The queries and parser of a backend.
+    pub const fn new(
+        current: &'static str,
+        replayed: &'static str,
+        parse: fn(&str) -> Option<crate::session::position::Position>,
+    ) -> Self {
+        Replication {
+            current,
+            replayed,
+            parse,
+        }
     }
 }
 

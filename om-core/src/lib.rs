@@ -61,8 +61,8 @@ pub use aggregate::{Agg, Having, Summable, count_all};
 pub use column::{Column, Numeric, Set, escape_like};
 pub use column_set::ColumnSet;
 
-pub use database::Database;
-pub use driver::{Capabilities, Driver, Executor, Pool, TransactionExecutor};
+pub use database::{Database, RoutingStats};
+pub use driver::{Capabilities, Driver, Executor, Pool, Replication, TransactionExecutor};
 pub use error::{DecodeError, Error, ErrorKind, Result, ServerError};
 pub use expr::{Expr, Order};
 pub use from_row::FromRow;
@@ -78,6 +78,7 @@ pub use raw::{ColumnIndex, Executed, IntoValues, RowRef, Sql, SqlRow};
 pub use relation::{ForeignKey, ReferentialAction, Relation};
 pub use row::Row;
 pub use session::Session;
+pub use session::position::{Position, ReadToken};
 pub use string_enum::StringEnum;
 pub use transaction::{IsolationLevel, RetryPolicy, Retryable, Transaction, TransactionOptions};
 pub use upsert::Upsert;

@@ -7,6 +7,9 @@
 //! everything back.
 
 pub mod database;
+pub mod position;
+pub(crate) mod replica;
+pub(crate) mod routing;
 pub(crate) mod test_mode;
 pub mod transaction;
 

@@ -19,7 +19,7 @@ mod render;
 mod row;
 
 use async_trait::async_trait;
-use om_core::driver::{Capabilities, Driver, Pool};
+use om_core::driver::{Capabilities, Driver, Pool, Replication};
 use om_core::{DatabaseUrl, Result};
 
 pub use render::render;
@@ -36,8 +36,24 @@ pub static CAPABILITIES: Capabilities = {
     c.max_parameters = 65535;
     c.last_insert_id = false;
     c.errors_abort_transaction = true;
+    c.replication_positions = true;
     c
 };
+
+/// PostgreSQL's replication positions: WAL locations (LSNs), one sequence.
+static REPLICATION: Replication = Replication::new(
+    "SELECT pg_current_wal_lsn()::text",
+    "SELECT pg_last_wal_replay_lsn()::text",
+    parse_lsn,
+);
+
+/// An LSN as PostgreSQL writes it (`16/B374D848`: the high and low 32 bits in hex).
+fn parse_lsn(text: &str) -> Option<om_core::Position> {
+    let (high, low) = text.trim().split_once('/')?;
+    let high = u64::from_str_radix(high, 16).ok()?;
+    let low = u64::from_str_radix(low, 16).ok()?;
+    Some(om_core::Position::single((high << 32) | low))
+}
 
 #[linkme::distributed_slice(om_core::driver::DRIVERS)]
 static POSTGRES: &'static dyn Driver = &PostgresDriver;
@@ -62,6 +78,10 @@ impl Driver for PostgresDriver {
 
     fn schema_dialect(&self) -> Option<&'static dyn om_core::schema::SchemaDialect> {
         Some(&migration::PostgresSchema)
+    }
+
+    fn replication(&self) -> Option<&'static Replication> {
+        Some(&REPLICATION)
     }
 }
 

@@ -27,6 +27,7 @@ pub mod query;
 pub mod raw;
 pub mod relation_filters;
 pub mod relations;
+pub mod replicas;
 pub mod reserved;
 pub mod retry;
 pub mod schema;
@@ -258,6 +259,9 @@ macro_rules! for_each_case {
             properties::random_orderings_and_pages_match_the_model,
             reserved::reserved_word_identifiers,
             pool_exhaustion::every_entry_point_times_out_on_an_exhausted_pool,
+            replicas::replica_serves_reads_primary_takes_writes,
+            replicas::read_token_passes_between_handles,
+            replicas::unreachable_replica_is_left_out,
         );
     };
 }
