@@ -17,6 +17,7 @@ use futures::stream::BoxStream;
 
 use crate::error::Result;
 use crate::ir::{Insert, Statement};
+use crate::model::TableMeta;
 use crate::row::Row;
 use crate::transaction::TransactionOptions;
 use crate::url::DatabaseUrl;
@@ -84,6 +85,11 @@ pub struct Capabilities {
     /// [`CommitOutcomeUnknown`](crate::Error::CommitOutcomeUnknown). SQLite's
     /// connections live in the process and cannot.
     pub connections_can_be_lost: bool,
+    /// Whether the backend has a bulk-load protocol of its own
+    /// ([`Executor::copy_in`], with keys drawn ahead by [`Executor::allocate_keys`]),
+    /// which `bulk_insert` uses; otherwise `bulk_insert` writes large multi-row inserts
+    /// inside one transaction.
+    pub bulk_copy: bool,
 }
 
 impl Capabilities {
@@ -107,6 +113,7 @@ impl Capabilities {
             read_during_write_transaction: true,
             read_only_transactions: true,
             connections_can_be_lost: true,
+            bulk_copy: false,
         }
     }
 }
@@ -202,6 +209,26 @@ pub trait Executor: Send + Sync + Debug {
     /// By default: [`Executor::execute`], without a key.
     async fn execute_reporting(&self, stmt: &Statement) -> Result<crate::raw::Executed> {
         Ok(crate::raw::Executed::new(self.execute(stmt).await?, None))
+    }
+    /// Draws `n` keys for the generated key column of `table` from the database, ahead
+    /// of the rows that will carry them (a bulk load that writes its keys itself).
+    /// Only where [`Capabilities::bulk_copy`] says so; by default `Unsupported`.
+    async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
+        let _ = (table, n);
+        Err(crate::Error::Unsupported {
+            backend: self.backend(),
+            feature: "drawing generated keys ahead of a bulk load".into(),
+        })
+    }
+    /// Writes every row of `insert` through the database's bulk-load protocol
+    /// (PostgreSQL's `COPY ... FROM STDIN`), atomically, and returns how many rows it
+    /// wrote. Only where [`Capabilities::bulk_copy`] says so; by default `Unsupported`.
+    async fn copy_in(&self, insert: Insert) -> Result<u64> {
+        let _ = insert;
+        Err(crate::Error::Unsupported {
+            backend: self.backend(),
+            feature: "COPY ... FROM STDIN".into(),
+        })
     }
 }
 

@@ -26,6 +26,7 @@ use crate::driver::{
 };
 use crate::error::Result;
 use crate::ir::{Insert, Statement};
+use crate::model::TableMeta;
 use crate::options::ConnectOptions;
 use crate::raw::Executed;
 use crate::transaction::TransactionOptions;
@@ -112,6 +113,10 @@ enum Described<'a> {
     Statement(&'a Statement),
     Insert(&'a Insert),
     Plain(&'static str),
+    /// A bulk load: the table and its number of rows (never their values).
+    Copy(&'static str, usize),
+    /// Keys drawn ahead of a bulk load: the table and how many.
+    Keys(&'static str, usize),
 }
 
 /// A statement as logged: raw SQL as written, om's own statements by kind and table;
@@ -125,6 +130,8 @@ impl fmt::Display for Display<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let stmt = match self.what {
             Described::Plain(what) => return f.write_str(what),
+            Described::Copy(table, rows) => return write!(f, "COPY {table} ({rows} rows)"),
+            Described::Keys(table, n) => return write!(f, "SELECT {n} keys FOR {table}"),
             Described::Insert(insert) => {
                 write!(
                     f,
@@ -376,6 +383,19 @@ macro_rules! logged_executor {
 
             fn stream(&self, stmt: Statement) -> RowStream<'_> {
                 logged_stream(&self.options, stmt, |stmt| self.inner.stream(stmt))
+            }
+
+            async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
+                logged!(
+                    self.options,
+                    Described::Keys(table.name, n),
+                    self.inner.allocate_keys(table, n)
+                )
+            }
+
+            async fn copy_in(&self, insert: Insert) -> Result<u64> {
+                let what = Described::Copy(insert.table.name, insert.rows.len());
+                logged!(self.options, what, self.inner.copy_in(insert))
             }
 
             async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {

@@ -87,6 +87,17 @@ pub trait Session: Send + Sync {
         write::add_all(self.executor(), objs)
     }
 
+    /// Loads many objects at once (tens of thousands and up): all of them or none,
+    /// through the backend's fastest path (PostgreSQL: `COPY ... FROM STDIN`, with the
+    /// generated keys drawn from the sequence first; SQLite and MySQL: multi-row
+    /// inserts as large as the backend's limit on bound parameters allows, in one
+    /// transaction). Defaults and on-update values are applied and generated keys
+    /// written back, as by [`add_all`](Self::add_all). Returns how many rows were
+    /// written.
+    fn bulk_insert<M: Model>(&self, objs: &mut [M]) -> impl Future<Output = Result<u64>> + Send {
+        write::bulk_insert(self.executor(), objs)
+    }
+
     /// Writes `obj` by its primary key after applying its on-update values.
     fn update<M: Model>(&self, obj: &mut M) -> impl Future<Output = Result<()>> + Send {
         write::update(self.executor(), obj)
@@ -311,6 +322,19 @@ macro_rules! session_methods {
             objs: &mut [M],
         ) -> $crate::error::Result<()> {
             $crate::session::Session::add_all(self, objs).await
+        }
+
+        /// Loads many objects at once (tens of thousands and up), all of them or none,
+        /// through the backend's fastest path (PostgreSQL: `COPY ... FROM STDIN`;
+        /// SQLite and MySQL: the largest multi-row inserts, in one transaction), and
+        /// returns how many rows were written. Defaults and on-update values are
+        /// applied and generated keys written back, as by `add_all`; on error no
+        /// object keeps a key or a default.
+        pub async fn bulk_insert<M: $crate::model::Model>(
+            &self,
+            objs: &mut [M],
+        ) -> $crate::error::Result<u64> {
+            $crate::session::Session::bulk_insert(self, objs).await
         }
 
         /// Writes `obj` by its primary key after applying its on-update values.

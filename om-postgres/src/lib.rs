@@ -9,6 +9,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod connect;
+mod copy;
 mod error;
 mod executor;
 mod json;
@@ -33,6 +34,7 @@ pub static CAPABILITIES: Capabilities = {
     c.max_parameters = 65535;
     c.last_insert_id = false;
     c.errors_abort_transaction = true;
+    c.bulk_copy = true;
     c
 };
 
