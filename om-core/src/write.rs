@@ -269,17 +269,19 @@ async fn add_each<M: Model>(
     for obj in objs.iter_mut() {
         undos.push(obj.apply_defaults());
     }
-    insert_runs(tx, objs, rows_per_statement::<M>(tx)).await
+    insert_runs(tx, objs, rows_per_statement::<M>(tx), true).await
 }
 
 /// Inserts `objs` (their defaults applied) in multi-row inserts of at most
-/// `per_statement` rows, writing back generated keys: runs of objects that all need a
+/// `per_statement` rows, writing back generated keys (unless `read_keys` is false: the
+/// database generates them and they are not read): runs of objects that all need a
 /// generated key (or all have theirs), in the order given. Run inside a transaction,
 /// which undoes every row when one statement fails.
 pub(crate) async fn insert_runs<M: Model>(
     tx: &dyn TransactionExecutor,
     objs: &mut [M],
     per_statement: usize,
+    read_keys: bool,
 ) -> Result<()> {
     let mut rest = objs;
     while let Some(first) = rest.first() {
@@ -288,7 +290,7 @@ pub(crate) async fn insert_runs<M: Model>(
         let (batch, after) = rest.split_at_mut(run);
         let mut insert = insert_of::<M>(generate);
         insert.rows = batch.iter().map(|o| insert_row(o, generate)).collect();
-        if generate {
+        if generate && read_keys {
             let keys = match run {
                 1 => vec![tx.insert_returning(&insert).await?],
                 _ => tx.insert_returning_many(insert).await?,

@@ -175,6 +175,7 @@ macro_rules! for_each_case {
             bulk_load::bulk_insert_failure_leaves_nothing,
             bulk_load::bulk_insert_key_too_large_leaves_nothing,
             bulk_load::bulk_insert_path_is_declared,
+            bulk_load::bulk_load_leaves_keys_to_the_database,
             types::integer_limits,
             types::nullable_types_round_trip,
             types::decimal_comparisons,

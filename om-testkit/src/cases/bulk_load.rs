@@ -241,3 +241,44 @@ pub async fn bulk_insert_path_is_declared(db: &Database) -> Result<()> {
     }
     Ok(())
 }
+
+/// `bulk_load` writes every row with its defaults but leaves generated keys to the
+/// database without reading them back: objects keep `None` (when every one of them
+/// leaves its key to the database), and the rows are there with keys of their own.
+pub async fn bulk_load_leaves_keys_to_the_database(db: &Database) -> Result<()> {
+    db.create_all(&[Element::table()]).await?;
+    let mut rows: Vec<Element> = (0..2500).map(|i| Element::new(&format!("k{i}"))).collect();
+    rows[3].label = Some(AWKWARD.into());
+    assert_eq!(db.bulk_load(&mut rows).await?, 2500);
+    assert!(rows.iter().all(|r| r.id.is_none()), "no key was read back");
+    assert!(
+        rows.iter().all(|r| r.touched == Some(7)),
+        "defaults were applied"
+    );
+    let mut stored = db.query::<Element>().all().await?;
+    assert_eq!(stored.len(), 2500);
+    assert!(stored.iter().all(|r| r.id.is_some()));
+    stored.sort_by_key(|r| r.id);
+    let mut keys: Vec<i64> = stored.iter().filter_map(|r| r.id).collect();
+    keys.dedup();
+    assert_eq!(keys.len(), 2500, "every row has a key of its own");
+    let awkward = stored
+        .iter()
+        .find(|r| r.key == "k3")
+        .map(|r| r.label.clone());
+    assert_eq!(awkward, Some(Some(AWKWARD.into())));
+    assert!(
+        stored
+            .iter()
+            .all(|r| r.touched == Some(7) && r.revision.is_some())
+    );
+
+    // A failure leaves nothing, and no default behind.
+    let mut clash: Vec<Element> = (0..10).map(|i| Element::new(&format!("c{i}"))).collect();
+    clash[9].id = keys.first().copied();
+    let before = clash.clone();
+    assert!(db.bulk_load(&mut clash).await.is_err());
+    assert_eq!(clash, before);
+    assert_eq!(db.query::<Element>().count().await?, 2500);
+    Ok(())
+}
