@@ -102,6 +102,26 @@ pub trait Session: Send + Sync {
         write::add_all(self.executor(), objs)
     }
 
+    /// Loads many objects at once (tens of thousands and up): all of them or none,
+    /// through the backend's fastest path (PostgreSQL: `COPY ... FROM STDIN`, with the
+    /// generated keys drawn from the sequence first; SQLite and MySQL: multi-row
+    /// inserts as large as the backend's limit on bound parameters allows, in one
+    /// transaction). Defaults and on-update values are applied and generated keys
+    /// written back, as by [`add_all`](Self::add_all). Returns how many rows were
+    /// written.
+    fn bulk_insert<M: Model>(&self, objs: &mut [M]) -> impl Future<Output = Result<u64>> + Send {
+        write::bulk_insert(self.executor(), objs, true)
+    }
+
+    /// [`bulk_insert`](Self::bulk_insert) without reading generated keys back: objects
+    /// whose key the database generates keep `None` (on PostgreSQL the key column is
+    /// left out of the `COPY` and no key is drawn ahead; elsewhere no `RETURNING`).
+    /// Defaults are applied and written back all the same. When some objects carry
+    /// their key and others do not, the keys are read back as by `bulk_insert`.
+    fn bulk_load<M: Model>(&self, objs: &mut [M]) -> impl Future<Output = Result<u64>> + Send {
+        write::bulk_insert(self.executor(), objs, false)
+    }
+
     /// Writes `obj` by its primary key after applying its on-update values.
     fn update<M: Model>(&self, obj: &mut M) -> impl Future<Output = Result<()>> + Send {
         write::update(self.executor(), obj)
@@ -339,6 +359,30 @@ macro_rules! session_methods {
             objs: &mut [M],
         ) -> $crate::error::Result<()> {
             $crate::session::Session::add_all(self, objs).await
+        }
+
+        /// Loads many objects at once (tens of thousands and up), all of them or none,
+        /// through the backend's fastest path (PostgreSQL: `COPY ... FROM STDIN`;
+        /// SQLite and MySQL: the largest multi-row inserts, in one transaction), and
+        /// returns how many rows were written. Defaults and on-update values are
+        /// applied and generated keys written back, as by `add_all`; on error no
+        /// object keeps a key or a default.
+        pub async fn bulk_insert<M: $crate::model::Model>(
+            &self,
+            objs: &mut [M],
+        ) -> $crate::error::Result<u64> {
+            $crate::session::Session::bulk_insert(self, objs).await
+        }
+
+        /// `bulk_insert` without reading generated keys back: objects whose key the
+        /// database generates keep `None` (PostgreSQL: no key drawn ahead, the key
+        /// column left out of the `COPY`; elsewhere no `RETURNING`). Defaults are
+        /// applied and written back all the same.
+        pub async fn bulk_load<M: $crate::model::Model>(
+            &self,
+            objs: &mut [M],
+        ) -> $crate::error::Result<u64> {
+            $crate::session::Session::bulk_load(self, objs).await
         }
 
         /// Writes `obj` by its primary key after applying its on-update values.

@@ -11,6 +11,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod connect;
+mod copy;
 mod error;
 mod executor;
 mod json;
@@ -37,6 +38,7 @@ pub static CAPABILITIES: Capabilities = {
     c.last_insert_id = false;
     c.errors_abort_transaction = true;
     c.replication_positions = true;
+    c.bulk_copy = true;
     c
 };
 

@@ -1,6 +1,7 @@
 //! The conformance cases, one module per area. Each case takes a fresh database.
 
 pub mod aggregates;
+pub mod bulk_load;
 pub mod bulk_update;
 pub mod cancellation;
 pub mod column_sets;
@@ -180,6 +181,12 @@ macro_rules! for_each_case {
             url::url_without_a_host_is_refused,
             url::unreachable_server_fails_fast,
             types::all_types_round_trip,
+            bulk_load::bulk_insert_round_trips_every_type,
+            bulk_load::bulk_insert_applies_defaults_and_keys,
+            bulk_load::bulk_insert_failure_leaves_nothing,
+            bulk_load::bulk_insert_key_too_large_leaves_nothing,
+            bulk_load::bulk_insert_path_is_declared,
+            bulk_load::bulk_load_leaves_keys_to_the_database,
             types::integer_limits,
             types::nullable_types_round_trip,
             types::decimal_comparisons,

@@ -17,6 +17,7 @@ use crate::driver::{
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{Built, Insert, Statement};
+use crate::model::TableMeta;
 use crate::options::ConnectOptions;
 use crate::raw::Executed;
 use crate::row::Row;
@@ -465,6 +466,16 @@ impl Executor for Routed {
         Ok(out)
     }
 
+    async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
+        self.route.primary().allocate_keys(table, n).await
+    }
+
+    async fn copy_in(&self, insert: Insert) -> Result<u64> {
+        let n = self.route.primary().copy_in(insert).await?;
+        self.route.wrote().await;
+        Ok(n)
+    }
+
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
         let route = &self.route;
         if !reads_only(stmt) {
@@ -636,6 +647,14 @@ impl Executor for RoutedTx<'_> {
 
     async fn execute_reporting(&self, stmt: &Statement) -> Result<Executed> {
         self.inner.execute_reporting(stmt).await
+    }
+
+    async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
+        self.inner.allocate_keys(table, n).await
+    }
+
+    async fn copy_in(&self, insert: Insert) -> Result<u64> {
+        self.inner.copy_in(insert).await
     }
 }
 
