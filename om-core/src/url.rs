@@ -207,6 +207,8 @@ impl DatabaseUrl {
         Ok(DatabaseUrl {
             raw: url.to_string(),
             url,
+            // A replica is named by its host, so its URL always has one.
+            hostless: None,
         })
     }
 
