@@ -225,6 +225,7 @@ mod tests {
                 r#"INSERT INTO "__om_new_p" ("a", "n") SELECT "a", COALESCE("n", 'x') FROM "p""#,
                 r#"DROP TABLE "p""#,
                 r#"ALTER TABLE "__om_new_p" RENAME TO "p""#,
+                r#"CREATE UNIQUE INDEX "ix_p_n" ON "p" ("n")"#,
             ]
         );
     }

@@ -117,7 +117,10 @@ pub async fn run<M: Models>(
             let db = connect().await?;
             let recorded = migrator.baseline(&db).await;
             db.close().await;
-            Ok(format!("recorded {} migration(s) as applied", recorded?.len()))
+            Ok(format!(
+                "recorded {} migration(s) as applied",
+                recorded?.len()
+            ))
         }
         "check" => {
             let db = connect().await?;

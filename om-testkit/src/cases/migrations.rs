@@ -392,7 +392,10 @@ pub async fn migration_baseline_adopts_an_existing_schema(db: &Database) -> Resu
     let migrator = Migrator::new(&dir.0);
     migrator.generate::<v1::Person>("create_person")?;
     assert_eq!(migrator.baseline(db).await?.len(), 1);
-    assert!(migrator.apply(db).await?.is_empty(), "v1 is recorded, not run");
+    assert!(
+        migrator.apply(db).await?.is_empty(),
+        "v1 is recorded, not run"
+    );
     migrator.generate::<(v2::Person, v2::Note)>("v2")?;
     assert_eq!(migrator.apply(db).await?.len(), 1);
     let ann = db.query::<v2::Person>().one().await?;
