@@ -1,6 +1,6 @@
 //! The schema as a whole: which tables depend on which (so in which order
 //! `create_all` creates them and `drop_all` drops them), a dialect-free
-//! [`snapshot`] of it built from the models, the [`diff`] of two snapshots as
+//! [`snapshot`] of it built from the models, the [`diff`](mod@diff) of two snapshots as
 //! portable operations, and how a driver renders those ([`ddl`], [`dialect`]).
 //!
 //! The statements of one table for `create_all` are in [`sql::ddl`](crate::sql::ddl).

@@ -214,7 +214,16 @@ mod tests {
         ]);
         let mut required = column("n", ColumnType::Text(None), false);
         required.default = Some(om_core::schema::Literal::Text("x".into()));
-        let after = schema(vec![column("a", ColumnType::BigInt, false), required]);
+        let mut after = schema(vec![column("a", ColumnType::BigInt, false), required]);
+        // An index of the table is created again after the rebuild.
+        let index = om_core::schema::Index {
+            name: "ix_p_n".into(),
+            columns: vec!["n".into()],
+            unique: true,
+        };
+        let mut before = before;
+        before.tables[0].indexes.push(index.clone());
+        after.tables[0].indexes.push(index);
         let sql = SqliteSchema
             .render(&diff(&before, &after), &before)
             .unwrap();
@@ -225,6 +234,7 @@ mod tests {
                 r#"INSERT INTO "__om_new_p" ("a", "n") SELECT "a", COALESCE("n", 'x') FROM "p""#,
                 r#"DROP TABLE "p""#,
                 r#"ALTER TABLE "__om_new_p" RENAME TO "p""#,
+                r#"CREATE UNIQUE INDEX "ix_p_n" ON "p" ("n")"#,
             ]
         );
     }

@@ -1,6 +1,6 @@
 //! A dialect-free snapshot of a schema: the tables of a list of models, with their
 //! columns, keys, indexes and foreign keys, as plain owned data that can be compared
-//! ([`diff`](super::diff)) and written to a file.
+//! ([`diff`](mod@super::diff)) and written to a file.
 
 use crate::model::{ColumnMeta, ColumnType, Model, TableMeta};
 use crate::relation::ReferentialAction;
