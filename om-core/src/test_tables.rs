@@ -171,3 +171,28 @@ pub fn grouped() -> crate::ir::Select {
     s.limit = Some(10);
     s
 }
+
+/// A column of a schema snapshot: not generated, no default, not renamed.
+pub fn snapshot_column(name: &str, ty: ColumnType, nullable: bool) -> crate::schema::Column {
+    crate::schema::Column {
+        name: name.into(),
+        ty,
+        nullable,
+        generated: false,
+        default: None,
+        renamed_from: None,
+    }
+}
+
+/// A snapshot of one table, `p`, keyed by its column `a`, with `columns`.
+pub fn snapshot_of_p(columns: Vec<crate::schema::Column>) -> crate::schema::Schema {
+    crate::schema::Schema {
+        tables: vec![crate::schema::Table {
+            name: "p".into(),
+            columns,
+            primary_key: vec!["a".into()],
+            indexes: Vec::new(),
+            foreign_keys: Vec::new(),
+        }],
+    }
+}

@@ -91,28 +91,7 @@ mod tests {
     use om_core::ColumnType;
     use om_core::schema::{Literal, diff};
 
-    fn column(name: &str, ty: ColumnType, nullable: bool) -> Column {
-        Column {
-            name: name.into(),
-            ty,
-            nullable,
-            generated: false,
-            default: None,
-            renamed_from: None,
-        }
-    }
-
-    fn schema(columns: Vec<Column>) -> Schema {
-        Schema {
-            tables: vec![Table {
-                name: "p".into(),
-                columns,
-                primary_key: vec!["a".into()],
-                indexes: Vec::new(),
-                foreign_keys: Vec::new(),
-            }],
-        }
-    }
+    use om_core::test_tables::{snapshot_column as column, snapshot_of_p as schema};
 
     fn sql(before: &Schema, after: &Schema) -> Vec<String> {
         PostgresSchema.render(&diff(before, after), before).unwrap()

@@ -160,28 +160,7 @@ mod tests {
     use om_core::ColumnType;
     use om_core::schema::diff;
 
-    fn column(name: &str, ty: ColumnType, nullable: bool) -> Column {
-        Column {
-            name: name.into(),
-            ty,
-            nullable,
-            generated: false,
-            default: None,
-            renamed_from: None,
-        }
-    }
-
-    fn schema(columns: Vec<Column>) -> Schema {
-        Schema {
-            tables: vec![Table {
-                name: "p".into(),
-                columns,
-                primary_key: vec!["a".into()],
-                indexes: Vec::new(),
-                foreign_keys: Vec::new(),
-            }],
-        }
-    }
+    use om_core::test_tables::{snapshot_column as column, snapshot_of_p as schema};
 
     #[test]
     fn rename_and_add_use_alter_table() {

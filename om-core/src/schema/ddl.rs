@@ -43,24 +43,7 @@ pub trait DdlStyle {
 /// generated key. A driver's [`DdlStyle::column`] starts from it.
 pub fn column_def(table: &Table, c: &Column) -> ColumnDef {
     let mut def = ColumnDef::new(Alias::new(&c.name));
-    match c.ty {
-        ColumnType::Bool => def.boolean(),
-        ColumnType::SmallInt => def.small_integer(),
-        ColumnType::Integer => def.integer(),
-        ColumnType::BigInt => def.big_integer(),
-        ColumnType::Float => def.float(),
-        ColumnType::Double => def.double(),
-        ColumnType::Text(Some(n)) => def.string_len(n),
-        ColumnType::Text(None) => def.text(),
-        ColumnType::Bytes => def.blob(),
-        ColumnType::Date => def.date(),
-        ColumnType::Time => def.time(),
-        ColumnType::DateTime => def.date_time(),
-        ColumnType::DateTimeUtc => def.timestamp_with_time_zone(),
-        ColumnType::Uuid => def.uuid(),
-        ColumnType::Decimal => def.decimal(),
-        ColumnType::Json => def.json(),
-    };
+    crate::sql::ddl::set_type(&mut def, c.ty);
     if c.nullable {
         def.null();
     } else {

@@ -317,16 +317,7 @@ mod tests {
     use super::*;
     use crate::model::ColumnType;
 
-    pub(crate) fn column(name: &str, ty: ColumnType, nullable: bool) -> Column {
-        Column {
-            name: name.into(),
-            ty,
-            nullable,
-            generated: false,
-            default: None,
-            renamed_from: None,
-        }
-    }
+    pub(crate) use crate::test_tables::snapshot_column as column;
 
     fn person(columns: Vec<Column>) -> Schema {
         let mut id = column("id", ColumnType::BigInt, false);

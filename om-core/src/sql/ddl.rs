@@ -8,12 +8,10 @@ use sea_query::{
 use crate::model::{ColumnMeta, ColumnType, TableMeta};
 use crate::relation::ReferentialAction;
 
-/// The portable definition of a column: type, nullability and a single generated key.
-///
-/// A driver may change it before use (MySQL, say, cannot index unbounded text).
-pub fn column_def(table: &TableMeta, c: &ColumnMeta) -> ColumnDef {
-    let mut def = ColumnDef::new(c.name);
-    match c.ty {
+/// Gives `def` the portable type of a column of type `ty` (the driver's DDL may adjust
+/// it): the one mapping shared by `create_all` and migrations.
+pub fn set_type(def: &mut ColumnDef, ty: ColumnType) {
+    match ty {
         ColumnType::Bool => def.boolean(),
         ColumnType::SmallInt => def.small_integer(),
         ColumnType::Integer => def.integer(),
@@ -31,6 +29,14 @@ pub fn column_def(table: &TableMeta, c: &ColumnMeta) -> ColumnDef {
         ColumnType::Decimal => def.decimal(),
         ColumnType::Json => def.json(),
     };
+}
+
+/// The portable definition of a column: type, nullability and a single generated key.
+///
+/// A driver may change it before use (MySQL, say, cannot index unbounded text).
+pub fn column_def(table: &TableMeta, c: &ColumnMeta) -> ColumnDef {
+    let mut def = ColumnDef::new(c.name);
+    set_type(&mut def, c.ty);
     if c.nullable && !c.primary_key {
         def.null();
     } else {
