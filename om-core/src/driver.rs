@@ -95,8 +95,8 @@ pub struct Capabilities {
     pub replication_positions: bool,
     /// Whether the backend has a bulk-load protocol of its own
     /// ([`Executor::copy_in`], with keys drawn ahead by [`Executor::allocate_keys`]),
-    /// which `bulk_insert` uses; otherwise `bulk_insert` writes large multi-row inserts
-    /// inside one transaction.
+    /// which `bulk_insert` uses; otherwise `bulk_insert` writes multi-row inserts of up
+    /// to 1,000 rows inside one transaction.
     pub bulk_copy: bool,
 }
 

@@ -105,10 +105,9 @@ pub trait Session: Send + Sync {
     /// Loads many objects at once (tens of thousands and up): all of them or none,
     /// through the backend's fastest path (PostgreSQL: `COPY ... FROM STDIN`, with the
     /// generated keys drawn from the sequence first; SQLite and MySQL: multi-row
-    /// inserts as large as the backend's limit on bound parameters allows, in one
-    /// transaction). Defaults and on-update values are applied and generated keys
-    /// written back, as by [`add_all`](Self::add_all). Returns how many rows were
-    /// written.
+    /// inserts of up to 1,000 rows, in one transaction). Defaults and on-update values
+    /// are applied and generated keys written back, as by [`add_all`](Self::add_all).
+    /// Returns how many rows were written.
     fn bulk_insert<M: Model>(&self, objs: &mut [M]) -> impl Future<Output = Result<u64>> + Send {
         write::bulk_insert(self.executor(), objs, true)
     }
@@ -363,7 +362,7 @@ macro_rules! session_methods {
 
         /// Loads many objects at once (tens of thousands and up), all of them or none,
         /// through the backend's fastest path (PostgreSQL: `COPY ... FROM STDIN`;
-        /// SQLite and MySQL: the largest multi-row inserts, in one transaction), and
+        /// SQLite and MySQL: 1,000-row inserts, in one transaction), and
         /// returns how many rows were written. Defaults and on-update values are
         /// applied and generated keys written back, as by `add_all`; on error no
         /// object keeps a key or a default.

@@ -32,8 +32,10 @@ pub(crate) async fn allocate_keys(
     let n = i64::try_from(n).map_err(|_| Error::InvalidQuery {
         reason: format!("too many keys to draw for `{}`", table.name),
     })?;
+    // The sequence is looked up once (a materialized CTE), not once per key.
     let mut keys: Vec<i64> = sqlx::query_scalar(
-        "SELECT nextval(pg_get_serial_sequence($1, $2)) FROM generate_series(1, $3)",
+        "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq) \
+         SELECT nextval(s.seq) FROM s, generate_series(1, $3)",
     )
     .bind(quoted(table.name))
     .bind(column.name)

@@ -1,7 +1,8 @@
 //! Bulk loads (`bulk_insert`): tens of thousands of rows and more, through the fastest
 //! path each backend has: its own bulk-load protocol where it has one (PostgreSQL's
-//! `COPY ... FROM STDIN`, with generated keys drawn ahead), else multi-row inserts as
-//! large as its limit on bound parameters allows, inside one transaction.
+//! `COPY ... FROM STDIN`, with generated keys drawn ahead), else multi-row inserts of up
+//! to 1,000 rows (fewer where its limit on bound parameters says so), inside one
+//! transaction.
 
 use crate::driver::Executor;
 use crate::error::{Error, Result};
