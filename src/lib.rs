@@ -3,7 +3,8 @@
 //! Derive [`Model`] on a plain struct, connect with a URL, and add, query, stream,
 //! update and delete its rows:
 //!
-//! ```no_run
+#![cfg_attr(feature = "sqlite", doc = "```")]
+#![cfg_attr(not(feature = "sqlite"), doc = "```ignore")]
 //! use om::prelude::*;
 //!
 //! #[derive(Model, Debug, Clone, PartialEq)]
@@ -16,14 +17,35 @@
 //!     pub value: Option<String>,
 //! }
 //!
-//! # async fn run() -> om::Result<()> {
-//! let db = Database::connect("sqlite::memory:").await?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> om::Result<()> {
+//! let db = Database::connect("sqlite::memory:").await?;   // or postgres://.., mysql://..
 //! db.create_all(&[OrmTest::table()]).await?;
 //! let mut row = OrmTest { id: None, name: "xx".into(), value: None };
-//! db.add(&mut row).await?;
+//! db.add(&mut row).await?;                                // row.id is now Some(..)
 //! let found = db.query::<OrmTest>().filter(|c| c.name.eq("xx")).all().await?;
+//! assert_eq!(found, [row]);
 //! # Ok(()) }
 //! ```
+//!
+//! Where to go from here:
+//!
+//! | to | see |
+//! | --- | --- |
+//! | connect (and read the URL's options) | [`Database::connect`], [`ConnectOptions`] |
+//! | declare models, keys, indexes, defaults, relations | [`Model`] (the derive's attributes) |
+//! | query: filter, order, page, aggregate, join, eager-load | [`Database::query`], [`Query`] |
+//! | read one row by key, or stream many | [`Query::get`], [`Query::stream`] |
+//! | write: add, update, upsert, bulk updates and loads | [`Database::add`], [`Database::upsert`], [`Query::update`], [`Database::bulk_insert`] |
+//! | transactions, savepoints, retries | [`Database::transaction`], [`Database::transaction_with_retry`] |
+//! | raw SQL that runs on every backend | [`Database::execute`], [`Database::fetch_all`] |
+//! | functions that take a database or a transaction | [`Session`] |
+//! | migrations generated from the models | `om::migrate` (feature `migrate`) |
+//! | read replicas with read-your-writes | [`Database::connect_replicated`] |
+//! | errors, by kind | [`Error`], [`ErrorKind`] |
+//!
+//! The modules `ir`, `sql` and `driver` of `om_core` are the driver API: an
+//! application does not need them.
 //!
 //! In tests, [`Database::capture_statements`] counts the statements a block of code
 //! runs ([`StatementCapture`] tells what counts as one), in test mode as well:
@@ -65,7 +87,8 @@
 //! ```
 //!
 //! Backends are cargo features: `sqlite` (default), `postgres`, `mysql`, or
-//! `all-backends`; runtimes are `runtime-tokio` (default) and `runtime-async-std`. The
+//! `all-backends`; runtimes are `runtime-tokio` (default), `runtime-smol` and
+//! `runtime-async-std`; TLS is `tls` (or one of the `tls-*` variants). The
 //! optional column types are features too, all on by default: `chrono` (dates and
 //! times), `uuid`, `decimal` (`rust_decimal::Decimal`) and `json` (`serde_json::Value`,
 //! [`Json<T>`](crate::Json) and the JSON filters).
