@@ -19,6 +19,7 @@ use futures::stream::BoxStream;
 
 use crate::error::Result;
 use crate::ir::{Insert, Statement};
+use crate::model::TableMeta;
 use crate::row::Row;
 use crate::transaction::TransactionOptions;
 use crate::url::DatabaseUrl;
@@ -86,6 +87,17 @@ pub struct Capabilities {
     /// [`CommitOutcomeUnknown`](crate::Error::CommitOutcomeUnknown). SQLite's
     /// connections live in the process and cannot.
     pub connections_can_be_lost: bool,
+    /// Whether the backend reports replication positions ([`Driver::replication`]), so
+    /// that a [`ReadToken`](crate::ReadToken) names the write a read must see and a
+    /// replica that has replayed it can serve the read. Otherwise (SQLite) a read after
+    /// a write goes to the primary for a time window
+    /// ([`ConnectOptions::read_your_writes_window`](crate::ConnectOptions::read_your_writes_window)).
+    pub replication_positions: bool,
+    /// Whether the backend has a bulk-load protocol of its own
+    /// ([`Executor::copy_in`], with keys drawn ahead by [`Executor::allocate_keys`]),
+    /// which `bulk_insert` uses; otherwise `bulk_insert` writes large multi-row inserts
+    /// inside one transaction.
+    pub bulk_copy: bool,
 }
 
 impl Capabilities {
@@ -109,6 +121,8 @@ impl Capabilities {
             read_during_write_transaction: true,
             read_only_transactions: true,
             connections_can_be_lost: true,
+            replication_positions: false,
+            bulk_copy: false,
         }
     }
 }
@@ -161,6 +175,44 @@ pub trait Driver: Send + Sync + Debug + 'static {
     fn capabilities(&self) -> &'static Capabilities;
     /// Opens a pool for `url`, whose scheme is one of [`Driver::schemes`].
     async fn connect(&self, url: &DatabaseUrl) -> Result<Box<dyn Pool>>;
+    /// The backend's migration SQL ([`crate::schema`]), `None` when it has none.
+    fn schema_dialect(&self) -> Option<&'static dyn crate::schema::SchemaDialect> {
+        None
+    }
+    /// How to read replication positions, for read-your-writes on replicas; `None`
+    /// (the default) when the backend has none.
+    fn replication(&self) -> Option<&'static Replication> {
+        None
+    }
+}
+
+/// A backend's replication positions: the queries that read them (each returns one
+/// text column) and how to read that text.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Replication {
+    /// On the primary: its current position (PostgreSQL `pg_current_wal_lsn()`).
+    pub current: &'static str,
+    /// On a replica: the position it has replayed (PostgreSQL
+    /// `pg_last_wal_replay_lsn()`); NULL on a server that is not a replica.
+    pub replayed: &'static str,
+    /// Reads the text of either query.
+    pub parse: fn(&str) -> Option<crate::session::position::Position>,
+}
+
+impl Replication {
+    /// The queries and parser of a backend.
+    pub const fn new(
+        current: &'static str,
+        replayed: &'static str,
+        parse: fn(&str) -> Option<crate::session::position::Position>,
+    ) -> Self {
+        Replication {
+            current,
+            replayed,
+            parse,
+        }
+    }
 }
 
 /// Something statements run on: a pool, a transaction, or a savepoint.
@@ -204,6 +256,26 @@ pub trait Executor: Send + Sync + Debug {
     /// By default: [`Executor::execute`], without a key.
     async fn execute_reporting(&self, stmt: &Statement) -> Result<crate::raw::Executed> {
         Ok(crate::raw::Executed::new(self.execute(stmt).await?, None))
+    }
+    /// Draws `n` keys for the generated key column of `table` from the database, ahead
+    /// of the rows that will carry them (a bulk load that writes its keys itself).
+    /// Only where [`Capabilities::bulk_copy`] says so; by default `Unsupported`.
+    async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
+        let _ = (table, n);
+        Err(crate::Error::Unsupported {
+            backend: self.backend(),
+            feature: "drawing generated keys ahead of a bulk load".into(),
+        })
+    }
+    /// Writes every row of `insert` through the database's bulk-load protocol
+    /// (PostgreSQL's `COPY ... FROM STDIN`), atomically, and returns how many rows it
+    /// wrote. Only where [`Capabilities::bulk_copy`] says so; by default `Unsupported`.
+    async fn copy_in(&self, insert: Insert) -> Result<u64> {
+        let _ = insert;
+        Err(crate::Error::Unsupported {
+            backend: self.backend(),
+            feature: "COPY ... FROM STDIN".into(),
+        })
     }
 }
 

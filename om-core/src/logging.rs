@@ -29,6 +29,7 @@ use crate::driver::{
 };
 use crate::error::Result;
 use crate::ir::{Built, Insert, Statement};
+use crate::model::TableMeta;
 use crate::options::ConnectOptions;
 use crate::raw::Executed;
 use crate::transaction::TransactionOptions;
@@ -205,6 +206,10 @@ enum Described<'a> {
     Statement(&'a Statement),
     Insert(&'a Insert),
     Plain(&'static str),
+    /// A bulk load: the table and its number of rows (never their values).
+    Copy(&'static str, usize),
+    /// Keys drawn ahead of a bulk load: the table and how many.
+    Keys(&'static str, usize),
 }
 
 impl Described<'_> {
@@ -258,6 +263,8 @@ impl fmt::Display for Display<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let stmt = match self.what {
             Described::Plain(what) => return f.write_str(what),
+            Described::Copy(table, rows) => return write!(f, "COPY {table} ({rows} rows)"),
+            Described::Keys(table, n) => return write!(f, "SELECT {n} keys FOR {table}"),
             Described::Insert(insert) => {
                 write!(
                     f,
@@ -563,6 +570,19 @@ macro_rules! logged_executor {
                 logged_stream(&self.options, self.inner.backend(), stmt, |stmt| {
                     self.inner.stream(stmt)
                 })
+            }
+
+            async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
+                logged!(
+                    self.options,
+                    Described::Keys(table.name, n),
+                    self.inner.allocate_keys(table, n)
+                )
+            }
+
+            async fn copy_in(&self, insert: Insert) -> Result<u64> {
+                let what = Described::Copy(insert.table.name, insert.rows.len());
+                logged!(self.options, what, self.inner.copy_in(insert))
             }
 
             async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {

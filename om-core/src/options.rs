@@ -8,7 +8,7 @@ use crate::url::DatabaseUrl;
 /// How a [`Database`](crate::Database) runs its statements, beyond the driver's own
 /// settings. Read from the URL by `Database::connect`, or given to
 /// `Database::connect_with`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConnectOptions {
     /// Test mode: every statement runs in one transaction, rolled back when the
@@ -26,6 +26,41 @@ pub struct ConnectOptions {
     /// `om::statement` already describe each statement once. Read by the driver when
     /// it connects, so only the URL sets it.
     pub sqlx_logging: bool,
+    /// Read replicas (URL: `replica=host[:port]`, once per replica; each takes the
+    /// primary URL's user, password, database and options). Reads go to them, writes
+    /// and transactions to the primary: see [`Database::connect_replicated`](crate::Database::connect_replicated).
+    pub replicas: Vec<DatabaseUrl>,
+    /// A replica further behind the primary than this is skipped until it catches up
+    /// (URL: `max_replica_lag_ms=N`; default 5 s). Measured with replication positions,
+    /// so only on backends that have them.
+    pub max_replica_lag: Duration,
+    /// How long a read that must see a write waits for a replica to replay it before it
+    /// goes to the primary (URL: `causal_wait_ms=N`; default 200 ms; `0` goes to the
+    /// primary at once).
+    pub causal_wait: Duration,
+    /// On a backend without replication positions (SQLite), how long after a write
+    /// that must be seen reads go to the primary (URL: `ryw_window_ms=N`; default 2 s).
+    pub read_your_writes_window: Duration,
+    /// How long a replica that failed (unreachable, or behind by more than
+    /// `max_replica_lag`) is left out before it is tried again (URL:
+    /// `replica_retry_ms=N`; default 5 s).
+    pub replica_retry: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            force_rollback: false,
+            log_values: false,
+            slow_statement: None,
+            sqlx_logging: false,
+            replicas: Vec::new(),
+            max_replica_lag: Duration::from_secs(5),
+            causal_wait: Duration::from_millis(200),
+            read_your_writes_window: Duration::from_secs(2),
+            replica_retry: Duration::from_secs(5),
+        }
+    }
 }
 
 impl ConnectOptions {
@@ -36,6 +71,16 @@ impl ConnectOptions {
             "true" | "1" | "on" => Ok(true),
             "false" | "0" | "off" => Ok(false),
             other => Err(url.invalid(format!("{key} must be true or false, not `{other}`"))),
+        };
+        let millis = |key: &str, value: &str| {
+            value
+                .parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| {
+                    url.invalid(format!(
+                        "{key} must be a whole number of milliseconds, not `{value}`"
+                    ))
+                })
         };
         for (key, value) in url.options() {
             match key.as_str() {
@@ -50,6 +95,11 @@ impl ConnectOptions {
                     })?;
                     out.slow_statement = (ms > 0).then(|| Duration::from_millis(ms));
                 }
+                "replica" => out.replicas.push(url.replica(&value)?),
+                "max_replica_lag_ms" => out.max_replica_lag = millis(&key, &value)?,
+                "causal_wait_ms" => out.causal_wait = millis(&key, &value)?,
+                "ryw_window_ms" => out.read_your_writes_window = millis(&key, &value)?,
+                "replica_retry_ms" => out.replica_retry = millis(&key, &value)?,
                 _ => {}
             }
         }
@@ -65,6 +115,38 @@ impl ConnectOptions {
     /// Bound values in the statement log on or off.
     pub fn log_values(mut self, on: bool) -> Self {
         self.log_values = on;
+        self
+    }
+
+    /// Adds a read replica: `Database::connect_with(primary, |o| o.replica(url))`.
+    pub fn replica(mut self, url: DatabaseUrl) -> Self {
+        self.replicas.push(url);
+        self
+    }
+
+    /// The most a replica may lag before it is skipped (see
+    /// [`max_replica_lag`](Self::max_replica_lag)).
+    pub fn max_replica_lag(mut self, lag: Duration) -> Self {
+        self.max_replica_lag = lag;
+        self
+    }
+
+    /// How long a read that must see a write waits for a replica (see
+    /// [`causal_wait`](Self::causal_wait)).
+    pub fn causal_wait(mut self, wait: Duration) -> Self {
+        self.causal_wait = wait;
+        self
+    }
+
+    /// The time window of read-your-writes on backends without replication positions.
+    pub fn read_your_writes_window(mut self, window: Duration) -> Self {
+        self.read_your_writes_window = window;
+        self
+    }
+
+    /// How long a failed replica is left out before it is tried again.
+    pub fn replica_retry(mut self, after: Duration) -> Self {
+        self.replica_retry = after;
         self
     }
 
@@ -94,6 +176,19 @@ mod tests {
                 .unwrap();
         assert!(set.force_rollback && set.log_values);
         assert_eq!(set.slow_statement, Some(Duration::from_millis(250)));
+        let replicated = options(
+            "postgres://u:pw@h/db?replica=r1:5433&replica=r2&causal_wait_ms=0&sslmode=disable",
+        )
+        .unwrap();
+        let replicas: Vec<&str> = replicated.replicas.iter().map(|u| u.expose_str()).collect();
+        assert_eq!(
+            replicas,
+            [
+                "postgres://u:pw@r1:5433/db?causal_wait_ms=0&sslmode=disable",
+                "postgres://u:pw@r2/db?causal_wait_ms=0&sslmode=disable"
+            ]
+        );
+        assert_eq!(replicated.causal_wait, Duration::ZERO);
         assert_eq!(
             options("sqlite::memory:?slow_statement_ms=0")
                 .unwrap()
@@ -108,6 +203,9 @@ mod tests {
             "force_rollback=maybe",
             "log_values=2",
             "slow_statement_ms=-1",
+            "replica=u:secret@h2",
+            "replica=h2:port",
+            "causal_wait_ms=soon",
         ] {
             let err = options(&format!("postgres://u:secret@h/db?{bad}")).unwrap_err();
             assert!(matches!(err, crate::Error::InvalidUrl { .. }), "{err:?}");

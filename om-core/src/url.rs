@@ -49,6 +49,11 @@ pub const OM_OPTIONS: &[&str] = &[
     "log_values",
     "slow_statement_ms",
     "sqlx_logging",
+    "replica",
+    "max_replica_lag_ms",
+    "causal_wait_ms",
+    "ryw_window_ms",
+    "replica_retry_ms",
 ];
 
 /// TLS policy, from `sslmode=` (PostgreSQL style) or `ssl=true|false`.
@@ -164,6 +169,45 @@ impl DatabaseUrl {
         self.url
             .query_pairs()
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
+    }
+
+    /// The URL of a replica named by a `replica=host[:port]` option: this URL with that
+    /// host and port (the user, password, database and options stay), without its
+    /// `replica` options.
+    pub fn replica(&self, host_port: &str) -> Result<DatabaseUrl> {
+        let bad = |why: &str| self.invalid(format!("replica={host_port}: {why}"));
+        if host_port.is_empty() || host_port.contains(['@', '/', '?', '#']) {
+            return Err(bad(
+                "give a host and an optional port; a replica with another user or password is given to `Database::connect_replicated`",
+            ));
+        }
+        let (host, port) = match host_port.rsplit_once(':') {
+            Some((h, p)) => (
+                h,
+                Some(
+                    p.parse::<u16>()
+                        .map_err(|_| bad("the port is not a number"))?,
+                ),
+            ),
+            None => (host_port, None),
+        };
+        let mut url = self.url.clone();
+        url.set_host(Some(host))
+            .map_err(|_| bad("not a host name"))?;
+        if let Some(port) = port {
+            url.set_port(Some(port))
+                .map_err(|_| bad("this URL takes no port"))?;
+        }
+        let kept: Vec<(String, String)> = self.options().filter(|(k, _)| k != "replica").collect();
+        if kept.is_empty() {
+            url.set_query(None);
+        } else {
+            url.query_pairs_mut().clear().extend_pairs(kept);
+        }
+        Ok(DatabaseUrl {
+            raw: url.to_string(),
+            url,
+        })
     }
 
     /// The options that are not pool options, for the driver's own settings.

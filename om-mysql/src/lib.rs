@@ -23,16 +23,19 @@
 //! longer than its column is refused rather than truncated. DDL is not transactional
 //! on MySQL (it commits the open transaction).
 #![warn(missing_docs)]
+// On docs.rs, each item behind a feature is marked with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod connect;
 mod error;
 mod executor;
 mod json;
+mod migration;
 mod render;
 mod row;
 
 use async_trait::async_trait;
-use om_core::driver::{Capabilities, Driver, Pool};
+use om_core::driver::{Capabilities, Driver, Pool, Replication};
 use om_core::{DatabaseUrl, Result};
 
 pub use render::render;
@@ -63,8 +66,35 @@ const fn mysql() -> Capabilities {
 pub static MARIADB_CAPABILITIES: Capabilities = {
     let mut c = mysql();
     c.returning = true;
+    c.replication_positions = true;
     c
 };
+
+/// MariaDB's replication positions: GTID lists (`domain-server-sequence`, one per
+/// domain). MySQL has no such variables: there the queries fail and a read after a
+/// write goes to the primary for `read_your_writes_window`.
+static REPLICATION: Replication = Replication::new(
+    "SELECT @@gtid_binlog_pos",
+    "SELECT @@gtid_slave_pos",
+    parse_gtid_list,
+);
+
+/// A MariaDB GTID list (`0-1-100,1-2-5`); the empty list is the position before any
+/// write.
+fn parse_gtid_list(text: &str) -> Option<om_core::Position> {
+    let mut pairs = Vec::new();
+    for gtid in text.split(',').map(str::trim).filter(|g| !g.is_empty()) {
+        let mut parts = gtid.split('-');
+        let domain = parts.next()?.parse().ok()?;
+        let _server: u32 = parts.next()?.parse().ok()?;
+        let seq = parts.next()?.parse().ok()?;
+        if parts.next().is_some() {
+            return None;
+        }
+        pairs.push((domain, seq));
+    }
+    Some(om_core::Position::from_domains(pairs))
+}
 
 #[linkme::distributed_slice(om_core::driver::DRIVERS)]
 static MYSQL: &'static dyn Driver = &MysqlDriver;
@@ -85,6 +115,14 @@ impl Driver for MysqlDriver {
 
     async fn connect(&self, url: &DatabaseUrl) -> Result<Box<dyn Pool>> {
         Ok(Box::new(connect::connect(url).await?))
+    }
+
+    fn schema_dialect(&self) -> Option<&'static dyn om_core::schema::SchemaDialect> {
+        Some(&migration::MysqlSchema)
+    }
+
+    fn replication(&self) -> Option<&'static Replication> {
+        Some(&REPLICATION)
     }
 }
 

@@ -127,6 +127,18 @@ impl om_sqlx::Backend for PostgresBackend {
         })
     }
 
+    async fn allocate_keys(
+        conn: &mut PgConnection,
+        table: &'static TableMeta,
+        n: usize,
+    ) -> Result<Vec<i64>> {
+        crate::copy::allocate_keys(conn, table, n).await
+    }
+
+    async fn copy_in(conn: &mut PgConnection, insert: Insert) -> Result<u64> {
+        crate::copy::copy_in(conn, insert).await
+    }
+
     async fn run_plain(conn: &mut PgConnection, sql: &str) -> Result<()> {
         sqlx::query(AssertSqlSafe(om_sqlx::traced(sql, None)))
             .execute(conn)

@@ -6,17 +6,21 @@
 //! `RETURNING`; an insert that writes such a key explicitly advances its sequence, so the
 //! next generated key does not collide. Nested transactions are savepoints.
 #![warn(missing_docs)]
+// On docs.rs, each item behind a feature is marked with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod connect;
+mod copy;
 mod error;
 mod executor;
 mod json;
+mod migration;
 mod render;
 mod row;
 
 use async_trait::async_trait;
-use om_core::driver::{Capabilities, Driver, Pool};
+use om_core::driver::{Capabilities, Driver, Pool, Replication};
 use om_core::{DatabaseUrl, Result};
 
 pub use render::render;
@@ -33,8 +37,25 @@ pub static CAPABILITIES: Capabilities = {
     c.max_parameters = 65535;
     c.last_insert_id = false;
     c.errors_abort_transaction = true;
+    c.replication_positions = true;
+    c.bulk_copy = true;
     c
 };
+
+/// PostgreSQL's replication positions: WAL locations (LSNs), one sequence.
+static REPLICATION: Replication = Replication::new(
+    "SELECT pg_current_wal_lsn()::text",
+    "SELECT pg_last_wal_replay_lsn()::text",
+    parse_lsn,
+);
+
+/// An LSN as PostgreSQL writes it (`16/B374D848`: the high and low 32 bits in hex).
+fn parse_lsn(text: &str) -> Option<om_core::Position> {
+    let (high, low) = text.trim().split_once('/')?;
+    let high = u64::from_str_radix(high, 16).ok()?;
+    let low = u64::from_str_radix(low, 16).ok()?;
+    Some(om_core::Position::single((high << 32) | low))
+}
 
 #[linkme::distributed_slice(om_core::driver::DRIVERS)]
 static POSTGRES: &'static dyn Driver = &PostgresDriver;
@@ -55,6 +76,14 @@ impl Driver for PostgresDriver {
 
     async fn connect(&self, url: &DatabaseUrl) -> Result<Box<dyn Pool>> {
         Ok(Box::new(connect::connect(url).await?))
+    }
+
+    fn schema_dialect(&self) -> Option<&'static dyn om_core::schema::SchemaDialect> {
+        Some(&migration::PostgresSchema)
+    }
+
+    fn replication(&self) -> Option<&'static Replication> {
+        Some(&REPLICATION)
     }
 }
 

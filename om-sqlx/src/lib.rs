@@ -6,6 +6,8 @@
 //! acquiring connections, streaming through a cursor, transactions that roll back
 //! when dropped, and savepoints that share their transaction's connection.
 #![warn(missing_docs)]
+// On docs.rs, each item behind a feature is marked with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backend;
 mod checkout;
@@ -18,6 +20,10 @@ pub use backend::{Backend, Conn};
 pub use error::{Classified, connect_error, map_error, open_pool, pool_options};
 pub use pool::SqlxPool;
 pub use transaction::SqlxTransaction;
+
+/// The sqlx om was built with, for `raw_pool` users: `om::sqlx::query(..)` needs no sqlx
+/// dependency of a matching version.
+pub use sqlx;
 
 /// `sql` as it is, after telling om's statement log that it is about to be sent with
 /// `values` (`db.statement` and, with `log_values`, `db.values` of the statement's

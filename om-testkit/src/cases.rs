@@ -1,6 +1,7 @@
 //! The conformance cases, one module per area. Each case takes a fresh database.
 
 pub mod aggregates;
+pub mod bulk_load;
 pub mod bulk_update;
 pub mod cancellation;
 pub mod column_sets;
@@ -17,6 +18,7 @@ pub mod json;
 pub mod ledger;
 pub mod logging;
 pub mod mappers;
+pub mod migrations;
 pub mod pagination;
 pub mod pool;
 pub mod pool_exhaustion;
@@ -26,6 +28,7 @@ pub mod query;
 pub mod raw;
 pub mod relation_filters;
 pub mod relations;
+pub mod replicas;
 pub mod reserved;
 pub mod retry;
 pub mod schema;
@@ -47,6 +50,13 @@ macro_rules! for_each_case {
     ($($args:tt)*) => {
         $crate::__case_tests!($($args)*
             schema::create_all_is_idempotent,
+            migrations::migration_round_trip_keeps_data,
+            migrations::migration_alters_nullability_and_drops_indexed_column,
+            migrations::migration_edited_after_apply_is_refused,
+            migrations::migration_missing_from_folder_is_refused,
+            migrations::migration_drift_names_table_and_column,
+            migrations::migration_baseline_adopts_an_existing_schema,
+            migrations::database_defaults_fill_left_out_columns,
             schema::drop_all_removes_tables,
             schema::unique_index_is_enforced,
             schema::text_size_is_enforced_or_declared,
@@ -171,6 +181,12 @@ macro_rules! for_each_case {
             url::url_without_a_host_is_refused,
             url::unreachable_server_fails_fast,
             types::all_types_round_trip,
+            bulk_load::bulk_insert_round_trips_every_type,
+            bulk_load::bulk_insert_applies_defaults_and_keys,
+            bulk_load::bulk_insert_failure_leaves_nothing,
+            bulk_load::bulk_insert_key_too_large_leaves_nothing,
+            bulk_load::bulk_insert_path_is_declared,
+            bulk_load::bulk_load_leaves_keys_to_the_database,
             types::integer_limits,
             types::nullable_types_round_trip,
             types::decimal_comparisons,
@@ -250,6 +266,9 @@ macro_rules! for_each_case {
             properties::random_orderings_and_pages_match_the_model,
             reserved::reserved_word_identifiers,
             pool_exhaustion::every_entry_point_times_out_on_an_exhausted_pool,
+            replicas::replica_serves_reads_primary_takes_writes,
+            replicas::read_token_passes_between_handles,
+            replicas::unreachable_replica_is_left_out,
         );
     };
 }

@@ -39,6 +39,23 @@ impl Backend {
         }
     }
 
+    /// The environment variable holding a read replica's URL of the server (same user
+    /// rights as on the primary, but read-only): when it is set, every case's database
+    /// is connected with that replica (`Database::connect_replicated`).
+    pub fn replica_env_var(self) -> Option<&'static str> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some("OM_TEST_POSTGRES_REPLICA_URL"),
+            Backend::Mysql => Some("OM_TEST_MYSQL_REPLICA_URL"),
+        }
+    }
+
+    /// The replica URL of the server, when one is configured.
+    pub fn replica_url(self) -> Option<String> {
+        let var = self.replica_env_var()?;
+        std::env::var(var).ok().filter(|u| !u.trim().is_empty())
+    }
+
     /// The server URL, or why the suite cannot run here.
     pub fn server_url(self) -> std::result::Result<Option<String>, String> {
         let Some(var) = self.env_var() else {
@@ -73,12 +90,35 @@ impl Backend {
             reason: e.to_string(),
         })?;
         url.set_path(&format!("/{name}"));
-        let db = Database::connect(url.as_str()).await?;
+        let db = match self.replica_url() {
+            None => Database::connect(url.as_str()).await?,
+            Some(replica) => {
+                let mut replica = url::Url::parse(&replica).map_err(|e| om::Error::InvalidUrl {
+                    url: String::new(),
+                    reason: e.to_string(),
+                })?;
+                replica.set_path(&format!("/{name}"));
+                wait_for_database(replica.as_str()).await;
+                Database::connect_replicated(url.as_str(), &[replica.as_str()]).await?
+            }
+        };
         Ok(TestDb {
             db,
             admin: Some(admin),
             name,
         })
+    }
+}
+
+/// Waits (up to 10 s) until the new database has reached the replica, so that the case
+/// starts with a replica that can serve; one that never does is left out by om.
+async fn wait_for_database(replica: &str) {
+    for _ in 0..100 {
+        if let Ok(db) = Database::connect(replica).await {
+            db.close().await;
+            return;
+        }
+        crate::rt::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 
@@ -159,7 +199,15 @@ fn block_on<F: Future>(future: F) -> F::Output {
     async_std::task::block_on(future)
 }
 
-#[cfg(all(feature = "runtime-tokio", not(feature = "runtime-async-std")))]
+#[cfg(all(feature = "runtime-smol", not(feature = "runtime-async-std")))]
+fn block_on<F: Future>(future: F) -> F::Output {
+    smol::block_on(future)
+}
+
+#[cfg(all(
+    feature = "runtime-tokio",
+    not(any(feature = "runtime-async-std", feature = "runtime-smol"))
+))]
 fn block_on<F: Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -168,8 +216,14 @@ fn block_on<F: Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
-#[cfg(not(any(feature = "runtime-tokio", feature = "runtime-async-std")))]
-compile_error!("om-testkit needs the `runtime-tokio` or `runtime-async-std` feature");
+#[cfg(not(any(
+    feature = "runtime-tokio",
+    feature = "runtime-async-std",
+    feature = "runtime-smol"
+)))]
+compile_error!(
+    "om-testkit needs the `runtime-tokio`, `runtime-async-std` or `runtime-smol` feature"
+);
 
 /// Expands to one `#[test]` per conformance case for a backend, each carrying the given
 /// attributes (an `ignore` with its reason when the backend's server is not configured):

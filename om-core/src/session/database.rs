@@ -7,6 +7,8 @@ use crate::driver::{Driver, Executor, Pool, registry};
 use crate::error::{Error, Result};
 use crate::logging::{Captures, LogOptions, Logged, StatementCapture};
 use crate::options::ConnectOptions;
+use crate::session::position::ReadToken;
+use crate::session::routing::{Route, Routed, Router, Tracked};
 use crate::session::test_mode::ForceRollback;
 use crate::session::{Session, session_methods};
 use crate::transaction::{RetryPolicy, Retryable, Transaction, TransactionOptions};
@@ -26,6 +28,19 @@ struct Inner {
     options: ConnectOptions,
     /// The statement captures, shared with every layer of the pool's executors.
     captures: Arc<Captures>,
+    /// With replicas: the router under `pool`, and what this handle's reads must see.
+    route: Option<Route>,
+}
+
+/// How many reads each server of a replicated [`Database`] served, since it was
+/// opened (all its handles together).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct RoutingStats {
+    /// Reads served by the primary (forced, waiting for a write, or no usable replica).
+    pub primary_reads: u64,
+    /// Reads served by each replica, in the order they were given.
+    pub replica_reads: Vec<u64>,
 }
 
 impl fmt::Debug for Database {
@@ -54,6 +69,13 @@ impl Database {
     /// om's own options: `force_rollback=true` (test mode, see
     /// [`connect_test`](Self::connect_test)), `log_values=true` and
     /// `slow_statement_ms=N` (see [`ConnectOptions`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> om::Result<()> {
+    /// let db = om::Database::connect("sqlite::memory:").await?;
+    /// assert_eq!(db.backend(), "sqlite");
+    /// # Ok(()) }
+    /// ```
     pub async fn connect(url: &str) -> Result<Database> {
         let parsed = DatabaseUrl::parse(url)?;
         let options = ConnectOptions::from_url(&parsed)?;
@@ -90,12 +112,41 @@ impl Database {
         Self::open(parsed, options).await
     }
 
+    /// Connects to a primary and its read replicas: writes, DDL and transactions go to
+    /// the primary, reads to a replica, and a read after this handle's writes sees them
+    /// (see [`read_after`](Self::read_after) and the README's "Scaling out").
+    ///
+    /// `Database::connect_replicated("postgres://app@db1/app", &["postgres://app@db2/app"])`.
+    /// The same as `replica=host:port` options in the primary's URL; om's options
+    /// (`max_replica_lag_ms`, `causal_wait_ms`, ...) are read from the primary's URL. A
+    /// replica that cannot be reached is left out and tried again later; the primary must
+    /// be reachable.
+    pub async fn connect_replicated(primary: &str, replicas: &[&str]) -> Result<Database> {
+        let parsed = DatabaseUrl::parse(primary)?;
+        let mut options = ConnectOptions::from_url(&parsed)?;
+        for replica in replicas {
+            options.replicas.push(DatabaseUrl::parse(replica)?);
+        }
+        Self::open(parsed, options).await
+    }
+
     async fn open(url: DatabaseUrl, options: ConnectOptions) -> Result<Database> {
         let driver = registry::lookup(url.scheme())?;
         url.pool_options()?;
         let mut pool = driver.connect(&url).await?;
+        let mut route = None;
         if options.force_rollback {
+            // Test mode runs everything on one connection of the primary.
             pool = Box::new(ForceRollback::new(pool).await?);
+        } else if !options.replicas.is_empty() {
+            let router = Arc::new(Router::connect(driver, pool, &options).await?);
+            let r = Route {
+                router,
+                tracked: Arc::default(),
+                primary_only: false,
+            };
+            pool = Box::new(Routed { route: r.clone() });
+            route = Some(r);
         }
         let captures = Arc::new(Captures::default());
         let log = LogOptions::new(&options, Arc::clone(&captures));
@@ -107,8 +158,136 @@ impl Database {
                 url,
                 options,
                 captures,
+                route,
             }),
         })
+    }
+
+    /// A handle over the same pools whose reads follow `route`.
+    fn routed(&self, route: Route) -> Database {
+        let inner = &self.inner;
+        let log = LogOptions::new(&inner.options, Arc::clone(&inner.captures));
+        let routed: Box<dyn Pool> = Box::new(Routed {
+            route: route.clone(),
+        });
+        Database {
+            inner: Arc::new(Inner {
+                pool: Box::new(Logged::pool(routed, log)),
+                driver: inner.driver,
+                url: inner.url.clone(),
+                options: inner.options.clone(),
+                captures: Arc::clone(&inner.captures),
+                route: Some(route),
+            }),
+        }
+    }
+
+    /// A handle whose reads go to the primary (writes made through it count as this
+    /// handle's). Without replicas, a clone of this one.
+    pub fn primary(&self) -> Database {
+        match &self.inner.route {
+            Some(route) => self.routed(Route {
+                primary_only: true,
+                ..route.clone()
+            }),
+            None => self.clone(),
+        }
+    }
+
+    /// A handle over the same pools that tracks its own writes: its reads see the
+    /// writes made through it (and its clones), not waiting for those of other
+    /// handles. One per web request or job keeps replicas serving under a steady write
+    /// load. Without replicas, a clone of this one.
+    pub fn session(&self) -> Database {
+        match &self.inner.route {
+            Some(route) => self.routed(Route {
+                tracked: Arc::default(),
+                ..route.clone()
+            }),
+            None => self.clone(),
+        }
+    }
+
+    /// A handle (as [`session`](Self::session)) whose reads see at least the write
+    /// `token` names, whichever handle or process made it, as well as this handle's
+    /// own writes: from a replica that has replayed it (waiting up to `causal_wait`)
+    /// or else from the primary.
+    pub fn read_after(&self, token: &ReadToken) -> Database {
+        let Some(route) = &self.inner.route else {
+            return self.clone();
+        };
+        let mut merged = token.clone();
+        if let Some(own) = self.last_write_token() {
+            merged.merge(&own);
+        }
+        self.routed(Route {
+            tracked: Arc::new(std::sync::Mutex::new(Tracked::from_token(merged))),
+            primary_only: false,
+            ..route.clone()
+        })
+    }
+
+    /// The token of the writes this handle made (merged), for another handle or
+    /// process to [`read_after`](Self::read_after); `None` before the first write, and
+    /// always without replicas (use [`current_token`](Self::current_token) there).
+    pub fn last_write_token(&self) -> Option<ReadToken> {
+        let route = self.inner.route.as_ref()?;
+        let tracked = route.tracked.lock().unwrap_or_else(|e| e.into_inner());
+        tracked.token.clone()
+    }
+
+    /// A token of every write committed on the primary so far, read from it now (with
+    /// or without replicas configured): a read given it sees them all.
+    pub async fn current_token(&self) -> Result<ReadToken> {
+        let position = match (&self.inner.route, self.inner.driver.replication()) {
+            (Some(route), _) => route.router.primary_position().await,
+            (None, Some(replication)) => crate::session::routing::position_of(
+                &*self.inner.pool,
+                replication,
+                replication.current,
+            )
+            .await
+            .ok()
+            .flatten(),
+            (None, None) => None,
+        };
+        Ok(ReadToken::new(position.unwrap_or_default()))
+    }
+
+    /// How many read replicas this database has (`0` without replicas, and in test
+    /// mode, which runs everything on the primary).
+    pub fn replica_count(&self) -> usize {
+        self.inner
+            .route
+            .as_ref()
+            .map_or(0, |r| r.router.replicas.len())
+    }
+
+    /// The replicas' URLs (displayed with their passwords redacted).
+    pub fn replica_urls(&self) -> Vec<&DatabaseUrl> {
+        self.inner.route.as_ref().map_or_else(Vec::new, |r| {
+            r.router.replicas.iter().map(|r| &r.url).collect()
+        })
+    }
+
+    /// How many reads the primary and each replica served so far; all zero without
+    /// replicas.
+    pub fn routing_stats(&self) -> RoutingStats {
+        let Some(route) = &self.inner.route else {
+            return RoutingStats::default();
+        };
+        RoutingStats {
+            primary_reads: route
+                .router
+                .primary_reads
+                .load(std::sync::atomic::Ordering::Relaxed),
+            replica_reads: route
+                .router
+                .replicas
+                .iter()
+                .map(|r| r.served.load(std::sync::atomic::Ordering::Relaxed))
+                .collect(),
+        }
     }
 
     /// om's options for this database.
@@ -148,11 +327,21 @@ impl Database {
     /// returns `Err` (or panics, or its future is dropped). `f` may open savepoints
     /// with `tx.transaction(..)` or `tx.begin()`.
     ///
-    /// ```ignore
+    /// ```
+    /// # use om::prelude::*;
+    /// # #[derive(Model, Debug, Clone, PartialEq)] #[om(table = "users")]
+    /// # pub struct User { #[om(primary_key)] pub id: Option<i64>, #[om(size = 100)] pub name: String }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> om::Result<()> {
+    /// # let db = Database::connect("sqlite::memory:").await?;
+    /// # db.create_all(&[User::table()]).await?;
+    /// let mut user = User { id: None, name: "ann".into() };
     /// let id = db.transaction(async |tx| {
     ///     tx.add(&mut user).await?;
     ///     Ok::<_, om::Error>(user.id)
     /// }).await?;
+    /// assert!(id.is_some());
+    /// assert_eq!(db.query::<User>().count().await?, 1);
+    /// # Ok(()) }
     /// ```
     ///
     /// Its error type is the closure's, any `E: From<om::Error>` (a failed begin or
@@ -205,13 +394,32 @@ impl Database {
     ///
     /// `f` makes the transaction's closure, afresh for each attempt:
     ///
-    /// ```ignore
+    /// ```
+    /// # use om::prelude::*;
+    /// # #[derive(Model, Debug, Clone, PartialEq)] #[om(table = "accounts")]
+    /// # pub struct Account { #[om(primary_key)] pub id: Option<i64>, pub balance: i64 }
+    /// # #[derive(Debug)] enum AppError { NoAccount, Db(om::Error) }
+    /// # impl From<om::Error> for AppError { fn from(e: om::Error) -> Self { AppError::Db(e) } }
+    /// # impl std::fmt::Display for AppError {
+    /// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { write!(f, "{self:?}") }
+    /// # }
+    /// # impl om::Retryable for AppError {
+    /// #     fn is_retryable(&self) -> bool { matches!(self, AppError::Db(e) if e.is_retryable()) }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), AppError> {
+    /// # let db = Database::connect("sqlite::memory:").await?;
+    /// # db.create_all(&[Account::table()]).await?;
+    /// # let mut account = Account { id: None, balance: 0 };
+    /// # db.add(&mut account).await?;
+    /// # let id = account.id.unwrap_or_default();
+    /// use om::RetryPolicy;
     /// db.transaction_with_retry(RetryPolicy::new(), || async |tx| {
     ///     let mut account = tx.query::<Account>().get(id).await?.ok_or(AppError::NoAccount)?;
     ///     account.balance += 10;
     ///     tx.update(&mut account).await?;
     ///     Ok::<_, AppError>(())
     /// }).await?;
+    /// # Ok(()) }
     /// ```
     ///
     /// (A closure that makes the closure, rather than one `AsyncFnMut`, keeps the

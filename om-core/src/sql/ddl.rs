@@ -39,6 +39,9 @@ pub fn column_def(table: &TableMeta, c: &ColumnMeta) -> ColumnDef {
     if c.generated && table.primary_key.len() == 1 {
         def.auto_increment().primary_key();
     }
+    if let Some(default) = c.db_default {
+        def.default(default.value());
+    }
     def
 }
 
@@ -119,7 +122,7 @@ pub fn index_name(table: &TableMeta, column: &ColumnMeta) -> String {
 }
 
 /// `<prefix>_<a>_<b>`, cut to fit [`MAX_IDENTIFIER`], then `_` and a hash of `a` and `b`.
-fn constraint_name(prefix: &str, a: &str, b: &str) -> String {
+pub(crate) fn constraint_name(prefix: &str, a: &str, b: &str) -> String {
     let mut name = format!("{prefix}_{a}_{b}");
     // FNV-1a: stable across Rust versions, unlike the standard library's hasher.
     let hash = [a, "\0", b]

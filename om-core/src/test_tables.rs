@@ -1,5 +1,5 @@
 //! Shared test fixtures: the `orm_test` table of asyncom's example, as metadata, for the
-//! drivers' exact-SQL tests. Behind the `fixtures` feature; not a public API.
+//! drivers' exact-SQL tests. Behind the `driver-tests` feature; not a public API.
 
 use crate::expr::{CmpOp, ColumnRef, Expr};
 use crate::model::{ColumnMeta, ColumnType, TableMeta};
