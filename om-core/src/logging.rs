@@ -217,6 +217,8 @@ impl Described<'_> {
     fn operation(&self) -> std::borrow::Cow<'static, str> {
         let verb = match self {
             Described::Plain(what) => what,
+            Described::Copy(..) => "COPY",
+            Described::Keys(..) => "SELECT",
             Described::Insert(_) => "INSERT",
             Described::Statement(stmt) => match stmt {
                 Statement::Select(_) => "SELECT",
@@ -246,6 +248,7 @@ impl Described<'_> {
     fn table(&self) -> Option<&'static str> {
         match self {
             Described::Plain(_) => None,
+            Described::Copy(table, _) | Described::Keys(table, _) => Some(table),
             Described::Insert(insert) => Some(insert.table.name),
             Described::Statement(stmt) => stmt.table().map(|t| t.name),
         }
@@ -575,6 +578,7 @@ macro_rules! logged_executor {
             async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
                 logged!(
                     self.options,
+                    self.inner.backend(),
                     Described::Keys(table.name, n),
                     self.inner.allocate_keys(table, n)
                 )
@@ -582,7 +586,12 @@ macro_rules! logged_executor {
 
             async fn copy_in(&self, insert: Insert) -> Result<u64> {
                 let what = Described::Copy(insert.table.name, insert.rows.len());
-                logged!(self.options, what, self.inner.copy_in(insert))
+                logged!(
+                    self.options,
+                    self.inner.backend(),
+                    what,
+                    self.inner.copy_in(insert)
+                )
             }
 
             async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {
