@@ -198,6 +198,11 @@ impl DatabaseUrl {
             url.set_port(Some(port))
                 .map_err(|_| bad("this URL takes no port"))?;
         }
+        if let Some(info) = &self.hostless {
+            // A host now: the user information of a host-less URL fits in it again.
+            let _ = url.set_username(&info.user);
+            let _ = url.set_password(info.password.as_deref());
+        }
         let kept: Vec<(String, String)> = self.options().filter(|(k, _)| k != "replica").collect();
         if kept.is_empty() {
             url.set_query(None);
@@ -207,7 +212,6 @@ impl DatabaseUrl {
         Ok(DatabaseUrl {
             raw: url.to_string(),
             url,
-            // A replica is named by its host, so its URL always has one.
             hostless: None,
         })
     }

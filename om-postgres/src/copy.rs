@@ -58,7 +58,7 @@ pub(crate) async fn copy_in(conn: &mut PgConnection, insert: Insert) -> Result<u
         columns.join(", ")
     );
     let mut copy = conn
-        .copy_in_raw(&sql)
+        .copy_in_raw(om_sqlx::traced(&sql, None))
         .await
         .map_err(|e| map(e, Some(table)))?;
     let mut buf = Vec::with_capacity(CHUNK + 4096);
@@ -88,7 +88,7 @@ pub(crate) async fn copy_in(conn: &mut PgConnection, insert: Insert) -> Result<u
     }
     let written = copy.finish().await.map_err(|e| map(e, Some(table)))?;
     if let Some((sql, values)) = advance_sequence(&insert) {
-        sqlx::query_with(AssertSqlSafe(sql), values)
+        sqlx::query_with(AssertSqlSafe(om_sqlx::traced(sql, Some(&values))), values)
             .execute(&mut *conn)
             .await
             .map_err(|e| map(e, Some(table)))?;

@@ -146,7 +146,7 @@ async fn in_transaction(
 }
 
 async fn plain(conn: &mut SqliteConnection, sql: &str) -> Result<()> {
-    sqlx::raw_sql(AssertSqlSafe(sql))
+    sqlx::raw_sql(AssertSqlSafe(om_sqlx::traced(sql, None)))
         .execute(conn)
         .await
         .map(drop)
