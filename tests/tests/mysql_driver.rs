@@ -128,7 +128,8 @@ fn loose_types_decode_leniently() {
                     r.get_i32(1).map_err(decode)?,
                     r.get_i64(2).map_err(decode)?,
                     r.get_f32(3).map_err(decode)?,
-                    r.get_bool(4).map_err(decode)?,
+                    // 300 is no boolean: only 0 and 1 read as one, on every backend.
+                    r.get_bool(4).is_err(),
                     r.get_f64(5).map_err(decode)?,
                     r.get_json(6).map_err(decode)?,
                     r.get_string(7).map_err(decode)?,
@@ -146,7 +147,7 @@ fn loose_types_decode_leniently() {
                     Some(1),
                     Some(2),
                     Some(1.25),
-                    Some(true),
+                    true,
                     Some(2.5),
                     Some(serde_json::json!({"a": 1})),
                     None,

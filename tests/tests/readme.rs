@@ -22,6 +22,9 @@ fn every_rust_block_of_the_readme_is_compiled() {
     assert_eq!(fences, BLOCKS, "each ```rust block becomes one module");
     // A block kept out of the harness is a block that may not compile.
     let skipped = readme.lines().filter(|l| l.starts_with("```rust,")).count();
-    assert_eq!(skipped, 0, "every Rust block of the README is compiled: no `rust,ignore`");
+    assert_eq!(
+        skipped, 0,
+        "every Rust block of the README is compiled: no `rust,ignore`"
+    );
     assert!(BLOCKS >= 25, "the README has its examples");
 }
