@@ -99,6 +99,11 @@ impl Backend {
                 })?;
                 replica.set_path(&format!("/{name}"));
                 wait_for_database(replica.as_str()).await;
+                // Strong reads: cases write through handles of their own (a pool of one
+                // connection, a second `Database`) and read through this one, without
+                // tokens.
+                url.query_pairs_mut()
+                    .append_pair("read_consistency", "strong");
                 Database::connect_replicated(url.as_str(), &[replica.as_str()]).await?
             }
         };
