@@ -13,6 +13,6 @@ if [ ${#backends[@]} -eq 0 ]; then
     [ -n "${OM_BENCH_POSTGRES_URL:-${OM_TEST_POSTGRES_URL:-}}" ] && backends+=(postgres)
     [ -n "${OM_BENCH_MYSQL_URL:-${OM_TEST_MYSQL_URL:-}}" ] && backends+=(mysql)
 fi
-bin=$(cargo bench --bench ops --features all-backends --no-run --message-format=json 2>/dev/null \
+bin=$(cargo bench -p om-benches --bench ops --no-run --message-format=json 2>/dev/null \
     | sed -n 's/.*"executable":"\([^"]*ops-[^"]*\)".*/\1/p' | tail -1)
 [ -x "$bin" ] || { echo "could not build benches/ops.rs" >&2; exit 1; }

@@ -57,7 +57,11 @@ fn compare(c: &mut Criterion) {
                 if side == Side::SqlxAs
                     && matches!(
                         workload,
-                        Workload::Insert(_) | Workload::Stream(_) | Workload::Eager3
+                        Workload::Insert(_)
+                            | Workload::InsertInt(_)
+                            | Workload::InsertPlain(_)
+                            | Workload::Stream(_)
+                            | Workload::Eager3
                     )
                 {
                     continue;

@@ -11,17 +11,19 @@
 # Workloads of 100 iterations or more, and eager_3, are counted REPS times (default 3)
 # and the median is kept: threads hand rows over (sqlx's SQLite worker, the runtime's
 # parking), which moves a single count by a few percent. Prints a Markdown table: one row per backend and workload, with om / sqlx (by index)
-# and sqlx query_as (by name) / sqlx.
+# and sqlx query_as (by name) / sqlx; each count is the median, with its spread
+# ((largest - smallest) / median) beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source benches/args.sh
 [ ${#workloads[@]} -eq 0 ] && workloads=(trivial_1 trivial_100 trivial_10000 medium get \
-    insert_1 insert_100 insert_10000 insert_each_100 stream_10000 inherit_1000 eager_3)
+    insert_1 insert_100 insert_10000 insert_each_100 insert_int_1 insert_int_100 insert_plain_100 \
+    stream_10000 inherit_1000 eager_3)
 
 iterations() {
     case $1 in
-        trivial_1 | get | insert_1) echo 1000 ;;
-        trivial_100 | insert_100) echo 100 ;;
+        trivial_1 | get | insert_1 | insert_int_1) echo 1000 ;;
+        trivial_100 | insert_100 | insert_int_100 | insert_plain_100) echo 100 ;;
         medium | inherit_1000) echo 20 ;;
         eager_3) echo 10 ;;
         *) echo 4 ;;
@@ -40,29 +42,31 @@ per_op() { # backend workload side -> instructions per operation, the median of 
         zero=$(count "$1" "$2" "$3" 0); full=$(count "$1" "$2" "$3" "$n")
         runs+=($(( (full - zero) / n )))
     done
-    printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(( (${#runs[@]} + 1) / 2 ))p"
+    # The median, then the spread of the counts: (largest - smallest) / median, in %.
+    printf '%s\n' "${runs[@]}" | sort -n | awk '{ v[NR] = $1 } END {
+        m = v[int((NR + 1) / 2)]; printf "%d %.1f\n", m, (m > 0 ? 100 * (v[NR] - v[1]) / m : 0) }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
 
-echo "| backend | workload | sqlx instr/op | om instr/op | om / sqlx | query_as / sqlx |"
+echo "| backend | workload | sqlx instr/op (spread) | om instr/op (spread) | om / sqlx | query_as / sqlx |"
 echo "| --- | --- | ---: | ---: | ---: | ---: |"
 for b in "${backends[@]}"; do
     declare -A om_of=()
     for w in "${workloads[@]}"; do
-        o=$(per_op "$b" "$w" om); om_of[$w]=$o
+        read -r o o_spread <<<"$(per_op "$b" "$w" om)"; om_of[$w]=$o
         case $w in
             insert_each_*)
                 batch=${om_of[insert_${w#insert_each_}]:-}
-                echo "| $b | $w (om add x${w#insert_each_}) | - | $o | - | - |"
+                echo "| $b | $w (om add x${w#insert_each_}) | - | $o (±$o_spread%) | - | - |"
                 [ -n "$batch" ] && echo "| $b | add_all / add x${w#insert_each_} | | | $(ratio "$batch" "$o") | |"
                 continue ;;
         esac
-        s=$(per_op "$b" "$w" sqlx)
+        read -r s s_spread <<<"$(per_op "$b" "$w" sqlx)"
         case $w in
             insert_* | stream_* | eager_*) q="-" ;;
-            *) q=$(ratio "$(per_op "$b" "$w" sqlx_query_as)" "$s") ;;
+            *) read -r qa _ <<<"$(per_op "$b" "$w" sqlx_query_as)"; q=$(ratio "$qa" "$s") ;;
         esac
-        echo "| $b | $w | $s | $o | $(ratio "$o" "$s") | $q |"
+        echo "| $b | $w | $s (±$s_spread%) | $o (±$o_spread%) | $(ratio "$o" "$s") | $q |"
     done
     unset om_of
 done

@@ -12,6 +12,13 @@
 //!
 //!     ops wall <backend> <workload> <rounds>
 //!
+//! and measures a bulk load of many new users in rows per second, om's `bulk_insert`
+//! against the database's own fastest load by hand in alternating rounds (PostgreSQL:
+//! sqlx's raw `COPY ... FROM STDIN`; SQLite and MySQL: plain multi-row inserts as large
+//! as the parameter limit allows, in one transaction, no keys read back):
+//!
+//!     ops bulk <backend> <rows> <rounds>
+//!
 //! Under `cargo bench` (which passes `--bench`) it does nothing: the criterion suite
 //! is `benches/compare.rs`.
 
@@ -25,6 +32,7 @@ fn usage() -> ! {
         "usage: ops <sqlite|postgres|mysql> <workload> <om|sqlx|sqlx_query_as> <iterations>\n\
          \x20      ops memory <sqlite|postgres|mysql> <rows> <om|sqlx>\n\
          \x20      ops wall <sqlite|postgres|mysql> <workload> <rounds>\n\
+         \x20      ops bulk <sqlite|postgres|mysql> <rows> <rounds>\n\
          workloads: {}",
         Workload::ALL.map(Workload::name).join(", ")
     );
@@ -46,6 +54,16 @@ async fn main() -> Result<(), String> {
             usage()
         };
         return wall(backend, workload, rounds).await;
+    }
+    if args.first().is_some_and(|a| a == "bulk") {
+        let (Some(backend), Some(rows), Some(rounds)) = (
+            args.get(1).and_then(|b| Backend::parse(b)),
+            args.get(2).and_then(|n| n.parse::<usize>().ok()),
+            args.get(3).and_then(|n| n.parse::<usize>().ok()),
+        ) else {
+            usage()
+        };
+        return bulk(backend, rows, rounds).await;
     }
     if args.first().is_some_and(|a| a == "memory") {
         let (Some(backend), Some(rows), Some(side)) = (
@@ -192,6 +210,105 @@ async fn wall(backend: Backend, workload: Workload, rounds: usize) -> Result<(),
         per_op(sqlx_total)
     );
     Ok(())
+}
+
+/// Loads `rows` new users with om's `bulk_insert` (keys written back), with om's
+/// `bulk_load` (keys left to the database, not read) and with the database's fastest
+/// load by hand (no keys read), in rounds whose order rotates (the table emptied before
+/// each load), and prints the median rows per second of each and the ratios to the
+/// load by hand.
+async fn bulk(backend: Backend, rows: usize, rounds: usize) -> Result<(), String> {
+    use std::time::Instant;
+    let err = |e: om::Error| e.to_string();
+    let db = common::setup(backend, Workload::Insert(0))
+        .await
+        .map_err(err)?;
+    let users: Vec<common::User> = (0..rows).map(common::new_user).collect();
+    let mut rates: [Vec<f64>; 3] = Default::default();
+    for round in 0..rounds {
+        for k in 0..3 {
+            let side = (round + k) % 3;
+            db.execute("DELETE FROM bench_users", vec![])
+                .await
+                .map_err(err)?;
+            let mut fresh = users.clone();
+            let start = Instant::now();
+            match side {
+                0 => {
+                    let written = db.bulk_insert(&mut fresh).await.map_err(err)?;
+                    assert_eq!(written as usize, rows);
+                    assert!(fresh.iter().all(|u| u.id.is_some()));
+                }
+                1 => {
+                    let written = db.bulk_load(&mut fresh).await.map_err(err)?;
+                    assert_eq!(written as usize, rows);
+                }
+                _ => raw_load(backend, &db, &fresh)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            }
+            rates[side].push(rows as f64 / start.elapsed().as_secs_f64());
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    let [keys, load, raw] = rates.each_mut().map(median);
+    println!(
+        "| {} | {rows} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {rounds} |",
+        backend.name(),
+        keys,
+        load,
+        raw,
+        keys / raw,
+        load / raw
+    );
+    Ok(())
+}
+
+/// The database's fastest load of `users` by hand, no keys read back.
+async fn raw_load(backend: Backend, db: &om::Database, users: &[common::User]) -> sqlx::Result<()> {
+    match backend {
+        Backend::Postgres => {
+            use sqlx::postgres::PgPoolCopyExt as _;
+            let pool = db
+                .raw_pool::<om::postgres::RawPool>()
+                .ok_or(sqlx::Error::PoolClosed)?;
+            let mut copy = pool
+                .copy_in_raw("COPY bench_users (name, hair_color) FROM STDIN")
+                .await?;
+            let mut buf = Vec::with_capacity(256 * 1024);
+            for user in users {
+                // The names and colours hold nothing COPY would escape.
+                buf.extend_from_slice(user.name.as_bytes());
+                buf.push(b'\t');
+                match &user.hair_color {
+                    Some(c) => buf.extend_from_slice(c.as_bytes()),
+                    None => buf.extend_from_slice(b"\\N"),
+                }
+                buf.push(b'\n');
+                if buf.len() >= 256 * 1024 {
+                    copy.send(buf.as_slice()).await?;
+                    buf.clear();
+                }
+            }
+            copy.send(buf.as_slice()).await?;
+            copy.finish().await.map(drop)
+        }
+        Backend::Sqlite => {
+            let pool = db
+                .raw_pool::<om::sqlite::RawPool>()
+                .ok_or(sqlx::Error::PoolClosed)?;
+            common::sqlx_side::sqlite::bulk_plain(pool, users, 32_766 / 2).await
+        }
+        Backend::Mysql => {
+            let pool = db
+                .raw_pool::<om::mysql::RawPool>()
+                .ok_or(sqlx::Error::PoolClosed)?;
+            common::sqlx_side::mysql::bulk_plain(pool, users, 65_535 / 2).await
+        }
+    }
 }
 
 /// The process's peak resident memory (`VmHWM`), in KiB.

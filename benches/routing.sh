@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
-bin=$(cargo bench --bench routing --features all-backends,runtime-tokio --no-run --message-format=json 2>/dev/null \
+bin=$(cargo bench -p om-benches --bench routing --no-run --message-format=json 2>/dev/null \
     | sed -n 's/.*"executable":"\([^"]*routing-[^"]*\)".*/\1/p' | tail -1)
 [ -x "$bin" ] || { echo "could not build benches/routing.rs" >&2; exit 1; }
 count() {

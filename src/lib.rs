@@ -97,6 +97,13 @@ pub use om_core::{
     url, value,
 };
 
+/// Migrations generated from the models: [`Migrator`](om_core::migrate::Migrator)
+/// generates, applies, reverts and checks them; [`cli`](om_core::migrate::cli) is a
+/// ready-made command line.
+#[cfg(feature = "migrate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "migrate")))]
+pub use om_core::migrate;
+
 /// YAML fixtures: rows for the tables of registered models, in one transaction.
 #[cfg(feature = "fixtures")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fixtures")))]
@@ -118,6 +125,16 @@ pub use om_derive::Enum;
 
 /// sea-query, for hand-built statements over a model's table.
 pub use sea_query;
+
+/// The sqlx om was built with (the features its drivers turned on), for what om does
+/// not cover: a pool from [`Database::raw_pool`] is one of this sqlx's pools, so
+/// `om::sqlx::query(..)` needs no sqlx dependency of a matching version.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql")))
+)]
+pub use om_sqlx::sqlx;
 
 // The crates of om's optional column types, re-exported so that their versions match om's.
 

@@ -26,6 +26,22 @@ pub struct User {
     pub hair_color: Option<String>,
 }
 
+/// The same users in a table whose key is `INT` (`serial` on PostgreSQL): an
+/// `Option<i32>` key, as most tables with an `INT` key are mapped.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "bench_int_users")]
+pub struct IntUser {
+    /// Generated key, 32 bits wide.
+    #[om(primary_key)]
+    pub id: Option<i32>,
+    /// The name.
+    #[om(size = 100)]
+    pub name: String,
+    /// Black for half of the users.
+    #[om(size = 20)]
+    pub hair_color: Option<String>,
+}
+
 /// `posts(id, user_id, title, body)`: belongs to a user, has many comments.
 #[derive(Model, Debug, Clone, PartialEq)]
 #[om(table = "bench_posts", has_many(comments = Comment))]
@@ -197,6 +213,11 @@ pub enum Workload {
     Insert(usize),
     /// This many new users with `add`, one call each (om only: the batch's yardstick).
     InsertEach(usize),
+    /// [`Insert`](Self::Insert) into a table with an `INT` key (`Option<i32>`).
+    InsertInt(usize),
+    /// [`Insert`](Self::Insert) against sqlx's plain multi-row insert, without
+    /// `RETURNING` (what users write when they do not need the keys).
+    InsertPlain(usize),
     /// Every row of `users` (of this many) through a stream.
     Stream(usize),
     /// This many employees (people joined with employees: joined-table inheritance).
@@ -208,7 +229,7 @@ pub enum Workload {
 
 impl Workload {
     /// Every workload, in report order.
-    pub const ALL: [Workload; 12] = [
+    pub const ALL: [Workload; 15] = [
         Workload::Trivial(1),
         Workload::Trivial(100),
         Workload::Trivial(10_000),
@@ -218,6 +239,9 @@ impl Workload {
         Workload::Insert(100),
         Workload::Insert(10_000),
         Workload::InsertEach(100),
+        Workload::InsertInt(1),
+        Workload::InsertInt(100),
+        Workload::InsertPlain(100),
         Workload::Stream(10_000),
         Workload::Inherit(1_000),
         Workload::Eager3,
@@ -231,6 +255,8 @@ impl Workload {
             Workload::Get => "get".into(),
             Workload::Insert(n) => format!("insert_{n}"),
             Workload::InsertEach(n) => format!("insert_each_{n}"),
+            Workload::InsertInt(n) => format!("insert_int_{n}"),
+            Workload::InsertPlain(n) => format!("insert_plain_{n}"),
             Workload::Stream(n) => format!("stream_{n}"),
             Workload::Inherit(n) => format!("inherit_{n}"),
             Workload::Eager3 => "eager_3".into(),
@@ -286,6 +312,15 @@ pub fn new_user(i: usize) -> User {
     }
 }
 
+/// A fresh user of the `INT`-key table.
+pub fn new_int_user(i: usize) -> IntUser {
+    IntUser {
+        id: None,
+        name: format!("User {i}"),
+        hair_color: i.is_multiple_of(2).then(|| "black".to_string()),
+    }
+}
+
 /// Connects to `backend` and sets up the tables `workload` reads.
 pub async fn setup(backend: Backend, workload: Workload) -> om::Result<Database> {
     let url = backend.url().ok_or(om::Error::Closed)?;
@@ -296,6 +331,7 @@ pub async fn setup(backend: Backend, workload: Workload) -> om::Result<Database>
         Comment::table(),
         Person::table(),
         Employee::table(),
+        IntUser::table(),
     ];
     db.drop_all(&tables).await?;
     db.create_all(&tables).await?;
@@ -316,7 +352,11 @@ pub async fn setup(backend: Backend, workload: Workload) -> om::Result<Database>
         Workload::Trivial(n) | Workload::Stream(n) => n,
         Workload::Get => 1_000,
         Workload::Medium | Workload::Eager3 => 100,
-        Workload::Insert(_) | Workload::InsertEach(_) | Workload::Inherit(_) => 0,
+        Workload::Insert(_)
+        | Workload::InsertEach(_)
+        | Workload::InsertInt(_)
+        | Workload::InsertPlain(_)
+        | Workload::Inherit(_) => 0,
     };
     let mut rows: Vec<User> = (0..users).map(new_user).collect();
     db.add_all(&mut rows).await?;
@@ -448,8 +488,18 @@ pub async fn run_om(db: &Database, workload: Workload, i: usize) -> om::Result<u
             db.add(&mut user).await?;
             user.id.map_or(0, |_| 1)
         }
-        Workload::Insert(n) => {
+        Workload::Insert(n) | Workload::InsertPlain(n) => {
             let mut users: Vec<User> = (0..n).map(new_user).collect();
+            db.add_all(&mut users).await?;
+            users.len()
+        }
+        Workload::InsertInt(1) => {
+            let mut user = new_int_user(i);
+            db.add(&mut user).await?;
+            user.id.map_or(0, |_| 1)
+        }
+        Workload::InsertInt(n) => {
+            let mut users: Vec<IntUser> = (0..n).map(new_int_user).collect();
             db.add_all(&mut users).await?;
             users.len()
         }

@@ -21,6 +21,7 @@ macro_rules! sqlx_workloads {
         medium: $medium:literal,
         medium_as: $medium_as:literal,
         insert_one: |$p:ident, $u:ident| $insert_one:expr,
+        insert_int_one: |$ip:ident, $iu:ident| $insert_int_one:expr,
         posts_of_users: $posts_of_users:literal,
         comments_of_posts: $comments_of_posts:literal,
         select_in: |$sp:ident, $sql:ident, $keys:ident, $map:ident| $select_in:expr,
@@ -33,8 +34,8 @@ macro_rules! sqlx_workloads {
             use sqlx::Row as _;
 
             use super::super::{
-                Blog, Comment, Employee, EmployeeRow, Person, Post, User, UserPostRow, UserRow,
-                Workload, blog_len, new_user,
+                Blog, Comment, Employee, EmployeeRow, IntUser, Person, Post, User, UserPostRow,
+                UserRow, Workload, blog_len, new_int_user, new_user,
             };
             use super::BATCH;
 
@@ -171,6 +172,66 @@ macro_rules! sqlx_workloads {
                 Ok(())
             }
 
+            /// [`insert_batches`] into the table with an `INT` key (`i32` keys).
+            async fn insert_int_batches(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                users: &mut [IntUser],
+            ) -> sqlx::Result<()> {
+                for batch in users.chunks_mut(BATCH) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO bench_int_users (name, hair_color) ",
+                    );
+                    query.push_values(batch.iter(), |mut row, user| {
+                        row.push_bind(&user.name).push_bind(&user.hair_color);
+                    });
+                    query.push(" RETURNING id");
+                    let mut keys: Vec<i32> = query
+                        .build()
+                        .fetch_all(&mut *conn)
+                        .await?
+                        .iter()
+                        .map(|row| row.try_get(0))
+                        .collect::<sqlx::Result<_>>()?;
+                    keys.sort_unstable();
+                    for (user, key) in batch.iter_mut().zip(keys) {
+                        user.id = Some(key);
+                    }
+                }
+                Ok(())
+            }
+
+            /// The plain multi-row insert users write when they do not need the keys:
+            /// no `RETURNING`.
+            async fn insert_plain_batches(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                users: &[User],
+                per_statement: usize,
+            ) -> sqlx::Result<()> {
+                for batch in users.chunks(per_statement) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO bench_users (name, hair_color) ",
+                    );
+                    query.push_values(batch.iter(), |mut row, user| {
+                        row.push_bind(&user.name).push_bind(&user.hair_color);
+                    });
+                    query.build().execute(&mut *conn).await?;
+                }
+                Ok(())
+            }
+
+            /// A bulk load of `users` as fast as plain sqlx goes without a protocol of
+            /// its own: multi-row inserts of `per_statement` rows, no keys read back,
+            /// in one transaction.
+            pub async fn bulk_plain(
+                pool: &$pool,
+                users: &[User],
+                per_statement: usize,
+            ) -> sqlx::Result<()> {
+                let mut tx = pool.begin().await?;
+                insert_plain_batches(&mut *tx, users, per_statement).await?;
+                tx.commit().await
+            }
+
             /// Runs one operation; returns how many objects it saw.
             pub async fn run(
                 pool: &$pool,
@@ -236,6 +297,25 @@ macro_rules! sqlx_workloads {
                         }
                         users.len()
                     }
+                    Workload::InsertInt(1) => {
+                        let mut user = new_int_user(i);
+                        let key = {
+                            let ($ip, $iu) = (pool, &user);
+                            $insert_int_one
+                        };
+                        user.id = Some(key);
+                        1
+                    }
+                    Workload::InsertInt(n) => {
+                        let mut users: Vec<IntUser> = (0..n).map(new_int_user).collect();
+                        insert_int_batches(&mut *pool.acquire().await?, &mut users).await?;
+                        users.len()
+                    }
+                    Workload::InsertPlain(n) => {
+                        let users: Vec<User> = (0..n).map(new_user).collect();
+                        insert_plain_batches(&mut *pool.acquire().await?, &users, BATCH).await?;
+                        users.len()
+                    }
                     Workload::InsertEach(_) => 0,
                     Workload::Eager3 => blog_len(&eager(pool).await?),
                     Workload::Inherit(_) if by_name => sqlx::query_as::<_, EmployeeRow>(INHERIT)
@@ -279,6 +359,15 @@ sqlx_workloads!(
         .fetch_one(pool)
         .await?
     },
+    insert_int_one: |pool, user| {
+        sqlx::query_scalar::<_, i32>(
+            "INSERT INTO bench_int_users (name, hair_color) VALUES (?, ?) RETURNING id",
+        )
+        .bind(&user.name)
+        .bind(&user.hair_color)
+        .fetch_one(pool)
+        .await?
+    },
     posts_of_users: "SELECT id, user_id, title, body FROM bench_posts WHERE user_id IN (",
     comments_of_posts: "SELECT id, post_id, body FROM bench_comments WHERE post_id IN (",
     select_in: |pool, sql, keys, map| {
@@ -304,6 +393,15 @@ sqlx_workloads!(
     insert_one: |pool, user| {
         sqlx::query_scalar::<_, i64>(
             "INSERT INTO bench_users (name, hair_color) VALUES ($1, $2) RETURNING id",
+        )
+        .bind(&user.name)
+        .bind(&user.hair_color)
+        .fetch_one(pool)
+        .await?
+    },
+    insert_int_one: |pool, user| {
+        sqlx::query_scalar::<_, i32>(
+            "INSERT INTO bench_int_users (name, hair_color) VALUES ($1, $2) RETURNING id",
         )
         .bind(&user.name)
         .bind(&user.hair_color)
@@ -337,6 +435,14 @@ sqlx_workloads!(
             .execute(pool)
             .await?;
         done.last_insert_id() as i64
+    },
+    insert_int_one: |pool, user| {
+        let done = sqlx::query("INSERT INTO bench_int_users (name, hair_color) VALUES (?, ?)")
+            .bind(&user.name)
+            .bind(&user.hair_color)
+            .execute(pool)
+            .await?;
+        done.last_insert_id() as i32
     },
     posts_of_users: "SELECT id, user_id, title, body FROM bench_posts WHERE user_id IN (",
     comments_of_posts: "SELECT id, post_id, body FROM bench_comments WHERE post_id IN (",

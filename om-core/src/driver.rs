@@ -7,6 +7,8 @@
 
 pub mod registry;
 
+pub use crate::logging::rendered;
+
 use std::any::Any;
 use std::fmt::Debug;
 use std::time::Duration;
@@ -17,6 +19,7 @@ use futures::stream::BoxStream;
 
 use crate::error::Result;
 use crate::ir::{Insert, Statement};
+use crate::model::TableMeta;
 use crate::row::Row;
 use crate::transaction::TransactionOptions;
 use crate::url::DatabaseUrl;
@@ -90,6 +93,11 @@ pub struct Capabilities {
     /// a write goes to the primary for a time window
     /// ([`ConnectOptions::read_your_writes_window`](crate::ConnectOptions::read_your_writes_window)).
     pub replication_positions: bool,
+    /// Whether the backend has a bulk-load protocol of its own
+    /// ([`Executor::copy_in`], with keys drawn ahead by [`Executor::allocate_keys`]),
+    /// which `bulk_insert` uses; otherwise `bulk_insert` writes multi-row inserts of up
+    /// to 1,000 rows inside one transaction.
+    pub bulk_copy: bool,
 }
 
 impl Capabilities {
@@ -114,6 +122,7 @@ impl Capabilities {
             read_only_transactions: true,
             connections_can_be_lost: true,
             replication_positions: false,
+            bulk_copy: false,
         }
     }
 }
@@ -166,6 +175,10 @@ pub trait Driver: Send + Sync + Debug + 'static {
     fn capabilities(&self) -> &'static Capabilities;
     /// Opens a pool for `url`, whose scheme is one of [`Driver::schemes`].
     async fn connect(&self, url: &DatabaseUrl) -> Result<Box<dyn Pool>>;
+    /// The backend's migration SQL ([`crate::schema`]), `None` when it has none.
+    fn schema_dialect(&self) -> Option<&'static dyn crate::schema::SchemaDialect> {
+        None
+    }
     /// How to read replication positions, for read-your-writes on replicas; `None`
     /// (the default) when the backend has none.
     fn replication(&self) -> Option<&'static Replication> {
@@ -243,6 +256,26 @@ pub trait Executor: Send + Sync + Debug {
     /// By default: [`Executor::execute`], without a key.
     async fn execute_reporting(&self, stmt: &Statement) -> Result<crate::raw::Executed> {
         Ok(crate::raw::Executed::new(self.execute(stmt).await?, None))
+    }
+    /// Draws `n` keys for the generated key column of `table` from the database, ahead
+    /// of the rows that will carry them (a bulk load that writes its keys itself).
+    /// Only where [`Capabilities::bulk_copy`] says so; by default `Unsupported`.
+    async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
+        let _ = (table, n);
+        Err(crate::Error::Unsupported {
+            backend: self.backend(),
+            feature: "drawing generated keys ahead of a bulk load".into(),
+        })
+    }
+    /// Writes every row of `insert` through the database's bulk-load protocol
+    /// (PostgreSQL's `COPY ... FROM STDIN`), atomically, and returns how many rows it
+    /// wrote. Only where [`Capabilities::bulk_copy`] says so; by default `Unsupported`.
+    async fn copy_in(&self, insert: Insert) -> Result<u64> {
+        let _ = insert;
+        Err(crate::Error::Unsupported {
+            backend: self.backend(),
+            feature: "COPY ... FROM STDIN".into(),
+        })
     }
 }
 

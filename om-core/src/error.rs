@@ -283,12 +283,56 @@ pub enum Error {
         /// The tables of the cycle, each referencing the next, the first repeated last.
         tables: Vec<&'static str>,
     },
+    /// A migration (or the migrations folder, or a snapshot in it) cannot be read,
+    /// written or used as it is.
+    #[error("invalid migration: {0}")]
+    InvalidMigration(String),
+    /// An applied migration's files changed since it was applied: its checksum differs
+    /// from the one recorded in the history table.
+    #[error(
+        "migration {version} `{name}` was edited after it was applied: its checksum is \
+         {found}, the history table recorded {recorded}"
+    )]
+    MigrationChecksumMismatch {
+        /// The migration's version.
+        version: String,
+        /// Its name.
+        name: String,
+        /// The checksum the history table recorded.
+        recorded: String,
+        /// The checksum of its files now.
+        found: String,
+    },
+    /// A migration the history table records as applied is not in the migrations folder.
+    #[error(
+        "migration {version} `{name}` was applied to this database but is missing from the \
+         migrations folder"
+    )]
+    MigrationMissing {
+        /// The migration's version.
+        version: String,
+        /// Its name.
+        name: String,
+    },
+    /// The live database differs from the schema the applied migrations describe.
+    #[error("schema drift in table `{table}`{}: {detail}", column.as_deref().map(|c| format!(", column `{c}`")).unwrap_or_default())]
+    SchemaDrift {
+        /// The table that differs.
+        table: String,
+        /// The column that differs, if the difference is a column's.
+        column: Option<String>,
+        /// What differs.
+        detail: String,
+    },
 }
 
 /// What kind of failure an [`Error`] is, independent of the backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
+    /// A migration cannot be applied or reverted as it is, or the live schema differs
+    /// from the migrations' (checksum mismatch, missing migration, drift).
+    Migration,
     /// A unique or primary-key constraint was violated.
     UniqueViolation,
     /// A foreign-key constraint was violated.
@@ -358,6 +402,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::SerializationFailure => "serialization failure",
             ErrorKind::Deadlock => "deadlock",
             ErrorKind::OutcomeUnknown => "commit outcome unknown",
+            ErrorKind::Migration => "migration",
             ErrorKind::Other => "other",
         };
         f.write_str(s)
@@ -393,6 +438,10 @@ impl Error {
             Error::Database(server) => server.kind(),
             Error::Driver(_) => ErrorKind::Other,
             Error::DependencyCycle { .. } => ErrorKind::Other,
+            Error::InvalidMigration(_)
+            | Error::MigrationChecksumMismatch { .. }
+            | Error::MigrationMissing { .. }
+            | Error::SchemaDrift { .. } => ErrorKind::Migration,
         }
     }
 
@@ -455,6 +504,21 @@ pub enum DecodeError {
         expected: &'static str,
         /// The database's type of the stored value (and the value, when helpful).
         found: String,
+    },
+    /// The stored number does not fit the Rust type without loss (out of its range, a
+    /// fraction read as an integer, an integer a float cannot hold exactly, a number
+    /// other than 0 or 1 read as a boolean); see [`value::convert`](crate::value::convert)
+    /// for the rules every backend applies.
+    #[error("cannot convert {from} {value} to {to}: {reason}")]
+    Lossy {
+        /// The database's type of the stored value.
+        from: String,
+        /// The stored value.
+        value: String,
+        /// The Rust type asked for.
+        to: &'static str,
+        /// Why it does not convert.
+        reason: crate::value::convert::Reason,
     },
     /// The column is NULL but the field is not an `Option`.
     #[error("expected {expected}, found NULL (make the field an Option to allow it)")]

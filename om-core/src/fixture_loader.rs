@@ -43,13 +43,32 @@ pub async fn load_yaml_file(
     path: impl AsRef<Path>,
 ) -> Result<usize> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Fixture {
-        entry: 0,
-        row: None,
-        reason: format!("cannot read {}: {e}", path.display()),
-        source: None,
-    })?;
+    let text = read_off_runtime(path.to_path_buf())
+        .await
+        .map_err(|e| Error::Fixture {
+            entry: 0,
+            row: None,
+            reason: format!("cannot read {}: {e}", path.display()),
+            source: None,
+        })?;
     load_yaml_str(session, tables, &text).await
+}
+
+/// Reads the file at `path` on a thread of its own, so that a slow disk does not hold up
+/// the runtime's worker (om-core has no runtime to ask for its blocking pool).
+async fn read_off_runtime(path: std::path::PathBuf) -> std::io::Result<String> {
+    let (done, result) = futures::channel::oneshot::channel();
+    std::thread::Builder::new()
+        .name("om-fixture-read".into())
+        .spawn(move || {
+            // The receiver is gone only if the load was cancelled: nothing to report to.
+            let _ = done.send(std::fs::read_to_string(path));
+        })?;
+    result.await.unwrap_or_else(|_| {
+        Err(std::io::Error::other(
+            "the reading thread ended without a result",
+        ))
+    })
 }
 
 /// Loads a fixture document into `tables` (the tables of the models it may name:

@@ -8,13 +8,22 @@ use crate::value::Field;
 /// column of its name (or `#[om(column = "..")]`); a tuple of column types reads the
 /// row's columns by position.
 ///
-/// ```ignore
+/// ```
+/// # use om::prelude::*;
+/// # #[derive(Model, Debug, Clone, PartialEq)] #[om(table = "users")]
+/// # pub struct User { #[om(primary_key)] pub id: Option<i64>, #[om(size = 100)] pub name: String, #[om(size = 100)] pub email: String }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> om::Result<()> {
+/// # let db = Database::connect("sqlite::memory:").await?;
+/// # db.create_all(&[User::table()]).await?;
+/// # db.add(&mut User { id: None, name: "ann".into(), email: "ann@example.org".into() }).await?;
 /// #[derive(FromRow)]
-/// struct Person { id: i64, #[om(column = "full_name")] name: String, email: Option<String> }
+/// struct Contact { id: i64, #[om(column = "name")] full_name: String, email: Option<String> }
 ///
-/// let people: Vec<Person> = db.fetch_all_as("SELECT id, full_name, email FROM people", ()).await?;
-/// let pairs: Vec<(i64, String)> = db.fetch_all_as("SELECT id, full_name FROM people", ()).await?;
-/// let mapped = db.query::<User>().map(Person::from_row).all().await?;
+/// let contacts: Vec<Contact> = db.fetch_all_as("SELECT id, name, email FROM users", ()).await?;
+/// let pairs: Vec<(i64, String)> = db.fetch_all_as("SELECT id, name FROM users", ()).await?;
+/// let mapped: Vec<Contact> = db.query::<User>().map(Contact::from_row).all().await?;
+/// assert_eq!((contacts[0].full_name.as_str(), pairs[0].1.as_str()), ("ann", "ann"));
+/// # Ok(()) }
 /// ```
 pub trait FromRow: Sized + Send {
     /// Reads the row; an unknown column or a value of another type is

@@ -1,5 +1,8 @@
 //! The query IR: what om asks a driver to run, before any dialect is chosen.
 //!
+//! **Driver API.** Applications do not need this module: it is for those who write a
+//! driver (and for om's own drivers). Its types may change with the driver interface.
+//!
 //! Drivers render these with sea-query in their own dialect ([`crate::sql`] holds the
 //! dialect-neutral part of that lowering) and bind every value as a parameter.
 

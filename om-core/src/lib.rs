@@ -11,10 +11,14 @@
 //! - the [`Session`] trait both implement, raw SQL ([`raw`]) and [`FromRow`];
 //! - om's own connection options ([`ConnectOptions`]): test mode and statement logging;
 //! - relations ([`relation`]): foreign keys, eager loading and relation filters;
-//! - the schema's order ([`schema`]): tables after the tables they reference;
-//! - the YAML fixture loader (feature `yaml`);
+//! - the schema ([`schema`]): tables after the tables they reference, snapshots of it
+//!   and their differences; migrations generated from them ([`migrate`], feature
+//!   `migrate`);
+//! - the YAML fixture loader (feature `fixtures`);
 //! - the one error enum, [`Error`].
 #![warn(missing_docs)]
+// On docs.rs, each item behind a feature is marked with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod aggregate;
 pub mod column;
@@ -22,15 +26,14 @@ pub mod column_set;
 pub mod driver;
 pub mod error;
 pub mod expr;
-#[cfg(feature = "yaml")]
-pub mod fixture_loader;
 #[cfg(feature = "fixtures")]
-#[doc(hidden)]
-pub mod fixtures;
+pub mod fixture_loader;
 pub mod from_row;
 pub mod ir;
 pub mod join;
 pub mod json;
+#[cfg(feature = "migrate")]
+pub mod migrate;
 pub mod model;
 pub mod options;
 pub mod query;
@@ -40,6 +43,9 @@ pub mod row;
 pub mod schema;
 pub mod sql;
 pub mod string_enum;
+#[cfg(any(test, feature = "driver-tests"))]
+#[doc(hidden)]
+pub mod test_tables;
 pub mod url;
 pub mod value;
 
@@ -65,7 +71,7 @@ pub use join::{JoinQuery, JoinedRow, JoinedSide};
 pub use json::Json;
 pub use json::{JsonFilter, JsonSyntax, JsonType};
 pub use logging::StatementCapture;
-pub use model::{ColumnMeta, ColumnType, DefaultValue, Model, TableMeta, Undo};
+pub use model::{ColumnMeta, ColumnType, DatabaseDefault, DefaultValue, Model, TableMeta, Undo};
 pub use options::ConnectOptions;
 pub use query::Query;
 pub use raw::{ColumnIndex, Executed, IntoValues, RowRef, Sql, SqlRow};

@@ -1,8 +1,10 @@
 //! Statement logging through `tracing`, as a layer around a database's executors.
 //!
-//! Each statement is an event of target `om::statement`: at `debug` with its duration,
-//! or at `warn` when it took longer than the slow-statement threshold. Bound values are
-//! left out unless `log_values` is on.
+//! Each statement runs in a span of target `om::statement` (see `logging/span.rs`:
+//! OpenTelemetry's database attributes, the SQL the driver rendered, rows, duration),
+//! and ends with an event of the same target: at `debug` with its duration, or at
+//! `warn` when it took longer than the slow-statement threshold. Bound values are left
+//! out unless `log_values` is on; with it, they are the values the driver bound.
 //!
 //! The same layer feeds the [`StatementCapture`]s of `logging/capture.rs`, which
 //! describe statements as the log does. When neither `debug` is enabled for the target
@@ -11,6 +13,7 @@
 //! allocation, lock or formatting, and the inner executor's future is returned as it is.
 
 mod capture;
+mod span;
 
 use std::any::Any;
 use std::fmt;
@@ -18,20 +21,23 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use futures::StreamExt;
 use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
 
 use crate::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
 };
 use crate::error::Result;
-use crate::ir::{Insert, Statement};
+use crate::ir::{Built, Insert, Statement};
+use crate::model::TableMeta;
 use crate::options::ConnectOptions;
 use crate::raw::Executed;
 use crate::transaction::TransactionOptions;
 
 pub(crate) use capture::Captures;
 pub use capture::StatementCapture;
+pub use span::rendered;
+use span::{Counted, Slot, Traced};
 
 /// What to log, and the captures to feed, cloned into every layer.
 #[derive(Debug, Clone)]
@@ -41,11 +47,50 @@ pub(crate) struct LogOptions {
     captures: Arc<Captures>,
 }
 
-/// A statement being watched: logged (`log`), captured, or both.
-#[derive(Clone, Copy)]
+/// A statement being watched: logged (`log`, in its span), captured, or both.
+#[derive(Clone)]
 struct Watch {
     started: Instant,
-    log: bool,
+    log: Option<(tracing::Span, Arc<Slot>)>,
+}
+
+/// What a statement's outcome says about rows, for the span.
+trait Rows {
+    /// `(returned, affected)`.
+    fn rows(&self) -> (Option<u64>, Option<u64>) {
+        (None, None)
+    }
+}
+
+impl Rows for u64 {
+    fn rows(&self) -> (Option<u64>, Option<u64>) {
+        (None, Some(*self))
+    }
+}
+impl Rows for Executed {
+    fn rows(&self) -> (Option<u64>, Option<u64>) {
+        (None, Some(self.rows_affected))
+    }
+}
+impl Rows for i64 {
+    fn rows(&self) -> (Option<u64>, Option<u64>) {
+        (None, Some(1))
+    }
+}
+impl Rows for Vec<i64> {
+    fn rows(&self) -> (Option<u64>, Option<u64>) {
+        (None, Some(self.len() as u64))
+    }
+}
+impl Rows for () {}
+impl<T: ?Sized> Rows for Box<T> {}
+
+/// The rows a fetch passed to its sink.
+struct Returned(u64);
+impl Rows for Returned {
+    fn rows(&self) -> (Option<u64>, Option<u64>) {
+        (Some(self.0), None)
+    }
 }
 
 impl LogOptions {
@@ -59,26 +104,34 @@ impl LogOptions {
 
     /// The start of a statement that will be logged or captured.
     #[inline]
-    fn start(&self) -> Option<Watch> {
+    fn start(&self, backend: &'static str, what: Described<'_>) -> Option<Watch> {
         let log = self.slow.is_some()
             || tracing::enabled!(target: "om::statement", tracing::Level::DEBUG);
         if log || self.captures.active() {
             Some(Watch {
                 started: Instant::now(),
-                log,
+                log: log.then(|| self.open(backend, what)),
             })
         } else {
             None
         }
     }
 
+    #[cold]
+    fn open(&self, backend: &'static str, what: Described<'_>) -> (tracing::Span, Arc<Slot>) {
+        let operation = what.operation();
+        let span = span::open(backend, &operation, what.table(), self.log_values);
+        (span, Slot::new(self.log_values))
+    }
+
     /// Logs and captures a statement that ran (or failed) since `watch` started.
     #[inline]
-    fn finish<T>(&self, what: Described<'_>, watch: Option<Watch>, outcome: &Result<T>) {
+    fn finish<T: Rows>(&self, what: Described<'_>, watch: Option<Watch>, outcome: &Result<T>) {
         if let Some(watch) = watch {
-            if watch.log {
+            if let Some((span, slot)) = &watch.log {
                 let error = outcome.as_ref().err().map(|e| e as &dyn fmt::Display);
-                self.emit(what, watch.started.elapsed(), error);
+                let rows = outcome.as_ref().map(Rows::rows).unwrap_or_default();
+                self.emit(what, watch.started.elapsed(), error, span, slot, rows);
             }
             self.capture(what);
         }
@@ -91,17 +144,58 @@ impl LogOptions {
     }
 
     #[cold]
-    fn emit(&self, what: Described<'_>, elapsed: Duration, error: Option<&dyn fmt::Display>) {
+    fn emit(
+        &self,
+        what: Described<'_>,
+        elapsed: Duration,
+        error: Option<&dyn fmt::Display>,
+        span: &tracing::Span,
+        slot: &Slot,
+        (returned, affected): (Option<u64>, Option<u64>),
+    ) {
+        let rendered = slot.take();
+        let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
+        // Om's own statements are described by kind and table, with the values the
+        // driver bound; raw SQL is shown as written, with its values.
+        let own = !rendered.sql.is_empty()
+            && !matches!(what, Described::Statement(Statement::Raw { .. }));
         let statement = Display {
             what,
-            values: self.log_values,
+            values: self.log_values && !own,
         };
-        let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
-        let failed = error.map(tracing::field::display);
-        if self.slow.is_some_and(|slow| elapsed >= slow) {
-            tracing::warn!(target: "om::statement", elapsed_ms, %statement, error = failed, "slow statement");
+        if !rendered.sql.is_empty() {
+            span.record("db.statement", rendered.sql.as_str());
         } else {
-            tracing::debug!(target: "om::statement", elapsed_ms, %statement, error = failed, "statement");
+            span.record(
+                "db.statement",
+                tracing::field::display(&Display {
+                    what,
+                    values: false,
+                }),
+            );
+        }
+        if self.log_values && !rendered.values.is_empty() {
+            span.record("db.values", rendered.values.as_str());
+        }
+        if let Some(n) = returned {
+            span.record("db.response.returned_rows", n);
+        }
+        if let Some(n) = affected {
+            span.record("db.response.rows_affected", n);
+        }
+        span.record("elapsed_ms", elapsed_ms);
+        if let Some(error) = error {
+            span.record("error", tracing::field::display(error));
+            span.record("otel.status_code", "ERROR");
+        }
+        let failed = error.map(tracing::field::display);
+        let sql = (!rendered.sql.is_empty()).then_some(rendered.sql.as_str());
+        let values = (self.log_values && own).then_some(rendered.values.as_str());
+        let _entered = span.enter();
+        if self.slow.is_some_and(|slow| elapsed >= slow) {
+            tracing::warn!(target: "om::statement", elapsed_ms, %statement, db.statement = sql, db.values = values, error = failed, "slow statement");
+        } else {
+            tracing::debug!(target: "om::statement", elapsed_ms, %statement, db.statement = sql, db.values = values, error = failed, "statement");
         }
     }
 }
@@ -112,6 +206,53 @@ enum Described<'a> {
     Statement(&'a Statement),
     Insert(&'a Insert),
     Plain(&'static str),
+    /// A bulk load: the table and its number of rows (never their values).
+    Copy(&'static str, usize),
+    /// Keys drawn ahead of a bulk load: the table and how many.
+    Keys(&'static str, usize),
+}
+
+impl Described<'_> {
+    /// `db.operation`: the SQL verb.
+    fn operation(&self) -> std::borrow::Cow<'static, str> {
+        let verb = match self {
+            Described::Plain(what) => what,
+            Described::Copy(..) => "COPY",
+            Described::Keys(..) => "SELECT",
+            Described::Insert(_) => "INSERT",
+            Described::Statement(stmt) => match stmt {
+                Statement::Select(_) => "SELECT",
+                Statement::Insert(_) => "INSERT",
+                Statement::Update(_) => "UPDATE",
+                Statement::Delete(_) => "DELETE",
+                Statement::CreateTable(_) => "CREATE TABLE",
+                Statement::DropTable(_) => "DROP TABLE",
+                Statement::Built(b) => match **b {
+                    Built::Select(_) => "SELECT",
+                    Built::Insert(_) => "INSERT",
+                    Built::Update(_) => "UPDATE",
+                    Built::Delete(_) => "DELETE",
+                },
+                Statement::Raw { sql, .. } => {
+                    let word = sql.split_whitespace().next().unwrap_or("");
+                    return word.to_ascii_uppercase().into();
+                }
+                #[allow(unreachable_patterns)]
+                _ => "",
+            },
+        };
+        verb.into()
+    }
+
+    /// `db.sql.table`: the model's table, when om knows it.
+    fn table(&self) -> Option<&'static str> {
+        match self {
+            Described::Plain(_) => None,
+            Described::Copy(table, _) | Described::Keys(table, _) => Some(table),
+            Described::Insert(insert) => Some(insert.table.name),
+            Described::Statement(stmt) => stmt.table().map(|t| t.name),
+        }
+    }
 }
 
 /// A statement as logged: raw SQL as written, om's own statements by kind and table;
@@ -125,6 +266,8 @@ impl fmt::Display for Display<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let stmt = match self.what {
             Described::Plain(what) => return f.write_str(what),
+            Described::Copy(table, rows) => return write!(f, "COPY {table} ({rows} rows)"),
+            Described::Keys(table, n) => return write!(f, "SELECT {n} keys FOR {table}"),
             Described::Insert(insert) => {
                 write!(
                     f,
@@ -193,9 +336,15 @@ impl fmt::Display for Display<'_> {
 
 /// Runs `run`, logging and capturing it as `what`.
 macro_rules! logged {
-    ($options:expr, $what:expr, $run:expr) => {{
-        let watch = $options.start();
-        let outcome = $run.await;
+    ($options:expr, $backend:expr, $what:expr, $run:expr) => {{
+        let watch = $options.start($backend, $what);
+        let outcome = match &watch {
+            Some(Watch {
+                log: Some((span, slot)),
+                ..
+            }) => Traced::new(Box::pin($run), span.clone(), slot.clone()).await,
+            _ => $run.await,
+        };
         $options.finish($what, watch, &outcome);
         outcome
     }};
@@ -205,10 +354,13 @@ macro_rules! logged {
 /// wrapped in one that logs and captures it.
 macro_rules! passthrough {
     ($self:ident, $what:expr, $run:expr) => {{
-        match $self.options.start() {
+        match $self.options.start($self.inner.backend(), $what) {
             None => $run,
             Some(watch) => Box::pin(async move {
-                let outcome = $run.await;
+                let outcome = match &watch.log {
+                    Some((span, slot)) => Traced::new($run, span.clone(), slot.clone()).await,
+                    None => $run.await,
+                };
                 $self.options.finish($what, Some(watch), &outcome);
                 outcome
             }),
@@ -220,29 +372,47 @@ macro_rules! passthrough {
 /// sent), logs it when the stream ends.
 fn logged_stream<'a>(
     options: &'a LogOptions,
+    backend: &'static str,
     stmt: Statement,
     rows: impl FnOnce(Statement) -> RowStream<'a>,
 ) -> RowStream<'a> {
-    let Some(watch) = options.start() else {
+    let Some(watch) = options.start(backend, Described::Statement(&stmt)) else {
         return rows(stmt);
     };
     let logged = stmt.clone();
     let mut inner = rows(stmt);
     Box::pin(async_stream::stream! {
         options.capture(Described::Statement(&logged));
+        let _counted = watch.log.as_ref().map(|_| Counted::new());
         let mut outcome = Ok(());
-        while let Some(row) = inner.next().await {
-            if let Err(e) = &row {
-                outcome = Err(e.to_string());
+        let mut returned = 0u64;
+        loop {
+            let next = match &watch.log {
+                Some((span, slot)) => {
+                    let mut next = inner.next();
+                    std::future::poll_fn(|cx| {
+                        Traced::<()>::scoped(span, slot, || next.poll_unpin(cx))
+                    })
+                    .await
+                }
+                None => inner.next().await,
+            };
+            let Some(row) = next else { break };
+            match &row {
+                Err(e) => outcome = Err(e.to_string()),
+                Ok(_) => returned += 1,
             }
             yield row;
         }
-        if watch.log {
+        if let Some((span, slot)) = &watch.log {
             let error = outcome.err();
             options.emit(
                 Described::Statement(&logged),
                 watch.started.elapsed(),
                 error.as_ref().map(|e| e as &dyn fmt::Display),
+                span,
+                slot,
+                (Some(returned), None),
             );
         }
     })
@@ -297,13 +467,22 @@ macro_rules! logged_executor {
                 's: 'f,
                 Self: 'f,
             {
-                match self.options.start() {
+                match self
+                    .options
+                    .start(self.inner.backend(), Described::Insert(&insert))
+                {
                     None => self.inner.insert_returning_many(insert),
                     Some(watch) => {
                         // Only when logging or capturing: the insert moves into the call.
                         let logged = insert.clone();
                         Box::pin(async move {
-                            let outcome = self.inner.insert_returning_many(insert).await;
+                            let run = self.inner.insert_returning_many(insert);
+                            let outcome = match &watch.log {
+                                Some((span, slot)) => {
+                                    Traced::new(run, span.clone(), slot.clone()).await
+                                }
+                                None => run.await,
+                            };
                             self.options
                                 .finish(Described::Insert(&logged), Some(watch), &outcome);
                             outcome
@@ -367,19 +546,61 @@ macro_rules! logged_executor {
                 'r: 'f,
                 Self: 'f,
             {
-                passthrough!(
-                    self,
-                    Described::Statement(stmt),
-                    self.inner.fetch(stmt, sink)
-                )
+                let what = Described::Statement(stmt);
+                match self.options.start(self.inner.backend(), what) {
+                    None => self.inner.fetch(stmt, sink),
+                    Some(watch) => Box::pin(async move {
+                        let mut returned = 0u64;
+                        let mut counting = |row: &dyn crate::row::Row| {
+                            returned += 1;
+                            sink(row)
+                        };
+                        let run = self.inner.fetch(stmt, &mut counting);
+                        let outcome = match &watch.log {
+                            Some((span, slot)) => {
+                                Traced::new(run, span.clone(), slot.clone()).await
+                            }
+                            None => run.await,
+                        };
+                        let outcome = outcome.map(|()| Returned(returned));
+                        self.options.finish(what, Some(watch), &outcome);
+                        outcome.map(|_| ())
+                    }),
+                }
             }
 
             fn stream(&self, stmt: Statement) -> RowStream<'_> {
-                logged_stream(&self.options, stmt, |stmt| self.inner.stream(stmt))
+                logged_stream(&self.options, self.inner.backend(), stmt, |stmt| {
+                    self.inner.stream(stmt)
+                })
+            }
+
+            async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
+                logged!(
+                    self.options,
+                    self.inner.backend(),
+                    Described::Keys(table.name, n),
+                    self.inner.allocate_keys(table, n)
+                )
+            }
+
+            async fn copy_in(&self, insert: Insert) -> Result<u64> {
+                let what = Described::Copy(insert.table.name, insert.rows.len());
+                logged!(
+                    self.options,
+                    self.inner.backend(),
+                    what,
+                    self.inner.copy_in(insert)
+                )
             }
 
             async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {
-                let tx = logged!(self.options, Described::Plain("BEGIN"), self.inner.begin())?;
+                let tx = logged!(
+                    self.options,
+                    self.inner.backend(),
+                    Described::Plain("BEGIN"),
+                    self.inner.begin()
+                )?;
                 Ok(wrap_tx(self.options.clone(), tx))
             }
         }
@@ -397,6 +618,7 @@ impl Pool for Logged<dyn Pool> {
     ) -> Result<Box<dyn TransactionExecutor>> {
         let tx = logged!(
             self.options,
+            self.inner.backend(),
             Described::Plain("BEGIN"),
             self.inner.begin_owned(options)
         )?;
@@ -424,11 +646,18 @@ impl Pool for Logged<dyn Pool> {
 impl TransactionExecutor for Logged<dyn TransactionExecutor + '_> {
     async fn commit(self: Box<Self>) -> Result<()> {
         let Logged { options, inner } = *self;
-        logged!(options, Described::Plain("COMMIT"), inner.commit())
+        let backend = inner.backend();
+        logged!(options, backend, Described::Plain("COMMIT"), inner.commit())
     }
 
     async fn rollback(self: Box<Self>) -> Result<()> {
         let Logged { options, inner } = *self;
-        logged!(options, Described::Plain("ROLLBACK"), inner.rollback())
+        let backend = inner.backend();
+        logged!(
+            options,
+            backend,
+            Described::Plain("ROLLBACK"),
+            inner.rollback()
+        )
     }
 }

@@ -71,6 +71,32 @@ pub enum DefaultValue {
     Function,
 }
 
+/// A constant default the database stores with the column (`DEFAULT <literal>`): the
+/// value of `#[om(default = <constant>)]`, produced on demand.
+#[derive(Clone, Copy)]
+pub struct DatabaseDefault(pub fn() -> Value);
+
+impl DatabaseDefault {
+    /// The default's value.
+    pub fn value(&self) -> Value {
+        (self.0)()
+    }
+}
+
+impl PartialEq for DatabaseDefault {
+    fn eq(&self, other: &Self) -> bool {
+        self.value() == other.value()
+    }
+}
+
+impl Eq for DatabaseDefault {}
+
+impl std::fmt::Debug for DatabaseDefault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseDefault({:?})", self.value())
+    }
+}
+
 /// One column of a model's table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ColumnMeta {
@@ -100,6 +126,12 @@ pub struct ColumnMeta {
     /// The column this one references (`#[om(references(Model))]`): a foreign key,
     /// created with the table and followed by relations.
     pub references: Option<ForeignKey>,
+    /// The constant default the database applies when an insert leaves the column out
+    /// (`DEFAULT <literal>` in the DDL), from `#[om(default = <constant>)]`.
+    pub db_default: Option<DatabaseDefault>,
+    /// The column's previous name (`#[om(renamed_from = "old")]`): a generated
+    /// migration renames it rather than dropping it and adding a new one.
+    pub renamed_from: Option<&'static str>,
 }
 
 impl ColumnMeta {
@@ -123,6 +155,8 @@ impl ColumnMeta {
             on_update: DefaultValue::None,
             version: false,
             references: None,
+            db_default: None,
+            renamed_from: None,
         }
     }
 }
@@ -191,6 +225,8 @@ impl TableMeta {
                 on_update: DefaultValue::None,
                 version: false,
                 references: None,
+                db_default: None,
+                renamed_from: None,
                 ..*c
             })
             .collect();

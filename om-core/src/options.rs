@@ -18,10 +18,14 @@ pub struct ConnectOptions {
     /// Off by default: values may be secrets.
     pub log_values: bool,
     /// Statements slower than this are logged at `warn` (URL: `slow_statement_ms=N`;
-    /// `0` turns it off). Off by default: sqlx already warns about statements over one
-    /// second (target `sqlx::query`), and with neither this nor `debug` on, om reads no
+    /// `0` turns it off). Off by default: with neither this nor `debug` on, om reads no
     /// clock.
     pub slow_statement: Option<Duration>,
+    /// Whether sqlx logs each statement again under its own target, `sqlx::query`
+    /// (URL: `sqlx_logging=true`). Off by default: om's span and event of target
+    /// `om::statement` already describe each statement once. Read by the driver when
+    /// it connects, so only the URL sets it.
+    pub sqlx_logging: bool,
     /// Read replicas (URL: `replica=host[:port]`, once per replica; each takes the
     /// primary URL's user, password, database and options). Reads go to them, writes
     /// and transactions to the primary: see [`Database::connect_replicated`](crate::Database::connect_replicated).
@@ -56,6 +60,7 @@ impl Default for ConnectOptions {
             force_rollback: false,
             log_values: false,
             slow_statement: None,
+            sqlx_logging: false,
             replicas: Vec::new(),
             max_replica_lag: Duration::from_secs(5),
             causal_wait: Duration::from_millis(200),
@@ -89,6 +94,7 @@ impl ConnectOptions {
             match key.as_str() {
                 "force_rollback" => out.force_rollback = flag(&key, &value)?,
                 "log_values" => out.log_values = flag(&key, &value)?,
+                "sqlx_logging" => out.sqlx_logging = flag(&key, &value)?,
                 "slow_statement_ms" => {
                     let ms: u64 = value.parse().map_err(|_| {
                         url.invalid(format!(

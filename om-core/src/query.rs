@@ -54,6 +54,24 @@ impl<'a, M: Model> Query<'a, M> {
     }
 
     /// Keeps the rows for which `f`'s expression holds; several filters AND together.
+    ///
+    /// ```
+    /// # use om::prelude::*;
+    /// # #[derive(Model, Debug, Clone, PartialEq)] #[om(table = "users")]
+    /// # pub struct User { #[om(primary_key)] pub id: Option<i64>, #[om(size = 100)] pub name: String }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> om::Result<()> {
+    /// # let db = Database::connect("sqlite::memory:").await?;
+    /// # db.create_all(&[User::table()]).await?;
+    /// # db.add_all(&mut [User { id: None, name: "ann".into() }, User { id: None, name: "bob".into() }]).await?;
+    /// let a: Vec<User> = db
+    ///     .query::<User>()
+    ///     .filter(|u| u.name.like("a%") | u.name.eq("zoe"))
+    ///     .filter(|u| u.id.is_not_null())
+    ///     .all()
+    ///     .await?;
+    /// assert_eq!(a.len(), 1);
+    /// # Ok(()) }
+    /// ```
     pub fn filter(mut self, f: impl FnOnce(&M::Columns) -> Expr) -> Self {
         self.select.and_where(f(M::columns()));
         self
@@ -132,6 +150,21 @@ impl<'a, M: Model> Query<'a, M> {
     }
 
     /// The row with this primary key (a tuple for a composite key), `None` when absent.
+    ///
+    /// ```
+    /// # use om::prelude::*;
+    /// # #[derive(Model, Debug, Clone, PartialEq)] #[om(table = "users")]
+    /// # pub struct User { #[om(primary_key)] pub id: Option<i64>, #[om(size = 100)] pub name: String }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> om::Result<()> {
+    /// # let db = Database::connect("sqlite::memory:").await?;
+    /// # db.create_all(&[User::table()]).await?;
+    /// let mut ann = User { id: None, name: "ann".into() };
+    /// db.add(&mut ann).await?;
+    /// let id = ann.id.unwrap_or_default();
+    /// assert_eq!(db.query::<User>().get(id).await?, Some(ann));
+    /// assert_eq!(db.query::<User>().get(id + 1).await?, None);
+    /// # Ok(()) }
+    /// ```
     pub async fn get(mut self, key: impl KeyArg<M::Key>) -> Result<Option<M>> {
         check(&self.select, self.exec)?;
         let table = M::table();
@@ -304,6 +337,23 @@ impl<'a, M: Model> Query<'a, M> {
 
     /// The matching rows as a stream, read one at a time through a cursor in constant
     /// memory.
+    ///
+    /// ```
+    /// # use om::prelude::*;
+    /// # #[derive(Model, Debug, Clone, PartialEq)] #[om(table = "users")]
+    /// # pub struct User { #[om(primary_key)] pub id: Option<i64>, #[om(size = 100)] pub name: String }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> om::Result<()> {
+    /// # let db = Database::connect("sqlite::memory:").await?;
+    /// # db.create_all(&[User::table()]).await?;
+    /// # db.add_all(&mut [User { id: None, name: "ann".into() }, User { id: None, name: "bob".into() }]).await?;
+    /// let mut names = Vec::new();
+    /// let mut rows = db.query::<User>().order_by(|u| u.name.asc()).stream();
+    /// while let Some(user) = rows.try_next().await? {
+    ///     names.push(user.name);
+    /// }
+    /// assert_eq!(names, ["ann", "bob"]);
+    /// # Ok(()) }
+    /// ```
     pub fn stream(self) -> BoxStream<'a, Result<M>> {
         if let Err(e) = check(&self.select, self.exec) {
             return futures::stream::once(async move { Err(e) }).boxed();

@@ -31,7 +31,10 @@ use crate::write;
 /// can both do: model operations, queries and raw SQL. Take `&impl Session` to write a
 /// function that works on either:
 ///
-/// ```ignore
+/// ```
+/// # use om::prelude::*;
+/// # #[derive(Model, Debug, Clone, PartialEq)] #[om(table = "users")]
+/// # pub struct User { #[om(primary_key)] pub id: Option<i64>, #[om(size = 100)] pub name: String }
 /// async fn rename(s: &impl Session, id: i64) -> om::Result<()> {
 ///     if let Some(mut user) = s.query::<User>().get(id).await? {
 ///         user.name = "renamed".into();
@@ -39,6 +42,15 @@ use crate::write;
 ///     }
 ///     Ok(())
 /// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> om::Result<()> {
+/// # let db = Database::connect("sqlite::memory:").await?;
+/// # db.create_all(&[User::table()]).await?;
+/// # let mut ann = User { id: None, name: "ann".into() };
+/// # db.add(&mut ann).await?;
+/// # let id = ann.id.unwrap_or_default();
+/// rename(&db, id).await?;                                  // on the database
+/// db.transaction(async |tx| rename(tx, id).await).await?; // or in a transaction
+/// # Ok(()) }
 /// ```
 ///
 /// Opening a transaction is not part of it: `Database::begin` borrows the database
@@ -88,6 +100,25 @@ pub trait Session: Send + Sync {
     /// Inserts every object of `objs` in one transaction: all of them or none.
     fn add_all<M: Model>(&self, objs: &mut [M]) -> impl Future<Output = Result<()>> + Send {
         write::add_all(self.executor(), objs)
+    }
+
+    /// Loads many objects at once (tens of thousands and up): all of them or none,
+    /// through the backend's fastest path (PostgreSQL: `COPY ... FROM STDIN`, with the
+    /// generated keys drawn from the sequence first; SQLite and MySQL: multi-row
+    /// inserts of up to 1,000 rows, in one transaction). Defaults and on-update values
+    /// are applied and generated keys written back, as by [`add_all`](Self::add_all).
+    /// Returns how many rows were written.
+    fn bulk_insert<M: Model>(&self, objs: &mut [M]) -> impl Future<Output = Result<u64>> + Send {
+        write::bulk_insert(self.executor(), objs, true)
+    }
+
+    /// [`bulk_insert`](Self::bulk_insert) without reading generated keys back: objects
+    /// whose key the database generates keep `None` (on PostgreSQL the key column is
+    /// left out of the `COPY` and no key is drawn ahead; elsewhere no `RETURNING`).
+    /// Defaults are applied and written back all the same. When some objects carry
+    /// their key and others do not, the keys are read back as by `bulk_insert`.
+    fn bulk_load<M: Model>(&self, objs: &mut [M]) -> impl Future<Output = Result<u64>> + Send {
+        write::bulk_insert(self.executor(), objs, false)
     }
 
     /// Writes `obj` by its primary key after applying its on-update values.
@@ -291,6 +322,19 @@ macro_rules! session_methods {
         }
 
         /// Inserts `obj`: fills its defaults, and writes back its generated key.
+        ///
+        /// ```
+        /// # use om::prelude::*;
+        /// # #[derive(Model, Debug, Clone, PartialEq)] #[om(table = "users")]
+        /// # pub struct User { #[om(primary_key)] pub id: Option<i64>, #[om(size = 100)] pub name: String }
+        /// # #[tokio::main(flavor = "current_thread")] async fn main() -> om::Result<()> {
+        /// # let db = Database::connect("sqlite::memory:").await?;
+        /// # db.create_all(&[User::table()]).await?;
+        /// let mut ann = User { id: None, name: "ann".into() };
+        /// db.add(&mut ann).await?;
+        /// assert!(ann.id.is_some());
+        /// # Ok(()) }
+        /// ```
         pub async fn add<M: $crate::model::Model>(&self, obj: &mut M) -> $crate::error::Result<()> {
             $crate::session::Session::add(self, obj).await
         }
@@ -314,6 +358,30 @@ macro_rules! session_methods {
             objs: &mut [M],
         ) -> $crate::error::Result<()> {
             $crate::session::Session::add_all(self, objs).await
+        }
+
+        /// Loads many objects at once (tens of thousands and up), all of them or none,
+        /// through the backend's fastest path (PostgreSQL: `COPY ... FROM STDIN`;
+        /// SQLite and MySQL: 1,000-row inserts, in one transaction), and
+        /// returns how many rows were written. Defaults and on-update values are
+        /// applied and generated keys written back, as by `add_all`; on error no
+        /// object keeps a key or a default.
+        pub async fn bulk_insert<M: $crate::model::Model>(
+            &self,
+            objs: &mut [M],
+        ) -> $crate::error::Result<u64> {
+            $crate::session::Session::bulk_insert(self, objs).await
+        }
+
+        /// `bulk_insert` without reading generated keys back: objects whose key the
+        /// database generates keep `None` (PostgreSQL: no key drawn ahead, the key
+        /// column left out of the `COPY`; elsewhere no `RETURNING`). Defaults are
+        /// applied and written back all the same.
+        pub async fn bulk_load<M: $crate::model::Model>(
+            &self,
+            objs: &mut [M],
+        ) -> $crate::error::Result<u64> {
+            $crate::session::Session::bulk_load(self, objs).await
         }
 
         /// Writes `obj` by its primary key after applying its on-update values.
@@ -384,6 +452,23 @@ macro_rules! session_methods {
         /// PostgreSQL, `?` elsewhere), or a sea-query statement, with `values` bound
         /// (a `Vec<Value>`, `values![..]`, a tuple, or `()`); reports the rows affected
         /// and, where the backend tells it, the key an `INSERT` generated.
+        ///
+        /// `$1, $2, ..` placeholders work on every backend (om renders them in the
+        /// backend's own style):
+        ///
+        /// ```
+        /// # use om::prelude::*;
+        /// # #[derive(Model, Debug, Clone, PartialEq)] #[om(table = "users")]
+        /// # pub struct User { #[om(primary_key)] pub id: Option<i64>, #[om(size = 100)] pub name: String }
+        /// # #[tokio::main(flavor = "current_thread")] async fn main() -> om::Result<()> {
+        /// # let db = Database::connect("sqlite::memory:").await?;
+        /// # db.create_all(&[User::table()]).await?;
+        /// let done = db.execute("INSERT INTO users (name) VALUES ($1)", ("ann",)).await?;
+        /// assert_eq!(done.rows_affected, 1);
+        /// let n: i64 = db.fetch_val("SELECT count(*) FROM users WHERE name = $1", ("ann",)).await?;
+        /// assert_eq!(n, 1);
+        /// # Ok(()) }
+        /// ```
         pub async fn execute(
             &self,
             sql: impl $crate::raw::Sql,
@@ -406,6 +491,21 @@ macro_rules! session_methods {
 
         /// Every row of a raw query (or a sea-query `SELECT`), each readable by column
         /// name or position: `row.get::<i64>("id")`.
+        ///
+        /// ```
+        /// # use om::prelude::*;
+        /// # #[derive(Model, Debug, Clone, PartialEq)] #[om(table = "users")]
+        /// # pub struct User { #[om(primary_key)] pub id: Option<i64>, #[om(size = 100)] pub name: String }
+        /// # #[tokio::main(flavor = "current_thread")] async fn main() -> om::Result<()> {
+        /// # let db = Database::connect("sqlite::memory:").await?;
+        /// # db.create_all(&[User::table()]).await?;
+        /// db.execute("INSERT INTO users (name) VALUES ($1), ($2)", ("ann", "bob")).await?;
+        /// let rows = db.fetch_all("SELECT id, name FROM users ORDER BY name", ()).await?;
+        /// let name: String = rows[1].get("name")?;
+        /// let id: i64 = rows[1].get(0)?;
+        /// assert_eq!((id > 0, name.as_str()), (true, "bob"));
+        /// # Ok(()) }
+        /// ```
         pub async fn fetch_all(
             &self,
             sql: impl $crate::raw::Sql,
@@ -476,6 +576,21 @@ macro_rules! session_methods {
         }
 
         /// A query on model `M`.
+        ///
+        /// ```
+        /// # use om::prelude::*;
+        /// # #[derive(Model, Debug, Clone, PartialEq)] #[om(table = "users")]
+        /// # pub struct User { #[om(primary_key)] pub id: Option<i64>, #[om(size = 100)] pub name: String }
+        /// # #[tokio::main(flavor = "current_thread")] async fn main() -> om::Result<()> {
+        /// # let db = Database::connect("sqlite::memory:").await?;
+        /// # db.create_all(&[User::table()]).await?;
+        /// let mut ann = User { id: None, name: "ann".into() };
+        /// db.add(&mut ann).await?;
+        /// let users: Vec<User> = db.query::<User>().order_by(|u| u.name.asc()).all().await?;
+        /// assert_eq!(users, [ann]);
+        /// assert_eq!(db.query::<User>().filter(|u| u.name.eq("bob")).count().await?, 0);
+        /// # Ok(()) }
+        /// ```
         pub fn query<M: $crate::model::Model>(&self) -> $crate::query::Query<'_, M> {
             $crate::session::Session::query(self)
         }

@@ -1,5 +1,8 @@
 //! The dialect-neutral half of rendering: IR → sea-query statements.
 //!
+//! **Driver API.** Applications do not need this module: it is for those who write a
+//! driver (and for om's own drivers).
+//!
 //! A driver calls these, adjusts what its dialect needs (RETURNING, DDL types, index
 //! placement) and builds the SQL with its own sea-query `QueryBuilder`.
 

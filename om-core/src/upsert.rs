@@ -435,7 +435,7 @@ async fn create_then_read<M: Model>(
 mod tests {
     //! Exact SQL of the conflict clauses, in SQLite's dialect; no database needed.
     use super::*;
-    use crate::fixtures::{COLUMNS, TABLE};
+    use crate::test_tables::{COLUMNS, TABLE};
     use sea_query::SqliteQueryBuilder;
 
     fn sql(how: Upsert, on_update: &[(&'static str, &'static str, Value)]) -> String {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 
+mod parts;
 mod redact;
 
 /// The most connections a pool may hold (`max_connections`, `min_connections`); sqlx
@@ -19,6 +20,7 @@ pub const POOL_OPTIONS: &[&str] = &[
     "min_connections",
     "max_connections",
     "acquire_timeout",
+    "connect_timeout",
     "ssl",
     "sslmode",
 ];
@@ -28,6 +30,16 @@ pub const POOL_OPTIONS: &[&str] = &[
 pub struct DatabaseUrl {
     raw: String,
     url: url::Url,
+    /// The user information of a URL that names a user but no host, which `url` cannot
+    /// hold.
+    hostless: Option<UserInfo>,
+}
+
+/// A user and password, percent-encoded as written.
+#[derive(Clone, PartialEq, Eq)]
+struct UserInfo {
+    user: String,
+    password: Option<String>,
 }
 
 /// Options om itself reads from a URL's query string (see `Database::connect`); drivers
@@ -36,6 +48,7 @@ pub const OM_OPTIONS: &[&str] = &[
     "force_rollback",
     "log_values",
     "slow_statement_ms",
+    "sqlx_logging",
     "replica",
     "max_replica_lag_ms",
     "causal_wait_ms",
@@ -72,19 +85,59 @@ pub struct PoolOptions {
     pub acquire_timeout: Option<Duration>,
     /// `ssl` / `sslmode`: the TLS policy, when given.
     pub ssl: Option<SslMode>,
+    /// `connect_timeout` (libpq's spelling): seconds to wait for a new connection to
+    /// open; it also bounds `acquire_timeout` when that is not given.
+    pub connect_timeout: Option<Duration>,
 }
 
 impl DatabaseUrl {
     /// Parses a URL such as `sqlite::memory:` or `postgres://user:pw@host/db`.
+    ///
+    /// A user with no host (`postgres://user:pw@/db?host=/run/postgresql`, as libpq
+    /// writes a Unix socket) is accepted: the URL then names no host, and a driver
+    /// takes it from an option.
     pub fn parse(url: &str) -> Result<Self> {
-        let parsed = url::Url::parse(url).map_err(|e| Error::InvalidUrl {
+        let parsed = match url::Url::parse(url) {
+            Err(url::ParseError::EmptyHost) => {
+                Self::parse_without_host(url).map(|(u, info)| (u, Some(info)))
+            }
+            other => other.map(|u| (u, None)),
+        };
+        let (parsed, hostless) = parsed.map_err(|e| Error::InvalidUrl {
             url: redact::redact(url),
             reason: redact::scrub(&e.to_string(), url),
         })?;
         Ok(DatabaseUrl {
             raw: url.to_string(),
             url: parsed,
+            hostless,
         })
+    }
+
+    /// `scheme://user:pw@/rest` parsed as `scheme:///rest`, with the user information
+    /// (still percent-encoded) returned beside it: the URL standard wants a host after
+    /// user information; libpq does not.
+    fn parse_without_host(url: &str) -> std::result::Result<(url::Url, UserInfo), url::ParseError> {
+        let empty = Err(url::ParseError::EmptyHost);
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return empty;
+        };
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let Some(user_info) = rest[..authority_end].strip_suffix('@') else {
+            return empty;
+        };
+        let parsed = url::Url::parse(&format!("{scheme}://{}", &rest[authority_end..]))?;
+        let info = match user_info.split_once(':') {
+            Some((u, p)) => UserInfo {
+                user: u.to_string(),
+                password: Some(p.to_string()),
+            },
+            None => UserInfo {
+                user: user_info.to_string(),
+                password: None,
+            },
+        };
+        Ok((parsed, info))
     }
 
     /// The scheme, lower-cased (`sqlite`, `postgres`, ...).
@@ -155,6 +208,8 @@ impl DatabaseUrl {
         Ok(DatabaseUrl {
             raw: url.to_string(),
             url,
+            // A replica is named by its host, so its URL always has one.
+            hostless: None,
         })
     }
 
@@ -241,7 +296,11 @@ impl DatabaseUrl {
 
     /// The URL's password, percent-decoded.
     pub fn password(&self) -> Result<Option<String>> {
-        match self.url.password() {
+        let password = match &self.hostless {
+            Some(info) => info.password.as_deref(),
+            None => self.url.password(),
+        };
+        match password {
             None => Ok(None),
             Some(p) => percent_decode(p)
                 .map(Some)
@@ -251,7 +310,11 @@ impl DatabaseUrl {
 
     /// The URL's user name, percent-decoded (empty when none is given).
     pub fn username(&self) -> Result<String> {
-        percent_decode(self.url.username())
+        let user = match &self.hostless {
+            Some(info) => info.user.as_str(),
+            None => self.url.username(),
+        };
+        percent_decode(user)
             .map_err(|_| self.invalid("the user name is not valid percent-encoded UTF-8"))
     }
 
@@ -270,6 +333,10 @@ impl DatabaseUrl {
                 }
                 "acquire_timeout" => {
                     out.acquire_timeout =
+                        Some(self.seconds(&key, &value, false, MAX_ACQUIRE_TIMEOUT)?)
+                }
+                "connect_timeout" => {
+                    out.connect_timeout =
                         Some(self.seconds(&key, &value, false, MAX_ACQUIRE_TIMEOUT)?)
                 }
                 "sslmode" => {

@@ -5,6 +5,8 @@
 //! Rust values may be compared with a column of a given type, which is what makes
 //! `c.name.eq(42)` a compile error when `name` is text.
 
+pub mod convert;
+
 use crate::error::DecodeError;
 use crate::model::ColumnType;
 use crate::row::Row;
@@ -91,14 +93,10 @@ macro_rules! widened_sql_type {
             fn decode(row: &dyn Row, index: usize) -> Result<Option<Self>, DecodeError> {
                 match row.$getter(index)? {
                     None => Ok(None),
-                    Some(wide) => {
-                        <$ty>::try_from(wide)
-                            .map(Some)
-                            .map_err(|_| DecodeError::Mismatch {
-                                expected: stringify!($ty),
-                                found: format!("{wide}, out of its range"),
-                            })
-                    }
+                    Some(wide) => convert::Number::Int(i64::from(wide))
+                        .to_integer::<$ty>(stringify!($ty))
+                        .map(Some)
+                        .map_err(|r| r.stored_as(stringify!($wide))),
                 }
             }
             fn from_value(value: Value) -> Option<Self> {
@@ -242,7 +240,8 @@ impl<T: SqlType> Field for Option<T> {
 /// text and numbers: `c.name.eq(42)` does not compile when `name` is a `String`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be compared with a column of type `{T}`",
-    label = "expected a value of the column's type, `{T}`"
+    label = "expected a value of the column's type, `{T}`",
+    note = "to test for NULL, use `is_null()` or `is_not_null()`; an `Option` must be unwrapped first"
 )]
 pub trait ValueOf<T: SqlType> {
     /// Converts into a bound value of the column's type.
@@ -260,6 +259,29 @@ impl<T: SqlType> ValueOf<T> for &T {
     #[inline]
     fn into_value_of(self) -> Value {
         self.to_value()
+    }
+}
+
+/// Never implemented: what makes comparing a column with an `Option` (`c.id.eq(None)`,
+/// `c.user_id.eq(some_option)`) a compile error that says what to write instead. SQL's
+/// `= NULL` is never true, so om does not guess what was meant.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a column cannot be compared with an `Option` (`{Self}`)",
+    label = "to test for NULL, use `is_null()` or `is_not_null()`; to compare with the value, unwrap the `Option` first",
+    note = "`column = NULL` is never true in SQL: write `c.field.is_null()`, or `c.field.eq(value)` with the value taken out of the `Option`"
+)]
+pub trait NotAnOption {
+    /// Unreachable: no type implements the trait.
+    fn into_value(self) -> Value;
+}
+
+impl<T: SqlType> ValueOf<T> for Option<T>
+where
+    Option<T>: NotAnOption,
+{
+    fn into_value_of(self) -> Value {
+        NotAnOption::into_value(self)
     }
 }
 

@@ -5,8 +5,12 @@ use crate::driver::{Executor, TransactionExecutor};
 use crate::error::{Error, Result};
 use crate::expr::{CmpOp, ColumnRef, Expr};
 use crate::ir::{Assign, Delete, Insert, Statement, Update};
-use crate::model::{ColumnMeta, ColumnType, DefaultValue, Model, TableMeta, Undo};
+use crate::model::{ColumnMeta, DefaultValue, Model, TableMeta, Undo};
 use crate::value::{Value, is_null};
+
+mod bulk;
+
+pub(crate) use bulk::bulk_insert;
 
 /// `pk1 = v1 AND pk2 = v2 ...` for `table`'s key, or `KeyNotSet` when a value is NULL.
 pub(crate) fn key_filter(
@@ -97,33 +101,17 @@ pub(crate) fn insert_of<M: Model>(skip_generated: bool) -> Insert {
 
 /// Inserts one object, writing back its defaults and generated key.
 ///
-/// On failure the object is left as it was given. A generated key narrower than
-/// `i64` is read inside a transaction, so that a key too large for the field leaves no
-/// row behind.
+/// On failure the object is left as it was given. A generated key that does not fit
+/// the field (an `i32` key mapped onto a `BIGINT` column past `i32::MAX`) is
+/// [`Error::InvalidValue`] and its row is deleted again by key ([`remove_inserted`]),
+/// so that it leaves no row behind without a transaction around every insert.
 pub(crate) async fn add<M: Model>(exec: &dyn Executor, obj: &mut M) -> Result<()> {
     if M::table().parent.is_some() {
         return crate::inherit::add_all(exec, std::slice::from_mut(obj)).await;
     }
     let undo = obj.apply_defaults();
     let generate = obj.needs_generated_key();
-    let narrow = generate
-        && M::table()
-            .generated_column()
-            .is_some_and(|(_, c)| c.ty != ColumnType::BigInt);
-    let outcome = if narrow {
-        match exec.begin().await {
-            Ok(tx) => match insert_one(&*tx, obj, generate).await {
-                Ok(()) => tx.commit().await,
-                Err(e) => {
-                    let _ = tx.rollback().await;
-                    Err(e)
-                }
-            },
-            Err(e) => Err(e),
-        }
-    } else {
-        insert_one(exec, obj, generate).await
-    };
+    let outcome = insert_one(exec, obj, generate).await;
     if outcome.is_err() {
         undo(obj);
         if generate {
@@ -139,10 +127,59 @@ async fn insert_one<M: Model>(exec: &dyn Executor, obj: &mut M, generate: bool) 
     insert.rows.push(insert_row(obj, generate));
     if generate {
         let key = exec.insert_returning(&insert).await?;
-        obj.set_generated_key(Some(key))
+        match obj.set_generated_key(Some(key)) {
+            Ok(()) => Ok(()),
+            Err(e) => remove_inserted::<M>(exec, &[key]).await.and(Err(e)),
+        }
     } else {
         exec.execute(&Statement::Insert(insert)).await.map(drop)
     }
+}
+
+/// Writes the generated `keys` back into `objs`, in order; when one does not fit its
+/// field, deletes every row of `keys` again and returns that error.
+async fn write_back_keys<M: Model>(
+    exec: &dyn Executor,
+    objs: &mut [M],
+    keys: Vec<i64>,
+) -> Result<()> {
+    let fits = objs
+        .iter_mut()
+        .zip(&keys)
+        .try_for_each(|(obj, key)| obj.set_generated_key(Some(*key)));
+    match fits {
+        Ok(()) => Ok(()),
+        Err(e) => remove_inserted::<M>(exec, &keys).await.and(Err(e)),
+    }
+}
+
+/// Deletes the rows of `M` just inserted with the generated `keys`: the compensation
+/// for a key that does not fit the model's field. Only a model whose field is narrower
+/// than the column (an `i32` field on a `BIGINT` key) can meet it; a column of the
+/// field's own width cannot generate a key it does not hold. When this delete fails,
+/// its error is returned (the rows may remain).
+pub(crate) async fn remove_inserted<M: Model>(exec: &dyn Executor, keys: &[i64]) -> Result<()> {
+    let table = M::table();
+    let Some((_, column)) = table.generated_column() else {
+        return Ok(());
+    };
+    let column = ColumnRef {
+        table: table.name,
+        column: column.name,
+    };
+    for chunk in keys.chunks(rows_per_statement::<M>(exec).max(1)) {
+        let filter = Expr::In {
+            column,
+            values: chunk.iter().map(|&key| Value::BigInt(Some(key))).collect(),
+            negated: false,
+        };
+        exec.execute(&Statement::Delete(Delete {
+            table,
+            filter: Some(filter),
+        }))
+        .await?;
+    }
+    Ok(())
 }
 
 /// Inserts several objects in one transaction: all of them or none.
@@ -164,10 +201,7 @@ pub(crate) async fn add_all<M: Model>(exec: &dyn Executor, objs: &mut [M]) -> Re
         insert.rows = objs.iter().map(|o| insert_row(o, generate)).collect();
         let outcome = if generate {
             match exec.insert_returning_many(insert).await {
-                Ok(keys) => objs
-                    .iter_mut()
-                    .zip(keys)
-                    .try_for_each(|(obj, key)| obj.set_generated_key(Some(key))),
+                Ok(keys) => write_back_keys(exec, objs, keys).await,
                 Err(e) => Err(e),
             }
         } else {
@@ -214,8 +248,8 @@ fn rows_per_statement<M: Model>(exec: &dyn Executor) -> usize {
 }
 
 /// Whether `objs` go in one insert statement whose keys come back with it: all of them
-/// need a generated key (read in the statement, as an `i64` that fits the field) or
-/// none does. Not inside a transaction that an error aborts (PostgreSQL): there the
+/// need a generated key (read in the statement as an `i64`; one that does not fit the
+/// field has its rows deleted again) or none does. Not inside a transaction that an error aborts (PostgreSQL): there the
 /// insert runs in a savepoint, so that its failure leaves the transaction usable.
 fn one_statement<M: Model>(exec: &dyn Executor, objs: &[M], generated: &[bool]) -> bool {
     let Some(&first) = generated.first() else {
@@ -224,11 +258,7 @@ fn one_statement<M: Model>(exec: &dyn Executor, objs: &[M], generated: &[bool]) 
     !(exec.in_transaction() && exec.capabilities().errors_abort_transaction)
         && objs.len() <= rows_per_statement::<M>(exec)
         && generated.iter().all(|&g| g == first)
-        && (!first
-            || (exec.capabilities().returning
-                && M::table()
-                    .generated_column()
-                    .is_some_and(|(_, c)| c.ty == ColumnType::BigInt)))
+        && (!first || exec.capabilities().returning)
 }
 
 async fn add_each<M: Model>(
@@ -239,9 +269,20 @@ async fn add_each<M: Model>(
     for obj in objs.iter_mut() {
         undos.push(obj.apply_defaults());
     }
-    let per_statement = rows_per_statement::<M>(tx);
-    // Runs of objects that all need a generated key (or all have theirs) go in
-    // multi-row inserts, in the order given.
+    insert_runs(tx, objs, rows_per_statement::<M>(tx), true).await
+}
+
+/// Inserts `objs` (their defaults applied) in multi-row inserts of at most
+/// `per_statement` rows, writing back generated keys (unless `read_keys` is false: the
+/// database generates them and they are not read): runs of objects that all need a
+/// generated key (or all have theirs), in the order given. Run inside a transaction,
+/// which undoes every row when one statement fails.
+pub(crate) async fn insert_runs<M: Model>(
+    tx: &dyn TransactionExecutor,
+    objs: &mut [M],
+    per_statement: usize,
+    read_keys: bool,
+) -> Result<()> {
     let mut rest = objs;
     while let Some(first) = rest.first() {
         let generate = first.needs_generated_key();
@@ -249,7 +290,7 @@ async fn add_each<M: Model>(
         let (batch, after) = rest.split_at_mut(run);
         let mut insert = insert_of::<M>(generate);
         insert.rows = batch.iter().map(|o| insert_row(o, generate)).collect();
-        if generate {
+        if generate && read_keys {
             let keys = match run {
                 1 => vec![tx.insert_returning(&insert).await?],
                 _ => tx.insert_returning_many(insert).await?,

@@ -61,6 +61,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) column: Option<LitStr>,
     pub(crate) default: Option<(Span, ValueSource)>,
     pub(crate) on_update: Option<(Span, ValueSource)>,
+    /// `renamed_from = "old"`: the column's previous name, for generated migrations.
+    pub(crate) renamed_from: Option<LitStr>,
     /// `parent`: the field holds the model this one extends.
     pub(crate) parent: Option<Span>,
     /// `flatten`: the field holds a column set, whose columns are the model's.
@@ -257,6 +259,11 @@ pub(crate) fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                     }
                     out.size = Some(lit);
                 }
+                "renamed_from" => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    check_identifier(&lit)?;
+                    out.renamed_from = Some(lit);
+                }
                 "column" | "rename" => {
                     let lit: LitStr = meta.value()?.parse()?;
                     check_identifier(&lit)?;
@@ -280,7 +287,7 @@ pub(crate) fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                     return Err(meta.error(format!(
                         "unknown field attribute `{name}`: expected one of primary_key, size, \
                          index, unique, column, default, default_fn, on_update, on_update_fn, \
-                         parent, flatten, version, references"
+                         parent, flatten, version, references, renamed_from"
                     )));
                 }
             }

@@ -623,6 +623,20 @@ pub(crate) fn column_meta(f: &Field<'_>, core: &TokenStream, generated: bool) ->
     let on_update = source(&f.attrs.on_update);
     let version = f.attrs.version.is_some();
     let references = crate::relations::foreign_key_meta(f, core);
+    // A constant default is also the column's database DEFAULT.
+    let db_default = match &f.attrs.default {
+        Some((_, ValueSource::Constant(expr))) => quote! {
+            ::core::option::Option::Some(#core::DatabaseDefault(|| {
+                let value: <#ty as #core::Field>::Base = ::core::convert::Into::into(#expr);
+                #core::SqlType::into_value(value)
+            }))
+        },
+        _ => quote!(::core::option::Option::None),
+    };
+    let renamed_from = match &f.attrs.renamed_from {
+        Some(old) => quote!(::core::option::Option::Some(#old)),
+        None => quote!(::core::option::Option::None),
+    };
     quote! {
         #core::ColumnMeta {
             name: #column,
@@ -637,6 +651,8 @@ pub(crate) fn column_meta(f: &Field<'_>, core: &TokenStream, generated: bool) ->
             on_update: #on_update,
             version: #version,
             references: #references,
+            db_default: #db_default,
+            renamed_from: #renamed_from,
         }
     }
 }
@@ -667,10 +683,15 @@ pub(crate) fn value_steps(
     }
     // `add` starts a version column at 1, whatever the field held.
     let starts_version = |f: &Field<'_>| !on_update && f.attrs.version.is_some();
+    // A constant default on a field that is not an `Option` is the database's DEFAULT
+    // only: the field always holds a value, written as given.
+    let database_only = |f: &Field<'_>| {
+        !on_update && !f.optional && matches!(source(f, false), Some(ValueSource::Constant(_)))
+    };
     let chosen: Vec<&Field> = fields
         .iter()
         .copied()
-        .filter(|f| source(f, on_update).is_some() || starts_version(f))
+        .filter(|f| (source(f, on_update).is_some() && !database_only(f)) || starts_version(f))
         .collect();
     let changes = chosen.iter().filter_map(|f| {
         let ident = f.ident;
@@ -681,7 +702,11 @@ pub(crate) fn value_steps(
             });
         }
         let value = value_tokens(source(f, on_update)?);
-        Some(if !on_update {
+        Some(if !on_update && !f.optional {
+            // A function default on a plain field is called at every `add` (an insert
+            // timestamp).
+            quote!(self.#ident = ::core::convert::Into::into(#value);)
+        } else if !on_update {
             // A default fills a field that is `None`.
             quote! {
                 if self.#ident.is_none() {
@@ -810,12 +835,6 @@ pub(crate) fn validate_column(f: &Field<'_>, earlier: &[&Field<'_>]) -> syn::Res
                      ignoring case, as MySQL and SQLite do)",
                 f.column, other.ident
             ),
-        ));
-    }
-    if let (Some((span, _)), false) = (&f.attrs.default, f.optional) {
-        return Err(syn::Error::new(
-            *span,
-            "a default fills a field that is None at `add`: the field must be an Option",
         ));
     }
     Ok(())

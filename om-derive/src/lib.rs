@@ -4,6 +4,8 @@
 //!
 //! See the `om` crate for the attributes it reads.
 #![warn(missing_docs)]
+// On docs.rs, each item behind a feature is marked with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod attrs;
 mod column_set;

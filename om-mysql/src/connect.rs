@@ -155,7 +155,7 @@ fn needs_tls(url: &DatabaseUrl, mode: MySqlSslMode) -> Result<MySqlSslMode> {
         mode,
         MySqlSslMode::Required | MySqlSslMode::VerifyCa | MySqlSslMode::VerifyIdentity
     );
-    if required && !cfg!(feature = "tls") {
+    if required && !cfg!(feature = "_tls") {
         return Err(
             url.invalid("this TLS mode needs TLS support: enable the cargo feature `tls` of om")
         );
@@ -251,7 +251,7 @@ mod tests {
                 MySqlSslMode::VerifyIdentity,
             ),
         ] {
-            match (options(url), cfg!(feature = "tls")) {
+            match (options(url), cfg!(feature = "_tls")) {
                 (Ok(o), true) => {
                     assert_eq!(format!("{:?}", o.get_ssl_mode()), format!("{mode:?}"));
                 }

@@ -63,11 +63,15 @@ async fn run(
 ) -> Result<MySqlQueryResult, sqlx::Error> {
     match values {
         Some(values) => {
-            sqlx::query_with(AssertSqlSafe(sql), values)
+            sqlx::query_with(AssertSqlSafe(om_sqlx::traced(sql, Some(&values))), values)
                 .execute(conn)
                 .await
         }
-        None => sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn).await,
+        None => {
+            sqlx::raw_sql(AssertSqlSafe(om_sqlx::traced(sql, None)))
+                .execute(conn)
+                .await
+        }
     }
 }
 
@@ -78,8 +82,10 @@ fn rows(
     values: Option<SqlxValues>,
 ) -> BoxStream<'_, Result<MySqlRow, sqlx::Error>> {
     match values {
-        Some(values) => sqlx::query_with(AssertSqlSafe(sql), values).fetch(conn),
-        None => sqlx::raw_sql(AssertSqlSafe(sql)).fetch(conn),
+        Some(values) => {
+            sqlx::query_with(AssertSqlSafe(om_sqlx::traced(sql, Some(&values))), values).fetch(conn)
+        }
+        None => sqlx::raw_sql(AssertSqlSafe(om_sqlx::traced(sql, None))).fetch(conn),
     }
 }
 
@@ -183,10 +189,13 @@ impl om_sqlx::Backend for MysqlBackend {
     async fn insert_returning_many(conn: &mut MySqlConnection, insert: Insert) -> Result<Vec<i64>> {
         let shape = om_sqlx::prepared::InsertShape::of(&insert);
         let (sql, values) = render_insert_returning(insert)?;
-        let rows = sqlx::query_with::<MySql, _>(AssertSqlSafe(sql), values)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(|e| map(e, Some(shape.table)))?;
+        let rows = sqlx::query_with::<MySql, _>(
+            AssertSqlSafe(om_sqlx::traced(sql, Some(&values))),
+            values,
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| map(e, Some(shape.table)))?;
         om_sqlx::prepared::generated_keys::<MySql, _>(rows, OmRow, &shape)
     }
 
@@ -283,7 +292,7 @@ impl om_sqlx::Backend for MysqlBackend {
     }
 
     async fn run_plain(conn: &mut MySqlConnection, sql: &str) -> Result<()> {
-        sqlx::raw_sql(AssertSqlSafe(sql))
+        sqlx::raw_sql(AssertSqlSafe(om_sqlx::traced(sql, None)))
             .execute(conn)
             .await
             .map_err(|e| map(e, None))?;

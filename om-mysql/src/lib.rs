@@ -23,11 +23,14 @@
 //! longer than its column is refused rather than truncated. DDL is not transactional
 //! on MySQL (it commits the open transaction).
 #![warn(missing_docs)]
+// On docs.rs, each item behind a feature is marked with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod connect;
 mod error;
 mod executor;
 mod json;
+mod migration;
 mod render;
 mod row;
 
@@ -112,6 +115,10 @@ impl Driver for MysqlDriver {
 
     async fn connect(&self, url: &DatabaseUrl) -> Result<Box<dyn Pool>> {
         Ok(Box::new(connect::connect(url).await?))
+    }
+
+    fn schema_dialect(&self) -> Option<&'static dyn om_core::schema::SchemaDialect> {
+        Some(&migration::MysqlSchema)
     }
 
     fn replication(&self) -> Option<&'static Replication> {

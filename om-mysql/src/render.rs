@@ -171,7 +171,15 @@ fn create_table(table: &TableMeta) -> TableCreateStatement {
 fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
     let mut def = sql::column_def(table, column);
     let keyed = column.primary_key || column.index || column.unique;
-    match column.ty {
+    adjust_column(&mut def, column.ty, keyed);
+    def
+}
+
+/// MySQL's changes to a portable column definition (for `create_all` and migrations):
+/// bounded text and bytes where the column is keyed, `longtext`/`longblob` elsewhere,
+/// microsecond times, wide decimals, UUIDs as 16 bytes.
+pub(crate) fn adjust_column(def: &mut sea_query::ColumnDef, ty: ColumnType, keyed: bool) {
+    match ty {
         ColumnType::Text(None) if keyed => {
             def.string_len(255);
         }
@@ -204,7 +212,6 @@ fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
         }
         _ => {}
     }
-    def
 }
 
 /// Renders a single-row insert; its generated key is the result's `last_insert_id`.
@@ -238,8 +245,8 @@ mod tests {
     use super::*;
     use om_core::Value;
     use om_core::expr::{ColumnRef, Expr};
-    use om_core::fixtures::{COLUMNS, TABLE, name_eq};
     use om_core::ir::{Assign, Delete, Projection, Select, Update};
+    use om_core::test_tables::{COLUMNS, TABLE, name_eq};
 
     /// A composite key of an integer and a text column, an indexed unbounded text, a
     /// unique column, and one column of each type whose MySQL type differs from the
@@ -288,7 +295,7 @@ mod tests {
     #[test]
     fn grouped_aggregates() {
         assert_eq!(
-            sql_of(Statement::Select(om_core::fixtures::grouped())),
+            sql_of(Statement::Select(om_core::test_tables::grouped())),
             [
                 r#"SELECT DISTINCT `orm_test`.`name`, AVG(`orm_test`.`id` + ?), COUNT(*) FROM `orm_test` WHERE `orm_test`.`name` = ? GROUP BY `orm_test`.`name` HAVING SUM(`orm_test`.`id`) > ? ORDER BY `orm_test`.`name` ASC LIMIT ?"#
             ]
@@ -447,8 +454,8 @@ mod tests {
 
     #[test]
     fn joins_of_a_child_model() {
-        use om_core::fixtures::join_of_a_child;
         use om_core::ir::JoinKind;
+        use om_core::test_tables::join_of_a_child;
         assert_eq!(
             sql_of(Statement::Select(join_of_a_child(JoinKind::Inner))),
             [
@@ -483,7 +490,7 @@ mod tests {
 
     /// The JSON filters, as this dialect writes them, with their bound values.
     fn json_sql() -> Vec<std::result::Result<(String, Vec<Value>), om_core::Error>> {
-        om_core::fixtures::json_filters()
+        om_core::test_tables::json_filters()
             .into_iter()
             .map(|f| {
                 let mut s = Select::new(&TABLE);

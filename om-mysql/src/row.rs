@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 #[cfg(feature = "chrono")]
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use om_core::value::convert::{Number as Portable, Refused};
 use om_core::{DecodeError, Row};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -183,46 +184,41 @@ impl OmRow {
         }
     }
 
-    /// An integer column (or an integral decimal, such as `SUM`'s) as an integer of `T`.
-    fn integer<T>(&self, index: usize, expected: &'static str) -> Result<Option<T>, DecodeError>
-    where
-        T: TryFrom<i64> + TryFrom<u64>,
-    {
-        let Some(number) = self.number(index, expected)? else {
-            return Ok(None);
-        };
-        let out_of_range = |shown: String| DecodeError::Mismatch {
-            expected,
-            found: format!("{} {shown} (out of range)", self.type_name(index)),
-        };
-        let converted = match number {
-            Number::Signed(n) => T::try_from(n).map_err(|_| out_of_range(n.to_string())),
-            Number::Unsigned(n) => T::try_from(n).map_err(|_| out_of_range(n.to_string())),
-            Number::Decimal(d) if d.fract().is_zero() => match d.to_i64() {
-                Some(n) => T::try_from(n).map_err(|_| out_of_range(d.to_string())),
-                None => Err(out_of_range(d.to_string())),
-            },
-            Number::Decimal(d) => Err(DecodeError::Mismatch {
-                expected,
-                found: format!("{} {d} (not a whole number)", self.type_name(index)),
-            }),
-        };
-        converted.map(Some)
-    }
-
-    /// A floating-point column, or an integer or decimal one converted to `f64`.
-    fn float(&self, index: usize, expected: &'static str) -> Result<Option<f64>, DecodeError> {
+    /// Any numeric column (integers, decimals, floats) as a number to convert by om's
+    /// rules (`om_core::value::convert`).
+    fn portable(&self, index: usize, to: &'static str) -> Result<Option<Portable>, DecodeError> {
         if self.raw(index)?.is_none() {
             return Ok(None);
         }
         if self.sqlx_name(index, |name| name == "FLOAT" || name == "DOUBLE") {
-            return self.get::<f64>(index, expected);
+            return Ok(self.get::<f64>(index, to)?.map(Portable::Float));
         }
-        Ok(self.number(index, expected)?.map(|n| match n {
-            Number::Signed(n) => n as f64,
-            Number::Unsigned(n) => n as f64,
-            Number::Decimal(d) => d.to_f64().unwrap_or(f64::NAN),
+        Ok(self.number(index, to)?.map(|n| match n {
+            Number::Signed(n) => Portable::Int(n),
+            Number::Unsigned(n) => Portable::UInt(n),
+            // SUM, AVG: whole decimals as integers, others as the nearest float.
+            Number::Decimal(d) => match (d.fract().is_zero(), d.to_i64(), d.to_u64()) {
+                (true, Some(n), _) => Portable::Int(n),
+                (true, None, Some(n)) => Portable::UInt(n),
+                _ => Portable::Float(d.to_f64().unwrap_or(f64::NAN)),
+            },
         }))
+    }
+
+    /// The number at `index` converted by `convert`, a refusal naming the MySQL type.
+    #[inline]
+    fn converted<T>(
+        &self,
+        index: usize,
+        to: &'static str,
+        convert: impl FnOnce(Portable) -> Result<T, Refused>,
+    ) -> Result<Option<T>, DecodeError> {
+        match self.portable(index, to)? {
+            None => Ok(None),
+            Some(n) => convert(n)
+                .map(Some)
+                .map_err(|r| r.stored_as(self.type_name(index))),
+        }
     }
 }
 
@@ -274,32 +270,31 @@ impl Row for OmRow {
             .map_err(|_| DecodeError::MissingColumn { index: i })
     }
     fn get_bool(&self, i: usize) -> Result<Option<bool>, DecodeError> {
-        Ok(self.integer::<i64>(i, "bool")?.map(|n| n != 0))
+        self.converted(i, "bool", Portable::to_bool)
     }
 
     fn get_i16(&self, i: usize) -> Result<Option<i16>, DecodeError> {
-        self.integer(i, "i16")
+        self.converted(i, "i16", |n| n.to_integer("i16"))
     }
 
     fn get_i32(&self, i: usize) -> Result<Option<i32>, DecodeError> {
-        self.integer(i, "i32")
+        self.converted(i, "i32", |n| n.to_integer("i32"))
     }
 
     fn get_i64(&self, i: usize) -> Result<Option<i64>, DecodeError> {
-        self.integer(i, "i64")
+        self.converted(i, "i64", |n| n.to_integer("i64"))
     }
 
     fn get_f32(&self, i: usize) -> Result<Option<f32>, DecodeError> {
         if self.raw(i)?.is_some() && self.sqlx_name(i, |name| name == "FLOAT") {
-            // Read as stored: widening to f64 and back could only lose nothing, but
-            // reading the 4 bytes directly is exact and cheaper.
+            // Read as stored: the 4 bytes directly, exact and cheaper.
             return self.get::<f32>(i, "f32");
         }
-        Ok(self.float(i, "f32")?.map(|f| f as f32))
+        self.converted(i, "f32", Portable::to_f32)
     }
 
     fn get_f64(&self, i: usize) -> Result<Option<f64>, DecodeError> {
-        self.float(i, "f64")
+        self.converted(i, "f64", Portable::to_f64)
     }
 
     fn get_string(&self, i: usize) -> Result<Option<String>, DecodeError> {

@@ -93,7 +93,7 @@ pub(crate) fn connect_options(url: &DatabaseUrl) -> Result<PgConnectOptions> {
                 );
             }
         };
-        if !cfg!(feature = "tls")
+        if !cfg!(feature = "_tls")
             && matches!(
                 mode,
                 PgSslMode::Require | PgSslMode::VerifyCa | PgSslMode::VerifyFull
@@ -150,7 +150,7 @@ mod tests {
         let o = options("postgres://h/db?sslmode=prefer").unwrap();
         assert!(matches!(o.get_ssl_mode(), PgSslMode::Prefer));
         let require = options("postgres://h/db?sslmode=require");
-        if cfg!(feature = "tls") {
+        if cfg!(feature = "_tls") {
             assert!(matches!(
                 require.unwrap().get_ssl_mode(),
                 PgSslMode::Require

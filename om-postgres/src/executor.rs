@@ -41,7 +41,7 @@ impl om_sqlx::Backend for PostgresBackend {
         if let Statement::Raw { sql, values } = stmt
             && values.is_empty()
         {
-            let done = sqlx::raw_sql(AssertSqlSafe(sql.as_str()))
+            let done = sqlx::raw_sql(AssertSqlSafe(om_sqlx::traced(sql.as_str(), None)))
                 .execute(&mut *conn)
                 .await
                 .map_err(|e| map(e, None))?;
@@ -49,7 +49,7 @@ impl om_sqlx::Backend for PostgresBackend {
         }
         let mut affected = 0;
         for (sql, values) in render(stmt)? {
-            let done = sqlx::query_with(AssertSqlSafe(sql), values)
+            let done = sqlx::query_with(AssertSqlSafe(om_sqlx::traced(sql, Some(&values))), values)
                 .execute(&mut *conn)
                 .await
                 .map_err(|e| map(e, stmt.table()))?;
@@ -58,7 +58,7 @@ impl om_sqlx::Backend for PostgresBackend {
         if let Statement::Insert(insert) = stmt
             && let Some((sql, values)) = advance_sequence(insert)
         {
-            sqlx::query_with(AssertSqlSafe(sql), values)
+            sqlx::query_with(AssertSqlSafe(om_sqlx::traced(sql, Some(&values))), values)
                 .execute(&mut *conn)
                 .await
                 .map_err(|e| map(e, Some(insert.table)))?;
@@ -127,8 +127,20 @@ impl om_sqlx::Backend for PostgresBackend {
         })
     }
 
+    async fn allocate_keys(
+        conn: &mut PgConnection,
+        table: &'static TableMeta,
+        n: usize,
+    ) -> Result<Vec<i64>> {
+        crate::copy::allocate_keys(conn, table, n).await
+    }
+
+    async fn copy_in(conn: &mut PgConnection, insert: Insert) -> Result<u64> {
+        crate::copy::copy_in(conn, insert).await
+    }
+
     async fn run_plain(conn: &mut PgConnection, sql: &str) -> Result<()> {
-        sqlx::query(AssertSqlSafe(sql))
+        sqlx::query(AssertSqlSafe(om_sqlx::traced(sql, None)))
             .execute(conn)
             .await
             .map_err(|e| map(e, None))?;

@@ -6,12 +6,16 @@
 //! `RETURNING`; an insert that writes such a key explicitly advances its sequence, so the
 //! next generated key does not collide. Nested transactions are savepoints.
 #![warn(missing_docs)]
+// On docs.rs, each item behind a feature is marked with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod connect;
+mod copy;
 mod error;
 mod executor;
 mod json;
+mod migration;
 mod render;
 mod row;
 
@@ -34,6 +38,7 @@ pub static CAPABILITIES: Capabilities = {
     c.last_insert_id = false;
     c.errors_abort_transaction = true;
     c.replication_positions = true;
+    c.bulk_copy = true;
     c
 };
 
@@ -71,6 +76,10 @@ impl Driver for PostgresDriver {
 
     async fn connect(&self, url: &DatabaseUrl) -> Result<Box<dyn Pool>> {
         Ok(Box::new(connect::connect(url).await?))
+    }
+
+    fn schema_dialect(&self) -> Option<&'static dyn om_core::schema::SchemaDialect> {
+        Some(&migration::PostgresSchema)
     }
 
     fn replication(&self) -> Option<&'static Replication> {

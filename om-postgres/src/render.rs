@@ -147,10 +147,16 @@ fn check_generated(table: &TableMeta) -> Result<()> {
 /// of the key's own width, so an explicit key may still be inserted.
 fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
     let mut def = sql::column_def(table, column);
-    if column.ty == ColumnType::Json {
+    adjust_column(&mut def, column.ty);
+    def
+}
+
+/// PostgreSQL's changes to a portable column definition (for `create_all` and
+/// migrations): JSON is `jsonb`.
+pub(crate) fn adjust_column(def: &mut sea_query::ColumnDef, ty: ColumnType) {
+    if ty == ColumnType::Json {
         def.json_binary();
     }
-    def
 }
 
 /// Renders a single-row insert that returns the generated key.
@@ -238,8 +244,8 @@ mod tests {
     //! Exact SQL per statement kind; no database needed.
     use super::*;
     use om_core::expr::{ColumnRef, Expr};
-    use om_core::fixtures::{COLUMNS, TABLE, name_eq};
     use om_core::ir::{Assign, Delete, Projection, Select, Update};
+    use om_core::test_tables::{COLUMNS, TABLE, name_eq};
 
     /// Every portable type, with a composite key and a unique column.
     static TYPED_COLUMNS: [ColumnMeta; 16] = {
@@ -304,7 +310,7 @@ mod tests {
     #[test]
     fn grouped_aggregates() {
         assert_eq!(
-            sql_of(Statement::Select(om_core::fixtures::grouped())),
+            sql_of(Statement::Select(om_core::test_tables::grouped())),
             [
                 r#"SELECT DISTINCT "orm_test"."name", AVG("orm_test"."id" + $1), COUNT(*) FROM "orm_test" WHERE "orm_test"."name" = $2 GROUP BY "orm_test"."name" HAVING SUM("orm_test"."id") > $3 ORDER BY "orm_test"."name" ASC LIMIT $4"#
             ]
@@ -533,8 +539,8 @@ mod tests {
 
     #[test]
     fn joins_of_a_child_model() {
-        use om_core::fixtures::join_of_a_child;
         use om_core::ir::JoinKind;
+        use om_core::test_tables::join_of_a_child;
         assert_eq!(
             sql_of(Statement::Select(join_of_a_child(JoinKind::Inner))),
             [
@@ -597,7 +603,7 @@ mod tests {
 
     /// The JSON filters, as this dialect writes them, with their bound values.
     fn json_sql() -> Vec<std::result::Result<(String, Vec<Value>), om_core::Error>> {
-        om_core::fixtures::json_filters()
+        om_core::test_tables::json_filters()
             .into_iter()
             .map(|f| {
                 let mut s = Select::new(&TABLE);

@@ -1,11 +1,14 @@
 //! sqlx's PostgreSQL row → om's [`Row`].
 //!
 //! PostgreSQL is strict about types, so each accessor looks at the column's type and
-//! decodes the width actually sent: `get_i64` reads `int2`, `int4` and `int8` (and an
-//! integral `numeric`, which `SUM` returns), `get_f64` reads `real` too, and so on.
+//! decodes what was actually sent; numbers (`int2`/`int4`/`int8`, `real`/`double`,
+//! `numeric`, `bool`) then convert by om's one set of rules
+//! (`om_core::value::convert`), the same on every backend: `get_i32` of a `bigint`
+//! reads it when it is in range.
 
 #[cfg(feature = "chrono")]
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use om_core::value::convert::{Number, Refused};
 use om_core::{DecodeError, Row};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -79,16 +82,42 @@ impl<'r> Cell<'r> {
         }
     }
 
-    fn decimal_to<T>(
-        &self,
-        expected: &'static str,
-        convert: impl Fn(&Decimal) -> Option<T>,
-    ) -> Result<T, DecodeError> {
-        let d: Decimal = self.decode(expected)?;
-        convert(&d).ok_or_else(|| DecodeError::Mismatch {
-            expected,
-            found: format!("NUMERIC {d}"),
+    /// The cell as a number, or a mismatch with `to` when it holds no number.
+    #[inline]
+    fn number(&self, to: &'static str) -> Result<Number, DecodeError> {
+        Ok(match self.oid {
+            oid::INT8 => Number::Int(self.decode(to)?),
+            oid::INT4 => Number::Int(self.decode::<i32>(to)?.into()),
+            oid::INT2 => Number::Int(self.decode::<i16>(to)?.into()),
+            oid::FLOAT8 => Number::Float(self.decode(to)?),
+            oid::FLOAT4 => Number::Float(self.decode::<f32>(to)?.into()),
+            oid::BOOL => Number::Bool(self.decode(to)?),
+            // SUM of bigints, AVG: whole decimals as integers, others as the nearest
+            // float.
+            oid::NUMERIC => {
+                let d: Decimal = self.decode(to)?;
+                if d.fract().is_zero() {
+                    match (d.to_i64(), d.to_u64()) {
+                        (Some(n), _) => Number::Int(n),
+                        (None, Some(n)) => Number::UInt(n),
+                        (None, None) => Number::Float(d.to_f64().unwrap_or(f64::NAN)),
+                    }
+                } else {
+                    Number::Float(d.to_f64().unwrap_or(f64::NAN))
+                }
+            }
+            _ => return Err(self.mismatch(to)),
         })
+    }
+
+    /// The cell converted by `convert`, a refusal naming the column's type.
+    #[inline]
+    fn converted<T>(
+        &self,
+        to: &'static str,
+        convert: impl FnOnce(Number) -> Result<T, Refused>,
+    ) -> Result<T, DecodeError> {
+        convert(self.number(to)?).map_err(|r| r.stored_as(self.value.type_info().name()))
     }
 }
 
@@ -138,52 +167,44 @@ impl Row for OmRow {
             .map_err(|_| DecodeError::MissingColumn { index: i })
     }
     fn get_bool(&self, i: usize) -> Result<Option<bool>, DecodeError> {
-        self.read(i, |c| c.decode_if(&[oid::BOOL], "bool"))
+        self.read(i, |c| match c.oid {
+            oid::BOOL => c.decode("bool"),
+            _ => c.converted("bool", Number::to_bool),
+        })
     }
 
     fn get_i16(&self, i: usize) -> Result<Option<i16>, DecodeError> {
-        self.read(i, |c| c.decode_if(&[oid::INT2], "i16"))
+        self.read(i, |c| match c.oid {
+            oid::INT2 => c.decode("i16"),
+            _ => c.converted("i16", |n| n.to_integer("i16")),
+        })
     }
 
     fn get_i32(&self, i: usize) -> Result<Option<i32>, DecodeError> {
-        const E: &str = "i32";
         self.read(i, |c| match c.oid {
-            oid::INT4 => c.decode(E),
-            oid::INT2 => c.decode::<i16>(E).map(i32::from),
-            _ => Err(c.mismatch(E)),
+            oid::INT4 => c.decode("i32"),
+            _ => c.converted("i32", |n| n.to_integer("i32")),
         })
     }
 
     fn get_i64(&self, i: usize) -> Result<Option<i64>, DecodeError> {
-        const E: &str = "i64";
         self.read(i, |c| match c.oid {
-            oid::INT8 => c.decode(E),
-            oid::INT4 => c.decode::<i32>(E).map(i64::from),
-            oid::INT2 => c.decode::<i16>(E).map(i64::from),
-            // SUM of bigints, or an integer computed in numeric.
-            oid::NUMERIC => c.decimal_to(E, |d| {
-                if d.fract().is_zero() {
-                    d.to_i64()
-                } else {
-                    None
-                }
-            }),
-            _ => Err(c.mismatch(E)),
+            oid::INT8 => c.decode("i64"),
+            _ => c.converted("i64", |n| n.to_integer("i64")),
         })
     }
 
     fn get_f32(&self, i: usize) -> Result<Option<f32>, DecodeError> {
-        self.read(i, |c| c.decode_if(&[oid::FLOAT4], "f32"))
+        self.read(i, |c| match c.oid {
+            oid::FLOAT4 => c.decode("f32"),
+            _ => c.converted("f32", Number::to_f32),
+        })
     }
 
     fn get_f64(&self, i: usize) -> Result<Option<f64>, DecodeError> {
-        const E: &str = "f64";
         self.read(i, |c| match c.oid {
-            oid::FLOAT8 => c.decode(E),
-            oid::FLOAT4 => c.decode::<f32>(E).map(f64::from),
-            // AVG of integers.
-            oid::NUMERIC => c.decimal_to(E, Decimal::to_f64),
-            _ => Err(c.mismatch(E)),
+            oid::FLOAT8 => c.decode("f64"),
+            _ => c.converted("f64", Number::to_f64),
         })
     }
 

@@ -52,7 +52,7 @@ impl om_sqlx::Backend for SqliteBackend {
     async fn execute(conn: &mut SqliteConnection, stmt: &Statement) -> Result<u64> {
         let mut affected = 0;
         for (sql, values) in render(stmt)? {
-            let done = sqlx::query_with(AssertSqlSafe(sql), values)
+            let done = sqlx::query_with(AssertSqlSafe(om_sqlx::traced(sql, Some(&values))), values)
                 .execute(&mut *conn)
                 .await
                 .map_err(|e| map(e, stmt.table()))?;
@@ -65,7 +65,7 @@ impl om_sqlx::Backend for SqliteBackend {
     async fn execute_reporting(conn: &mut SqliteConnection, stmt: &Statement) -> Result<Executed> {
         let mut out = Executed::default();
         for (sql, values) in render(stmt)? {
-            let done = sqlx::query_with(AssertSqlSafe(sql), values)
+            let done = sqlx::query_with(AssertSqlSafe(om_sqlx::traced(sql, Some(&values))), values)
                 .execute(&mut *conn)
                 .await
                 .map_err(|e| map(e, stmt.table()))?;
@@ -143,7 +143,7 @@ impl om_sqlx::Backend for SqliteBackend {
     }
 
     async fn run_plain(conn: &mut SqliteConnection, sql: &str) -> Result<()> {
-        sqlx::query(AssertSqlSafe(sql))
+        sqlx::query(AssertSqlSafe(om_sqlx::traced(sql, None)))
             .execute(conn)
             .await
             .map_err(|e| map(e, None))?;

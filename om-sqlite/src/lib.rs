@@ -5,11 +5,14 @@
 //! with sqlx. An in-memory database is one database for the whole pool: every pooled
 //! connection sees the same tables.
 #![warn(missing_docs)]
+// On docs.rs, each item behind a feature is marked with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod connect;
 mod error;
 mod executor;
 mod json;
+mod migration;
 mod render;
 mod row;
 
@@ -77,6 +80,10 @@ impl Driver for SqliteDriver {
 
     async fn connect(&self, url: &DatabaseUrl) -> Result<Box<dyn Pool>> {
         Ok(Box::new(connect::connect(url).await?))
+    }
+
+    fn schema_dialect(&self) -> Option<&'static dyn om_core::schema::SchemaDialect> {
+        Some(&migration::SqliteSchema)
     }
 }
 

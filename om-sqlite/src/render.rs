@@ -200,15 +200,20 @@ fn select_unchecked(s: &Select) -> Rendered {
 /// (a NUMERIC column would turn them into floats).
 fn column_def(table: &TableMeta, column: &ColumnMeta) -> sea_query::ColumnDef {
     let mut def = sql::column_def(table, column);
-    if column.ty == ColumnType::Decimal {
+    adjust_column(&mut def, column.ty, column.generated);
+    def
+}
+
+/// SQLite's changes to a portable column definition (for `create_all` and migrations).
+pub(crate) fn adjust_column(def: &mut sea_query::ColumnDef, ty: ColumnType, generated: bool) {
+    if ty == ColumnType::Decimal {
         def.text();
     }
     // AUTOINCREMENT needs the type to be exactly INTEGER, whatever the field's width
     // (om checks that a generated key fits the field when it reads it back).
-    if column.generated && column.ty.is_integer() {
+    if generated && ty.is_integer() {
         def.integer();
     }
-    def
 }
 
 /// Renders a single-row insert that returns the generated key.
@@ -239,8 +244,8 @@ mod tests {
     use super::*;
     use om_core::Value;
     use om_core::expr::{ColumnRef, Expr};
-    use om_core::fixtures::{COLUMNS, TABLE, name_eq};
     use om_core::ir::{Assign, Delete, Projection, Select, Update};
+    use om_core::test_tables::{COLUMNS, TABLE, name_eq};
 
     fn sql_of(stmt: Statement) -> Vec<String> {
         render(&stmt)
@@ -253,7 +258,7 @@ mod tests {
     #[test]
     fn grouped_aggregates() {
         assert_eq!(
-            sql_of(Statement::Select(om_core::fixtures::grouped())),
+            sql_of(Statement::Select(om_core::test_tables::grouped())),
             [
                 r#"SELECT DISTINCT "orm_test"."name", AVG("orm_test"."id" + ?), COUNT(*) FROM "orm_test" WHERE "orm_test"."name" = ? GROUP BY "orm_test"."name" HAVING SUM("orm_test"."id") > ? ORDER BY "orm_test"."name" ASC LIMIT 10"#
             ]
@@ -407,13 +412,13 @@ mod tests {
             assert_eq!(format!("{first:?}"), format!("{again:?}"));
             (first.0.to_string(), (first.1).0.0)
         };
-        let (sql, values) = render_twice(om_core::fixtures::join_of_a_child(JoinKind::Inner));
+        let (sql, values) = render_twice(om_core::test_tables::join_of_a_child(JoinKind::Inner));
         assert_eq!(
             sql,
             r#"SELECT "orm_test"."id", "orm_test"."name", "orm_test"."value", "people"."id", "people"."name", "employees"."salary" FROM "orm_test" INNER JOIN "people" ON "people"."id" = "orm_test"."id" INNER JOIN "employees" ON "employees"."id" = "people"."id" AND "employees"."salary" > ?"#
         );
         assert_eq!(values, [Value::from(100)]);
-        let (sql, values) = render_twice(om_core::fixtures::join_of_a_child(JoinKind::Left));
+        let (sql, values) = render_twice(om_core::test_tables::join_of_a_child(JoinKind::Left));
         assert_eq!(
             sql,
             r#"SELECT "orm_test"."id", "orm_test"."name", "orm_test"."value", "people"."id", "people"."name", "employees"."salary" FROM "orm_test" LEFT JOIN "people" ON "people"."id" = "orm_test"."id" AND EXISTS(SELECT "employees"."id" FROM "employees" WHERE "employees"."id" = "people"."id" AND "employees"."salary" > ?) LEFT JOIN "employees" ON "employees"."id" = "people"."id" AND "employees"."salary" > ?"#
@@ -423,7 +428,7 @@ mod tests {
 
     /// The JSON filters, as this dialect writes them, with their bound values.
     fn json_sql() -> Vec<std::result::Result<(String, Vec<Value>), om_core::Error>> {
-        om_core::fixtures::json_filters()
+        om_core::test_tables::json_filters()
             .into_iter()
             .map(|f| {
                 let mut s = Select::new(&TABLE);

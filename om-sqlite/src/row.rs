@@ -2,11 +2,12 @@
 
 #[cfg(feature = "chrono")]
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use om_core::value::convert::Number;
 use om_core::{DecodeError, Row};
 #[cfg(feature = "decimal")]
 use rust_decimal::Decimal;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row as _, TypeInfo, ValueRef};
+use sqlx::{Decode, Row as _, Sqlite, TypeInfo, ValueRef};
 #[cfg(feature = "uuid")]
 use uuid::Uuid;
 
@@ -35,6 +36,59 @@ impl OmRow {
                     .unwrap_or_else(|_| other.to_string());
                 DecodeError::Mismatch { expected, found }
             }
+        }
+    }
+
+    /// The number stored at `index` (an `INTEGER` or a `REAL`), `None` for NULL; any
+    /// other storage class is a mismatch with `to`. The caller converts it by om's
+    /// rules (`om_core::value::convert`).
+    #[inline]
+    fn number(&self, index: usize, to: &'static str) -> Result<Option<Number>, DecodeError> {
+        let value = self
+            .0
+            .try_get_raw(index)
+            .map_err(|_| DecodeError::MissingColumn { index })?;
+        if value.is_null() {
+            return Ok(None);
+        }
+        let number = match value.type_info().name() {
+            "INTEGER" => <i64 as Decode<'_, Sqlite>>::decode(value).map(Number::Int),
+            "REAL" => <f64 as Decode<'_, Sqlite>>::decode(value).map(Number::Float),
+            other => {
+                return Err(DecodeError::Mismatch {
+                    expected: to,
+                    found: other.to_string(),
+                });
+            }
+        };
+        number.map(Some).map_err(|e| DecodeError::Mismatch {
+            expected: to,
+            found: e.to_string(),
+        })
+    }
+
+    /// The storage class of the value at `index`, for messages.
+    #[cold]
+    fn stored_type(&self, index: usize) -> String {
+        self.0
+            .try_get_raw(index)
+            .map(|v| v.type_info().name().to_string())
+            .unwrap_or_default()
+    }
+
+    /// The number at `index` converted by `convert`.
+    #[inline]
+    fn converted<T>(
+        &self,
+        index: usize,
+        to: &'static str,
+        convert: impl FnOnce(Number) -> Result<T, om_core::value::convert::Refused>,
+    ) -> Result<Option<T>, DecodeError> {
+        match self.number(index, to)? {
+            None => Ok(None),
+            Some(n) => convert(n)
+                .map(Some)
+                .map_err(|r| r.stored_as(self.stored_type(index))),
         }
     }
 
@@ -70,22 +124,22 @@ impl Row for OmRow {
             .map_err(|_| DecodeError::MissingColumn { index: i })
     }
     fn get_bool(&self, i: usize) -> Result<Option<bool>, DecodeError> {
-        self.get(i, "bool")
+        self.converted(i, "bool", Number::to_bool)
     }
     fn get_i16(&self, i: usize) -> Result<Option<i16>, DecodeError> {
-        self.get(i, "i16")
+        self.converted(i, "i16", |n| n.to_integer("i16"))
     }
     fn get_i32(&self, i: usize) -> Result<Option<i32>, DecodeError> {
-        self.get(i, "i32")
+        self.converted(i, "i32", |n| n.to_integer("i32"))
     }
     fn get_i64(&self, i: usize) -> Result<Option<i64>, DecodeError> {
-        self.get(i, "i64")
+        self.converted(i, "i64", |n| n.to_integer("i64"))
     }
     fn get_f32(&self, i: usize) -> Result<Option<f32>, DecodeError> {
-        self.get(i, "f32")
+        self.converted(i, "f32", Number::to_f32)
     }
     fn get_f64(&self, i: usize) -> Result<Option<f64>, DecodeError> {
-        self.get(i, "f64")
+        self.converted(i, "f64", Number::to_f64)
     }
     fn get_string(&self, i: usize) -> Result<Option<String>, DecodeError> {
         self.get(i, "String")

@@ -89,6 +89,30 @@ pub trait Backend: Send + Sync + 'static {
     where
         C: DerefMut<Target = Conn<Self>> + Send + 'c;
 
+    /// Draws `n` keys for `table`'s generated key column ahead of a bulk load. By
+    /// default `Unsupported` (a backend whose capabilities say `bulk_copy` has it).
+    fn allocate_keys(
+        conn: &mut Conn<Self>,
+        table: &'static TableMeta,
+        n: usize,
+    ) -> impl Future<Output = Result<Vec<i64>>> + Send {
+        let _ = (conn, table, n);
+        std::future::ready(Err(Error::Unsupported {
+            backend: Self::NAME,
+            feature: "drawing generated keys ahead of a bulk load".into(),
+        }))
+    }
+
+    /// Writes every row of `insert` through the backend's bulk-load protocol and
+    /// returns how many it wrote. By default `Unsupported`.
+    fn copy_in(conn: &mut Conn<Self>, insert: Insert) -> impl Future<Output = Result<u64>> + Send {
+        let _ = (conn, insert);
+        std::future::ready(Err(Error::Unsupported {
+            backend: Self::NAME,
+            feature: "COPY ... FROM STDIN".into(),
+        }))
+    }
+
     /// Runs one statement of om's own (a `SAVEPOINT`, say) without values.
     fn run_plain(conn: &mut Conn<Self>, sql: &str) -> impl Future<Output = Result<()>> + Send;
 }

@@ -133,7 +133,20 @@ pub async fn open_pool<DB: sqlx::Database>(
     options: <DB::Connection as sqlx::Connection>::Options,
 ) -> om_core::Result<sqlx::Pool<DB>> {
     use sqlx::{ConnectOptions, Connection};
-    let first = options.connect().await.map_err(|e| connect_error(url, e))?;
+    let options = crate::sqlx_logging(url, options);
+    let connect_timeout = url.pool_options()?.connect_timeout;
+    let first = match connect_timeout {
+        None => options.connect().await,
+        Some(limit) => sqlx_core::rt::timeout(limit, options.connect())
+            .await
+            .unwrap_or_else(|_| {
+                Err(sqlx::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no connection within connect_timeout ({limit:?})"),
+                )))
+            }),
+    };
+    let first = first.map_err(|e| connect_error(url, e))?;
     let _ = first.close().await;
     pool.connect_with(options)
         .await
@@ -149,7 +162,7 @@ pub fn pool_options<DB: sqlx::Database>(options: &PoolOptions) -> sqlx::pool::Po
     if let Some(n) = options.min_connections {
         pool = pool.min_connections(n);
     }
-    if let Some(t) = options.acquire_timeout {
+    if let Some(t) = options.acquire_timeout.or(options.connect_timeout) {
         pool = pool.acquire_timeout(t);
     }
     pool

@@ -13,7 +13,7 @@ use om_core::driver::{
 };
 use om_core::ir::{Insert, Statement};
 use om_core::raw::Executed;
-use om_core::{Error, Result, TransactionOptions};
+use om_core::{Error, Result, TableMeta, TransactionOptions};
 
 use crate::backend::{Backend, insert_keys};
 use crate::checkout::{Checkout, tracked};
@@ -91,6 +91,18 @@ impl<B: Backend> Executor for SqlxPool<B> {
     async fn insert_returning_many(&self, insert: Insert) -> Result<Vec<i64>> {
         let mut conn = self.acquire().await?;
         let outcome = insert_keys::<B>(&mut conn, self.capabilities, insert).await;
+        conn.finish(outcome)
+    }
+
+    async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
+        let mut conn = self.acquire().await?;
+        let outcome = B::allocate_keys(&mut conn, table, n).await;
+        conn.finish(outcome)
+    }
+
+    async fn copy_in(&self, insert: Insert) -> Result<u64> {
+        let mut conn = self.acquire().await?;
+        let outcome = B::copy_in(&mut conn, insert).await;
         conn.finish(outcome)
     }
 

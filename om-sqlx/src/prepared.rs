@@ -34,10 +34,11 @@ where
 {
     if single_row {
         for (sql, values) in rendered {
-            let row = sqlx::query_with::<DB, _>(AssertSqlSafe(sql), values)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(&map)?;
+            let row =
+                sqlx::query_with::<DB, _>(AssertSqlSafe(crate::traced(sql, Some(&values))), values)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(&map)?;
             if let Some(row) = row {
                 sink(&wrap(row))?;
             }
@@ -45,7 +46,9 @@ where
         return Ok(());
     }
     for (sql, values) in rendered {
-        let mut rows = sqlx::query_with::<DB, _>(AssertSqlSafe(sql), values).fetch(&mut *conn);
+        let mut rows =
+            sqlx::query_with::<DB, _>(AssertSqlSafe(crate::traced(sql, Some(&values))), values)
+                .fetch(&mut *conn);
         while let Some(row) = rows.try_next().await.map_err(&map)? {
             sink(&wrap(row))?;
         }
@@ -92,7 +95,7 @@ where
     SqlxValues: IntoArguments<DB>,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
 {
-    sqlx::query_with::<DB, _>(AssertSqlSafe(sql), values)
+    sqlx::query_with::<DB, _>(AssertSqlSafe(crate::traced(sql, Some(&values))), values)
         .fetch_all(&mut *conn)
         .await
         .map_err(map)
@@ -117,7 +120,7 @@ where
         let rendered = rendered?;
         let mut conn = conn.await?;
         for (sql, values) in rendered {
-            let mut rows = sqlx::query_with::<DB, _>(AssertSqlSafe(sql), values).fetch(&mut *conn);
+            let mut rows = sqlx::query_with::<DB, _>(AssertSqlSafe(crate::traced(sql, Some(&values))), values).fetch(&mut *conn);
             while let Some(row) = rows.try_next().await.map_err(&map)? {
                 yield Box::new(wrap(row)) as Box<dyn Row + 'c>;
             }

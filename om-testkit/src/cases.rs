@@ -1,6 +1,7 @@
 //! The conformance cases, one module per area. Each case takes a fresh database.
 
 pub mod aggregates;
+pub mod bulk_load;
 pub mod bulk_update;
 pub mod cancellation;
 pub mod column_sets;
@@ -17,9 +18,11 @@ pub mod json;
 pub mod ledger;
 pub mod logging;
 pub mod mappers;
+pub mod migrations;
 pub mod pagination;
 pub mod pool;
 pub mod pool_exhaustion;
+pub mod portable;
 pub mod properties;
 pub mod query;
 pub mod raw;
@@ -30,6 +33,7 @@ pub mod reserved;
 pub mod retry;
 pub mod schema;
 pub mod session;
+pub mod spans;
 pub mod statements;
 pub mod test_mode;
 pub mod transaction;
@@ -46,6 +50,13 @@ macro_rules! for_each_case {
     ($($args:tt)*) => {
         $crate::__case_tests!($($args)*
             schema::create_all_is_idempotent,
+            migrations::migration_round_trip_keeps_data,
+            migrations::migration_alters_nullability_and_drops_indexed_column,
+            migrations::migration_edited_after_apply_is_refused,
+            migrations::migration_missing_from_folder_is_refused,
+            migrations::migration_drift_names_table_and_column,
+            migrations::migration_baseline_adopts_an_existing_schema,
+            migrations::database_defaults_fill_left_out_columns,
             schema::drop_all_removes_tables,
             schema::unique_index_is_enforced,
             schema::text_size_is_enforced_or_declared,
@@ -170,6 +181,12 @@ macro_rules! for_each_case {
             url::url_without_a_host_is_refused,
             url::unreachable_server_fails_fast,
             types::all_types_round_trip,
+            bulk_load::bulk_insert_round_trips_every_type,
+            bulk_load::bulk_insert_applies_defaults_and_keys,
+            bulk_load::bulk_insert_failure_leaves_nothing,
+            bulk_load::bulk_insert_key_too_large_leaves_nothing,
+            bulk_load::bulk_insert_path_is_declared,
+            bulk_load::bulk_load_leaves_keys_to_the_database,
             types::integer_limits,
             types::nullable_types_round_trip,
             types::decimal_comparisons,
@@ -205,10 +222,15 @@ macro_rules! for_each_case {
             raw::wrong_bind_counts_are_refused_before_running,
             raw::fetch_val_of_no_row,
             raw::execute_many_is_all_or_nothing,
+            portable::numbers_read_the_same_everywhere,
+            portable::models_decode_by_the_same_rules,
+            portable::url_parts_are_read_and_replaced,
+            portable::server_url_options_are_applied,
             test_mode::test_mode_leaves_no_rows_after_close,
             fixtures::fixtures_load_rows_of_every_type,
             fixtures::fixture_with_a_bad_row_writes_nothing,
             logging::statements_are_logged,
+            spans::statements_are_spans,
             statements::model_operations_are_counted,
             statements::transactions_are_counted,
             statements::raw_sql_is_counted,

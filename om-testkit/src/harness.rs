@@ -205,7 +205,15 @@ fn block_on<F: Future>(future: F) -> F::Output {
     async_std::task::block_on(future)
 }
 
-#[cfg(all(feature = "runtime-tokio", not(feature = "runtime-async-std")))]
+#[cfg(all(feature = "runtime-smol", not(feature = "runtime-async-std")))]
+fn block_on<F: Future>(future: F) -> F::Output {
+    smol::block_on(future)
+}
+
+#[cfg(all(
+    feature = "runtime-tokio",
+    not(any(feature = "runtime-async-std", feature = "runtime-smol"))
+))]
 fn block_on<F: Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -214,8 +222,14 @@ fn block_on<F: Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
-#[cfg(not(any(feature = "runtime-tokio", feature = "runtime-async-std")))]
-compile_error!("om-testkit needs the `runtime-tokio` or `runtime-async-std` feature");
+#[cfg(not(any(
+    feature = "runtime-tokio",
+    feature = "runtime-async-std",
+    feature = "runtime-smol"
+)))]
+compile_error!(
+    "om-testkit needs the `runtime-tokio`, `runtime-async-std` or `runtime-smol` feature"
+);
 
 /// Expands to one `#[test]` per conformance case for a backend, each carrying the given
 /// attributes (an `ignore` with its reason when the backend's server is not configured):

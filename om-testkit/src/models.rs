@@ -614,3 +614,23 @@ impl Laptop {
         }
     }
 }
+
+/// Writes a 64-bit integer and a float into `narrowing_probe`...
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "narrowing_probe")]
+pub struct WideProbe {
+    #[om(primary_key)]
+    pub id: i64,
+    pub value: i64,
+    pub ratio: f64,
+}
+
+/// ...and reads them back narrower: in range they read, out of range they are refused.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "narrowing_probe")]
+pub struct NarrowProbe {
+    #[om(primary_key)]
+    pub id: i64,
+    pub value: i32,
+    pub ratio: f32,
+}

@@ -11,7 +11,16 @@ pub async fn sleep(duration: Duration) {
 }
 
 /// Waits `duration`.
-#[cfg(all(feature = "runtime-tokio", not(feature = "runtime-async-std")))]
+#[cfg(all(feature = "runtime-smol", not(feature = "runtime-async-std")))]
+pub async fn sleep(duration: Duration) {
+    smol::Timer::after(duration).await;
+}
+
+/// Waits `duration`.
+#[cfg(all(
+    feature = "runtime-tokio",
+    not(any(feature = "runtime-async-std", feature = "runtime-smol"))
+))]
 pub async fn sleep(duration: Duration) {
     tokio::time::sleep(duration).await;
 }

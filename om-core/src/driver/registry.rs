@@ -37,6 +37,20 @@ fn all() -> Vec<&'static dyn Driver> {
         .collect()
 }
 
+/// The migration dialects of the drivers linked in or registered, one per backend name
+/// (a registered driver first).
+pub fn schema_dialects() -> Vec<&'static dyn crate::schema::SchemaDialect> {
+    let mut out: Vec<&'static dyn crate::schema::SchemaDialect> = Vec::new();
+    for d in all() {
+        if let Some(dialect) = d.schema_dialect()
+            && !out.iter().any(|o| o.name() == dialect.name())
+        {
+            out.push(dialect);
+        }
+    }
+    out
+}
+
 /// The driver for `scheme`, or the error telling the user what to do.
 pub fn lookup(scheme: &str) -> Result<&'static dyn Driver> {
     let drivers = all();

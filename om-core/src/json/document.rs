@@ -37,6 +37,22 @@ impl<T> Json<T> {
     }
 }
 
+/// From sqlx's `Json<T>` (for code that reads through `raw_pool` or `om::sqlx`).
+#[cfg(feature = "sqlx-json")]
+impl<T> From<sqlx_core::types::Json<T>> for Json<T> {
+    fn from(value: sqlx_core::types::Json<T>) -> Self {
+        Json(value.0)
+    }
+}
+
+/// Into sqlx's `Json<T>` (for code that binds through `raw_pool` or `om::sqlx`).
+#[cfg(feature = "sqlx-json")]
+impl<T> From<Json<T>> for sqlx_core::types::Json<T> {
+    fn from(value: Json<T>) -> Self {
+        sqlx_core::types::Json(value.0)
+    }
+}
+
 fn to_json<T: Serialize>(value: &T) -> Value {
     // A type whose `Serialize` fails (a map with non-text keys, a custom error) has no
     // JSON form: it is bound as JSON NULL, which a NOT NULL column refuses.

@@ -15,7 +15,14 @@ impl<M: Model> Query<'_, M> {
     /// [`select`](Query::select) then reads the grouped columns and aggregates, one
     /// row per group.
     ///
-    /// ```ignore
+    /// ```
+    /// # use om::prelude::*;
+    /// # #[derive(Model, Debug, Clone, PartialEq)] #[om(table = "posts")]
+    /// # pub struct Post { #[om(primary_key)] pub id: Option<i64>, pub user_id: i64, pub likes: i64 }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> om::Result<()> {
+    /// # let db = Database::connect("sqlite::memory:").await?;
+    /// # db.create_all(&[Post::table()]).await?;
+    /// # for (user_id, likes) in [(1, 5), (1, 7), (2, 3)] { db.add(&mut Post { id: None, user_id, likes }).await?; }
     /// let per_user: Vec<(i64, Option<i64>)> = db.query::<Post>()
     ///     .group_by(|p| p.user_id)
     ///     .having(|p| p.likes.sum().gt(10))
@@ -23,6 +30,8 @@ impl<M: Model> Query<'_, M> {
     ///     .select(|p| (p.user_id, p.likes.sum()))
     ///     .all()
     ///     .await?;
+    /// assert_eq!(per_user, [(1, Some(12))]);
+    /// # Ok(()) }
     /// ```
     ///
     /// A grouped query reads nothing but those: `all`, `count` and the others that

@@ -22,11 +22,20 @@ impl<'a, M: Model> Query<'a, M> {
     /// Maps each row into another type with `f`, which reads the row's columns (every
     /// column of the model) by name or position:
     ///
-    /// ```ignore
+    /// ```
+    /// # use om::prelude::*;
+    /// # #[derive(Model, Debug, Clone, PartialEq)] #[om(table = "users")]
+    /// # pub struct User { #[om(primary_key)] pub id: Option<i64>, #[om(size = 100)] pub name: String, #[om(size = 100)] pub email: String }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> om::Result<()> {
+    /// # let db = Database::connect("sqlite::memory:").await?;
+    /// # db.create_all(&[User::table()]).await?;
+    /// # db.add(&mut User { id: None, name: "ann".into(), email: "ann@example.org".into() }).await?;
     /// let labels: Vec<String> = db.query::<User>()
     ///     .map(|row| Ok(format!("{} <{}>", row.get::<String>("name")?, row.get::<String>("email")?)))
     ///     .all()
     ///     .await?;
+    /// assert_eq!(labels, ["ann <ann@example.org>"]);
+    /// # Ok(()) }
     /// ```
     pub fn map<T, F>(self, f: F) -> Mapped<'a, M, F>
     where
@@ -38,11 +47,20 @@ impl<'a, M: Model> Query<'a, M> {
     /// Reads only the given columns, into a tuple (or, for one column, a value) whose
     /// elements have the columns' types (`Option` ones accept NULL):
     ///
-    /// ```ignore
+    /// ```
+    /// # use om::prelude::*;
+    /// # #[derive(Model, Debug, Clone, PartialEq)] #[om(table = "users")]
+    /// # pub struct User { #[om(primary_key)] pub id: Option<i64>, #[om(size = 100)] pub name: String, #[om(size = 100)] pub email: String }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> om::Result<()> {
+    /// # let db = Database::connect("sqlite::memory:").await?;
+    /// # db.create_all(&[User::table()]).await?;
+    /// # db.add(&mut User { id: None, name: "ann".into(), email: "ann@example.org".into() }).await?;
     /// let pairs: Vec<(Option<i64>, String)> = db.query::<User>()
     ///     .select(|c| (c.id, c.name))
     ///     .all()
     ///     .await?;
+    /// assert_eq!(pairs[0].1, "ann");
+    /// # Ok(()) }
     /// ```
     ///
     /// Aggregates (`c.likes.sum()`, [`count_all()`](crate::count_all)) read beside the

@@ -77,18 +77,28 @@ impl<M: Model> Query<'_, M> {
     /// previous page, keeps the rows that follow it in that order. With `None` (the
     /// first page) it only adds the key's ordering. Add a `limit` for the page's size:
     ///
-    /// ```ignore
+    /// ```
+    /// # use om::prelude::*;
+    /// # #[derive(Model, Debug, Clone, PartialEq)] #[om(table = "posts")]
+    /// # pub struct Post { #[om(primary_key)] pub id: Option<i64>, pub user_id: i64, pub likes: i64 }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> om::Result<()> {
+    /// # let db = Database::connect("sqlite::memory:").await?;
+    /// # db.create_all(&[Post::table()]).await?;
+    /// # for (user_id, likes) in [(1, 5), (1, 7), (2, 3)] { db.add(&mut Post { id: None, user_id, likes }).await?; }
     /// let mut last = None;
+    /// let mut likes = Vec::new();
     /// loop {
     ///     let page = db.query::<Post>()
     ///         .order_by(|p| p.likes.desc())
     ///         .after(last.as_ref())?
-    ///         .limit(20)
+    ///         .limit(2)
     ///         .all()
     ///         .await?;
-    ///     // ...
+    ///     likes.extend(page.iter().map(|p| p.likes));
     ///     match page.into_iter().last() { Some(row) => last = Some(row), None => break }
     /// }
+    /// assert_eq!(likes, [7, 5, 3]);
+    /// # Ok(()) }
     /// ```
     ///
     /// Unlike an offset, a page does not shift when rows are added or removed before

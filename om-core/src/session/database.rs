@@ -69,6 +69,13 @@ impl Database {
     /// om's own options: `force_rollback=true` (test mode, see
     /// [`connect_test`](Self::connect_test)), `log_values=true` and
     /// `slow_statement_ms=N` (see [`ConnectOptions`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> om::Result<()> {
+    /// let db = om::Database::connect("sqlite::memory:").await?;
+    /// assert_eq!(db.backend(), "sqlite");
+    /// # Ok(()) }
+    /// ```
     pub async fn connect(url: &str) -> Result<Database> {
         let parsed = DatabaseUrl::parse(url)?;
         let options = ConnectOptions::from_url(&parsed)?;
@@ -320,11 +327,21 @@ impl Database {
     /// returns `Err` (or panics, or its future is dropped). `f` may open savepoints
     /// with `tx.transaction(..)` or `tx.begin()`.
     ///
-    /// ```ignore
+    /// ```
+    /// # use om::prelude::*;
+    /// # #[derive(Model, Debug, Clone, PartialEq)] #[om(table = "users")]
+    /// # pub struct User { #[om(primary_key)] pub id: Option<i64>, #[om(size = 100)] pub name: String }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> om::Result<()> {
+    /// # let db = Database::connect("sqlite::memory:").await?;
+    /// # db.create_all(&[User::table()]).await?;
+    /// let mut user = User { id: None, name: "ann".into() };
     /// let id = db.transaction(async |tx| {
     ///     tx.add(&mut user).await?;
     ///     Ok::<_, om::Error>(user.id)
     /// }).await?;
+    /// assert!(id.is_some());
+    /// assert_eq!(db.query::<User>().count().await?, 1);
+    /// # Ok(()) }
     /// ```
     ///
     /// Its error type is the closure's, any `E: From<om::Error>` (a failed begin or
@@ -377,13 +394,32 @@ impl Database {
     ///
     /// `f` makes the transaction's closure, afresh for each attempt:
     ///
-    /// ```ignore
+    /// ```
+    /// # use om::prelude::*;
+    /// # #[derive(Model, Debug, Clone, PartialEq)] #[om(table = "accounts")]
+    /// # pub struct Account { #[om(primary_key)] pub id: Option<i64>, pub balance: i64 }
+    /// # #[derive(Debug)] enum AppError { NoAccount, Db(om::Error) }
+    /// # impl From<om::Error> for AppError { fn from(e: om::Error) -> Self { AppError::Db(e) } }
+    /// # impl std::fmt::Display for AppError {
+    /// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { write!(f, "{self:?}") }
+    /// # }
+    /// # impl om::Retryable for AppError {
+    /// #     fn is_retryable(&self) -> bool { matches!(self, AppError::Db(e) if e.is_retryable()) }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), AppError> {
+    /// # let db = Database::connect("sqlite::memory:").await?;
+    /// # db.create_all(&[Account::table()]).await?;
+    /// # let mut account = Account { id: None, balance: 0 };
+    /// # db.add(&mut account).await?;
+    /// # let id = account.id.unwrap_or_default();
+    /// use om::RetryPolicy;
     /// db.transaction_with_retry(RetryPolicy::new(), || async |tx| {
     ///     let mut account = tx.query::<Account>().get(id).await?.ok_or(AppError::NoAccount)?;
     ///     account.balance += 10;
     ///     tx.update(&mut account).await?;
     ///     Ok::<_, AppError>(())
     /// }).await?;
+    /// # Ok(()) }
     /// ```
     ///
     /// (A closure that makes the closure, rather than one `AsyncFnMut`, keeps the

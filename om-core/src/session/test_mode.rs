@@ -23,6 +23,7 @@ use crate::driver::{
 };
 use crate::error::{Error, Result};
 use crate::ir::{Insert, Statement};
+use crate::model::TableMeta;
 use crate::raw::Executed;
 use crate::transaction::TransactionOptions;
 
@@ -196,6 +197,14 @@ impl Executor for ForceRollback {
         self.run(true, |tx| tx.insert_returning_many(insert)).await
     }
 
+    async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
+        self.run(true, |tx| tx.allocate_keys(table, n)).await
+    }
+
+    async fn copy_in(&self, insert: Insert) -> Result<u64> {
+        self.run(true, |tx| tx.copy_in(insert)).await
+    }
+
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
         self.run(true, |tx| tx.fetch(stmt, sink)).await
     }
@@ -320,6 +329,14 @@ impl Executor for Savepoint<'_> {
         self.owner
             .run(false, |tx| tx.insert_returning_many(insert))
             .await
+    }
+
+    async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
+        self.owner.run(false, |tx| tx.allocate_keys(table, n)).await
+    }
+
+    async fn copy_in(&self, insert: Insert) -> Result<u64> {
+        self.owner.run(false, |tx| tx.copy_in(insert)).await
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {

@@ -8,12 +8,10 @@ use sea_query::{
 use crate::model::{ColumnMeta, ColumnType, TableMeta};
 use crate::relation::ReferentialAction;
 
-/// The portable definition of a column: type, nullability and a single generated key.
-///
-/// A driver may change it before use (MySQL, say, cannot index unbounded text).
-pub fn column_def(table: &TableMeta, c: &ColumnMeta) -> ColumnDef {
-    let mut def = ColumnDef::new(c.name);
-    match c.ty {
+/// Gives `def` the portable type of a column of type `ty` (the driver's DDL may adjust
+/// it): the one mapping shared by `create_all` and migrations.
+pub fn set_type(def: &mut ColumnDef, ty: ColumnType) {
+    match ty {
         ColumnType::Bool => def.boolean(),
         ColumnType::SmallInt => def.small_integer(),
         ColumnType::Integer => def.integer(),
@@ -31,6 +29,14 @@ pub fn column_def(table: &TableMeta, c: &ColumnMeta) -> ColumnDef {
         ColumnType::Decimal => def.decimal(),
         ColumnType::Json => def.json(),
     };
+}
+
+/// The portable definition of a column: type, nullability and a single generated key.
+///
+/// A driver may change it before use (MySQL, say, cannot index unbounded text).
+pub fn column_def(table: &TableMeta, c: &ColumnMeta) -> ColumnDef {
+    let mut def = ColumnDef::new(c.name);
+    set_type(&mut def, c.ty);
     if c.nullable && !c.primary_key {
         def.null();
     } else {
@@ -38,6 +44,9 @@ pub fn column_def(table: &TableMeta, c: &ColumnMeta) -> ColumnDef {
     }
     if c.generated && table.primary_key.len() == 1 {
         def.auto_increment().primary_key();
+    }
+    if let Some(default) = c.db_default {
+        def.default(default.value());
     }
     def
 }
@@ -119,7 +128,7 @@ pub fn index_name(table: &TableMeta, column: &ColumnMeta) -> String {
 }
 
 /// `<prefix>_<a>_<b>`, cut to fit [`MAX_IDENTIFIER`], then `_` and a hash of `a` and `b`.
-fn constraint_name(prefix: &str, a: &str, b: &str) -> String {
+pub(crate) fn constraint_name(prefix: &str, a: &str, b: &str) -> String {
     let mut name = format!("{prefix}_{a}_{b}");
     // FNV-1a: stable across Rust versions, unlike the standard library's hasher.
     let hash = [a, "\0", b]

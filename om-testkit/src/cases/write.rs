@@ -395,6 +395,45 @@ pub async fn generated_key_too_large_for_the_field(db: &Database) -> Result<()> 
         1,
         "no row was left behind"
     );
+    // The same for a batch: every row of it is gone, and no object keeps a key.
+    let mut batch: Vec<NarrowKey> = (0..3)
+        .map(|i| NarrowKey {
+            id: None,
+            name: format!("batch {i}"),
+        })
+        .collect();
+    let before = batch.clone();
+    let err = db.add_all(&mut batch).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidValue { .. }), "{err:?}");
+    assert_eq!(batch, before, "no key was written back");
+    assert_eq!(
+        db.query::<WideKey>().count().await?,
+        1,
+        "no row of the batch was left behind"
+    );
+    // Inside a transaction too, which stays usable and commits what it did before.
+    let tx = db.begin().await?;
+    tx.add(&mut WideKey {
+        id: None,
+        name: "in tx".into(),
+    })
+    .await?;
+    let mut narrow = NarrowKey {
+        id: None,
+        name: "narrow in tx".into(),
+    };
+    let err = tx.add(&mut narrow).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidValue { .. }), "{err:?}");
+    tx.commit().await?;
+    let names: Vec<String> = db
+        .query::<WideKey>()
+        .all()
+        .await?
+        .into_iter()
+        .map(|w| w.name)
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.iter().all(|n| !n.contains("narrow")), "{names:?}");
     // A key that fits is read back as usual.
     db.query::<WideKey>().delete().await?;
     db.add(&mut WideKey {

@@ -17,6 +17,7 @@ use crate::driver::{
 };
 use crate::error::Result;
 use crate::ir::{Insert, Statement};
+use crate::model::TableMeta;
 use crate::raw::Executed;
 use crate::row::Row;
 use crate::transaction::TransactionOptions;
@@ -59,6 +60,16 @@ impl Executor for Routed {
         let out = self.route.primary().execute_reporting(stmt).await?;
         self.route.wrote().await;
         Ok(out)
+    }
+
+    async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
+        self.route.primary().allocate_keys(table, n).await
+    }
+
+    async fn copy_in(&self, insert: Insert) -> Result<u64> {
+        let n = self.route.primary().copy_in(insert).await?;
+        self.route.wrote().await;
+        Ok(n)
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
@@ -232,6 +243,14 @@ impl Executor for RoutedTx<'_> {
 
     async fn execute_reporting(&self, stmt: &Statement) -> Result<Executed> {
         self.inner.execute_reporting(stmt).await
+    }
+
+    async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
+        self.inner.allocate_keys(table, n).await
+    }
+
+    async fn copy_in(&self, insert: Insert) -> Result<u64> {
+        self.inner.copy_in(insert).await
     }
 }
 

@@ -1,5 +1,5 @@
 //! Shared test fixtures: the `orm_test` table of asyncom's example, as metadata, for the
-//! drivers' exact-SQL tests. Behind the `fixtures` feature; not a public API.
+//! drivers' exact-SQL tests. Behind the `driver-tests` feature; not a public API.
 
 use crate::expr::{CmpOp, ColumnRef, Expr};
 use crate::model::{ColumnMeta, ColumnType, TableMeta};
@@ -170,4 +170,29 @@ pub fn grouped() -> crate::ir::Select {
     s.distinct = true;
     s.limit = Some(10);
     s
+}
+
+/// A column of a schema snapshot: not generated, no default, not renamed.
+pub fn snapshot_column(name: &str, ty: ColumnType, nullable: bool) -> crate::schema::Column {
+    crate::schema::Column {
+        name: name.into(),
+        ty,
+        nullable,
+        generated: false,
+        default: None,
+        renamed_from: None,
+    }
+}
+
+/// A snapshot of one table, `p`, keyed by its column `a`, with `columns`.
+pub fn snapshot_of_p(columns: Vec<crate::schema::Column>) -> crate::schema::Schema {
+    crate::schema::Schema {
+        tables: vec![crate::schema::Table {
+            name: "p".into(),
+            columns,
+            primary_key: vec!["a".into()],
+            indexes: Vec::new(),
+            foreign_keys: Vec::new(),
+        }],
+    }
 }
