@@ -38,6 +38,13 @@ pub struct ConnectOptions {
     /// goes to the primary (URL: `causal_wait_ms=N`; default 200 ms; `0` goes to the
     /// primary at once).
     pub causal_wait: Duration,
+    /// Whether every read must see every write committed on the primary before it
+    /// started, whoever made it (URL: `read_consistency=strong`; the default,
+    /// `session`, waits only for the handle's own writes and the tokens it is given).
+    /// Each read then first asks the primary for its position: one more, cheap round
+    /// trip, while the query itself still runs on a replica that has replayed it. On
+    /// backends without positions, reads then go to the primary.
+    pub strong_reads: bool,
     /// On a backend without replication positions (SQLite), how long after a write
     /// that must be seen reads go to the primary (URL: `ryw_window_ms=N`; default 2 s).
     pub read_your_writes_window: Duration,
@@ -57,6 +64,7 @@ impl Default for ConnectOptions {
             replicas: Vec::new(),
             max_replica_lag: Duration::from_secs(5),
             causal_wait: Duration::from_millis(200),
+            strong_reads: false,
             read_your_writes_window: Duration::from_secs(2),
             replica_retry: Duration::from_secs(5),
         }
@@ -98,6 +106,17 @@ impl ConnectOptions {
                 "replica" => out.replicas.push(url.replica(&value)?),
                 "max_replica_lag_ms" => out.max_replica_lag = millis(&key, &value)?,
                 "causal_wait_ms" => out.causal_wait = millis(&key, &value)?,
+                "read_consistency" => {
+                    out.strong_reads = match value.as_str() {
+                        "strong" => true,
+                        "session" => false,
+                        other => {
+                            return Err(url.invalid(format!(
+                                "read_consistency must be session or strong, not `{other}`"
+                            )));
+                        }
+                    }
+                }
                 "ryw_window_ms" => out.read_your_writes_window = millis(&key, &value)?,
                 "replica_retry_ms" => out.replica_retry = millis(&key, &value)?,
                 _ => {}
@@ -135,6 +154,12 @@ impl ConnectOptions {
     /// [`causal_wait`](Self::causal_wait)).
     pub fn causal_wait(mut self, wait: Duration) -> Self {
         self.causal_wait = wait;
+        self
+    }
+
+    /// Strong reads on or off (see [`strong_reads`](Self::strong_reads)).
+    pub fn strong_reads(mut self, on: bool) -> Self {
+        self.strong_reads = on;
         self
     }
 
@@ -189,6 +214,12 @@ mod tests {
             ]
         );
         assert_eq!(replicated.causal_wait, Duration::ZERO);
+        assert!(!replicated.strong_reads);
+        assert!(
+            options("sqlite::memory:?read_consistency=strong")
+                .unwrap()
+                .strong_reads
+        );
         assert_eq!(
             options("sqlite::memory:?slow_statement_ms=0")
                 .unwrap()
@@ -206,6 +237,7 @@ mod tests {
             "replica=u:secret@h2",
             "replica=h2:port",
             "causal_wait_ms=soon",
+            "read_consistency=eventual",
         ] {
             let err = options(&format!("postgres://u:secret@h/db?{bad}")).unwrap_err();
             assert!(matches!(err, crate::Error::InvalidUrl { .. }), "{err:?}");

@@ -52,6 +52,7 @@ pub const OM_OPTIONS: &[&str] = &[
     "replica",
     "max_replica_lag_ms",
     "causal_wait_ms",
+    "read_consistency",
     "ryw_window_ms",
     "replica_retry_ms",
 ];

@@ -269,6 +269,7 @@ macro_rules! for_each_case {
             replicas::replica_serves_reads_primary_takes_writes,
             replicas::read_token_passes_between_handles,
             replicas::unreachable_replica_is_left_out,
+            replicas::strong_reads_see_every_committed_write,
         );
     };
 }

@@ -99,7 +99,13 @@ impl Backend {
                 })?;
                 replica.set_path(&format!("/{name}"));
                 wait_for_database(replica.as_str()).await;
-                Database::connect_replicated(url.as_str(), &[replica.as_str()]).await?
+                // Strong reads: cases write through handles of their own (a pool of one
+                // connection, a second `Database`) and read through this one, without
+                // tokens.
+                // (Set in code, so that the case's URL stays the primary's own.)
+                let replica = om::DatabaseUrl::parse(replica.as_str())?;
+                Database::connect_with(url.as_str(), |o| o.replica(replica).strong_reads(true))
+                    .await?
             }
         };
         Ok(TestDb {

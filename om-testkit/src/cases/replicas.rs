@@ -47,15 +47,12 @@ impl Replicated {
         })
     }
 
-    /// A new handle over the primary and the replica, with `options` (`k=v&..`) added
-    /// to the primary's URL.
+    /// A new handle over the primary and the replica, in the default (session) read
+    /// consistency whatever the harness chose, with `options` (`k=v&..`) added to the
+    /// primary's URL.
     async fn connect(&self, options: &str) -> Result<Database> {
         let sep = if self.primary.contains('?') { '&' } else { '?' };
-        let primary = if options.is_empty() {
-            self.primary.clone()
-        } else {
-            format!("{}{sep}{options}", self.primary)
-        };
+        let primary = format!("{}{sep}read_consistency=session&{options}", self.primary);
         Database::connect_replicated(&primary, &[self.replica.as_str()]).await
     }
 
@@ -294,5 +291,51 @@ pub async fn unreachable_replica_is_left_out(db: &Database) -> Result<()> {
     if let Some(setup) = sqlite {
         setup.remove();
     }
+    Ok(())
+}
+
+/// With `read_consistency=strong`, a read sees a write made through another handle (no
+/// token given): it waits for a replica that replayed the primary's position at the
+/// read, or, without positions (SQLite), reads the primary.
+pub async fn strong_reads_see_every_committed_write(db: &Database) -> Result<()> {
+    let Some(setup) = Replicated::of(db, "strong") else {
+        return without_replicas(db).await;
+    };
+    let strong = setup
+        .connect("read_consistency=strong&causal_wait_ms=10000")
+        .await?;
+    let sep = if setup.primary.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    let other = Database::connect(&format!("{}{sep}max_connections=1", setup.primary)).await?;
+    other.create_all(&[OrmTest::table()]).await?;
+    for i in 0..20 {
+        other
+            .add(&mut OrmTest::new(&format!("row {i}"), None))
+            .await?;
+        assert_eq!(
+            strong.query::<OrmTest>().count().await?,
+            i + 1,
+            "after write {i}"
+        );
+    }
+    let stats = strong.routing_stats();
+    if db.capabilities().replication_positions {
+        assert_eq!(
+            stats.replica_reads,
+            [20],
+            "served by the replica: {stats:?}"
+        );
+    } else {
+        assert_eq!(
+            stats.primary_reads, 20,
+            "no positions: the primary: {stats:?}"
+        );
+    }
+    other.close().await;
+    strong.close().await;
+    setup.remove();
     Ok(())
 }
