@@ -164,6 +164,8 @@ impl Migrator {
     /// [`Error::SchemaDrift`]; the database's error for a statement that fails (the
     /// migration is then rolled back where DDL is transactional, and not recorded).
     pub async fn apply(&self, db: &Database) -> Result<Vec<MigrationDir>> {
+        // The history and the live schema are read where they are written.
+        let db = &db.primary();
         let dialect = dialect_of(db)?;
         let (local, applied) = self.verified(db, dialect).await?;
         let backend = dialect.name();
@@ -195,6 +197,8 @@ impl Migrator {
     /// [`Error::SchemaDrift`] when the live schema is not the newest snapshot's
     /// (nothing is recorded then); the errors of [`apply`](Self::apply)'s checks.
     pub async fn baseline(&self, db: &Database) -> Result<Vec<MigrationDir>> {
+        // The history and the live schema are read where they are written.
+        let db = &db.primary();
         let dialect = dialect_of(db)?;
         let (local, applied) = self.verified(db, dialect).await?;
         if let Some(newest) = local.last() {
@@ -219,6 +223,8 @@ impl Migrator {
     ///
     /// As [`apply`](Self::apply).
     pub async fn revert(&self, db: &Database) -> Result<Option<MigrationDir>> {
+        // The history and the live schema are read where they are written.
+        let db = &db.primary();
         let dialect = dialect_of(db)?;
         let (local, applied) = self.verified(db, dialect).await?;
         let Some(newest) = applied.last() else {
@@ -242,6 +248,8 @@ impl Migrator {
     /// [`Error::InvalidMigration`] when the folder cannot be read; the database's
     /// errors.
     pub async fn status(&self, db: &Database) -> Result<Vec<MigrationStatus>> {
+        // The history and the live schema are read where they are written.
+        let db = &db.primary();
         let dialect = dialect_of(db)?;
         history::ensure(db).await?;
         let applied = history::applied(db).await?;
@@ -280,6 +288,8 @@ impl Migrator {
     /// [`Error::SchemaDrift`] naming the table and column that differ; the errors of
     /// [`apply`](Self::apply)'s checks.
     pub async fn check_drift(&self, db: &Database) -> Result<()> {
+        // The history and the live schema are read where they are written.
+        let db = &db.primary();
         let dialect = dialect_of(db)?;
         self.verified(db, dialect).await.map(drop)
     }
