@@ -5,7 +5,7 @@ use std::panic::AssertUnwindSafe;
 
 use futures::FutureExt;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use om::{Database, Result};
 
@@ -98,7 +98,13 @@ impl Backend {
                     reason: e.to_string(),
                 })?;
                 replica.set_path(&format!("/{name}"));
-                wait_for_database(replica.as_str()).await;
+                if let Err(e) = wait_for_database(replica.as_str(), &name).await {
+                    let _ = admin
+                        .execute(&format!("DROP DATABASE {name}"), vec![])
+                        .await;
+                    admin.close().await;
+                    return Err(e);
+                }
                 // Strong reads: cases write through handles of their own (a pool of one
                 // connection, a second `Database`) and read through this one, without
                 // tokens.
@@ -116,16 +122,38 @@ impl Backend {
     }
 }
 
-/// Waits (up to 10 s) until the new database has reached the replica, so that the case
-/// starts with a replica that can serve; one that never does is left out by om.
-async fn wait_for_database(replica: &str) {
+/// Set once a replica failed to receive a new database: it is not replaying the
+/// primary, so the cases after the first fail at once instead of waiting each.
+static REPLICA_STALLED: AtomicBool = AtomicBool::new(false);
+
+/// Waits (up to 10 s) until the new database `name` has reached the replica, so that
+/// the case starts with a replica that can serve. A replica that does not receive it
+/// in that time is not replaying the primary (stopped, or missing the primary's
+/// write-ahead log): the case fails, naming it, rather than running on the primary
+/// alone and passing for the wrong reason.
+async fn wait_for_database(replica: &str, name: &str) -> Result<()> {
+    let stalled = || om::Error::Connection {
+        url: om::DatabaseUrl::parse(replica)
+            .map(|u| u.redacted())
+            .unwrap_or_default(),
+        source: format!(
+            "the replica did not receive the new database {name} within 10 s: \
+             it is not replaying the primary"
+        )
+        .into(),
+    };
+    if REPLICA_STALLED.load(Ordering::Relaxed) {
+        return Err(stalled());
+    }
     for _ in 0..100 {
         if let Ok(db) = Database::connect(replica).await {
             db.close().await;
-            return;
+            return Ok(());
         }
         crate::rt::sleep(std::time::Duration::from_millis(100)).await;
     }
+    REPLICA_STALLED.store(true, Ordering::Relaxed);
+    Err(stalled())
 }
 
 fn unique_name() -> String {
@@ -181,10 +209,13 @@ pub fn run(backend: Backend, name: &str, case: Case) {
         panic!("the {} suite cannot run: {reason}", backend.name());
     }
     block_on(async move {
-        let test_db = backend
-            .fresh()
-            .await
-            .unwrap_or_else(|e| panic!("cannot make a fresh {} database: {e}", backend.name()));
+        let test_db = backend.fresh().await.unwrap_or_else(|e| {
+            panic!(
+                "cannot make a fresh {} database: {}",
+                backend.name(),
+                with_sources(&e)
+            )
+        });
         assert_eq!(test_db.db.backend(), backend.name());
         // A failed assertion panics: catch it so the case's database is still dropped.
         let outcome = AssertUnwindSafe(case(&test_db.db)).catch_unwind().await;
@@ -198,6 +229,18 @@ pub fn run(backend: Backend, name: &str, case: Case) {
             panic!("cleanup after {name} failed on {}: {e}", backend.name());
         }
     });
+}
+
+/// `e` and the errors it wraps, joined by `: `.
+fn with_sources(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
 }
 
 #[cfg(feature = "runtime-async-std")]

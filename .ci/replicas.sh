@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Starts the replicas the CI tests against (the shared scripts: a PostgreSQL streaming
+# replica on 5433, a MariaDB primary on 3307 with its replica on 3308) and makes sure
+# each one is replaying its primary before any test runs.
+#
+# The PostgreSQL replica keeps its data directory between runs and has no replication
+# slot: once it has been stopped while the primary wrote more than its WAL keeps, it
+# starts but can never catch up ("requested WAL segment ... has already been removed").
+# Such a replica, which this CI made, is made again from a fresh base backup.
+#   usage: .ci/replicas.sh <scripts dir>
+set -euo pipefail
+scripts=$1
+pg() { psql -h 127.0.0.1 -p "$1" -U postgres -d postgres -tAc "$2"; }
+
+# Whether the replica on 5433 has replayed everything the primary had flushed when asked
+# (within 20 s).
+pg_replaying() {
+    local lsn
+    lsn=$(pg 5432 "select pg_current_wal_flush_lsn()")
+    for _ in $(seq 1 40); do
+        [ "$(pg 5433 "select coalesce(pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn, false)" 2>/dev/null)" = t ] && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
+bash "$scripts/pg-replica.sh" start
+if ! pg_replaying; then
+    dir=$(pg 5433 "show data_directory")
+    echo "the PostgreSQL replica in $dir is not replaying the primary; making it again" >&2
+    tail -n 3 "$dir/replica.log" >&2 || true
+    bash "$scripts/pg-replica.sh" stop
+    # only a replica's directory (it has standby.signal) is removed
+    [ -f "$dir/standby.signal" ] && rm -rf "$dir"
+    bash "$scripts/pg-replica.sh" start
+    pg_replaying || { echo "the PostgreSQL replica still does not replay the primary" >&2; exit 1; }
+fi
+# the MariaDB script itself waits until its replica has caught up, and fails otherwise
+bash "$scripts/mariadb-replica.sh" start
