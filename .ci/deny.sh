@@ -18,6 +18,10 @@ if [ -z "$deny" ]; then
     fi
 fi
 "$deny" --version
+# cargo-deny reads the whole graph through `cargo metadata`, every platform's crates
+# included (windows-sys, android_system_properties, ...): bring them into the local
+# registry first, so that the offline check below finds them on a fresh machine.
+cargo fetch --locked --quiet
 
 # deny.toml keeps the database under target/advisory-dbs; this is the folder name
 # cargo-deny gives the default database there.
