@@ -230,7 +230,7 @@ pub trait Executor: Send + Sync + Debug {
     /// Runs a statement and returns the number of rows it affected.
     async fn execute(&self, stmt: &Statement) -> Result<u64>;
     /// Inserts one row and returns the generated key named by `insert.returning`.
-    async fn insert_returning(&self, insert: &Insert) -> Result<i64>;
+    async fn insert_returning(&self, insert: Insert) -> Result<i64>;
     /// Inserts the rows of `insert` and returns their generated keys (named by
     /// `insert.returning`), in the order of the rows.
     ///
@@ -241,7 +241,7 @@ pub trait Executor: Send + Sync + Debug {
     async fn insert_returning_many(&self, insert: Insert) -> Result<Vec<i64>> {
         let mut keys = Vec::with_capacity(insert.rows.len());
         for one in insert.into_single_rows() {
-            keys.push(self.insert_returning(&one).await?);
+            keys.push(self.insert_returning(one).await?);
         }
         Ok(keys)
     }

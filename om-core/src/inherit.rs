@@ -76,7 +76,7 @@ async fn insert_rows<M: Model>(exec: &dyn Executor, obj: &mut M, generate: bool)
                 ],
                 returning: Some(column),
             };
-            let key = exec.insert_returning(&insert).await?;
+            let key = exec.insert_returning(insert).await?;
             obj.set_generated_key(Some(key))?;
             values.clear();
             obj.write_values(&mut values);

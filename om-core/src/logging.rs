@@ -418,6 +418,29 @@ fn logged_stream<'a>(
     })
 }
 
+/// Runs an insert the inner executor takes by value (`run`), logging it when asked:
+/// only then is it copied, to describe it once it has run.
+fn logged_insert<'f, T: Rows + Send + 'f>(
+    options: &'f LogOptions,
+    backend: &'static str,
+    insert: Insert,
+    run: impl FnOnce(Insert) -> BoxFuture<'f, Result<T>>,
+) -> BoxFuture<'f, Result<T>> {
+    let Some(watch) = options.start(backend, Described::Insert(&insert)) else {
+        return run(insert);
+    };
+    let logged = insert.clone();
+    let run = run(insert);
+    Box::pin(async move {
+        let outcome = match &watch.log {
+            Some((span, slot)) => Traced::new(run, span.clone(), slot.clone()).await,
+            None => run.await,
+        };
+        options.finish(Described::Insert(&logged), Some(watch), &outcome);
+        outcome
+    })
+}
+
 /// The executor layer that logs.
 pub(crate) struct Logged<E: ?Sized> {
     options: LogOptions,
@@ -467,28 +490,9 @@ macro_rules! logged_executor {
                 's: 'f,
                 Self: 'f,
             {
-                match self
-                    .options
-                    .start(self.inner.backend(), Described::Insert(&insert))
-                {
-                    None => self.inner.insert_returning_many(insert),
-                    Some(watch) => {
-                        // Only when logging or capturing: the insert moves into the call.
-                        let logged = insert.clone();
-                        Box::pin(async move {
-                            let run = self.inner.insert_returning_many(insert);
-                            let outcome = match &watch.log {
-                                Some((span, slot)) => {
-                                    Traced::new(run, span.clone(), slot.clone()).await
-                                }
-                                None => run.await,
-                            };
-                            self.options
-                                .finish(Described::Insert(&logged), Some(watch), &outcome);
-                            outcome
-                        })
-                    }
-                }
+                logged_insert(&self.options, self.inner.backend(), insert, |insert| {
+                    self.inner.insert_returning_many(insert)
+                })
             }
 
             // Written without `async` so that, when nothing is logged or captured, the
@@ -518,20 +522,14 @@ macro_rules! logged_executor {
                 )
             }
 
-            fn insert_returning<'s, 'q, 'f>(
-                &'s self,
-                insert: &'q Insert,
-            ) -> BoxFuture<'f, Result<i64>>
+            fn insert_returning<'s, 'f>(&'s self, insert: Insert) -> BoxFuture<'f, Result<i64>>
             where
                 's: 'f,
-                'q: 'f,
                 Self: 'f,
             {
-                passthrough!(
-                    self,
-                    Described::Insert(insert),
+                logged_insert(&self.options, self.inner.backend(), insert, |insert| {
                     self.inner.insert_returning(insert)
-                )
+                })
             }
 
             fn fetch<'s, 'q, 'k, 'r, 'f>(

@@ -166,12 +166,12 @@ impl<'a, M: Model> Query<'a, M> {
     /// # Ok(()) }
     /// ```
     pub async fn get(mut self, key: impl KeyArg<M::Key>) -> Result<Option<M>> {
-        check(&self.select, self.exec)?;
         let table = M::table();
         let mut values = Vec::with_capacity(table.primary_key.len());
         key.write_key(&mut values);
         self.select.and_where(key_filter(table, values, "get")?);
         self.select.limit = Some(1);
+        // `fetch_first` checks the query, with its key.
         self.fetch_first().await
     }
 

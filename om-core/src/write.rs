@@ -126,7 +126,7 @@ async fn insert_one<M: Model>(exec: &dyn Executor, obj: &mut M, generate: bool) 
     let mut insert = insert_of::<M>(generate);
     insert.rows.push(insert_row(obj, generate));
     if generate {
-        let key = exec.insert_returning(&insert).await?;
+        let key = exec.insert_returning(insert).await?;
         match obj.set_generated_key(Some(key)) {
             Ok(()) => Ok(()),
             Err(e) => remove_inserted::<M>(exec, &[key]).await.and(Err(e)),
@@ -292,7 +292,7 @@ pub(crate) async fn insert_runs<M: Model>(
         insert.rows = batch.iter().map(|o| insert_row(o, generate)).collect();
         if generate && read_keys {
             let keys = match run {
-                1 => vec![tx.insert_returning(&insert).await?],
+                1 => vec![tx.insert_returning(insert).await?],
                 _ => tx.insert_returning_many(insert).await?,
             };
             for (obj, key) in batch.iter_mut().zip(keys) {

@@ -164,17 +164,18 @@ impl om_sqlx::Backend for MysqlBackend {
     /// Inserts one row on `conn` and returns its generated key: the insert's
     /// `last_insert_id` (MySQL has no `RETURNING`; MariaDB's is not used, so one path
     /// serves both).
-    async fn insert_returning(conn: &mut MySqlConnection, insert: &Insert) -> Result<i64> {
+    async fn insert_returning(conn: &mut MySqlConnection, insert: Insert) -> Result<i64> {
+        let table = insert.table;
         let (sql, values) = render_insert(insert)?;
         let done = run(conn, sql, Some(values))
             .await
-            .map_err(|e| map(e, Some(insert.table)))?;
+            .map_err(|e| map(e, Some(table)))?;
         let id = done.last_insert_id();
         if id == 0 {
             return Err(Error::Driver(
                 format!(
                     "the insert into `{}` generated no key (is the key column AUTO_INCREMENT?)",
-                    insert.table.name
+                    table.name
                 )
                 .into(),
             ));

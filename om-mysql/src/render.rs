@@ -215,10 +215,11 @@ pub(crate) fn adjust_column(def: &mut sea_query::ColumnDef, ty: ColumnType, keye
 }
 
 /// Renders a single-row insert; its generated key is the result's `last_insert_id`.
-pub(crate) fn render_insert(insert: &Insert) -> Result<Rendered> {
-    sql::check_insert_floats(insert, FLOATS, "MySQL")?;
-    let (text, values) =
-        INSERTS.insert(insert, || Ok(sql::insert(insert)?.build(MysqlQueryBuilder)))?;
+pub(crate) fn render_insert(insert: Insert) -> Result<Rendered> {
+    sql::check_insert_floats(&insert, FLOATS, "MySQL")?;
+    let (text, values) = INSERTS.insert_owned(insert, |insert| {
+        Ok(sql::insert(insert)?.build(MysqlQueryBuilder))
+    })?;
     Ok((text, bindable(SqlxValues(values))))
 }
 
@@ -346,7 +347,7 @@ mod tests {
             rows: vec![vec!["a".into(), "b".into()]],
             returning: Some(&COLUMNS[0]),
         };
-        let (sql, _) = render_insert(&insert).unwrap();
+        let (sql, _) = render_insert(insert).unwrap();
         assert_eq!(
             &*sql,
             "INSERT INTO `orm_test` (`name`, `value`) VALUES (?, ?)"

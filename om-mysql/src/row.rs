@@ -111,6 +111,35 @@ impl OmRow {
         source.to_string().contains("mismatched types")
     }
 
+    /// The value at `index` as `T`, when sqlx's own check says its type is one of
+    /// `T`'s and it decodes: the common case, with one lookup of the column and no
+    /// comparison of type names. `None` sends the caller down its general path, which
+    /// also words the errors.
+    #[inline]
+    fn direct<T>(&self, index: usize) -> Option<Option<T>>
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::MySql> + sqlx::Type<sqlx::MySql>,
+    {
+        let value = self.0.try_get_raw(index).ok()?;
+        if value.is_null() {
+            return Some(None);
+        }
+        if !T::compatible(&value.type_info()) {
+            return None;
+        }
+        T::decode(value).ok().map(Some)
+    }
+
+    /// A signed integer column read directly ([`direct`](Self::direct)) and narrowed
+    /// to `T`; `None` when it is not one or does not fit.
+    #[inline]
+    fn direct_int<T: TryFrom<i64>>(&self, index: usize) -> Option<Option<T>> {
+        match self.direct::<i64>(index)? {
+            None => Some(None),
+            Some(n) => T::try_from(n).ok().map(Some),
+        }
+    }
+
     /// A value sqlx decodes, after its own type check.
     fn get<T>(&self, index: usize, expected: &'static str) -> Result<Option<T>, DecodeError>
     where
@@ -274,14 +303,23 @@ impl Row for OmRow {
     }
 
     fn get_i16(&self, i: usize) -> Result<Option<i16>, DecodeError> {
+        if let Some(n) = self.direct_int(i) {
+            return Ok(n);
+        }
         self.converted(i, "i16", |n| n.to_integer("i16"))
     }
 
     fn get_i32(&self, i: usize) -> Result<Option<i32>, DecodeError> {
+        if let Some(n) = self.direct_int(i) {
+            return Ok(n);
+        }
         self.converted(i, "i32", |n| n.to_integer("i32"))
     }
 
     fn get_i64(&self, i: usize) -> Result<Option<i64>, DecodeError> {
+        if let Some(n) = self.direct_int(i) {
+            return Ok(n);
+        }
         self.converted(i, "i64", |n| n.to_integer("i64"))
     }
 
@@ -298,6 +336,9 @@ impl Row for OmRow {
     }
 
     fn get_string(&self, i: usize) -> Result<Option<String>, DecodeError> {
+        if let Some(text) = self.direct::<String>(i) {
+            return Ok(text);
+        }
         // Text (of any collation, which sqlx may name binary) and JSON decode as text
         // without a second check; anything else goes through sqlx's.
         let textual = self.with_type(i, |name| {

@@ -5,14 +5,12 @@ use std::future::Future;
 
 use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, Statement};
-use om_core::{Error, Result, Row, TableMeta};
+use om_core::{Error, Result, TableMeta};
 use sqlx::{AssertSqlSafe, PgConnection, Postgres};
 
 use crate::CAPABILITIES;
 use crate::error::map;
-use crate::render::{
-    advance_sequence, render, render_insert_returning, render_insert_returning_owned, render_select,
-};
+use crate::render::{advance_sequence, render, render_insert_returning, render_select};
 use crate::row::OmRow;
 
 /// The PostgreSQL dialect, plugged into om-sqlx's pool and transaction executors.
@@ -66,28 +64,22 @@ impl om_sqlx::Backend for PostgresBackend {
         Ok(affected)
     }
 
-    /// Inserts one row on `conn` and returns its generated key.
-    async fn insert_returning(conn: &mut PgConnection, insert: &Insert) -> Result<i64> {
+    /// Inserts one row on `conn` and returns its generated key. sqlx's PostgreSQL
+    /// `fetch_optional` reads the statement to its end (a deferred constraint that
+    /// fails at the end is reported), keeping the first row.
+    async fn insert_returning(conn: &mut PgConnection, insert: Insert) -> Result<i64> {
+        let shape = om_sqlx::prepared::InsertShape::of(&insert);
         let (sql, values) = render_insert_returning(insert)?;
-        // Read every row, not only the first: the statement must run to its end, or a
-        // failure to commit it (a lock, a deferred constraint) would go unreported.
-        let mut rows = om_sqlx::prepared::fetch_all::<Postgres>(conn, (sql, values), |e| {
-            map(e, Some(insert.table))
-        })
-        .await?;
-        let column = insert.returning.map_or("(generated key)", |c| c.name);
-        let Some(row) = rows.pop() else {
-            return Err(Error::Driver("INSERT ... RETURNING returned no row".into()));
-        };
-        OmRow(row)
-            .get_i64(0)
-            .map_err(|e| Error::decode(insert.table.name, column, e))?
-            .ok_or_else(|| Error::Driver("INSERT ... RETURNING returned NULL".into()))
+        let row = sqlx::query_with(AssertSqlSafe(om_sqlx::traced(sql, Some(&values))), values)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(|e| map(e, Some(shape.table)))?;
+        om_sqlx::prepared::generated_key(row.map(OmRow), &shape)
     }
 
     async fn insert_returning_many(conn: &mut PgConnection, insert: Insert) -> Result<Vec<i64>> {
         let shape = om_sqlx::prepared::InsertShape::of(&insert);
-        let rendered = render_insert_returning_owned(insert)?;
+        let rendered = render_insert_returning(insert)?;
         let rows =
             om_sqlx::prepared::fetch_all::<Postgres>(conn, rendered, |e| map(e, Some(shape.table)))
                 .await?;

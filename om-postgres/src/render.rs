@@ -159,16 +159,6 @@ pub(crate) fn adjust_column(def: &mut sea_query::ColumnDef, ty: ColumnType) {
     }
 }
 
-/// Renders a single-row insert that returns the generated key.
-pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
-    let (text, values) = INSERTS.insert(insert, || {
-        sql::build_insert_returning(insert, PostgresQueryBuilder)
-    })?;
-    let mut values = SqlxValues(values);
-    bindable(&mut values)?;
-    Ok((text, values))
-}
-
 /// Moves the sequence of a generated key up to the largest key written, and leaves
 /// it alone when the sequence is already further (it never moves backwards) or the
 /// column has no sequence. `$1` is the largest key written, `$2` the quoted table,
@@ -229,8 +219,8 @@ fn as_i64(value: &Value) -> Option<i64> {
     }
 }
 
-/// [`render_insert_returning`] for an insert whose values move into the statement.
-pub(crate) fn render_insert_returning_owned(insert: Insert) -> Result<Rendered> {
+/// An insert that returns its generated keys; its values move into the statement.
+pub(crate) fn render_insert_returning(insert: Insert) -> Result<Rendered> {
     let (text, values) = INSERTS.insert_owned(insert, |insert| {
         sql::build_insert_returning(insert, PostgresQueryBuilder)
     })?;
@@ -376,7 +366,7 @@ mod tests {
             rows: vec![vec!["a".into(), "b".into()]],
             returning: Some(&COLUMNS[0]),
         };
-        let (sql, _) = render_insert_returning(&insert).unwrap();
+        let (sql, _) = render_insert_returning(insert.clone()).unwrap();
         assert_eq!(
             &*sql,
             r#"INSERT INTO "orm_test" ("name", "value") VALUES ($1, $2) RETURNING "id""#
@@ -392,7 +382,7 @@ mod tests {
             rows: vec![vec![]],
             returning: Some(&table.columns[0]),
         };
-        let (sql, _) = render_insert_returning(&insert).unwrap();
+        let (sql, _) = render_insert_returning(insert.clone()).unwrap();
         assert_eq!(
             &*sql,
             r#"INSERT INTO "keyed" VALUES (DEFAULT) RETURNING "id""#

@@ -6,14 +6,12 @@ use std::future::Future;
 use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, Statement};
 use om_core::raw::{Executed, is_insert};
-use om_core::{Error, IsolationLevel, Result, Row, TableMeta, TransactionOptions};
+use om_core::{Error, IsolationLevel, Result, TableMeta, TransactionOptions};
 use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 
 use crate::CAPABILITIES;
 use crate::error::map;
-use crate::render::{
-    render, render_insert_returning, render_insert_returning_owned, render_select,
-};
+use crate::render::{render, render_insert_returning, render_select};
 use crate::row::OmRow;
 
 /// The SQLite dialect, plugged into om-sqlx's pool and transaction executors.
@@ -80,21 +78,15 @@ impl om_sqlx::Backend for SqliteBackend {
     }
 
     /// Inserts one row on `conn` and returns its generated key.
-    async fn insert_returning(conn: &mut SqliteConnection, insert: &Insert) -> Result<i64> {
-        let (sql, values) = render_insert_returning(insert)?;
+    async fn insert_returning(conn: &mut SqliteConnection, insert: Insert) -> Result<i64> {
+        let shape = om_sqlx::prepared::InsertShape::of(&insert);
+        let rendered = render_insert_returning(insert)?;
         // Read every row, not only the first: the statement must run to its end, or a
         // failure to commit it (a lock, a deferred constraint) would go unreported.
-        let mut rows = om_sqlx::prepared::fetch_all::<Sqlite>(conn, (sql, values), |e| {
-            map(e, Some(insert.table))
-        })
-        .await?;
-        let Some(row) = rows.pop() else {
-            return Err(Error::Driver("INSERT ... RETURNING returned no row".into()));
-        };
-        OmRow(row)
-            .get_i64(0)
-            .map_err(|e| Error::decode(insert.table.name, "(generated key)", e))?
-            .ok_or_else(|| Error::Driver("INSERT ... RETURNING returned NULL".into()))
+        let mut rows =
+            om_sqlx::prepared::fetch_all::<Sqlite>(conn, rendered, |e| map(e, Some(shape.table)))
+                .await?;
+        om_sqlx::prepared::generated_key(rows.pop().map(OmRow), &shape)
     }
 
     async fn insert_returning_many(
@@ -102,7 +94,7 @@ impl om_sqlx::Backend for SqliteBackend {
         insert: Insert,
     ) -> Result<Vec<i64>> {
         let shape = om_sqlx::prepared::InsertShape::of(&insert);
-        let rendered = render_insert_returning_owned(insert)?;
+        let rendered = render_insert_returning(insert)?;
         let rows =
             om_sqlx::prepared::fetch_all::<Sqlite>(conn, rendered, |e| map(e, Some(shape.table)))
                 .await?;

@@ -216,19 +216,8 @@ pub(crate) fn adjust_column(def: &mut sea_query::ColumnDef, ty: ColumnType, gene
     }
 }
 
-/// Renders a single-row insert that returns the generated key.
-pub(crate) fn render_insert_returning(insert: &Insert) -> Result<Rendered> {
-    sql::check_insert_floats(insert, FLOATS, "SQLite")?;
-    let (text, values) = INSERTS.insert(insert, || {
-        sql::build_insert_returning(insert, SqliteQueryBuilder)
-    })?;
-    let mut values = SqlxValues(values);
-    normalize_decimals(&mut values);
-    Ok((text, values))
-}
-
-/// [`render_insert_returning`] for an insert whose values move into the statement.
-pub(crate) fn render_insert_returning_owned(insert: Insert) -> Result<Rendered> {
+/// An insert that returns its generated keys; its values move into the statement.
+pub(crate) fn render_insert_returning(insert: Insert) -> Result<Rendered> {
     sql::check_insert_floats(&insert, FLOATS, "SQLite")?;
     let (text, values) = INSERTS.insert_owned(insert, |insert| {
         sql::build_insert_returning(insert, SqliteQueryBuilder)
@@ -320,7 +309,7 @@ mod tests {
             rows: vec![vec!["a".into(), "b".into()]],
             returning: Some(&COLUMNS[0]),
         };
-        let (sql, _) = render_insert_returning(&insert).unwrap();
+        let (sql, _) = render_insert_returning(insert.clone()).unwrap();
         assert_eq!(
             &*sql,
             r#"INSERT INTO "orm_test" ("name", "value") VALUES (?, ?) RETURNING "id""#

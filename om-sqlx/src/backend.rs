@@ -63,7 +63,7 @@ pub trait Backend: Send + Sync + 'static {
     /// Inserts one row and returns its generated key.
     fn insert_returning(
         conn: &mut Conn<Self>,
-        insert: &Insert,
+        insert: Insert,
     ) -> impl Future<Output = Result<i64>> + Send;
 
     /// Inserts several rows and returns their generated keys in row order, in one
@@ -129,7 +129,7 @@ pub(crate) async fn insert_keys<B: Backend>(
     }
     let mut keys = Vec::with_capacity(insert.rows.len());
     for one in insert.into_single_rows() {
-        keys.push(B::insert_returning(conn, &one).await?);
+        keys.push(B::insert_returning(conn, one).await?);
     }
     Ok(keys)
 }

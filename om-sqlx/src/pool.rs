@@ -82,7 +82,7 @@ impl<B: Backend> Executor for SqlxPool<B> {
         conn.finish(outcome)
     }
 
-    async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
+    async fn insert_returning(&self, insert: Insert) -> Result<i64> {
         let mut conn = self.acquire().await?;
         let outcome = B::insert_returning(&mut conn, insert).await;
         conn.finish(outcome)

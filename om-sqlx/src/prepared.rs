@@ -140,15 +140,9 @@ where
     DB: Database,
     R: Row,
 {
-    let column = insert.returning.map_or("(generated key)", |c| c.name);
     let mut keys = rows
         .into_iter()
-        .map(|row| {
-            wrap(row)
-                .get_i64(0)
-                .map_err(|e| Error::decode(insert.table.name, column, e))?
-                .ok_or_else(|| Error::Driver("INSERT ... RETURNING returned NULL".into()))
-        })
+        .map(|row| generated_key(Some(wrap(row)), insert))
         .collect::<Result<Vec<i64>>>()?;
     if keys.len() != insert.rows {
         return Err(Error::Driver(
@@ -162,6 +156,17 @@ where
     }
     keys.sort_unstable();
     Ok(keys)
+}
+
+/// The generated key of a single-row `INSERT ... RETURNING key`, from its row.
+pub fn generated_key<R: Row>(row: Option<R>, insert: &InsertShape) -> Result<i64> {
+    let Some(row) = row else {
+        return Err(Error::Driver("INSERT ... RETURNING returned no row".into()));
+    };
+    let column = insert.returning.map_or("(generated key)", |c| c.name);
+    row.get_i64(0)
+        .map_err(|e| Error::decode(insert.table.name, column, e))?
+        .ok_or_else(|| Error::Driver("INSERT ... RETURNING returned NULL".into()))
 }
 
 /// What [`generated_keys`] needs of an insert once its rows have been sent.

@@ -366,7 +366,7 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
         self.note(conn.finish(outcome))
     }
 
-    async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
+    async fn insert_returning(&self, insert: Insert) -> Result<i64> {
         let mut conn = self.lock().await?;
         let outcome = B::insert_returning(&mut conn, insert).await;
         self.note(conn.finish(outcome))

@@ -263,7 +263,7 @@ fn floats_decimals_and_utc_times_round_trip_and_filter() {
                 ]],
                 returning: Some(&PROBE_COLUMNS[0]),
             };
-            ids.push(writer.insert_returning(&insert).await.unwrap());
+            ids.push(writer.insert_returning(insert).await.unwrap());
         }
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
         writer.close().await;
@@ -350,7 +350,7 @@ fn floats_decimals_and_utc_times_round_trip_and_filter() {
             ]],
             returning: Some(&PROBE_COLUMNS[0]),
         };
-        let err = f.db.insert_returning(&dup).await.unwrap_err();
+        let err = f.db.insert_returning(dup).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::UniqueViolation, "{err}");
         f.cleanup().await;
     });

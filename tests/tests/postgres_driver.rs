@@ -156,9 +156,7 @@ fn insert(table: &'static TableMeta, keys: &[Option<i64>]) -> Insert {
 }
 
 async fn add(exec: &dyn Executor, table: &'static TableMeta) -> i64 {
-    exec.insert_returning(&insert(table, &[None]))
-        .await
-        .unwrap()
+    exec.insert_returning(insert(table, &[None])).await.unwrap()
 }
 
 async fn add_with(exec: &dyn Executor, table: &'static TableMeta, keys: &[i64]) {
@@ -580,7 +578,7 @@ async fn errors_are_typed() {
         .await
         .unwrap();
     let err = exec
-        .insert_returning(&Insert {
+        .insert_returning(Insert {
             table: &BIG_TABLE,
             columns: vec![&BIG[1]],
             rows: vec![vec!["x".repeat(21).into()]],

@@ -189,7 +189,7 @@ impl Executor for ForceRollback {
         true
     }
 
-    async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
+    async fn insert_returning(&self, insert: Insert) -> Result<i64> {
         self.run(true, |tx| tx.insert_returning(insert)).await
     }
 
@@ -319,7 +319,7 @@ impl Executor for Savepoint<'_> {
         true
     }
 
-    async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
+    async fn insert_returning(&self, insert: Insert) -> Result<i64> {
         self.owner
             .run(false, |tx| tx.insert_returning(insert))
             .await

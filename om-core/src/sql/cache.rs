@@ -19,6 +19,7 @@ use crate::error::Result;
 use crate::expr::{CmpOp, ColumnRef, Expr};
 use crate::ir::{Assign, Insert, Projected, Projection, Select, Statement};
 use crate::json::{JsonFilter, JsonSyntax};
+use crate::model::ColumnMeta;
 use crate::sql::dml::paging;
 use crate::value::Value;
 
@@ -195,9 +196,14 @@ impl StatementCache {
             map.sql.get(key.as_slice()).cloned()
         });
         if let Some(sql) = hit {
-            let width = insert.rows.first().map_or(0, Vec::len);
-            let mut values = Vec::with_capacity(width * insert.rows.len());
-            for row in insert.rows {
+            let mut rows = insert.rows;
+            if rows.len() == 1 {
+                // One row: its values are the statement's, as they are.
+                return Ok((sql, Values(rows.pop().unwrap_or_default())));
+            }
+            let width = rows.first().map_or(0, Vec::len);
+            let mut values = Vec::with_capacity(width * rows.len());
+            for row in rows {
                 values.extend(row);
             }
             return Ok((sql, Values(values)));
@@ -456,9 +462,8 @@ fn insert_shape(i: &Insert, key: &mut Vec<u64>, values: &mut Vec<Value>) {
 /// The shape of an insert, without its values (which it binds in row order).
 fn insert_key(i: &Insert, key: &mut Vec<u64>) {
     key.extend([i.table as *const _ as u64, i.columns.len() as u64]);
-    for column in &i.columns {
-        text(key, column.name);
-    }
+    // A column is a `static` of its table's: its address names it.
+    key.extend(i.columns.iter().map(|c| *c as *const ColumnMeta as u64));
     key.push(i.rows.len() as u64);
     if i.rows.len() > MAX_CACHED_ROWS {
         mark_uncacheable(key);

@@ -44,7 +44,7 @@ impl Executor for Routed {
         Ok(n)
     }
 
-    async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
+    async fn insert_returning(&self, insert: Insert) -> Result<i64> {
         let key = self.route.primary().insert_returning(insert).await?;
         self.route.wrote().await;
         Ok(key)
@@ -221,7 +221,7 @@ impl Executor for RoutedTx<'_> {
         self.inner.execute(stmt).await
     }
 
-    async fn insert_returning(&self, insert: &Insert) -> Result<i64> {
+    async fn insert_returning(&self, insert: Insert) -> Result<i64> {
         self.inner.insert_returning(insert).await
     }
 
