@@ -218,6 +218,10 @@ pub enum Workload {
     /// [`Insert`](Self::Insert) against sqlx's plain multi-row insert, without
     /// `RETURNING` (what users write when they do not need the keys).
     InsertPlain(usize),
+    /// One new user with `add`, against sqlx reading the insert to its statement's
+    /// end, as `add` does (on SQLite, sqlx's `fetch_one` stops after the first row and
+    /// ignores an error of finishing the statement: a deferred constraint's, say).
+    InsertToEnd,
     /// Every row of `users` (of this many) through a stream.
     Stream(usize),
     /// This many employees (people joined with employees: joined-table inheritance).
@@ -229,13 +233,14 @@ pub enum Workload {
 
 impl Workload {
     /// Every workload, in report order.
-    pub const ALL: [Workload; 15] = [
+    pub const ALL: [Workload; 16] = [
         Workload::Trivial(1),
         Workload::Trivial(100),
         Workload::Trivial(10_000),
         Workload::Medium,
         Workload::Get,
         Workload::Insert(1),
+        Workload::InsertToEnd,
         Workload::Insert(100),
         Workload::Insert(10_000),
         Workload::InsertEach(100),
@@ -257,6 +262,7 @@ impl Workload {
             Workload::InsertEach(n) => format!("insert_each_{n}"),
             Workload::InsertInt(n) => format!("insert_int_{n}"),
             Workload::InsertPlain(n) => format!("insert_plain_{n}"),
+            Workload::InsertToEnd => "insert_to_end_1".into(),
             Workload::Stream(n) => format!("stream_{n}"),
             Workload::Inherit(n) => format!("inherit_{n}"),
             Workload::Eager3 => "eager_3".into(),
@@ -356,6 +362,7 @@ pub async fn setup(backend: Backend, workload: Workload) -> om::Result<Database>
         | Workload::InsertEach(_)
         | Workload::InsertInt(_)
         | Workload::InsertPlain(_)
+        | Workload::InsertToEnd
         | Workload::Inherit(_) => 0,
     };
     let mut rows: Vec<User> = (0..users).map(new_user).collect();
@@ -483,7 +490,7 @@ pub async fn run_om(db: &Database, workload: Workload, i: usize) -> om::Result<u
             let id = (i % 1_000) as i64 + 1;
             db.query::<User>().get(id).await?.map_or(0, |_| 1)
         }
-        Workload::Insert(1) => {
+        Workload::Insert(1) | Workload::InsertToEnd => {
             let mut user = new_user(i);
             db.add(&mut user).await?;
             user.id.map_or(0, |_| 1)

@@ -21,6 +21,7 @@ macro_rules! sqlx_workloads {
         medium: $medium:literal,
         medium_as: $medium_as:literal,
         insert_one: |$p:ident, $u:ident| $insert_one:expr,
+        insert_to_end: |$ep:ident, $eu:ident| $insert_to_end:expr,
         insert_int_one: |$ip:ident, $iu:ident| $insert_int_one:expr,
         posts_of_users: $posts_of_users:literal,
         comments_of_posts: $comments_of_posts:literal,
@@ -297,6 +298,15 @@ macro_rules! sqlx_workloads {
                         }
                         users.len()
                     }
+                    Workload::InsertToEnd => {
+                        let mut user = new_user(i);
+                        let key = {
+                            let ($ep, $eu) = (pool, &user);
+                            $insert_to_end
+                        };
+                        user.id = Some(key);
+                        1
+                    }
                     Workload::InsertInt(1) => {
                         let mut user = new_int_user(i);
                         let key = {
@@ -359,6 +369,18 @@ sqlx_workloads!(
         .fetch_one(pool)
         .await?
     },
+    insert_to_end: |pool, user| {
+        // `fetch_all`: every row, so that SQLite finishes the statement and reports
+        // an error of doing so.
+        let keys = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO bench_users (name, hair_color) VALUES (?, ?) RETURNING id",
+        )
+        .bind(&user.name)
+        .bind(&user.hair_color)
+        .fetch_all(pool)
+        .await?;
+        keys.first().copied().ok_or(sqlx::Error::RowNotFound)?
+    },
     insert_int_one: |pool, user| {
         sqlx::query_scalar::<_, i32>(
             "INSERT INTO bench_int_users (name, hair_color) VALUES (?, ?) RETURNING id",
@@ -399,6 +421,16 @@ sqlx_workloads!(
         .fetch_one(pool)
         .await?
     },
+    // PostgreSQL's `fetch_one` reads the statement to its end before it returns.
+    insert_to_end: |pool, user| {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO bench_users (name, hair_color) VALUES ($1, $2) RETURNING id",
+        )
+        .bind(&user.name)
+        .bind(&user.hair_color)
+        .fetch_one(pool)
+        .await?
+    },
     insert_int_one: |pool, user| {
         sqlx::query_scalar::<_, i32>(
             "INSERT INTO bench_int_users (name, hair_color) VALUES ($1, $2) RETURNING id",
@@ -429,6 +461,15 @@ sqlx_workloads!(
                 p.body FROM bench_users u LEFT JOIN bench_posts p ON p.user_id = u.id \
                 WHERE u.hair_color = ?",
     insert_one: |pool, user| {
+        let done = sqlx::query("INSERT INTO bench_users (name, hair_color) VALUES (?, ?)")
+            .bind(&user.name)
+            .bind(&user.hair_color)
+            .execute(pool)
+            .await?;
+        done.last_insert_id() as i64
+    },
+    // `execute` reads the insert to its end.
+    insert_to_end: |pool, user| {
         let done = sqlx::query("INSERT INTO bench_users (name, hair_color) VALUES (?, ?)")
             .bind(&user.name)
             .bind(&user.hair_color)
