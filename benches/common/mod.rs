@@ -539,11 +539,19 @@ pub async fn run_sqlx(
     i: usize,
 ) -> sqlx::Result<usize> {
     let by_name = side == Side::SqlxAs;
+    // Elsewhere than on SQLite the one-row insert already reads to its statement's end.
+    let workload = match (backend, workload) {
+        (Backend::Postgres | Backend::Mysql, Workload::InsertToEnd) => Workload::Insert(1),
+        (_, workload) => workload,
+    };
     match backend {
         Backend::Sqlite => {
             let pool = db
                 .raw_pool::<om::sqlite::RawPool>()
                 .ok_or(sqlx::Error::PoolClosed)?;
+            if workload == Workload::InsertToEnd {
+                return sqlx_side::sqlite_insert_to_end(pool, i).await;
+            }
             sqlx_side::sqlite::run(pool, workload, by_name, i).await
         }
         Backend::Postgres => {

@@ -21,7 +21,6 @@ macro_rules! sqlx_workloads {
         medium: $medium:literal,
         medium_as: $medium_as:literal,
         insert_one: |$p:ident, $u:ident| $insert_one:expr,
-        insert_to_end: |$ep:ident, $eu:ident| $insert_to_end:expr,
         insert_int_one: |$ip:ident, $iu:ident| $insert_int_one:expr,
         posts_of_users: $posts_of_users:literal,
         comments_of_posts: $comments_of_posts:literal,
@@ -298,15 +297,8 @@ macro_rules! sqlx_workloads {
                         }
                         users.len()
                     }
-                    Workload::InsertToEnd => {
-                        let mut user = new_user(i);
-                        let key = {
-                            let ($ep, $eu) = (pool, &user);
-                            $insert_to_end
-                        };
-                        user.id = Some(key);
-                        1
-                    }
+                    // `run_sqlx` runs it as `insert_1`, or SQLite's `sqlite_insert_to_end`.
+                    Workload::InsertToEnd => 0,
                     Workload::InsertInt(1) => {
                         let mut user = new_int_user(i);
                         let key = {
@@ -369,18 +361,6 @@ sqlx_workloads!(
         .fetch_one(pool)
         .await?
     },
-    insert_to_end: |pool, user| {
-        // `fetch_all`: every row, so that SQLite finishes the statement and reports
-        // an error of doing so.
-        let keys = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO bench_users (name, hair_color) VALUES (?, ?) RETURNING id",
-        )
-        .bind(&user.name)
-        .bind(&user.hair_color)
-        .fetch_all(pool)
-        .await?;
-        keys.first().copied().ok_or(sqlx::Error::RowNotFound)?
-    },
     insert_int_one: |pool, user| {
         sqlx::query_scalar::<_, i32>(
             "INSERT INTO bench_int_users (name, hair_color) VALUES (?, ?) RETURNING id",
@@ -413,16 +393,6 @@ sqlx_workloads!(
                 p.body FROM bench_users u LEFT JOIN bench_posts p ON p.user_id = u.id \
                 WHERE u.hair_color = $1",
     insert_one: |pool, user| {
-        sqlx::query_scalar::<_, i64>(
-            "INSERT INTO bench_users (name, hair_color) VALUES ($1, $2) RETURNING id",
-        )
-        .bind(&user.name)
-        .bind(&user.hair_color)
-        .fetch_one(pool)
-        .await?
-    },
-    // PostgreSQL's `fetch_one` reads the statement to its end before it returns.
-    insert_to_end: |pool, user| {
         sqlx::query_scalar::<_, i64>(
             "INSERT INTO bench_users (name, hair_color) VALUES ($1, $2) RETURNING id",
         )
@@ -468,15 +438,6 @@ sqlx_workloads!(
             .await?;
         done.last_insert_id() as i64
     },
-    // `execute` reads the insert to its end.
-    insert_to_end: |pool, user| {
-        let done = sqlx::query("INSERT INTO bench_users (name, hair_color) VALUES (?, ?)")
-            .bind(&user.name)
-            .bind(&user.hair_color)
-            .execute(pool)
-            .await?;
-        done.last_insert_id() as i64
-    },
     insert_int_one: |pool, user| {
         let done = sqlx::query("INSERT INTO bench_int_users (name, hair_color) VALUES (?, ?)")
             .bind(&user.name)
@@ -497,3 +458,20 @@ sqlx_workloads!(
         query.build().try_map(|row| map(&row)).fetch_all(pool).await
     },
 );
+
+/// SQLite's `insert_to_end_1`: the insert read to its statement's end with `fetch_all`,
+/// as om's `add` reads it (`fetch_one` stops after the first row, and SQLite then
+/// ignores an error of finishing the statement). PostgreSQL's `fetch_one` and MySQL's
+/// `execute` already read to the end: there the workload is `insert_1`'s.
+pub async fn sqlite_insert_to_end(pool: &sqlx::SqlitePool, i: usize) -> sqlx::Result<usize> {
+    let mut user = super::new_user(i);
+    let keys = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO bench_users (name, hair_color) VALUES (?, ?) RETURNING id",
+    )
+    .bind(&user.name)
+    .bind(&user.hair_color)
+    .fetch_all(pool)
+    .await?;
+    user.id = Some(keys.first().copied().ok_or(sqlx::Error::RowNotFound)?);
+    Ok(1)
+}
