@@ -372,7 +372,8 @@ pub(crate) fn check(select: &Select, exec: &dyn Executor) -> Result<()> {
     if select.is_grouped() {
         check_grouped(select)?;
     }
-    if select.filter.is_none() && select.joins.is_empty() {
+    if select.joins.is_empty() && matches!(select.filter, None | Some(Expr::Compare { .. })) {
+        // No pattern, no join, at most one bound value (a lookup by key).
         return Ok(());
     }
     let exprs = || {
