@@ -74,7 +74,7 @@ impl om_sqlx::Backend for PostgresBackend {
             .fetch_optional(&mut *conn)
             .await
             .map_err(|e| map(e, Some(shape.table)))?;
-        om_sqlx::prepared::generated_key(row.map(OmRow), &shape)
+        om_sqlx::prepared::generated_key(row.map(OmRow).as_ref(), &shape)
     }
 
     async fn insert_returning_many(conn: &mut PgConnection, insert: Insert) -> Result<Vec<i64>> {

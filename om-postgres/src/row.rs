@@ -190,6 +190,8 @@ impl Row for OmRow {
     fn get_i64(&self, i: usize) -> Result<Option<i64>, DecodeError> {
         self.read(i, |c| match c.oid {
             oid::INT8 => c.decode("i64"),
+            // A `serial` key, read back as a generated key: widened directly.
+            oid::INT4 => c.decode::<i32>("i64").map(i64::from),
             _ => c.converted("i64", |n| n.to_integer("i64")),
         })
     }

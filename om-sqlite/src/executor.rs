@@ -86,7 +86,7 @@ impl om_sqlx::Backend for SqliteBackend {
         let mut rows =
             om_sqlx::prepared::fetch_all::<Sqlite>(conn, rendered, |e| map(e, Some(shape.table)))
                 .await?;
-        om_sqlx::prepared::generated_key(rows.pop().map(OmRow), &shape)
+        om_sqlx::prepared::generated_key(rows.pop().map(OmRow).as_ref(), &shape)
     }
 
     async fn insert_returning_many(

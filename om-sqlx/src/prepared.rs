@@ -142,7 +142,7 @@ where
 {
     let mut keys = rows
         .into_iter()
-        .map(|row| generated_key(Some(wrap(row)), insert))
+        .map(|row| generated_key(Some(&wrap(row)), insert))
         .collect::<Result<Vec<i64>>>()?;
     if keys.len() != insert.rows {
         return Err(Error::Driver(
@@ -159,7 +159,8 @@ where
 }
 
 /// The generated key of a single-row `INSERT ... RETURNING key`, from its row.
-pub fn generated_key<R: Row>(row: Option<R>, insert: &InsertShape) -> Result<i64> {
+#[inline]
+pub fn generated_key<R: Row>(row: Option<&R>, insert: &InsertShape) -> Result<i64> {
     let Some(row) = row else {
         return Err(Error::Driver("INSERT ... RETURNING returned no row".into()));
     };
