@@ -196,3 +196,32 @@ pub fn snapshot_of_p(columns: Vec<crate::schema::Column>) -> crate::schema::Sche
         }],
     }
 }
+
+/// Checks `dialect`'s migration SQL for one change and its inverse: `p (a, n text NULL)`
+/// becoming `p (a, n varchar(50) NOT NULL DEFAULT 'x', k integer NOT NULL)` is `up`,
+/// and the way back is `down`.
+pub fn check_altered_and_added_columns(
+    dialect: &dyn crate::schema::SchemaDialect,
+    up: &[&str],
+    down: &[&str],
+) {
+    use crate::ColumnType;
+    let key = || snapshot_column("a", ColumnType::BigInt, false);
+    let before = snapshot_of_p(vec![
+        key(),
+        snapshot_column("n", ColumnType::Text(None), true),
+    ]);
+    let mut required = snapshot_column("n", ColumnType::Text(Some(50)), false);
+    required.default = Some(crate::schema::Literal::Text("x".into()));
+    let after = snapshot_of_p(vec![
+        key(),
+        required,
+        snapshot_column("k", ColumnType::Integer, false),
+    ]);
+    for (from, to, expected) in [(&before, &after, up), (&after, &before, down)] {
+        let got = dialect
+            .render(&crate::schema::diff(from, to), from)
+            .unwrap_or_else(|e| panic!("{} cannot render the change: {e}", dialect.name()));
+        assert_eq!(got, expected, "got:\n{}", got.join("\n"));
+    }
+}

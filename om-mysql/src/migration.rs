@@ -54,32 +54,11 @@ impl SchemaDialect for MysqlSchema {
 mod tests {
     //! Exact SQL of migration operations; no database needed.
     use super::*;
-    use om_core::ColumnType;
-    use om_core::schema::{Literal, diff};
-
-    use om_core::test_tables::{snapshot_column as column, snapshot_of_p as schema};
-
-    fn sql(before: &Schema, after: &Schema) -> Vec<String> {
-        MysqlSchema.render(&diff(before, after), before).unwrap()
-    }
+    use om_core::test_tables::check_altered_and_added_columns;
 
     #[test]
     fn altering_and_adding_columns() {
-        let key = || column("a", ColumnType::BigInt, false);
-        let before = schema(vec![key(), column("n", ColumnType::Text(None), true)]);
-        let mut required = column("n", ColumnType::Text(Some(50)), false);
-        required.default = Some(Literal::Text("x".into()));
-        let after = schema(vec![
-            key(),
-            required,
-            column("k", ColumnType::Integer, false),
-        ]);
-        insta(&sql(&before, &after), EXPECTED_UP);
-        insta(&sql(&after, &before), EXPECTED_DOWN);
-    }
-
-    fn insta(got: &[String], expected: &[&str]) {
-        assert_eq!(got, expected, "got:\n{}", got.join("\n"));
+        check_altered_and_added_columns(&MysqlSchema, EXPECTED_UP, EXPECTED_DOWN);
     }
 
     const EXPECTED_UP: &[&str] = &[

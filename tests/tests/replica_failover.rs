@@ -58,38 +58,9 @@ async fn until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
 async fn mariadb_replica_too_far_behind_is_left_out() {
     let primary = env("OM_TEST_MYSQL_URL");
     let replica = env("OM_TEST_MYSQL_REPLICA_URL");
-    let sep = if primary.contains('?') { '&' } else { '?' };
-    let db = Database::connect_replicated(
-        &format!("{primary}{sep}replica_retry_ms=300&max_replica_lag_ms=300"),
-        &[replica.as_str()],
-    )
-    .await
-    .expect("connects");
+    let (db, table) = with_three_rows(&primary, &replica, "", "om_lag").await;
     let mut admin = url::Url::parse(&replica).expect("a URL");
     admin.set_username("root").expect("a user");
-    let table = format!("om_lag_{}", std::process::id());
-    db.execute(&format!("DROP TABLE IF EXISTS {table}"), ())
-        .await
-        .expect("drop");
-    db.execute(
-        &format!("CREATE TABLE {table} (id bigint primary key, n bigint not null default 0)"),
-        (),
-    )
-    .await
-    .expect("create");
-    db.execute(
-        &format!("INSERT INTO {table} (id) VALUES (1), (2), (3)"),
-        (),
-    )
-    .await
-    .expect("insert");
-    let seen = db.read_after(&db.last_write_token().expect("tracked"));
-    assert_eq!(
-        seen.fetch_val::<i64>(&format!("SELECT count(*) FROM {table}"), ())
-            .await
-            .expect("read"),
-        3
-    );
     too_far_behind_is_left_out(&db, admin.as_str(), &table).await;
     db.execute(&format!("DROP TABLE {table}"), ())
         .await
@@ -160,37 +131,8 @@ async fn stopping_a_replica_mid_run_falls_back_to_the_primary() {
     let primary = env("OM_TEST_POSTGRES_URL");
     let replica = env("OM_TEST_POSTGRES_REPLICA_URL");
     script("start").await;
-    let sep = if primary.contains('?') { '&' } else { '?' };
-    let db = Database::connect_replicated(
-        &format!("{primary}{sep}replica_retry_ms=300&max_replica_lag_ms=300&acquire_timeout=5"),
-        &[replica.as_str()],
-    )
-    .await
-    .expect("connects");
-    let table = format!("om_failover_{}", std::process::id());
-    db.execute(&format!("DROP TABLE IF EXISTS {table}"), ())
-        .await
-        .expect("drop");
-    db.execute(
-        &format!("CREATE TABLE {table} (id bigint primary key, n bigint not null default 0)"),
-        (),
-    )
-    .await
-    .expect("create");
-    db.execute(
-        &format!("INSERT INTO {table} (id) VALUES (1), (2), (3)"),
-        (),
-    )
-    .await
-    .expect("insert");
-    // Wait for the replica to have the rows (the readers below do not wait).
-    let seen = db.read_after(&db.last_write_token().expect("tracked"));
-    assert_eq!(
-        seen.fetch_val::<i64>(&format!("SELECT count(*) FROM {table}"), ())
-            .await
-            .expect("read"),
-        3
-    );
+    let (db, table) =
+        with_three_rows(&primary, &replica, "&acquire_timeout=5", "om_failover").await;
 
     too_far_behind_is_left_out(&db, &replica, &table).await;
 
@@ -256,4 +198,47 @@ async fn stopping_a_replica_mid_run_falls_back_to_the_primary() {
         .expect("drop");
     db.close().await;
     assert!(errors.is_empty(), "reads failed: {errors:?}");
+}
+
+/// A database replicated onto `replica` (a replica more than 300 ms behind is left
+/// out for 300 ms; `options` adds to the URL's), with a new table `<prefix>_<pid>` of
+/// three rows that the replica has replayed.
+async fn with_three_rows(
+    primary: &str,
+    replica: &str,
+    options: &str,
+    prefix: &str,
+) -> (Database, String) {
+    let sep = if primary.contains('?') { '&' } else { '?' };
+    let db = Database::connect_replicated(
+        &format!("{primary}{sep}replica_retry_ms=300&max_replica_lag_ms=300{options}"),
+        &[replica],
+    )
+    .await
+    .expect("connects");
+    let table = format!("{prefix}_{}", std::process::id());
+    db.execute(&format!("DROP TABLE IF EXISTS {table}"), ())
+        .await
+        .expect("drop");
+    db.execute(
+        &format!("CREATE TABLE {table} (id bigint primary key, n bigint not null default 0)"),
+        (),
+    )
+    .await
+    .expect("create");
+    db.execute(
+        &format!("INSERT INTO {table} (id) VALUES (1), (2), (3)"),
+        (),
+    )
+    .await
+    .expect("insert");
+    // Wait for the replica to have the rows (readers that follow may not wait).
+    let seen = db.read_after(&db.last_write_token().expect("tracked"));
+    assert_eq!(
+        seen.fetch_val::<i64>(&format!("SELECT count(*) FROM {table}"), ())
+            .await
+            .expect("read"),
+        3
+    );
+    (db, table)
 }
