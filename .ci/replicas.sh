@@ -35,5 +35,21 @@ if ! pg_replaying; then
     bash "$scripts/pg-replica.sh" start
     pg_replaying || { echo "the PostgreSQL replica still does not replay the primary" >&2; exit 1; }
 fi
+# A MariaDB server of the pair that was stopped without its own shutdown (the machine
+# was restarted) leaves its pid file behind; start-stop-daemon then refuses to start it
+# ("matching only on non-root pidfile ... is insecure", exit 2). Only a pid file of a
+# pair's server that does not answer and whose process is not a running mariadbd is
+# removed.
+pair=${MARIADB_PAIR_DIR:-/var/lib/om-mariadb-pair}
+for port in 3307 3308; do
+    pidfile=$pair/$port/mysqld.pid
+    [ -f "$pidfile" ] || continue
+    mariadb-admin -h 127.0.0.1 -P "$port" -u root ping >/dev/null 2>&1 && continue
+    pid=$(cat "$pidfile" 2>/dev/null || true)
+    if [ -z "$pid" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" != mariadbd ]; then
+        echo "removing the stale pid file $pidfile (no server runs on $port)" >&2
+        rm -f "$pidfile"
+    fi
+done
 # the MariaDB script itself waits until its replica has caught up, and fails otherwise
 bash "$scripts/mariadb-replica.sh" start
