@@ -24,6 +24,28 @@ pg_replaying() {
     return 1
 }
 
+# A server killed with the machine leaves its pid file behind. PostgreSQL removes its own
+# stale lock file unless another live process now has that pid; the pair's MariaDB
+# servers are refused by start-stop-daemon ("matching only on non-root pidfile ... is
+# insecure", exit 2). Only the pid file of a server of these replicas that does not
+# answer, and whose pid is not a running server of that kind, is removed.
+remove_stale_pidfile() { # $1 pid file, $2 process name, $3 port
+    [ -f "$1" ] || return 0
+    local pid
+    pid=$(head -n 1 "$1" 2>/dev/null || true)
+    if [ -z "$pid" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" != "$2" ]; then
+        echo "removing the stale pid file $1 (no server answers on $3)" >&2
+        rm -f "$1"
+    fi
+}
+pg_dir=/var/lib/postgresql/om-replica-5433
+pg_isready -q -h 127.0.0.1 -p 5433 || remove_stale_pidfile "$pg_dir/postmaster.pid" postgres 5433
+pair=${MARIADB_PAIR_DIR:-/var/lib/om-mariadb-pair}
+for port in 3307 3308; do
+    mariadb-admin -h 127.0.0.1 -P "$port" -u root ping >/dev/null 2>&1 \
+        || remove_stale_pidfile "$pair/$port/mysqld.pid" mariadbd "$port"
+done
+
 bash "$scripts/pg-replica.sh" start
 if ! pg_replaying; then
     dir=$(pg 5433 "show data_directory")
@@ -35,21 +57,5 @@ if ! pg_replaying; then
     bash "$scripts/pg-replica.sh" start
     pg_replaying || { echo "the PostgreSQL replica still does not replay the primary" >&2; exit 1; }
 fi
-# A MariaDB server of the pair that was stopped without its own shutdown (the machine
-# was restarted) leaves its pid file behind; start-stop-daemon then refuses to start it
-# ("matching only on non-root pidfile ... is insecure", exit 2). Only a pid file of a
-# pair's server that does not answer and whose process is not a running mariadbd is
-# removed.
-pair=${MARIADB_PAIR_DIR:-/var/lib/om-mariadb-pair}
-for port in 3307 3308; do
-    pidfile=$pair/$port/mysqld.pid
-    [ -f "$pidfile" ] || continue
-    mariadb-admin -h 127.0.0.1 -P "$port" -u root ping >/dev/null 2>&1 && continue
-    pid=$(cat "$pidfile" 2>/dev/null || true)
-    if [ -z "$pid" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" != mariadbd ]; then
-        echo "removing the stale pid file $pidfile (no server runs on $port)" >&2
-        rm -f "$pidfile"
-    fi
-done
 # the MariaDB script itself waits until its replica has caught up, and fails otherwise
 bash "$scripts/mariadb-replica.sh" start
