@@ -6,6 +6,7 @@
 //! conformance suite.
 
 pub mod registry;
+pub mod row_stream;
 
 pub use crate::logging::rendered;
 
@@ -15,7 +16,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::future::BoxFuture;
-use futures::stream::BoxStream;
 
 use crate::error::Result;
 use crate::ir::{Insert, Statement};
@@ -25,6 +25,7 @@ use crate::transaction::TransactionOptions;
 use crate::url::DatabaseUrl;
 
 pub use registry::{DRIVERS, register};
+pub use row_stream::{BoxedRow, MapRows, RowCursor, RowStream};
 
 /// What a backend's dialect can and cannot do. The conformance suite reads it: a case
 /// for a missing capability checks for [`Error::Unsupported`](crate::Error::Unsupported)
@@ -160,9 +161,6 @@ impl PoolStatus {
 
 /// Receives each row of a result, in order.
 pub type RowSink<'a> = dyn FnMut(&dyn Row) -> Result<()> + Send + 'a;
-
-/// A stream of rows read through a cursor.
-pub type RowStream<'a> = BoxStream<'a, Result<Box<dyn Row + 'a>>>;
 
 /// A backend: its name, the URL schemes it serves, and how to connect.
 #[async_trait]

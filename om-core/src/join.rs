@@ -189,7 +189,7 @@ impl<'a, R: JoinedRow> JoinQuery<'a, R> {
         }
         self.exec
             .stream(Statement::Select(self.select))
-            .map(|row| row.and_then(|row| R::decode(&*row)))
+            .map_rows(|row| R::decode(row))
             .boxed()
     }
 }

@@ -381,7 +381,7 @@ fn logged_stream<'a>(
     };
     let logged = stmt.clone();
     let mut inner = rows(stmt);
-    Box::pin(async_stream::stream! {
+    RowStream::from_boxed(async_stream::stream! {
         options.capture(Described::Statement(&logged));
         let _counted = watch.log.as_ref().map(|_| Counted::new());
         let mut outcome = Ok(());

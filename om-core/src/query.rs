@@ -360,7 +360,7 @@ impl<'a, M: Model> Query<'a, M> {
         }
         self.exec
             .stream(Statement::Select(self.select))
-            .map(|row| row.and_then(|row| M::from_row(&*row, 0)))
+            .map_rows(|row| M::from_row(row, 0))
             .boxed()
     }
 }

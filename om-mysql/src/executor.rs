@@ -10,7 +10,7 @@ use futures::stream::BoxStream;
 use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, Statement};
 use om_core::raw::Executed;
-use om_core::{Error, Result, Row, TableMeta, TransactionOptions};
+use om_core::{Error, Result, TableMeta, TransactionOptions};
 use sea_query_sqlx::SqlxValues;
 use sqlx::mysql::{MySqlDatabaseError, MySqlQueryResult, MySqlRow};
 use sqlx::{AssertSqlSafe, MySql, MySqlConnection};
@@ -259,7 +259,7 @@ impl om_sqlx::Backend for MysqlBackend {
     where
         C: std::ops::DerefMut<Target = MySqlConnection> + Send + 'c,
     {
-        Box::pin(async_stream::try_stream! {
+        RowStream::from_rows(async_stream::try_stream! {
             let table = stmt.table();
             let ready = rendered(&stmt)?;
             let mut conn = conn.await?;
@@ -269,7 +269,7 @@ impl om_sqlx::Backend for MysqlBackend {
                 let mut first = true;
                 loop {
                     match rows_of.try_next().await {
-                        Ok(Some(row)) => yield Box::new(OmRow(row)) as Box<dyn Row>,
+                        Ok(Some(row)) => yield OmRow(row),
                         Ok(None) => break,
                         Err(e) => {
                             if first && text_fallback.is_some() && cannot_prepare(&e) {
@@ -285,7 +285,7 @@ impl om_sqlx::Backend for MysqlBackend {
                 if let Some(sql) = retry {
                     let mut rows_of = rows(&mut conn, sql, None);
                     while let Some(row) = rows_of.try_next().await.map_err(|e| map(e, table))? {
-                        yield Box::new(OmRow(row)) as Box<dyn Row>;
+                        yield OmRow(row);
                     }
                 }
             }

@@ -7,7 +7,7 @@ use om_core::{DecodeError, Row};
 #[cfg(feature = "decimal")]
 use rust_decimal::Decimal;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Decode, Row as _, Sqlite, TypeInfo, ValueRef};
+use sqlx::{Decode, Row as _, Sqlite, Type, TypeInfo, ValueRef};
 #[cfg(feature = "uuid")]
 use uuid::Uuid;
 
@@ -51,15 +51,17 @@ impl OmRow {
         if value.is_null() {
             return Ok(None);
         }
-        let number = match value.type_info().name() {
-            "INTEGER" => <i64 as Decode<'_, Sqlite>>::decode(value).map(Number::Int),
-            "REAL" => <f64 as Decode<'_, Sqlite>>::decode(value).map(Number::Float),
-            other => {
-                return Err(DecodeError::Mismatch {
-                    expected: to,
-                    found: other.to_string(),
-                });
-            }
+        // The storage class, compared as sqlx's type rather than by its name.
+        let stored = value.type_info();
+        let number = if <i64 as Type<Sqlite>>::compatible(&stored) {
+            <i64 as Decode<'_, Sqlite>>::decode(value).map(Number::Int)
+        } else if <f64 as Type<Sqlite>>::compatible(&stored) {
+            <f64 as Decode<'_, Sqlite>>::decode(value).map(Number::Float)
+        } else {
+            return Err(DecodeError::Mismatch {
+                expected: to,
+                found: stored.name().to_string(),
+            });
         };
         number.map(Some).map_err(|e| DecodeError::Mismatch {
             expected: to,

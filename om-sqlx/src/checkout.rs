@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
-use futures::Stream;
-use om_core::driver::RowStream;
+use om_core::Row;
+use om_core::driver::{BoxedRow, RowCursor, RowStream};
 use om_core::{Error, ErrorKind};
 use sqlx::pool::PoolConnection;
 
@@ -154,7 +154,7 @@ pub(crate) fn tracked<'a, B: Backend>(
     if !B::CLOSE_WHEN_CANCELLED {
         return inner;
     }
-    Box::pin(Tracked { inner, in_flight })
+    RowStream::new(Tracked { inner, in_flight })
 }
 
 struct Tracked<'a> {
@@ -162,12 +162,16 @@ struct Tracked<'a> {
     in_flight: Arc<AtomicBool>,
 }
 
-impl<'a> Stream for Tracked<'a> {
-    type Item = <RowStream<'a> as Stream>::Item;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+impl Tracked<'_> {
+    /// Polls `inner` with the flag cleared, then sets it if the poll left the stream
+    /// waiting for the server.
+    #[inline]
+    fn poll_tracked<T>(
+        &mut self,
+        poll: impl FnOnce(&mut Self) -> Poll<Option<Result<T, Error>>>,
+    ) -> Poll<Option<Result<T, Error>>> {
         self.in_flight.store(false, Ordering::Release);
-        let polled = self.inner.as_mut().poll_next(cx);
+        let polled = poll(self);
         let waiting = match &polled {
             Poll::Pending => true,
             Poll::Ready(Some(Err(e))) => breaks_connection(e),
@@ -175,5 +179,24 @@ impl<'a> Stream for Tracked<'a> {
         };
         self.in_flight.store(waiting, Ordering::Release);
         polled
+    }
+}
+
+impl<'a> RowCursor<'a> for Tracked<'a> {
+    fn poll_lend(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        visit: &mut dyn FnMut(&dyn Row),
+    ) -> Poll<Option<Result<(), Error>>> {
+        self.get_mut()
+            .poll_tracked(|this| this.inner.poll_lend(cx, visit))
+    }
+
+    fn poll_boxed(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<BoxedRow<'a>, Error>>> {
+        self.get_mut()
+            .poll_tracked(|this| this.inner.poll_boxed(cx))
     }
 }

@@ -116,13 +116,13 @@ where
     SqlxValues: IntoArguments<DB>,
     for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
 {
-    Box::pin(async_stream::try_stream! {
+    RowStream::from_rows(async_stream::try_stream! {
         let rendered = rendered?;
         let mut conn = conn.await?;
         for (sql, values) in rendered {
             let mut rows = sqlx::query_with::<DB, _>(AssertSqlSafe(crate::traced(sql, Some(&values))), values).fetch(&mut *conn);
             while let Some(row) = rows.try_next().await.map_err(&map)? {
-                yield Box::new(wrap(row)) as Box<dyn Row + 'c>;
+                yield wrap(row);
             }
         }
     })

@@ -401,7 +401,7 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
     }
 
     fn stream(&self, stmt: Statement) -> RowStream<'_> {
-        Box::pin(async_stream::try_stream! {
+        RowStream::from_boxed(async_stream::try_stream! {
             let conn = self.lock_for(true).await?;
             // Only now, holding the connection, does the stream touch its in-flight
             // flag: set while it waits for a row, clear while its reader holds one (a

@@ -149,7 +149,7 @@ where
         self.query
             .exec
             .stream(Statement::Select(self.query.select))
-            .map(move |row| row.and_then(|row| f(RowRef::new(&*row))))
+            .map_rows(move |row| f(RowRef::new(row)))
             .boxed()
     }
 }
@@ -323,7 +323,7 @@ impl<'a, M: Model, C: SelectColumns> Selected<'a, M, C> {
         self.query
             .exec
             .stream(Statement::Select(self.query.select))
-            .map(move |row| row.and_then(|row| T::from_columns(&*row, &columns)))
+            .map_rows(move |row| T::from_columns(row, &columns))
             .boxed()
     }
 }

@@ -137,7 +137,7 @@ impl ForceRollback {
     /// A stream reads its rows in one go, in its turn, then hands them out: so that
     /// other statements (of this task or another) never wait for a half-read stream.
     fn stream_on(&self, guarded: bool, stmt: Statement) -> RowStream<'_> {
-        Box::pin(async_stream::try_stream! {
+        RowStream::from_boxed(async_stream::try_stream! {
             let rows = self
                 .run(guarded, |tx| async move {
                     let mut inner = tx.stream(stmt);

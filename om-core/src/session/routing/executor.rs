@@ -123,7 +123,7 @@ impl Executor for Routed {
         if !reads_only(&stmt) {
             // A write that returns rows: recorded once its rows are read.
             let wrote = futures::stream::once(route.wrote()).filter_map(|()| async { None });
-            return Box::pin(route.primary().stream(stmt).chain(wrote));
+            return RowStream::from_boxed(route.primary().stream(stmt).chain(wrote));
         }
         let pick = async move {
             match route.router.target(route).await {
@@ -142,13 +142,13 @@ impl Executor for Routed {
                         }
                         first => {
                             replica.served.fetch_add(1, Ordering::Relaxed);
-                            Box::pin(futures::stream::iter(first).chain(rows))
+                            rows.after_first(first)
                         }
                     }
                 }
             }
         };
-        Box::pin(futures::stream::once(pick).flatten())
+        RowStream::deferred(pick)
     }
 
     async fn begin(&self) -> Result<Box<dyn TransactionExecutor + '_>> {
