@@ -135,6 +135,14 @@ impl Row for OmRow {
         self.converted(i, "i32", |n| n.to_integer("i32"))
     }
     fn get_i64(&self, i: usize) -> Result<Option<i64>, DecodeError> {
+        // An INTEGER, the common case, is read as it is.
+        if let Ok(value) = self.0.try_get_raw(i)
+            && !value.is_null()
+            && <i64 as Type<Sqlite>>::compatible(&value.type_info())
+            && let Ok(n) = <i64 as Decode<'_, Sqlite>>::decode(value)
+        {
+            return Ok(Some(n));
+        }
         self.converted(i, "i64", |n| n.to_integer("i64"))
     }
     fn get_f32(&self, i: usize) -> Result<Option<f32>, DecodeError> {
@@ -144,6 +152,17 @@ impl Row for OmRow {
         self.converted(i, "f64", Number::to_f64)
     }
     fn get_string(&self, i: usize) -> Result<Option<String>, DecodeError> {
+        // TEXT, the common case, is read as it is; NULL is `None`.
+        if let Ok(value) = self.0.try_get_raw(i) {
+            if value.is_null() {
+                return Ok(None);
+            }
+            if <String as Type<Sqlite>>::compatible(&value.type_info())
+                && let Ok(text) = <String as Decode<'_, Sqlite>>::decode(value)
+            {
+                return Ok(Some(text));
+            }
+        }
         self.get(i, "String")
     }
     fn get_bytes(&self, i: usize) -> Result<Option<Vec<u8>>, DecodeError> {
