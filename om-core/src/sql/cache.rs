@@ -112,6 +112,22 @@ impl StatementCache {
         )
     }
 
+    /// [`select`](Self::select) for a dialect whose `render` may refuse the statement:
+    /// `render` (with the dialect's checks) runs only when the shape is not cached,
+    /// so the checks must depend on the shape alone, never on a bound value. A shape
+    /// is cached only once `render` accepted it.
+    pub fn try_select(
+        &self,
+        select: &Select,
+        literal_paging: bool,
+        render: impl FnOnce() -> Result<(String, Values)>,
+    ) -> Result<(Arc<str>, Values)> {
+        self.try_cached(
+            |key, values| shape(select, literal_paging, key, values, self.json),
+            render,
+        )
+    }
+
     /// The SQL and values of an insert, an update or a delete, cached as
     /// [`select`](Self::select) is; other statements (several rows, DDL, raw SQL, and
     /// selects, which go through [`select`](Self::select)) are rendered each time.
@@ -723,6 +739,30 @@ mod tests {
             let (again_sql, again_values) = cache.select(s, false, || unreachable!());
             assert_eq!((first_sql, first_values), (again_sql, again_values));
         }
+    }
+
+    #[test]
+    fn a_refused_select_is_not_cached_and_an_accepted_one_skips_the_checks() {
+        let cache = StatementCache::new();
+        let s = &selects()[0];
+        let refused = || {
+            Err(crate::Error::InvalidQuery {
+                reason: "no".into(),
+            })
+        };
+        for _ in 0..2 {
+            assert!(cache.try_select(s, true, refused).is_err());
+            assert!(cache.is_empty(), "a refused shape is never kept");
+        }
+        let render = || Ok(crate::sql::select(s, &NoJson).build(SqliteQueryBuilder));
+        let first = cache.try_select(s, false, render).expect("rendered");
+        let again = cache
+            .try_select(s, false, || {
+                unreachable!("a cached shape skips render and its checks")
+            })
+            .expect("cached");
+        assert_eq!(first, again);
+        assert_eq!(cache.len(), 1);
     }
 
     #[test]
