@@ -15,17 +15,19 @@
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::task::{Context, Poll};
 
 use async_trait::async_trait;
-use futures::StreamExt;
 use futures::lock::{Mutex, MutexGuard};
 use om_core::driver::{
-    Capabilities, Executor, RowSink, RowStream, TransactionExecutor, savepoint_end,
+    BoxedRow, Capabilities, Executor, RowCursor, RowSink, RowStream, TransactionExecutor,
+    savepoint_end,
 };
 use om_core::ir::{Insert, Statement};
 use om_core::raw::Executed;
-use om_core::{Error, Result, TableMeta, TransactionOptions};
+use om_core::{Error, Result, Row, TableMeta, TransactionOptions};
 use sqlx::SqlSafeStr;
 use sqlx_core::transaction::TransactionManager;
 
@@ -401,35 +403,19 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
     }
 
     fn stream(&self, stmt: Statement) -> RowStream<'_> {
-        RowStream::from_boxed(async_stream::try_stream! {
-            let conn = self.lock_for(true).await?;
-            // Only now, holding the connection, does the stream touch its in-flight
-            // flag: set while it waits for a row, clear while its reader holds one (a
-            // stream dropped between rows leaves the connection clean).
-            let flag = self.shared()?.in_flight.clone();
-            let mut rows = B::stream(std::future::ready(Ok(conn)), stmt);
-            loop {
-                flag.store(true, Ordering::Release);
-                let next = rows.next().await;
-                match next {
-                    None => {
-                        flag.store(false, Ordering::Release);
-                        break;
-                    }
-                    Some(Ok(row)) => {
-                        flag.store(false, Ordering::Release);
-                        yield row;
-                    }
-                    Some(Err(e)) => {
-                        flag.store(breaks_connection(&e), Ordering::Release);
-                        // Give the connection back before reporting: a stream that
-                        // failed is over, even if it is never polled or dropped again.
-                        drop(rows);
-                        self.note::<()>(Err(e))?;
-                        break;
-                    }
-                }
-            }
+        RowStream::deferred(async move {
+            let opened = async {
+                let conn = self.lock_for(true).await?;
+                // Only now, holding the connection, does the stream touch its
+                // in-flight flag.
+                let shared = self.shared()?;
+                Ok(RowStream::new(InTransaction {
+                    rows: Some(B::stream(std::future::ready(Ok(conn)), stmt)),
+                    in_flight: shared.in_flight.clone(),
+                    failed: &shared.failed,
+                }))
+            };
+            opened.await.unwrap_or_else(RowStream::failed)
         })
     }
 
@@ -471,5 +457,61 @@ impl<B: Backend> Drop for SqlxTransaction<'_, B> {
         if let (Some(name), Ok(shared)) = (&self.savepoint, self.shared()) {
             shared.defer(savepoint_end(name, false));
         }
+    }
+}
+
+/// A stream on a transaction's connection. Its in-flight flag is set while it waits for
+/// a row and clear while its reader holds one (a stream dropped between rows leaves the
+/// connection clean). It gives the connection back as soon as it ends or fails, even if
+/// it is never polled or dropped again; a failure marks the transaction failed.
+struct InTransaction<'a> {
+    rows: Option<RowStream<'a>>,
+    in_flight: std::sync::Arc<AtomicBool>,
+    failed: &'a AtomicBool,
+}
+
+impl<'a> InTransaction<'a> {
+    #[inline]
+    fn poll_with<T>(
+        &mut self,
+        poll: impl FnOnce(&mut RowStream<'a>) -> Poll<Option<Result<T>>>,
+    ) -> Poll<Option<Result<T>>> {
+        let Some(rows) = &mut self.rows else {
+            return Poll::Ready(None);
+        };
+        self.in_flight.store(true, Ordering::Release);
+        let polled = poll(rows);
+        match &polled {
+            Poll::Pending => {}
+            Poll::Ready(Some(Ok(_))) => self.in_flight.store(false, Ordering::Release),
+            Poll::Ready(None) => {
+                self.in_flight.store(false, Ordering::Release);
+                self.rows = None;
+            }
+            Poll::Ready(Some(Err(e))) => {
+                self.in_flight
+                    .store(breaks_connection(e), Ordering::Release);
+                self.rows = None;
+                self.failed.store(true, Ordering::Release);
+            }
+        }
+        polled
+    }
+}
+
+impl<'a> RowCursor<'a> for InTransaction<'a> {
+    fn poll_lend(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        visit: &mut dyn FnMut(&dyn Row),
+    ) -> Poll<Option<Result<()>>> {
+        self.get_mut().poll_with(|rows| rows.poll_lend(cx, visit))
+    }
+
+    fn poll_boxed(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<BoxedRow<'a>>>> {
+        self.get_mut().poll_with(|rows| rows.poll_boxed(cx))
     }
 }
