@@ -159,6 +159,7 @@ macro_rules! for_each_case {
             query::bulk_delete,
             query::bulk_delete_refuses_paging,
             query::stream_rows,
+            query::streams_lend_and_hand_over_the_same_rows,
             query::stream_alongside_other_queries,
             query::write_during_pool_stream,
             query::renamed_column,

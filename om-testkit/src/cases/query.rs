@@ -366,6 +366,76 @@ pub async fn stream_rows(db: &Database) -> Result<()> {
     Ok(())
 }
 
+/// A stream read row by row into models or columns (each row lent to its decoder) and
+/// one read as raw rows (each row handed over) see the same rows, on the pool and in a
+/// transaction; a transaction's stream read to its end gives the connection back
+/// without being dropped.
+pub async fn streams_lend_and_hand_over_the_same_rows(db: &Database) -> Result<()> {
+    db.create_all(&[OrmTest::table()]).await?;
+    let mut rows: Vec<OrmTest> = (0..120)
+        .map(|i| {
+            let value = format!("v{i}");
+            OrmTest::new(&format!("s{i:03}"), (i % 3 == 0).then_some(value.as_str()))
+        })
+        .collect();
+    db.add_all(&mut rows).await?;
+    let names: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
+    let sql = "SELECT id, name, value FROM orm_test ORDER BY name";
+
+    let models: Vec<OrmTest> = db
+        .query::<OrmTest>()
+        .order_by(|c| c.name.asc())
+        .stream()
+        .try_collect()
+        .await?;
+    assert_eq!(models, rows);
+    let columns: Vec<String> = db
+        .query::<OrmTest>()
+        .order_by(|c| c.name.asc())
+        .select(|c| c.name)
+        .stream()
+        .try_collect()
+        .await?;
+    assert_eq!(columns, names);
+    let raw: Vec<(i64, String, Option<String>)> = db
+        .iterate(sql, ())
+        .and_then(|row| async move { Ok((row.get(0)?, row.get(1)?, row.get(2)?)) })
+        .try_collect()
+        .await?;
+    let expected: Vec<(i64, String, Option<String>)> = rows
+        .iter()
+        .map(|r| (r.id.expect("a key"), r.name.clone(), r.value.clone()))
+        .collect();
+    assert_eq!(raw, expected);
+
+    let tx = db.begin().await?;
+    let mut stream = tx.query::<OrmTest>().order_by(|c| c.name.asc()).stream();
+    let mut seen = Vec::new();
+    while let Some(row) = stream.try_next().await? {
+        seen.push(row);
+    }
+    assert_eq!(seen, rows);
+    // Read to its end, the stream holds the connection no more.
+    assert_eq!(tx.query::<OrmTest>().count().await?, 120);
+    drop(stream);
+    let raw: Vec<(i64, String, Option<String>)> = tx
+        .iterate(sql, ())
+        .and_then(|row| async move { Ok((row.get(0)?, row.get(1)?, row.get(2)?)) })
+        .try_collect()
+        .await?;
+    assert_eq!(raw, expected);
+    let columns: Vec<String> = tx
+        .query::<OrmTest>()
+        .order_by(|c| c.name.asc())
+        .select(|c| c.name)
+        .stream()
+        .try_collect()
+        .await?;
+    assert_eq!(columns, names);
+    tx.rollback().await?;
+    Ok(())
+}
+
 /// A stream dropped early releases its connection; other queries run while it is open,
 /// and (on SQLite in memory) every pooled connection sees the same tables.
 pub async fn stream_alongside_other_queries(db: &Database) -> Result<()> {
