@@ -166,10 +166,8 @@ impl<'a, M: Model> Query<'a, M> {
     /// # Ok(()) }
     /// ```
     pub async fn get(mut self, key: impl KeyArg<M::Key>) -> Result<Option<M>> {
-        let table = M::table();
-        let mut values = Vec::with_capacity(table.primary_key.len());
-        key.write_key(&mut values);
-        self.select.and_where(key_filter(table, values, "get")?);
+        let filter = key_filter(M::table(), key.key_values(), "get")?;
+        self.select.and_where(filter);
         self.select.limit = Some(1);
         // `fetch_first` checks the query, with its key.
         self.fetch_first().await

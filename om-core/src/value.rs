@@ -326,12 +326,27 @@ value_of!(Vec<u8>: &[u8]);
 pub trait KeyArg<K> {
     /// Appends the key's values, in key order.
     fn write_key(self, out: &mut Vec<Value>);
+
+    /// The key's values, in key order (without allocating, for the keys om knows).
+    fn key_values(self) -> impl Iterator<Item = Value>
+    where
+        Self: Sized,
+    {
+        let mut out = Vec::new();
+        self.write_key(&mut out);
+        out.into_iter()
+    }
 }
 
 impl<T: SqlType, V: ValueOf<T>> KeyArg<T> for V {
     #[inline]
     fn write_key(self, out: &mut Vec<Value>) {
         out.push(self.into_value_of());
+    }
+
+    #[inline]
+    fn key_values(self) -> impl Iterator<Item = Value> {
+        std::iter::once(self.into_value_of())
     }
 }
 
@@ -341,6 +356,11 @@ macro_rules! key_tuple {
             #[inline]
             fn write_key(self, out: &mut Vec<Value>) {
                 $(out.push(self.$i.into_value_of());)+
+            }
+
+            #[inline]
+            fn key_values(self) -> impl Iterator<Item = Value> {
+                [$(self.$i.into_value_of()),+].into_iter()
             }
         }
     };

@@ -15,28 +15,13 @@ pub(crate) use bulk::bulk_insert;
 /// `pk1 = v1 AND pk2 = v2 ...` for `table`'s key, or `KeyNotSet` when a value is NULL.
 pub(crate) fn key_filter(
     table: &'static TableMeta,
-    values: Vec<Value>,
+    values: impl IntoIterator<Item = Value>,
     operation: &'static str,
 ) -> Result<Expr> {
-    if let ([column], [_]) = (table.primary_key, &values[..]) {
-        let column = &table.columns[*column];
-        let Some(value) = values.into_iter().next().filter(|v| !is_null(v)) else {
-            return Err(Error::KeyNotSet {
-                operation,
-                table: table.name,
-                column: column.name,
-            });
-        };
-        return Ok(Expr::Compare {
-            column: ColumnRef {
-                table: table.name,
-                column: column.name,
-            },
-            op: CmpOp::Eq,
-            value,
-        });
-    }
-    let mut parts = Vec::with_capacity(values.len());
+    // One comparison per key column; a key of one column (the common case) needs no
+    // list.
+    let mut only = None;
+    let mut parts = Vec::new();
     for (column, value) in table.key_columns().zip(values) {
         if is_null(&value) {
             return Err(Error::KeyNotSet {
@@ -45,20 +30,23 @@ pub(crate) fn key_filter(
                 column: column.name,
             });
         }
-        parts.push(Expr::Compare {
+        let compare = Expr::Compare {
             column: ColumnRef {
                 table: table.name,
                 column: column.name,
             },
             op: CmpOp::Eq,
             value,
-        });
+        };
+        match only.take() {
+            None if parts.is_empty() => only = Some(compare),
+            first => {
+                parts.extend(first);
+                parts.push(compare);
+            }
+        }
     }
-    Ok(if parts.len() == 1 {
-        parts.remove(0)
-    } else {
-        Expr::And(parts)
-    })
+    Ok(only.unwrap_or(Expr::And(parts)))
 }
 
 fn key_of<M: Model>(obj: &M, operation: &'static str) -> Result<Expr> {

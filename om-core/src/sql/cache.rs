@@ -335,6 +335,9 @@ fn shape(
     json: Option<&dyn JsonSyntax>,
 ) {
     key.push(s.table as *const _ as u64);
+    if one_comparison(s, literal_paging, key, values) {
+        return;
+    }
     if s.limit_per.is_some() {
         // A limit per group binds its numbers after the filter's values: rendered
         // each time (eager loads, whose key lists are long anyway).
@@ -398,6 +401,48 @@ fn shape(
         column(key, &o.column);
         key.push(o.descending as u64);
     }
+    paging_of(s, literal_paging, key, values);
+}
+
+/// The commonest shape, a model's rows by one comparison on one of its columns, without
+/// joins, grouping or order (`get`, and `first` or `all` with one `filter`): encoded in
+/// a few words rather than walked. Its second word, 5, is no projection's tag, so it
+/// never shares a key with a walked shape.
+#[inline]
+fn one_comparison(
+    s: &Select,
+    literal_paging: bool,
+    key: &mut Vec<u64>,
+    values: &mut Vec<Value>,
+) -> bool {
+    let Some(Expr::Compare {
+        column: c,
+        op,
+        value,
+    }) = &s.filter
+    else {
+        return false;
+    };
+    if !(matches!(s.projection, Projection::Model)
+        && s.joins.is_empty()
+        && !s.distinct
+        && s.group_by.is_empty()
+        && s.having.is_none()
+        && s.order.is_empty()
+        && s.limit_per.is_none())
+    {
+        return false;
+    }
+    key.push(5);
+    column(key, c);
+    key.push(*op as u64);
+    values.push(value.clone());
+    paging_of(s, literal_paging, key, values);
+    true
+}
+
+/// LIMIT and OFFSET: literals in the key, or bound values.
+fn paging_of(s: &Select, literal_paging: bool, key: &mut Vec<u64>, values: &mut Vec<Value>) {
     let (limit, offset) = paging(s);
     for n in [limit, offset] {
         match n {
@@ -687,6 +732,44 @@ mod tests {
                 Some(20),
             ),
             (Projection::Columns(vec![NAME]), None, None, Some(5)),
+            // One comparison on a model (a `get`): encoded without the walk, a shape
+            // per column, operator and paging.
+            (
+                Projection::Model,
+                Some(cmp(ID, CmpOp::Eq, 7.into())),
+                Some(1),
+                None,
+            ),
+            (
+                Projection::Model,
+                Some(cmp(NAME, CmpOp::Eq, "n".into())),
+                Some(1),
+                None,
+            ),
+            (
+                Projection::Model,
+                Some(cmp(ID, CmpOp::Ge, 7.into())),
+                Some(1),
+                None,
+            ),
+            (
+                Projection::Model,
+                Some(cmp(ID, CmpOp::Eq, 7.into())),
+                Some(2),
+                Some(3),
+            ),
+            (
+                Projection::Model,
+                Some(cmp(ID, CmpOp::Eq, 7.into())),
+                None,
+                None,
+            ),
+            (
+                Projection::Count,
+                Some(cmp(ID, CmpOp::Eq, 7.into())),
+                None,
+                None,
+            ),
         ] {
             let mut s = Select::new(&TABLE);
             s.projection = projection;
