@@ -143,10 +143,10 @@ impl<B: Backend> Drop for Checkout<B> {
 
 /// Wraps a stream over a checked-out connection so that `in_flight` tells whether the
 /// stream was left waiting for the server: cleared before each poll (a connection the
-/// stream gives back during a poll is clean), and after it set only if the poll returned
-/// `Pending` or a connection-level error. A stream dropped by its reader between rows leaves the
-/// connection clean (sqlx skips the unread rows on its next use); one dropped while
-/// waiting for the server leaves it to be closed.
+/// stream gives back during a poll is clean), and after it set only if the poll
+/// returned `Pending` or a connection-level error. A stream dropped by its reader
+/// between rows leaves the connection clean (sqlx skips the unread rows on its next
+/// use); one dropped while waiting for the server leaves it to be closed.
 pub(crate) fn tracked<'a, B: Backend>(
     inner: RowStream<'a>,
     in_flight: Arc<AtomicBool>,
@@ -154,30 +154,59 @@ pub(crate) fn tracked<'a, B: Backend>(
     if !B::CLOSE_WHEN_CANCELLED {
         return inner;
     }
-    RowStream::new(Tracked { inner, in_flight })
+    RowStream::new(Tracked::new(inner, in_flight, None))
 }
 
-struct Tracked<'a> {
-    inner: RowStream<'a>,
+/// A stream whose in-flight flag is kept as [`tracked`] says. It gives its connection
+/// back as soon as it ends or fails, even if it is never polled or dropped again, and
+/// a failure sets `failed` (a transaction's) when there is one.
+pub(crate) struct Tracked<'a> {
+    inner: Option<RowStream<'a>>,
     in_flight: Arc<AtomicBool>,
+    failed: Option<&'a AtomicBool>,
 }
 
-impl Tracked<'_> {
+impl<'a> Tracked<'a> {
+    pub(crate) fn new(
+        inner: RowStream<'a>,
+        in_flight: Arc<AtomicBool>,
+        failed: Option<&'a AtomicBool>,
+    ) -> Self {
+        Tracked {
+            inner: Some(inner),
+            in_flight,
+            failed,
+        }
+    }
+
     /// Polls `inner` with the flag cleared, then sets it if the poll left the stream
     /// waiting for the server.
     #[inline]
     fn poll_tracked<T>(
         &mut self,
-        poll: impl FnOnce(&mut Self) -> Poll<Option<Result<T, Error>>>,
+        poll: impl FnOnce(&mut RowStream<'a>) -> Poll<Option<Result<T, Error>>>,
     ) -> Poll<Option<Result<T, Error>>> {
+        let Some(inner) = &mut self.inner else {
+            return Poll::Ready(None);
+        };
         self.in_flight.store(false, Ordering::Release);
-        let polled = poll(self);
+        let polled = poll(inner);
         let waiting = match &polled {
             Poll::Pending => true,
             Poll::Ready(Some(Err(e))) => breaks_connection(e),
             Poll::Ready(_) => false,
         };
         self.in_flight.store(waiting, Ordering::Release);
+        match &polled {
+            Poll::Ready(None) => self.inner = None,
+            Poll::Ready(Some(Err(_))) => {
+                self.inner = None;
+                if let Some(failed) = self.failed {
+                    failed.store(true, Ordering::Release);
+                }
+            }
+            _ => {}
+        }
         polled
     }
 }
@@ -189,14 +218,13 @@ impl<'a> RowCursor<'a> for Tracked<'a> {
         visit: &mut dyn FnMut(&dyn Row),
     ) -> Poll<Option<Result<(), Error>>> {
         self.get_mut()
-            .poll_tracked(|this| this.inner.poll_lend(cx, visit))
+            .poll_tracked(|inner| inner.poll_lend(cx, visit))
     }
 
     fn poll_boxed(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<BoxedRow<'a>, Error>>> {
-        self.get_mut()
-            .poll_tracked(|this| this.inner.poll_boxed(cx))
+        self.get_mut().poll_tracked(|inner| inner.poll_boxed(cx))
     }
 }

@@ -15,24 +15,21 @@
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::task::{Context, Poll};
 
 use async_trait::async_trait;
 use futures::lock::{Mutex, MutexGuard};
 use om_core::driver::{
-    BoxedRow, Capabilities, Executor, RowCursor, RowSink, RowStream, TransactionExecutor,
-    savepoint_end,
+    Capabilities, Executor, RowSink, RowStream, TransactionExecutor, savepoint_end,
 };
 use om_core::ir::{Insert, Statement};
 use om_core::raw::Executed;
-use om_core::{Error, Result, Row, TableMeta, TransactionOptions};
+use om_core::{Error, Result, TableMeta, TransactionOptions};
 use sqlx::SqlSafeStr;
 use sqlx_core::transaction::TransactionManager;
 
 use crate::backend::{Backend, Conn, insert_keys};
-use crate::checkout::{Checkout, breaks_connection};
+use crate::checkout::{Checkout, Tracked, breaks_connection};
 
 /// The transaction manager of backend `B`'s database.
 type Manager<B> = <<B as Backend>::Db as sqlx::Database>::TransactionManager;
@@ -409,11 +406,14 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
                 // Only now, holding the connection, does the stream touch its
                 // in-flight flag.
                 let shared = self.shared()?;
-                Ok(RowStream::new(InTransaction {
-                    rows: Some(B::stream(std::future::ready(Ok(conn)), stmt)),
-                    in_flight: shared.in_flight.clone(),
-                    failed: &shared.failed,
-                }))
+                // Set while it waits for a row, clear while its reader holds one (a
+                // stream dropped between rows leaves the connection clean); a failure
+                // marks the transaction failed.
+                Ok(RowStream::new(Tracked::new(
+                    B::stream(std::future::ready(Ok(conn)), stmt),
+                    shared.in_flight.clone(),
+                    Some(&shared.failed),
+                )))
             };
             opened.await.unwrap_or_else(RowStream::failed)
         })
@@ -457,61 +457,5 @@ impl<B: Backend> Drop for SqlxTransaction<'_, B> {
         if let (Some(name), Ok(shared)) = (&self.savepoint, self.shared()) {
             shared.defer(savepoint_end(name, false));
         }
-    }
-}
-
-/// A stream on a transaction's connection. Its in-flight flag is set while it waits for
-/// a row and clear while its reader holds one (a stream dropped between rows leaves the
-/// connection clean). It gives the connection back as soon as it ends or fails, even if
-/// it is never polled or dropped again; a failure marks the transaction failed.
-struct InTransaction<'a> {
-    rows: Option<RowStream<'a>>,
-    in_flight: std::sync::Arc<AtomicBool>,
-    failed: &'a AtomicBool,
-}
-
-impl<'a> InTransaction<'a> {
-    #[inline]
-    fn poll_with<T>(
-        &mut self,
-        poll: impl FnOnce(&mut RowStream<'a>) -> Poll<Option<Result<T>>>,
-    ) -> Poll<Option<Result<T>>> {
-        let Some(rows) = &mut self.rows else {
-            return Poll::Ready(None);
-        };
-        self.in_flight.store(true, Ordering::Release);
-        let polled = poll(rows);
-        match &polled {
-            Poll::Pending => {}
-            Poll::Ready(Some(Ok(_))) => self.in_flight.store(false, Ordering::Release),
-            Poll::Ready(None) => {
-                self.in_flight.store(false, Ordering::Release);
-                self.rows = None;
-            }
-            Poll::Ready(Some(Err(e))) => {
-                self.in_flight
-                    .store(breaks_connection(e), Ordering::Release);
-                self.rows = None;
-                self.failed.store(true, Ordering::Release);
-            }
-        }
-        polled
-    }
-}
-
-impl<'a> RowCursor<'a> for InTransaction<'a> {
-    fn poll_lend(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        visit: &mut dyn FnMut(&dyn Row),
-    ) -> Poll<Option<Result<()>>> {
-        self.get_mut().poll_with(|rows| rows.poll_lend(cx, visit))
-    }
-
-    fn poll_boxed(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<BoxedRow<'a>>>> {
-        self.get_mut().poll_with(|rows| rows.poll_boxed(cx))
     }
 }

@@ -66,7 +66,7 @@ impl<'a> RowStream<'a> {
         R: Row + 'a,
         S: Stream<Item = Result<R>> + Send + 'a,
     {
-        RowStream::new(Owned { rows })
+        RowStream::new(Rows { rows })
     }
 
     /// The rows of `rows`, already boxed.
@@ -74,7 +74,7 @@ impl<'a> RowStream<'a> {
     where
         S: Stream<Item = Result<BoxedRow<'a>>> + Send + 'a,
     {
-        RowStream::new(Boxed { rows })
+        RowStream::new(Rows { rows })
     }
 
     /// A stream that yields `error` and ends.
@@ -165,31 +165,52 @@ where
     }
 }
 
+/// A row as a stream yields it: a driver's own row, or one already boxed.
+trait Yielded<'a>: Send {
+    fn lend(&self) -> &dyn Row;
+    fn boxed(self) -> BoxedRow<'a>;
+}
+
+impl<'a, R: Row + 'a> Yielded<'a> for R {
+    fn lend(&self) -> &dyn Row {
+        self
+    }
+    fn boxed(self) -> BoxedRow<'a> {
+        Box::new(self)
+    }
+}
+
+impl<'a> Yielded<'a> for BoxedRow<'a> {
+    fn lend(&self) -> &dyn Row {
+        &**self
+    }
+    fn boxed(self) -> BoxedRow<'a> {
+        self
+    }
+}
+
 pin_project! {
-    /// A stream of a driver's own rows.
-    struct Owned<S> {
+    /// A stream of rows, a driver's own or boxed.
+    struct Rows<S> {
         #[pin]
         rows: S,
     }
 }
 
-impl<'a, R, S> RowCursor<'a> for Owned<S>
+impl<'a, Y, S> RowCursor<'a> for Rows<S>
 where
-    R: Row + 'a,
-    S: Stream<Item = Result<R>> + Send + 'a,
+    Y: Yielded<'a>,
+    S: Stream<Item = Result<Y>> + Send + 'a,
 {
     fn poll_lend(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         visit: &mut dyn FnMut(&dyn Row),
     ) -> Poll<Option<Result<()>>> {
-        self.project().rows.poll_next(cx).map(|next| {
-            next.map(|row| {
-                row.map(|row| {
-                    visit(&row);
-                })
-            })
-        })
+        self.project()
+            .rows
+            .poll_next(cx)
+            .map(|next| next.map(|row| row.map(|row| visit(row.lend()))))
     }
 
     fn poll_boxed(
@@ -199,41 +220,7 @@ where
         self.project()
             .rows
             .poll_next(cx)
-            .map(|next| next.map(|row| row.map(|row| Box::new(row) as BoxedRow<'a>)))
-    }
-}
-
-pin_project! {
-    /// A stream of boxed rows.
-    struct Boxed<S> {
-        #[pin]
-        rows: S,
-    }
-}
-
-impl<'a, S> RowCursor<'a> for Boxed<S>
-where
-    S: Stream<Item = Result<BoxedRow<'a>>> + Send + 'a,
-{
-    fn poll_lend(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        visit: &mut dyn FnMut(&dyn Row),
-    ) -> Poll<Option<Result<()>>> {
-        self.project().rows.poll_next(cx).map(|next| {
-            next.map(|row| {
-                row.map(|row| {
-                    visit(&*row);
-                })
-            })
-        })
-    }
-
-    fn poll_boxed(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<BoxedRow<'a>>>> {
-        self.project().rows.poll_next(cx)
+            .map(|next| next.map(|row| row.map(Yielded::boxed)))
     }
 }
 
