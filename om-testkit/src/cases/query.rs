@@ -1,7 +1,7 @@
 //! Reading: get, filter, order, paging, one/first/count/exists, bulk delete, streams.
 
 use futures::TryStreamExt;
-use om::{Database, Error, Expr, Model, Result};
+use om::{Database, Error, Expr, Model, Result, Session};
 
 use crate::models::{Account, OrmTest};
 
@@ -379,34 +379,36 @@ pub async fn streams_lend_and_hand_over_the_same_rows(db: &Database) -> Result<(
         })
         .collect();
     db.add_all(&mut rows).await?;
-    let names: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
-    let sql = "SELECT id, name, value FROM orm_test ORDER BY name";
-
-    let models: Vec<OrmTest> = db
-        .query::<OrmTest>()
-        .order_by(|c| c.name.asc())
-        .stream()
-        .try_collect()
-        .await?;
-    assert_eq!(models, rows);
-    let columns: Vec<String> = db
-        .query::<OrmTest>()
-        .order_by(|c| c.name.asc())
-        .select(|c| c.name)
-        .stream()
-        .try_collect()
-        .await?;
-    assert_eq!(columns, names);
-    let raw: Vec<(i64, String, Option<String>)> = db
-        .iterate(sql, ())
-        .and_then(|row| async move { Ok((row.get(0)?, row.get(1)?, row.get(2)?)) })
-        .try_collect()
-        .await?;
-    let expected: Vec<(i64, String, Option<String>)> = rows
-        .iter()
-        .map(|r| (r.id.expect("a key"), r.name.clone(), r.value.clone()))
-        .collect();
-    assert_eq!(raw, expected);
+    // The same rows three ways: models and one column (lent), raw rows (handed over).
+    async fn three_ways(on: &impl Session, rows: &[OrmTest]) -> Result<()> {
+        let models: Vec<OrmTest> = on
+            .query::<OrmTest>()
+            .order_by(|c| c.name.asc())
+            .stream()
+            .try_collect()
+            .await?;
+        assert_eq!(models, rows);
+        let names: Vec<String> = on
+            .query::<OrmTest>()
+            .order_by(|c| c.name.asc())
+            .select(|c| c.name)
+            .stream()
+            .try_collect()
+            .await?;
+        assert!(names.iter().eq(rows.iter().map(|r| &r.name)));
+        let raw: Vec<(i64, String, Option<String>)> = on
+            .iterate("SELECT id, name, value FROM orm_test ORDER BY name", ())
+            .and_then(|row| async move { Ok((row.get(0)?, row.get(1)?, row.get(2)?)) })
+            .try_collect()
+            .await?;
+        let expected: Vec<(i64, String, Option<String>)> = rows
+            .iter()
+            .map(|r| (r.id.expect("a key"), r.name.clone(), r.value.clone()))
+            .collect();
+        assert_eq!(raw, expected);
+        Ok(())
+    }
+    three_ways(db, &rows).await?;
 
     let tx = db.begin().await?;
     let mut stream = tx.query::<OrmTest>().order_by(|c| c.name.asc()).stream();
@@ -418,20 +420,7 @@ pub async fn streams_lend_and_hand_over_the_same_rows(db: &Database) -> Result<(
     // Read to its end, the stream holds the connection no more.
     assert_eq!(tx.query::<OrmTest>().count().await?, 120);
     drop(stream);
-    let raw: Vec<(i64, String, Option<String>)> = tx
-        .iterate(sql, ())
-        .and_then(|row| async move { Ok((row.get(0)?, row.get(1)?, row.get(2)?)) })
-        .try_collect()
-        .await?;
-    assert_eq!(raw, expected);
-    let columns: Vec<String> = tx
-        .query::<OrmTest>()
-        .order_by(|c| c.name.asc())
-        .select(|c| c.name)
-        .stream()
-        .try_collect()
-        .await?;
-    assert_eq!(columns, names);
+    three_ways(&tx, &rows).await?;
     tx.rollback().await?;
     Ok(())
 }
