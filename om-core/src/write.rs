@@ -18,11 +18,7 @@ pub(crate) fn key_filter(
     values: impl IntoIterator<Item = Value>,
     operation: &'static str,
 ) -> Result<Expr> {
-    // One comparison per key column; a key of one column (the common case) needs no
-    // list.
-    let mut only = None;
-    let mut parts = Vec::new();
-    for (column, value) in table.key_columns().zip(values) {
+    let compare = |column: &'static ColumnMeta, value: Value| {
         if is_null(&value) {
             return Err(Error::KeyNotSet {
                 operation,
@@ -30,23 +26,28 @@ pub(crate) fn key_filter(
                 column: column.name,
             });
         }
-        let compare = Expr::Compare {
+        Ok(Expr::Compare {
             column: ColumnRef {
                 table: table.name,
                 column: column.name,
             },
             op: CmpOp::Eq,
             value,
-        };
-        match only.take() {
-            None if parts.is_empty() => only = Some(compare),
-            first => {
-                parts.extend(first);
-                parts.push(compare);
-            }
-        }
+        })
+    };
+    let mut values = values.into_iter();
+    if let [column] = table.primary_key {
+        // A key of one column, the common case: one comparison, no list.
+        let column = &table.columns[*column];
+        let value = values.next().unwrap_or(Value::BigInt(None));
+        return compare(column, value);
     }
-    Ok(only.unwrap_or(Expr::And(parts)))
+    let parts = table
+        .key_columns()
+        .zip(values)
+        .map(|(column, value)| compare(column, value))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Expr::And(parts))
 }
 
 fn key_of<M: Model>(obj: &M, operation: &'static str) -> Result<Expr> {
