@@ -4,7 +4,7 @@
 use crate::error::Result;
 use crate::model::{ColumnMeta, Undo};
 use crate::row::Row;
-use crate::value::Value;
+use crate::value::{Value, ValueRef};
 
 /// A set of columns that models embed with `#[om(flatten)] field: TheSet`: the set's
 /// columns become columns of each model's table, in the field's place.
@@ -28,6 +28,14 @@ pub trait ColumnSet: Sized + Send + Sync + 'static {
 
     /// Appends the set's values, in column order.
     fn write_values(&self, out: &mut Vec<Value>);
+
+    /// [`write_values`](Self::write_values), with text and bytes borrowed. The derive
+    /// writes it; by default, the owned values.
+    fn write_value_refs<'a>(&'a self, out: &mut Vec<ValueRef<'a>>) {
+        let mut values = Vec::new();
+        self.write_values(&mut values);
+        out.extend(values.into_iter().map(ValueRef::Owned));
+    }
 
     /// Fills every field that is `None` and declares a default.
     fn apply_defaults(&mut self) -> Undo<Self>;

@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use futures::future::BoxFuture;
 
 use crate::error::Result;
-use crate::ir::{Insert, Statement};
+use crate::ir::{Insert, InsertRows, Statement};
 use crate::model::TableMeta;
 use crate::row::Row;
 use crate::transaction::TransactionOptions;
@@ -242,6 +242,24 @@ pub trait Executor: Send + Sync + Debug {
             keys.push(self.insert_returning(one).await?);
         }
         Ok(keys)
+    }
+    /// Inserts the rows of `rows`, whose values are borrowed from the objects written,
+    /// and returns their generated keys in row order when `rows.head.returning` names
+    /// a column (else no keys). Several rows go in one statement: callers check that
+    /// the statement fits (`max_parameters`) and, for keys, that the dialect returns
+    /// them (`returning`).
+    ///
+    /// The default copies the values into an owned [`Insert`] and runs it as
+    /// [`insert_returning_many`](Self::insert_returning_many) (or
+    /// [`execute`](Self::execute)) would; a driver binds the borrowed values as they are.
+    async fn insert_rows(&self, rows: InsertRows<'_>) -> Result<Vec<i64>> {
+        let returning = rows.head.returning.is_some();
+        let insert = rows.into_owned();
+        match (returning, insert.rows.len()) {
+            (true, 1) => Ok(vec![self.insert_returning(insert).await?]),
+            (true, _) => self.insert_returning_many(insert).await,
+            (false, _) => self.execute(&Statement::Insert(insert)).await.map(|_| Vec::new()),
+        }
     }
     /// Runs a query and passes each row to `sink`, in order.
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()>;

@@ -9,7 +9,7 @@
 use crate::aggregate::{Aggregate, Having};
 use crate::expr::{CmpOp, ColumnRef, Expr, Order};
 use crate::model::{ColumnMeta, TableMeta};
-use crate::value::Value;
+use crate::value::{Value, ValueRef};
 
 /// What a `SELECT` returns.
 #[derive(Debug, Clone, PartialEq)]
@@ -346,6 +346,51 @@ impl Insert {
             rows: vec![row],
             returning,
         })
+    }
+}
+
+/// An [`Insert`] whose values are borrowed from the objects written where that saves
+/// a copy (text and bytes): what `add_all` hands a driver, which binds them as they are.
+/// [`into_owned`](Self::into_owned) gives the same insert with owned values, for a
+/// driver (or a statement) that needs them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InsertRows<'a> {
+    /// The table, the columns and the generated column to read back; no rows.
+    pub head: Insert,
+    /// Every row's values, row after row, one per column of `head`.
+    pub values: Vec<ValueRef<'a>>,
+}
+
+impl InsertRows<'_> {
+    /// How many rows are inserted.
+    pub fn rows(&self) -> usize {
+        self.values
+            .len()
+            .checked_div(self.head.columns.len())
+            .unwrap_or(0)
+    }
+
+    /// The insert with owned values.
+    pub fn into_owned(self) -> Insert {
+        let rows = self.rows();
+        let InsertRows { mut head, values } = self;
+        let width = head.columns.len();
+        let mut values = values.into_iter().map(ValueRef::into_owned);
+        head.rows = (0..rows)
+            .map(|_| values.by_ref().take(width).collect())
+            .collect();
+        head
+    }
+}
+
+/// The rows of an owned insert, as owned values.
+impl From<Insert> for InsertRows<'static> {
+    fn from(mut insert: Insert) -> Self {
+        let rows = std::mem::take(&mut insert.rows);
+        InsertRows {
+            head: insert,
+            values: rows.into_iter().flatten().map(ValueRef::Owned).collect(),
+        }
     }
 }
 

@@ -83,7 +83,7 @@ pub use string_enum::StringEnum;
 pub use transaction::{IsolationLevel, RetryPolicy, Retryable, Transaction, TransactionOptions};
 pub use upsert::Upsert;
 pub use url::DatabaseUrl;
-pub use value::{Field, KeyArg, SqlType, Value, ValueOf};
+pub use value::{Field, KeyArg, SqlType, Value, ValueOf, ValueRef};
 
 // The crates of the optional column types om stores, for the facade to re-export.
 #[cfg(feature = "chrono")]

@@ -28,7 +28,7 @@ use crate::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
 };
 use crate::error::Result;
-use crate::ir::{Built, Insert, Statement};
+use crate::ir::{Built, Insert, InsertRows, Statement};
 use crate::model::TableMeta;
 use crate::options::ConnectOptions;
 use crate::raw::Executed;
@@ -105,8 +105,7 @@ impl LogOptions {
     /// The start of a statement that will be logged or captured.
     #[inline]
     fn start(&self, backend: &'static str, what: Described<'_>) -> Option<Watch> {
-        let log = self.slow.is_some()
-            || tracing::enabled!(target: "om::statement", tracing::Level::DEBUG);
+        let log = self.logging();
         if log || self.captures.active() {
             Some(Watch {
                 started: Instant::now(),
@@ -115,6 +114,19 @@ impl LogOptions {
         } else {
             None
         }
+    }
+
+    /// Whether statements are logged (slow ones, or all at `DEBUG`).
+    #[inline]
+    fn logging(&self) -> bool {
+        self.slow.is_some() || tracing::enabled!(target: "om::statement", tracing::Level::DEBUG)
+    }
+
+    /// Whether a statement started now would be logged or captured: what
+    /// [`start`](Self::start) decides, without starting.
+    #[inline]
+    fn watching(&self) -> bool {
+        self.logging() || self.captures.active()
     }
 
     #[cold]
@@ -492,6 +504,32 @@ macro_rules! logged_executor {
             {
                 logged_insert(&self.options, self.inner.backend(), insert, |insert| {
                     self.inner.insert_returning_many(insert)
+                })
+            }
+
+            fn insert_rows<'s, 'r, 'f>(
+                &'s self,
+                rows: InsertRows<'r>,
+            ) -> BoxFuture<'f, Result<Vec<i64>>>
+            where
+                's: 'f,
+                'r: 'f,
+                Self: 'f,
+            {
+                if !self.options.watching() {
+                    return self.inner.insert_rows(rows);
+                }
+                // Logged as the owned insert it is: the keys read back as
+                // `insert_returning_many` logs them, else as a statement.
+                let insert = rows.into_owned();
+                if insert.returning.is_some() {
+                    return logged_insert(&self.options, self.inner.backend(), insert, |insert| {
+                        self.inner.insert_rows(insert.into())
+                    });
+                }
+                Box::pin(async move {
+                    let stmt = Statement::Insert(insert);
+                    self.execute(&stmt).await.map(|_| Vec::new())
                 })
             }
 

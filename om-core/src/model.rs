@@ -3,7 +3,7 @@
 use crate::error::Result;
 use crate::relation::ForeignKey;
 use crate::row::Row;
-use crate::value::Value;
+use crate::value::{Value, ValueRef};
 
 /// The portable type of a column; each driver maps it to its dialect's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -336,6 +336,15 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
 
     /// Appends the value of every column, in [`TableMeta::columns`] order, to `out`.
     fn write_values(&self, out: &mut Vec<Value>);
+
+    /// [`write_values`](Self::write_values), with text and bytes borrowed from the
+    /// fields rather than copied: what a batch insert binds. The derive writes it; by
+    /// default, the owned values.
+    fn write_value_refs<'a>(&'a self, out: &mut Vec<ValueRef<'a>>) {
+        let mut values = Vec::new();
+        self.write_values(&mut values);
+        out.extend(values.into_iter().map(ValueRef::Owned));
+    }
 
     /// Appends the value of every primary key column, in key order, to `out`.
     fn write_key(&self, out: &mut Vec<Value>);

@@ -18,5 +18,5 @@ pub use dml::{
     build_insert_returning, build_select, build_write, check_json, check_json_select, delete, expr,
     insert, paging, select, select_with_literal_paging, small_literal_paging, update,
 };
-pub use floats::{FloatSupport, check_floats, check_insert_floats};
+pub use floats::{FloatSupport, check_floats, check_insert_floats, check_insert_rows_floats};
 pub use placeholders::{Lexing, PlaceholderStyle, Prepared, prepare};

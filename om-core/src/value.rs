@@ -5,7 +5,10 @@
 //! Rust values may be compared with a column of a given type, which is what makes
 //! `c.name.eq(42)` a compile error when `name` is text.
 
+mod borrowed;
 pub mod convert;
+
+pub use borrowed::ValueRef;
 
 use crate::error::DecodeError;
 use crate::model::ColumnType;
@@ -25,6 +28,12 @@ pub trait SqlType: Sized + Clone + Send + Sync + 'static {
     fn into_value(self) -> Value;
     /// Converts a borrowed value into a bound value.
     fn to_value(&self) -> Value;
+    /// The value to bind, borrowed where that saves a copy (text and bytes): what a
+    /// batch insert binds. By default [`to_value`](Self::to_value)'s, owned.
+    #[inline]
+    fn to_value_ref(&self) -> ValueRef<'_> {
+        ValueRef::Owned(self.to_value())
+    }
     /// A NULL of this type.
     fn null() -> Value;
     /// Reads the column at `index`, `None` when it is NULL.
@@ -39,6 +48,9 @@ pub trait SqlType: Sized + Clone + Send + Sync + 'static {
 
 macro_rules! sql_type {
     ($ty:ty, $ct:expr, $variant:ident, $getter:ident) => {
+        sql_type!($ty, $ct, $variant, $getter, |v| ValueRef::Owned(SqlType::to_value(v)));
+    };
+    ($ty:ty, $ct:expr, $variant:ident, $getter:ident, |$v:ident| $borrowed:expr) => {
         impl SqlType for $ty {
             const COLUMN_TYPE: ColumnType = $ct;
             const NAME: &'static str = stringify!($ty);
@@ -49,6 +61,11 @@ macro_rules! sql_type {
             #[inline]
             fn to_value(&self) -> Value {
                 Value::$variant(Some(self.clone().into()))
+            }
+            #[inline]
+            fn to_value_ref(&self) -> ValueRef<'_> {
+                let $v = self;
+                $borrowed
             }
             #[inline]
             fn null() -> Value {
@@ -112,8 +129,12 @@ widened_sql_type!(u8, ColumnType::SmallInt, i16, SmallInt, get_i16);
 widened_sql_type!(u16, ColumnType::Integer, i32, Int, get_i32);
 widened_sql_type!(u32, ColumnType::BigInt, i64, BigInt, get_i64);
 sql_type!(f64, ColumnType::Double, Double, get_f64);
-sql_type!(String, ColumnType::Text(None), String, get_string);
-sql_type!(Vec<u8>, ColumnType::Bytes, Bytes, get_bytes);
+sql_type!(String, ColumnType::Text(None), String, get_string, |v| {
+    ValueRef::Text(v)
+});
+sql_type!(Vec<u8>, ColumnType::Bytes, Bytes, get_bytes, |v| {
+    ValueRef::Bytes(v)
+});
 
 #[cfg(feature = "chrono")]
 mod chrono_types {
@@ -178,6 +199,8 @@ pub trait Field: Sized + Clone + Send + Sync + 'static {
     const NULLABLE: bool;
     /// The field's value, bound as a parameter.
     fn to_value(&self) -> Value;
+    /// The field's value to bind, borrowed where that saves a copy.
+    fn to_value_ref(&self) -> ValueRef<'_>;
     /// Reads the field from the column at `index`.
     fn decode(row: &dyn Row, index: usize) -> Result<Self, DecodeError>;
     /// The field's value from a bound value (NULL is `None` for an `Option`), `None`
@@ -199,6 +222,10 @@ impl<T: SqlType> Field for T {
         SqlType::to_value(self)
     }
     #[inline]
+    fn to_value_ref(&self) -> ValueRef<'_> {
+        SqlType::to_value_ref(self)
+    }
+    #[inline]
     fn decode(row: &dyn Row, index: usize) -> Result<Self, DecodeError> {
         T::decode(row, index)?.ok_or(DecodeError::UnexpectedNull { expected: T::NAME })
     }
@@ -215,6 +242,13 @@ impl<T: SqlType> Field for Option<T> {
         match self {
             Some(v) => SqlType::to_value(v),
             None => T::null(),
+        }
+    }
+    #[inline]
+    fn to_value_ref(&self) -> ValueRef<'_> {
+        match self {
+            Some(v) => SqlType::to_value_ref(v),
+            None => ValueRef::Owned(T::null()),
         }
     }
     #[inline]

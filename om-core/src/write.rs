@@ -4,7 +4,7 @@
 use crate::driver::{Executor, TransactionExecutor};
 use crate::error::{Error, Result};
 use crate::expr::{CmpOp, ColumnRef, Expr};
-use crate::ir::{Assign, Delete, Insert, Statement, Update};
+use crate::ir::{Assign, Delete, Insert, InsertRows, Statement, Update};
 use crate::model::{ColumnMeta, DefaultValue, Model, TableMeta, Undo};
 use crate::value::{Value, is_null};
 
@@ -65,6 +65,25 @@ pub(crate) fn insert_row<M: Model>(obj: &M, skip_generated: bool) -> Vec<Value> 
         values.remove(i);
     }
     values
+}
+
+/// The insert of `objs` with their values borrowed (text and bytes are not copied):
+/// all columns but a generated key still unset, when `skip_generated`.
+pub(crate) fn insert_rows_of<M: Model>(objs: &[M], skip_generated: bool) -> InsertRows<'_> {
+    let head = insert_of::<M>(skip_generated);
+    let skip = match skip_generated {
+        true => M::table().generated_column().map(|(i, _)| i),
+        false => None,
+    };
+    let mut values = Vec::with_capacity(M::table().columns.len() * objs.len());
+    for obj in objs {
+        let start = values.len();
+        obj.write_value_refs(&mut values);
+        if let Some(i) = skip {
+            values.remove(start + i);
+        }
+    }
+    InsertRows { head, values }
 }
 
 pub(crate) fn insert_of<M: Model>(skip_generated: bool) -> Insert {
@@ -186,15 +205,11 @@ pub(crate) async fn add_all<M: Model>(exec: &dyn Executor, objs: &mut [M]) -> Re
         // One statement is atomic by itself: no transaction around it.
         let undos: Vec<Undo<M>> = objs.iter_mut().map(|o| o.apply_defaults()).collect();
         let generate = generated[0];
-        let mut insert = insert_of::<M>(generate);
-        insert.rows = objs.iter().map(|o| insert_row(o, generate)).collect();
-        let outcome = if generate {
-            match exec.insert_returning_many(insert).await {
-                Ok(keys) => write_back_keys(exec, objs, keys).await,
-                Err(e) => Err(e),
-            }
-        } else {
-            exec.execute(&Statement::Insert(insert)).await.map(drop)
+        let inserted = exec.insert_rows(insert_rows_of(objs, generate)).await;
+        let outcome = match inserted {
+            Ok(keys) if generate => write_back_keys(exec, objs, keys).await,
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
         };
         if outcome.is_err() {
             for ((obj, undo), generated) in objs.iter_mut().zip(undos).zip(generated) {
@@ -277,18 +292,13 @@ pub(crate) async fn insert_runs<M: Model>(
         let generate = first.needs_generated_key();
         let run = same_key_run(rest, per_statement);
         let (batch, after) = rest.split_at_mut(run);
-        let mut insert = insert_of::<M>(generate);
-        insert.rows = batch.iter().map(|o| insert_row(o, generate)).collect();
-        if generate && read_keys {
-            let keys = match run {
-                1 => vec![tx.insert_returning(insert).await?],
-                _ => tx.insert_returning_many(insert).await?,
-            };
-            for (obj, key) in batch.iter_mut().zip(keys) {
-                obj.set_generated_key(Some(key))?;
-            }
-        } else {
-            tx.execute(&Statement::Insert(insert)).await?;
+        let mut rows = insert_rows_of(batch, generate);
+        if !read_keys {
+            rows.head.returning = None;
+        }
+        let keys = tx.insert_rows(rows).await?;
+        for (obj, key) in batch.iter_mut().zip(keys) {
+            obj.set_generated_key(Some(key))?;
         }
         rest = after;
     }

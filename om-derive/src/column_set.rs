@@ -50,6 +50,10 @@ pub(crate) fn column_set(input: &DeriveInput) -> syn::Result<TokenStream> {
         let ident = f.ident;
         quote!(out.push(#core::Field::to_value(&self.#ident));)
     });
+    let ref_writers = fields.iter().map(|f| {
+        let ident = f.ident;
+        quote!(out.push(#core::Field::to_value_ref(&self.#ident));)
+    });
     let on_update_values = fields.iter().filter_map(|f| {
         let (_, source) = f.attrs.on_update.as_ref()?;
         let value = crate::expand::value_tokens(source);
@@ -116,6 +120,14 @@ pub(crate) fn column_set(input: &DeriveInput) -> syn::Result<TokenStream> {
             #[inline]
             fn write_values(&self, out: &mut ::std::vec::Vec<#core::Value>) {
                 #(#writers)*
+            }
+
+            #[inline]
+            fn write_value_refs<'__om_a>(
+                &'__om_a self,
+                out: &mut ::std::vec::Vec<#core::ValueRef<'__om_a>>,
+            ) {
+                #(#ref_writers)*
             }
 
             fn apply_defaults(&mut self) -> #core::Undo<Self> {

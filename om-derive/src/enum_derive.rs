@@ -194,6 +194,10 @@ pub(crate) fn string_enum(input: &DeriveInput) -> syn::Result<TokenStream> {
                 ))
             }
             #[inline]
+            fn to_value_ref(&self) -> #core::ValueRef<'_> {
+                #core::ValueRef::Text(#core::StringEnum::as_str(self))
+            }
+            #[inline]
             fn null() -> #core::Value {
                 #core::Value::String(::core::option::Option::None)
             }

@@ -194,6 +194,29 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
         quote!(out.push(#core::Field::to_value(&self.#ident));)
     }));
+    // The same values borrowed, for a model without a parent (a child's rows are
+    // written per table, from its owned values).
+    let ref_writers = if parent.is_some() {
+        quote!()
+    } else {
+        let each = fields.iter().map(|f| {
+            let ident = f.ident;
+            let ty = f.ty;
+            if f.attrs.flatten.is_some() {
+                return quote!(<#ty as #core::ColumnSet>::write_value_refs(&self.#ident, out););
+            }
+            quote!(out.push(#core::Field::to_value_ref(&self.#ident));)
+        });
+        quote! {
+            #[inline]
+            fn write_value_refs<'__om_a>(
+                &'__om_a self,
+                out: &mut ::std::vec::Vec<#core::ValueRef<'__om_a>>,
+            ) {
+                #(#each)*
+            }
+        }
+    };
     let key_type = if let Some(p) = &parent {
         let ty = p.ty;
         quote!(<#ty as #core::Model>::Key)
@@ -517,6 +540,8 @@ pub(crate) fn model(input: &DeriveInput) -> syn::Result<TokenStream> {
             fn write_key(&self, out: &mut ::std::vec::Vec<#core::Value>) {
                 #(#key_writers)*
             }
+
+            #ref_writers
 
             fn set_generated_key(&mut self, key: ::core::option::Option<i64>) -> #core::Result<()> {
                 #set_key

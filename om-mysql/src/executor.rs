@@ -8,7 +8,7 @@ use std::sync::Arc;
 use futures::TryStreamExt;
 use futures::stream::BoxStream;
 use om_core::driver::{Capabilities, RowSink, RowStream};
-use om_core::ir::{Insert, Statement};
+use om_core::ir::{Insert, InsertRows, Statement};
 use om_core::raw::Executed;
 use om_core::{Error, Result, TableMeta, TransactionOptions};
 use sea_query_sqlx::SqlxValues;
@@ -18,7 +18,8 @@ use sqlx::{AssertSqlSafe, MySql, MySqlConnection};
 use crate::CAPABILITIES;
 use crate::error::map;
 use crate::render::{
-    Protocol, protocol, render, render_insert, render_insert_returning, render_select,
+    Protocol, protocol, render, render_insert, render_insert_returning,
+    render_insert_rows_returning, render_select,
 };
 use crate::row::OmRow;
 
@@ -198,6 +199,31 @@ impl om_sqlx::Backend for MysqlBackend {
         .await
         .map_err(|e| map(e, Some(shape.table)))?;
         om_sqlx::prepared::generated_keys::<MySql, _>(rows, OmRow, &shape)
+    }
+
+    /// Several rows with their keys read back, bound from the objects' own values: the
+    /// statement's text is the one `insert_returning_many` cached for the shape. Else
+    /// (the first insert of a shape, a value bound otherwise, no keys to read) through
+    /// the owned insert.
+    async fn insert_rows(
+        conn: &mut MySqlConnection,
+        capabilities: &'static Capabilities,
+        rows: InsertRows<'_>,
+    ) -> Result<Vec<i64>> {
+        if capabilities.returning
+            && let Some(rendered) = render_insert_rows_returning(&rows)?
+        {
+            let table = rows.head.table;
+            return om_sqlx::prepared::insert_rows_returning::<MySql, _>(
+                conn,
+                rendered,
+                &rows,
+                OmRow,
+                |e| map(e, Some(table)),
+            )
+            .await;
+        }
+        om_sqlx::insert_rows_owned::<Self>(conn, capabilities, rows).await
     }
 
     /// Runs a query on `conn` and passes each row to `sink`.

@@ -1,6 +1,8 @@
 //! om's IR → MySQL SQL, with every value bound.
 
-use om_core::ir::{Insert, Select, Statement};
+use om_core::ir::{Insert, InsertRows, Select, Statement};
+use sqlx::MySql;
+use sqlx::mysql::MySqlArguments;
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
 use std::sync::{Arc, LazyLock};
 
@@ -237,6 +239,19 @@ pub(crate) fn render_insert_returning(insert: Insert) -> Result<Rendered> {
         Ok((text, values))
     })?;
     Ok((text, bindable(SqlxValues(values))))
+}
+
+/// A multi-row insert returning its keys, its values bound from where they are (text
+/// is not copied): `None` when [`om_sqlx::bind::cached_insert_returning`] says so, and
+/// [`render_insert_returning`] of the owned insert then runs (and caches the text).
+pub(crate) fn render_insert_rows_returning(
+    rows: &InsertRows<'_>,
+) -> Result<Option<(Arc<str>, MySqlArguments)>> {
+    sql::check_insert_rows_floats(rows, FLOATS, "MySQL")?;
+    Ok(om_sqlx::bind::cached_insert_returning::<MySql>(
+        &RETURNING_INSERTS,
+        rows,
+    ))
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! om's IR → PostgreSQL SQL, with every value bound as a `$n` parameter.
 
-use om_core::ir::{Insert, Select, Statement};
+use om_core::ir::{Insert, InsertRows, Select, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
 use std::sync::{Arc, LazyLock};
 
@@ -8,6 +8,8 @@ use om_core::sql::StatementCache;
 use om_core::{Error, Result, Value, sql};
 use sea_query::PostgresQueryBuilder;
 use sea_query_sqlx::SqlxValues;
+use sqlx::Postgres;
+use sqlx::postgres::PgArguments;
 
 use crate::json::PostgresJson;
 
@@ -227,6 +229,15 @@ pub(crate) fn render_insert_returning(insert: Insert) -> Result<Rendered> {
     let mut values = SqlxValues(values);
     bindable(&mut values)?;
     Ok((text, values))
+}
+
+/// A multi-row insert returning its keys, its values bound from where they are (text
+/// is not copied): `None` when [`om_sqlx::bind::cached_insert_returning`] says so, and
+/// [`render_insert_returning`] of the owned insert then runs (and caches the text).
+pub(crate) fn render_insert_rows_returning(
+    rows: &InsertRows<'_>,
+) -> Result<Option<(Arc<str>, PgArguments)>> {
+    Ok(om_sqlx::bind::cached_insert_returning::<Postgres>(&INSERTS, rows))
 }
 
 #[cfg(test)]

@@ -4,14 +4,14 @@
 use std::future::Future;
 
 use om_core::driver::{Capabilities, RowSink, RowStream};
-use om_core::ir::{Insert, Statement};
+use om_core::ir::{Insert, InsertRows, Statement};
 use om_core::raw::{Executed, is_insert};
 use om_core::{Error, IsolationLevel, Result, TableMeta, TransactionOptions};
 use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 
 use crate::CAPABILITIES;
 use crate::error::map;
-use crate::render::{render, render_insert_returning, render_select};
+use crate::render::{render, render_insert_returning, render_insert_rows_returning, render_select};
 use crate::row::OmRow;
 
 /// The SQLite dialect, plugged into om-sqlx's pool and transaction executors.
@@ -99,6 +99,30 @@ impl om_sqlx::Backend for SqliteBackend {
             om_sqlx::prepared::fetch_all::<Sqlite>(conn, rendered, |e| map(e, Some(shape.table)))
                 .await?;
         om_sqlx::prepared::generated_keys::<Sqlite, _>(rows, OmRow, &shape)
+    }
+
+    /// Several rows with their keys read back, bound from the objects' own values when
+    /// the statement's text is cached (by `insert_returning_many`); else through the
+    /// owned insert.
+    async fn insert_rows(
+        conn: &mut SqliteConnection,
+        capabilities: &'static Capabilities,
+        rows: InsertRows<'_>,
+    ) -> Result<Vec<i64>> {
+        if capabilities.returning
+            && let Some(rendered) = render_insert_rows_returning(&rows)?
+        {
+            let table = rows.head.table;
+            return om_sqlx::prepared::insert_rows_returning::<Sqlite, _>(
+                conn,
+                rendered,
+                &rows,
+                OmRow,
+                |e| map(e, Some(table)),
+            )
+            .await;
+        }
+        om_sqlx::insert_rows_owned::<Self>(conn, capabilities, rows).await
     }
 
     /// Runs a query on `conn` and passes each row to `sink`.

@@ -1,6 +1,6 @@
 //! om's IR → SQLite SQL, with every value bound.
 
-use om_core::ir::{Insert, Join, Select, Statement};
+use om_core::ir::{Insert, InsertRows, Join, Select, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
 use std::sync::{Arc, LazyLock};
 
@@ -9,6 +9,8 @@ use om_core::sql::StatementCache;
 use om_core::{Error, Result, sql};
 use sea_query::SqliteQueryBuilder;
 use sea_query_sqlx::SqlxValues;
+use sqlx::Sqlite;
+use sqlx::sqlite::SqliteArguments;
 
 use crate::json::SqliteJson;
 
@@ -231,6 +233,16 @@ pub(crate) fn render_insert_returning(insert: Insert) -> Result<Rendered> {
     let mut values = SqlxValues(values);
     normalize_decimals(&mut values);
     Ok((text, values))
+}
+
+/// A multi-row insert returning its keys, its values bound from where they are (text
+/// is not copied): `None` when [`om_sqlx::bind::cached_insert_returning`] says so, and
+/// [`render_insert_returning`] of the owned insert then runs (and caches the text).
+pub(crate) fn render_insert_rows_returning(
+    rows: &InsertRows<'_>,
+) -> Result<Option<(Arc<str>, SqliteArguments)>> {
+    sql::check_insert_rows_floats(rows, FLOATS, "SQLite")?;
+    Ok(om_sqlx::bind::cached_insert_returning::<Sqlite>(&INSERTS, rows))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::ops::DerefMut;
 
 use om_core::driver::{Capabilities, RowSink, RowStream};
-use om_core::ir::{Insert, Statement};
+use om_core::ir::{Insert, InsertRows, Statement};
 use om_core::raw::Executed;
 use om_core::{Error, Result, TableMeta, TransactionOptions};
 
@@ -73,6 +73,19 @@ pub trait Backend: Send + Sync + 'static {
         insert: Insert,
     ) -> impl Future<Output = Result<Vec<i64>>> + Send;
 
+    /// Inserts the rows of `rows` (values borrowed from the objects) and returns their
+    /// generated keys in row order when `rows.head.returning` names a column, as
+    /// [`Executor::insert_rows`](om_core::driver::Executor::insert_rows) says. By
+    /// default through the owned insert ([`insert_rows_owned`]); a dialect binds the
+    /// borrowed values as they are.
+    fn insert_rows(
+        conn: &mut Conn<Self>,
+        capabilities: &'static Capabilities,
+        rows: InsertRows<'_>,
+    ) -> impl Future<Output = Result<Vec<i64>>> + Send {
+        insert_rows_owned::<Self>(conn, capabilities, rows)
+    }
+
     /// Runs a query and passes each row to `sink`.
     fn fetch(
         conn: &mut Conn<Self>,
@@ -119,7 +132,7 @@ pub trait Backend: Send + Sync + 'static {
 
 /// The generated keys of a multi-row insert on `conn`: in one statement where the
 /// dialect returns them (`capabilities.returning`), else one row at a time.
-pub(crate) async fn insert_keys<B: Backend>(
+pub(crate) async fn insert_keys<B: Backend + ?Sized>(
     conn: &mut Conn<B>,
     capabilities: &Capabilities,
     insert: Insert,
@@ -132,4 +145,23 @@ pub(crate) async fn insert_keys<B: Backend>(
         keys.push(B::insert_returning(conn, one).await?);
     }
     Ok(keys)
+}
+
+/// [`Backend::insert_rows`] through the owned insert: the values copied, then inserted
+/// as [`Backend::insert_returning_many`] (or [`Backend::execute`]) does. What a dialect
+/// falls back to when it cannot bind the borrowed values as they are.
+pub async fn insert_rows_owned<B: Backend + ?Sized>(
+    conn: &mut Conn<B>,
+    capabilities: &Capabilities,
+    rows: InsertRows<'_>,
+) -> Result<Vec<i64>> {
+    let returning = rows.head.returning.is_some();
+    let insert = rows.into_owned();
+    if returning {
+        insert_keys::<B>(conn, capabilities, insert).await
+    } else {
+        B::execute(conn, &Statement::Insert(insert))
+            .await
+            .map(|_| Vec::new())
+    }
 }

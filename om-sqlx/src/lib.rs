@@ -10,13 +10,14 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backend;
+pub mod bind;
 mod checkout;
 mod error;
 mod pool;
 pub mod prepared;
 mod transaction;
 
-pub use backend::{Backend, Conn};
+pub use backend::{Backend, Conn, insert_rows_owned};
 pub use error::{Classified, connect_error, map_error, open_pool, pool_options};
 pub use pool::SqlxPool;
 pub use transaction::SqlxTransaction;
@@ -40,6 +41,14 @@ pub fn traced<S: AsRef<str>>(sql: S, values: Option<&sea_query_sqlx::SqlxValues>
         }
     }
     om_core::driver::rendered(sql.as_ref(), &Shown(values));
+    sql
+}
+
+/// [`traced`] for a statement whose values are borrowed ([`om_core::ValueRef`]): they
+/// are logged as their owned values would be.
+#[inline]
+pub fn traced_refs<S: AsRef<str>>(sql: S, values: &[om_core::ValueRef<'_>]) -> S {
+    om_core::driver::rendered(sql.as_ref(), &values);
     sql
 }
 

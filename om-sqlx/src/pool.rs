@@ -11,7 +11,7 @@ use futures::future::BoxFuture;
 use om_core::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
 };
-use om_core::ir::{Insert, Statement};
+use om_core::ir::{Insert, InsertRows, Statement};
 use om_core::raw::Executed;
 use om_core::{Error, Result, TableMeta, TransactionOptions};
 
@@ -85,6 +85,12 @@ impl<B: Backend> Executor for SqlxPool<B> {
     async fn insert_returning(&self, insert: Insert) -> Result<i64> {
         let mut conn = self.acquire().await?;
         let outcome = B::insert_returning(&mut conn, insert).await;
+        conn.finish(outcome)
+    }
+
+    async fn insert_rows(&self, rows: InsertRows<'_>) -> Result<Vec<i64>> {
+        let mut conn = self.acquire().await?;
+        let outcome = B::insert_rows(&mut conn, self.capabilities, rows).await;
         conn.finish(outcome)
     }
 

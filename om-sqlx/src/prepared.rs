@@ -5,7 +5,7 @@ use std::ops::DerefMut;
 
 use futures::TryStreamExt;
 use om_core::driver::{RowSink, RowStream};
-use om_core::ir::{Insert, Select, Statement};
+use om_core::ir::{Insert, InsertRows, Select, Statement};
 use om_core::model::{ColumnMeta, TableMeta};
 use om_core::{Error, Result, Row};
 use sea_query_sqlx::SqlxValues;
@@ -126,6 +126,37 @@ where
             }
         }
     })
+}
+
+/// The generated keys of the multi-row insert `rows`, sent as `sql` with `args` (its
+/// values bound from where they are: [`crate::bind::cached_insert_returning`]), in row
+/// order.
+pub async fn insert_rows_returning<DB, R>(
+    conn: &mut DB::Connection,
+    (sql, args): (std::sync::Arc<str>, DB::Arguments),
+    rows: &InsertRows<'_>,
+    wrap: impl Fn(DB::Row) -> R,
+    map: impl Fn(sqlx::Error) -> Error + Send,
+) -> Result<Vec<i64>>
+where
+    DB: Database,
+    R: Row,
+    DB::Arguments: IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    let shape = InsertShape {
+        table: rows.head.table,
+        returning: rows.head.returning,
+        rows: rows.rows(),
+    };
+    let fetched = sqlx::query_with::<DB, _>(
+        AssertSqlSafe(crate::traced_refs(sql, &rows.values)),
+        args,
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(map)?;
+    generated_keys::<DB, R>(fetched, wrap, &shape)
 }
 
 /// The generated keys returned by a multi-row `INSERT ... RETURNING key`, in row

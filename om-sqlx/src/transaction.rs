@@ -22,7 +22,7 @@ use futures::lock::{Mutex, MutexGuard};
 use om_core::driver::{
     Capabilities, Executor, RowSink, RowStream, TransactionExecutor, savepoint_end,
 };
-use om_core::ir::{Insert, Statement};
+use om_core::ir::{Insert, InsertRows, Statement};
 use om_core::raw::Executed;
 use om_core::{Error, Result, TableMeta, TransactionOptions};
 use sqlx::SqlSafeStr;
@@ -373,6 +373,12 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
 
     fn in_transaction(&self) -> bool {
         true
+    }
+
+    async fn insert_rows(&self, rows: InsertRows<'_>) -> Result<Vec<i64>> {
+        let mut conn = self.lock().await?;
+        let outcome = B::insert_rows(&mut conn, self.capabilities, rows).await;
+        self.note(conn.finish(outcome))
     }
 
     async fn insert_returning_many(&self, insert: Insert) -> Result<Vec<i64>> {

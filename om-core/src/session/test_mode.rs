@@ -22,7 +22,7 @@ use crate::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
 };
 use crate::error::{Error, Result};
-use crate::ir::{Insert, Statement};
+use crate::ir::{Insert, InsertRows, Statement};
 use crate::model::TableMeta;
 use crate::raw::Executed;
 use crate::transaction::TransactionOptions;
@@ -197,6 +197,10 @@ impl Executor for ForceRollback {
         self.run(true, |tx| tx.insert_returning_many(insert)).await
     }
 
+    async fn insert_rows(&self, rows: InsertRows<'_>) -> Result<Vec<i64>> {
+        self.run(true, |tx| tx.insert_rows(rows)).await
+    }
+
     async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
         self.run(true, |tx| tx.allocate_keys(table, n)).await
     }
@@ -329,6 +333,10 @@ impl Executor for Savepoint<'_> {
         self.owner
             .run(false, |tx| tx.insert_returning_many(insert))
             .await
+    }
+
+    async fn insert_rows(&self, rows: InsertRows<'_>) -> Result<Vec<i64>> {
+        self.owner.run(false, |tx| tx.insert_rows(rows)).await
     }
 
     async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {

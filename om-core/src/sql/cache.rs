@@ -17,7 +17,7 @@ use sea_query::Values;
 use crate::aggregate::{AggFunc, Aggregate, Having};
 use crate::error::Result;
 use crate::expr::{CmpOp, ColumnRef, Expr};
-use crate::ir::{Assign, Insert, Projected, Projection, Select, Statement};
+use crate::ir::{Assign, Insert, InsertRows, Projected, Projection, Select, Statement};
 use crate::json::{JsonFilter, JsonSyntax};
 use crate::model::ColumnMeta;
 use crate::sql::dml::paging;
@@ -230,6 +230,28 @@ impl StatementCache {
             self.store(&sql);
         }
         Ok((sql, rendered))
+    }
+
+    /// The SQL an insert of `rows` was cached under (by [`insert`](Self::insert) or
+    /// [`insert_owned`](Self::insert_owned) of the same shape), `None` when it was not:
+    /// the caller then renders the owned insert, which caches it. A statement's
+    /// values are bound in row order, so the borrowed values bind as they are.
+    pub fn cached_insert(&self, rows: &InsertRows<'_>) -> Option<Arc<str>> {
+        let width = rows.head.columns.len();
+        let n = rows.rows();
+        if n * width != rows.values.len() {
+            return None;
+        }
+        KEY.with(|key| {
+            let mut key = key.borrow_mut();
+            key.clear();
+            insert_key_of(&rows.head, n, std::iter::repeat_n(width, n), &mut key);
+            if key.first() == Some(&UNCACHEABLE) {
+                return None;
+            }
+            let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+            map.sql.get(key.as_slice()).cloned()
+        })
     }
 
     /// Keeps `sql` under the shape the thread's key holds.
@@ -522,16 +544,26 @@ fn insert_shape(i: &Insert, key: &mut Vec<u64>, values: &mut Vec<Value>) {
 
 /// The shape of an insert, without its values (which it binds in row order).
 fn insert_key(i: &Insert, key: &mut Vec<u64>) {
+    insert_key_of(i, i.rows.len(), i.rows.iter().map(Vec::len), key);
+}
+
+/// The shape of an insert of `rows` rows of these widths, with `head`'s table,
+/// columns and returned column (its own rows are not looked at).
+fn insert_key_of(
+    head: &Insert,
+    rows: usize,
+    widths: impl Iterator<Item = usize>,
+    key: &mut Vec<u64>,
+) {
+    let i = head;
     key.extend([i.table as *const _ as u64, i.columns.len() as u64]);
     // A column is a `static` of its table's: its address names it.
     key.extend(i.columns.iter().map(|c| *c as *const ColumnMeta as u64));
-    key.push(i.rows.len() as u64);
-    if i.rows.len() > MAX_CACHED_ROWS {
+    key.push(rows as u64);
+    if rows > MAX_CACHED_ROWS {
         mark_uncacheable(key);
     }
-    for row in &i.rows {
-        key.push(row.len() as u64);
-    }
+    key.extend(widths.map(|w| w as u64));
     match i.returning {
         Some(c) => text(key, c.name),
         None => key.push(0),

@@ -2,9 +2,9 @@
 //! runs, with an error naming the column.
 
 use crate::error::{Error, Result};
-use crate::ir::{Insert, Statement};
+use crate::ir::{Insert, InsertRows, Statement};
 use crate::model::{ColumnMeta, TableMeta};
-use crate::value::Value;
+use crate::value::{Value, ValueRef};
 
 /// Which non-finite floats a dialect stores.
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +50,26 @@ pub fn check_insert_floats(i: &Insert, support: FloatSupport, backend: &str) -> 
             if let Some(what) = refused(value, support) {
                 return Err(error(i.table, column, what, backend));
             }
+        }
+    }
+    Ok(())
+}
+
+/// [`check_insert_floats`] for an insert whose values are borrowed.
+pub fn check_insert_rows_floats(
+    rows: &InsertRows<'_>,
+    support: FloatSupport,
+    backend: &str,
+) -> Result<()> {
+    if support.nan && support.infinity {
+        return Ok(());
+    }
+    let columns = rows.head.columns.iter().cycle();
+    for (column, value) in columns.zip(&rows.values) {
+        if let ValueRef::Owned(value) = value
+            && let Some(what) = refused(value, support)
+        {
+            return Err(error(rows.head.table, column, what, backend));
         }
     }
     Ok(())

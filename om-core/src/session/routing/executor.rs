@@ -16,7 +16,7 @@ use crate::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
 };
 use crate::error::Result;
-use crate::ir::{Insert, Statement};
+use crate::ir::{Insert, InsertRows, Statement};
 use crate::model::TableMeta;
 use crate::raw::Executed;
 use crate::row::Row;
@@ -52,6 +52,12 @@ impl Executor for Routed {
 
     async fn insert_returning_many(&self, insert: Insert) -> Result<Vec<i64>> {
         let keys = self.route.primary().insert_returning_many(insert).await?;
+        self.route.wrote().await;
+        Ok(keys)
+    }
+
+    async fn insert_rows(&self, rows: InsertRows<'_>) -> Result<Vec<i64>> {
+        let keys = self.route.primary().insert_rows(rows).await?;
         self.route.wrote().await;
         Ok(keys)
     }
@@ -227,6 +233,10 @@ impl Executor for RoutedTx<'_> {
 
     async fn insert_returning_many(&self, insert: Insert) -> Result<Vec<i64>> {
         self.inner.insert_returning_many(insert).await
+    }
+
+    async fn insert_rows(&self, rows: InsertRows<'_>) -> Result<Vec<i64>> {
+        self.inner.insert_rows(rows).await
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
