@@ -111,6 +111,31 @@ pub struct AllTypes {
     pub json: serde_json::Value,
 }
 
+/// Every column type a batch binds from the object as it is (numbers, booleans,
+/// text, bytes, string enums), NOT NULL and nullable.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Scalars {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+    pub flag: bool,
+    pub tiny: i8,
+    pub byte: u8,
+    pub small: i16,
+    pub int: i32,
+    pub big: i64,
+    pub wide: u32,
+    pub real: f32,
+    pub double: f64,
+    pub text: String,
+    #[om(size = 30)]
+    pub short: Option<String>,
+    pub bytes: Vec<u8>,
+    pub blob: Option<Vec<u8>>,
+    pub status: Status,
+    pub previous: Option<Status>,
+    pub maybe_int: Option<i32>,
+}
+
 /// Every column type om stores, nullable.
 #[derive(Model, Debug, Clone, PartialEq, Default)]
 pub struct NullableTypes {

@@ -2,7 +2,7 @@
 
 use om::{Database, Error, Model, Result};
 
-use crate::models::{Account, Element, Membership, OrmTest};
+use crate::models::{Account, Audit, Document, Element, Membership, OrmTest, Scalars, Status};
 
 /// `add` writes a generated key back into the object.
 pub async fn add_writes_back_generated_key(db: &Database) -> Result<()> {
@@ -140,6 +140,98 @@ pub async fn add_all_batches_generated_keys(db: &Database) -> Result<()> {
         generated.windows(2).all(|w| w[0] < w[1]),
         "keys out of order"
     );
+    Ok(())
+}
+
+/// `add_all` binds text, bytes and string enums from the objects as they are once a
+/// batch's statement is cached (its second batch of a shape on): every type, NULLs,
+/// empty and awkward text and bytes, the extremes of each integer, and column sets read
+/// back the same as the first batch, whose values were copied; a float the backend
+/// cannot store is refused the same way on either path and leaves nothing written.
+pub async fn add_all_binds_values_as_they_are(db: &Database) -> Result<()> {
+    db.create_all(&[Scalars::table(), Document::table()])
+        .await?;
+    let scalars = |i: i64| Scalars {
+        id: None,
+        flag: i % 2 == 0,
+        tiny: if i % 2 == 0 { i8::MIN } else { i8::MAX },
+        byte: u8::MAX,
+        small: if i % 2 == 0 { i16::MIN } else { i16::MAX },
+        int: if i % 2 == 0 { i32::MIN } else { i32::MAX },
+        big: if i % 2 == 0 { i64::MIN } else { i64::MAX },
+        wide: u32::MAX,
+        real: 1.5,
+        double: -0.1 - i as f64,
+        text: ["", "ñ 🦀 ü", "it's \\ a \"quote\"", "%_ LIKE"][(i % 4) as usize].into(),
+        short: (i % 3 != 0).then(|| format!("short {i}")),
+        bytes: vec![0, 255, i as u8],
+        blob: (i % 2 == 0).then(Vec::new),
+        status: [Status::Active, Status::OnHold, Status::Deleted][(i % 3) as usize],
+        previous: (i % 2 == 1).then_some(Status::Deleted),
+        maybe_int: (i % 2 == 0).then_some(-1),
+    };
+    // Two batches of each shape: the first renders and caches the statement, the
+    // second binds from the objects.
+    let mut first: Vec<Scalars> = (0..4).map(scalars).collect();
+    let mut second: Vec<Scalars> = (4..8).map(scalars).collect();
+    db.add_all(&mut first).await?;
+    db.add_all(&mut second).await?;
+    let mut written = first.clone();
+    written.extend(second.iter().cloned());
+    let stored = db
+        .query::<Scalars>()
+        .order_by(|c| c.id.asc())
+        .all()
+        .await?;
+    assert_eq!(stored, written);
+
+    let docs = |names: [&str; 3]| -> Vec<Document> {
+        names
+            .iter()
+            .map(|name| Document {
+                id: None,
+                title: format!("title of {name}"),
+                audit: Audit::by(name),
+                body: (name.len() > 3).then(|| name.repeat(2)),
+            })
+            .collect()
+    };
+    let mut a = docs(["ann", "bob", "carol"]);
+    let mut b = docs(["dave", "eve", "frank"]);
+    db.add_all(&mut a).await?;
+    db.add_all(&mut b).await?;
+    a.extend(b);
+    let stored = db
+        .query::<Document>()
+        .order_by(|c| c.id.asc())
+        .all()
+        .await?;
+    assert_eq!(stored, a);
+
+    // A NaN in a batch whose statement is cached.
+    let caps = db.capabilities().clone();
+    let mut with_nan: Vec<Scalars> = (8..12).map(scalars).collect();
+    with_nan[2].double = f64::NAN;
+    let added = db.add_all(&mut with_nan).await;
+    let count = db.query::<Scalars>().count().await?;
+    if caps.float_nan {
+        added?;
+        assert_eq!(count, 12);
+        let back = db
+            .query::<Scalars>()
+            .get(with_nan[2].id.expect("a key"))
+            .await?
+            .expect("the row");
+        assert!(back.double.is_nan(), "{back:?}");
+    } else {
+        let err = added.unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidValue { column: "double", .. }),
+            "{err:?}"
+        );
+        assert_eq!(count, 8, "nothing of the refused batch is written");
+        assert!(with_nan.iter().all(|r| r.id.is_none()), "{with_nan:?}");
+    }
     Ok(())
 }
 
