@@ -262,6 +262,35 @@ impl Select {
         self.limit == Some(1) && self.limit_per.is_none()
     }
 
+    /// The key's value when this query reads one row of its model by its key (of one
+    /// column) and asks nothing more: what `get` asks. The key names at most one row,
+    /// so its `LIMIT 1` is not written ([`crate::sql::paging`]); the query is still
+    /// read as [`at_most_one_row`](Self::at_most_one_row).
+    pub fn key_lookup(&self) -> Option<&Value> {
+        let Some(Expr::Compare {
+            column,
+            op: CmpOp::Eq,
+            value,
+        }) = &self.filter
+        else {
+            return None;
+        };
+        let [key] = self.table.primary_key else {
+            return None;
+        };
+        let key = self.table.columns.get(*key)?;
+        let plain = matches!(self.projection, Projection::Model)
+            && self.joins.is_empty()
+            && !self.distinct
+            && self.group_by.is_empty()
+            && self.having.is_none()
+            && self.order.is_empty()
+            && self.limit_per.is_none()
+            && self.limit == Some(1)
+            && self.offset.is_none();
+        (plain && column.table == self.table.name && column.column == key.name).then_some(value)
+    }
+
     /// Adds a condition, AND-ed with those already there.
     pub fn and_where(&mut self, expr: Expr) {
         self.filter = Some(match self.filter.take() {

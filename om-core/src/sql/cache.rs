@@ -46,6 +46,9 @@ pub struct StatementCache {
 #[derive(Debug, Default)]
 struct Entries {
     sql: HashMap<Box<[u64]>, Arc<str>, BuildHasherDefault<WordHasher>>,
+    /// A model's row by its key (what `get` asks), by the table's address (and the
+    /// paging style in its lowest bit): found without encoding a shape.
+    by_key: HashMap<u64, Arc<str>, BuildHasherDefault<WordHasher>>,
     bytes: usize,
 }
 
@@ -106,6 +109,15 @@ impl StatementCache {
         literal_paging: bool,
         render: impl FnOnce() -> (String, Values),
     ) -> (Arc<str>, Values) {
+        if let Some(value) = select.key_lookup() {
+            let found = self.by_key(select, value, literal_paging, || {
+                Ok::<_, std::convert::Infallible>(render())
+            });
+            return match found {
+                Ok(found) => found,
+                Err(never) => match never {},
+            };
+        }
         self.cached(
             |key, values| shape(select, literal_paging, key, values, self.json),
             render,
@@ -122,10 +134,45 @@ impl StatementCache {
         literal_paging: bool,
         render: impl FnOnce() -> Result<(String, Values)>,
     ) -> Result<(Arc<str>, Values)> {
+        if let Some(value) = select.key_lookup() {
+            return self.by_key(select, value, literal_paging, render);
+        }
         self.try_cached(
             |key, values| shape(select, literal_paging, key, values, self.json),
             render,
         )
+    }
+
+    /// A model's row by its key: `value` is the key's ([`Select::key_lookup`]), its
+    /// only bound value. Its text is kept by table, once `render` gave exactly that
+    /// value.
+    fn by_key<E>(
+        &self,
+        select: &Select,
+        value: &Value,
+        literal_paging: bool,
+        render: impl FnOnce() -> std::result::Result<(String, Values), E>,
+    ) -> std::result::Result<(Arc<str>, Values), E> {
+        let values = vec![value.clone()];
+        // A table's address is a multiple of 8: its lowest bit is free. (The paging
+        // style makes no difference to a text without LIMIT, but a cache is not
+        // shared between styles.)
+        let slot = (select.table as *const _ as u64) | u64::from(literal_paging);
+        let hit = {
+            let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+            map.by_key.get(&slot).cloned()
+        };
+        if let Some(sql) = hit {
+            return Ok((sql, Values(values)));
+        }
+        let (sql, rendered) = render()?;
+        let sql: Arc<str> = Arc::from(sql);
+        if !sql.is_empty() && rendered.0 == values {
+            let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+            map.make_room(sql.len());
+            map.by_key.insert(slot, sql.clone());
+        }
+        Ok((sql, rendered))
     }
 
     /// The SQL and values of an insert, an update or a delete, cached as
@@ -262,10 +309,7 @@ impl StatementCache {
                 return;
             }
             let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-            if map.sql.len() >= CAPACITY || map.bytes + sql.len() > CAPACITY_BYTES {
-                *map = Entries::default();
-            }
-            map.bytes += sql.len();
+            map.make_room(sql.len());
             map.sql.insert(key.as_slice().into(), sql.clone());
         });
     }
@@ -318,12 +362,24 @@ impl StatementCache {
 
     /// How many shapes are kept.
     pub fn len(&self) -> usize {
-        self.map.lock().unwrap_or_else(|e| e.into_inner()).sql.len()
+        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.sql.len() + map.by_key.len()
     }
 
     /// Whether no shape is kept.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+impl Entries {
+    /// Room for `bytes` more of SQL: a cache that is full starts afresh.
+    fn make_room(&mut self, bytes: usize) {
+        if self.sql.len() + self.by_key.len() >= CAPACITY || self.bytes + bytes > CAPACITY_BYTES
+        {
+            *self = Entries::default();
+        }
+        self.bytes += bytes;
     }
 }
 
@@ -854,6 +910,62 @@ mod tests {
             let (again_sql, again_values) = cache.select(s, false, || unreachable!());
             assert_eq!((first_sql, first_values), (again_sql, again_values));
         }
+    }
+
+    #[test]
+    fn a_row_by_its_key_is_kept_by_table_with_sea_querys_values() {
+        let by_key = |key: i64| {
+            let mut s = Select::new(&TABLE);
+            s.filter = Some(Expr::Compare {
+                column: ColumnRef {
+                    table: TABLE.name,
+                    column: COLUMNS[0].name,
+                },
+                op: CmpOp::Eq,
+                value: key.into(),
+            });
+            s.limit = Some(1);
+            s
+        };
+        let render = |s: &Select, literal| {
+            crate::sql::build_select(s, literal, SqliteQueryBuilder, &NoJson)
+        };
+        let cache = StatementCache::new();
+        for literal in [false, true] {
+            let first = by_key(7);
+            assert!(first.key_lookup().is_some());
+            cache.select(&first, literal, || render(&first, literal));
+            let again = by_key(8);
+            let cached = cache.select(&again, literal, || unreachable!("kept by table"));
+            // The text and the values sea-query gives, the LIMIT bound or written.
+            let (sql, values) = render(&again, literal);
+            assert_eq!((&*cached.0, &cached.1), (sql.as_str(), &values));
+        }
+        assert_eq!(cache.len(), 2, "one text per paging style");
+        // Anything more than the key is not that shape.
+        let mut ordered = by_key(7);
+        ordered.order = vec![crate::expr::Order {
+            column: NAME,
+            descending: false,
+        }];
+        let mut two = by_key(7);
+        two.limit = Some(2);
+        let mut greater = by_key(7);
+        if let Some(Expr::Compare { op, .. }) = &mut greater.filter {
+            *op = CmpOp::Gt;
+        }
+        for s in [ordered, two, greater] {
+            assert!(s.key_lookup().is_none(), "{s:?}");
+        }
+        // A refused render keeps nothing.
+        let refused = StatementCache::new();
+        let no = || {
+            Err(crate::Error::InvalidQuery {
+                reason: "no".into(),
+            })
+        };
+        assert!(refused.try_select(&by_key(1), false, no).is_err());
+        assert!(refused.is_empty());
     }
 
     #[test]
