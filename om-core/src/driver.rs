@@ -258,7 +258,10 @@ pub trait Executor: Send + Sync + Debug {
         match (returning, insert.rows.len()) {
             (true, 1) => Ok(vec![self.insert_returning(insert).await?]),
             (true, _) => self.insert_returning_many(insert).await,
-            (false, _) => self.execute(&Statement::Insert(insert)).await.map(|_| Vec::new()),
+            (false, _) => self
+                .execute(&Statement::Insert(insert))
+                .await
+                .map(|_| Vec::new()),
         }
     }
     /// Runs a query and passes each row to `sink`, in order.

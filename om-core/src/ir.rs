@@ -288,7 +288,11 @@ impl Select {
             && self.limit_per.is_none()
             && self.limit == Some(1)
             && self.offset.is_none();
-        (plain && column.table == self.table.name && column.column == key.name).then_some(value)
+        // The names are the metadata's own `&'static str`s when om built the filter
+        // (`get`): compared by address first.
+        let same = |a: &str, b: &str| std::ptr::eq(a, b) || a == b;
+        (plain && same(column.table, self.table.name) && same(column.column, key.name))
+            .then_some(value)
     }
 
     /// Adds a condition, AND-ed with those already there.

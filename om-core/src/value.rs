@@ -48,7 +48,9 @@ pub trait SqlType: Sized + Clone + Send + Sync + 'static {
 
 macro_rules! sql_type {
     ($ty:ty, $ct:expr, $variant:ident, $getter:ident) => {
-        sql_type!($ty, $ct, $variant, $getter, |v| ValueRef::Owned(SqlType::to_value(v)));
+        sql_type!($ty, $ct, $variant, $getter, |v| ValueRef::Owned(
+            SqlType::to_value(v)
+        ));
     };
     ($ty:ty, $ct:expr, $variant:ident, $getter:ident, |$v:ident| $borrowed:expr) => {
         impl SqlType for $ty {

@@ -1,9 +1,9 @@
 //! om's IR → MySQL SQL, with every value bound.
 
 use om_core::ir::{Insert, InsertRows, Select, Statement};
+use om_core::model::{ColumnMeta, ColumnType, TableMeta};
 use sqlx::MySql;
 use sqlx::mysql::MySqlArguments;
-use om_core::model::{ColumnMeta, ColumnType, TableMeta};
 use std::sync::{Arc, LazyLock};
 
 use om_core::sql::StatementCache;

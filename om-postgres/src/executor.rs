@@ -10,7 +10,9 @@ use sqlx::{AssertSqlSafe, PgConnection, Postgres};
 
 use crate::CAPABILITIES;
 use crate::error::map;
-use crate::render::{advance_sequence, render, render_insert_returning, render_insert_rows_returning, render_select};
+use crate::render::{
+    advance_sequence, render, render_insert_returning, render_insert_rows_returning, render_select,
+};
 use crate::row::OmRow;
 
 /// The PostgreSQL dialect, plugged into om-sqlx's pool and transaction executors.

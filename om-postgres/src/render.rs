@@ -237,7 +237,9 @@ pub(crate) fn render_insert_returning(insert: Insert) -> Result<Rendered> {
 pub(crate) fn render_insert_rows_returning(
     rows: &InsertRows<'_>,
 ) -> Result<Option<(Arc<str>, PgArguments)>> {
-    Ok(om_sqlx::bind::cached_insert_returning::<Postgres>(&INSERTS, rows))
+    Ok(om_sqlx::bind::cached_insert_returning::<Postgres>(
+        &INSERTS, rows,
+    ))
 }
 
 #[cfg(test)]

@@ -242,7 +242,9 @@ pub(crate) fn render_insert_rows_returning(
     rows: &InsertRows<'_>,
 ) -> Result<Option<(Arc<str>, SqliteArguments)>> {
     sql::check_insert_rows_floats(rows, FLOATS, "SQLite")?;
-    Ok(om_sqlx::bind::cached_insert_returning::<Sqlite>(&INSERTS, rows))
+    Ok(om_sqlx::bind::cached_insert_returning::<Sqlite>(
+        &INSERTS, rows,
+    ))
 }
 
 #[cfg(test)]

@@ -19,6 +19,21 @@ use crate::backend::{Backend, insert_keys};
 use crate::checkout::{Checkout, tracked};
 use crate::transaction::SqlxTransaction;
 
+/// A connection of the pool, as a [`Checkout`], acquired in the calling method's own
+/// future: an `async fn` of its own would be one more future to build and move on
+/// every statement.
+macro_rules! checkout {
+    ($self:ident) => {
+        Checkout::<B>::new(
+            $self
+                .pool
+                .acquire()
+                .await
+                .map_err(|e| B::map_error(e, None))?,
+        )
+    };
+}
+
 /// How long [`Pool::close`] waits for the connections in use to come back.
 const CLOSE_BOUND: Duration = Duration::from_secs(5);
 
@@ -38,15 +53,6 @@ impl<B: Backend> SqlxPool<B> {
     /// defaults: an in-memory SQLite database, say.
     pub fn with_capabilities(pool: sqlx::Pool<B::Db>, capabilities: &'static Capabilities) -> Self {
         SqlxPool { pool, capabilities }
-    }
-
-    async fn acquire(&self) -> Result<Checkout<B>> {
-        let conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(|e| B::map_error(e, None))?;
-        Ok(Checkout::new(conn))
     }
 }
 
@@ -71,49 +77,49 @@ impl<B: Backend> Executor for SqlxPool<B> {
     }
 
     async fn execute(&self, stmt: &Statement) -> Result<u64> {
-        let mut conn = self.acquire().await?;
+        let mut conn = checkout!(self);
         let outcome = B::execute(&mut conn, stmt).await;
         conn.finish(outcome)
     }
 
     async fn execute_reporting(&self, stmt: &Statement) -> Result<Executed> {
-        let mut conn = self.acquire().await?;
+        let mut conn = checkout!(self);
         let outcome = B::execute_reporting(&mut conn, stmt).await;
         conn.finish(outcome)
     }
 
     async fn insert_returning(&self, insert: Insert) -> Result<i64> {
-        let mut conn = self.acquire().await?;
+        let mut conn = checkout!(self);
         let outcome = B::insert_returning(&mut conn, insert).await;
         conn.finish(outcome)
     }
 
     async fn insert_rows(&self, rows: InsertRows<'_>) -> Result<Vec<i64>> {
-        let mut conn = self.acquire().await?;
+        let mut conn = checkout!(self);
         let outcome = B::insert_rows(&mut conn, self.capabilities, rows).await;
         conn.finish(outcome)
     }
 
     async fn insert_returning_many(&self, insert: Insert) -> Result<Vec<i64>> {
-        let mut conn = self.acquire().await?;
+        let mut conn = checkout!(self);
         let outcome = insert_keys::<B>(&mut conn, self.capabilities, insert).await;
         conn.finish(outcome)
     }
 
     async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
-        let mut conn = self.acquire().await?;
+        let mut conn = checkout!(self);
         let outcome = B::allocate_keys(&mut conn, table, n).await;
         conn.finish(outcome)
     }
 
     async fn copy_in(&self, insert: Insert) -> Result<u64> {
-        let mut conn = self.acquire().await?;
+        let mut conn = checkout!(self);
         let outcome = B::copy_in(&mut conn, insert).await;
         conn.finish(outcome)
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
-        let mut conn = self.acquire().await?;
+        let mut conn = checkout!(self);
         let outcome = B::fetch(&mut conn, stmt, sink).await;
         conn.finish(outcome)
     }
@@ -151,7 +157,7 @@ impl<B: Backend> Pool for SqlxPool<B> {
                 feature: "read-only transactions".into(),
             });
         }
-        let conn = self.acquire().await?;
+        let conn = checkout!(self);
         let tx = SqlxTransaction::<B>::begin_on(conn, self.capabilities, options).await?;
         Ok(Box::new(tx))
     }

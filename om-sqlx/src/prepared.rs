@@ -149,13 +149,11 @@ where
         returning: rows.head.returning,
         rows: rows.rows(),
     };
-    let fetched = sqlx::query_with::<DB, _>(
-        AssertSqlSafe(crate::traced_refs(sql, &rows.values)),
-        args,
-    )
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(map)?;
+    let fetched =
+        sqlx::query_with::<DB, _>(AssertSqlSafe(crate::traced_refs(sql, &rows.values)), args)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(map)?;
     generated_keys::<DB, R>(fetched, wrap, &shape)
 }
 

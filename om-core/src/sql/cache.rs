@@ -375,8 +375,7 @@ impl StatementCache {
 impl Entries {
     /// Room for `bytes` more of SQL: a cache that is full starts afresh.
     fn make_room(&mut self, bytes: usize) {
-        if self.sql.len() + self.by_key.len() >= CAPACITY || self.bytes + bytes > CAPACITY_BYTES
-        {
+        if self.sql.len() + self.by_key.len() >= CAPACITY || self.bytes + bytes > CAPACITY_BYTES {
             *self = Entries::default();
         }
         self.bytes += bytes;
@@ -927,9 +926,8 @@ mod tests {
             s.limit = Some(1);
             s
         };
-        let render = |s: &Select, literal| {
-            crate::sql::build_select(s, literal, SqliteQueryBuilder, &NoJson)
-        };
+        let render =
+            |s: &Select, literal| crate::sql::build_select(s, literal, SqliteQueryBuilder, &NoJson);
         let cache = StatementCache::new();
         for literal in [false, true] {
             let first = by_key(7);

@@ -47,10 +47,7 @@ impl ValueRef<'_> {
 impl fmt::Debug for ValueRef<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ValueRef::Text(s) => f
-                .debug_tuple("String")
-                .field(&Some(s))
-                .finish(),
+            ValueRef::Text(s) => f.debug_tuple("String").field(&Some(s)).finish(),
             ValueRef::Bytes(b) => f.debug_tuple("Bytes").field(&Some(b)).finish(),
             ValueRef::Owned(v) => v.fmt(f),
         }

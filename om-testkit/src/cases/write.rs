@@ -178,11 +178,7 @@ pub async fn add_all_binds_values_as_they_are(db: &Database) -> Result<()> {
     db.add_all(&mut second).await?;
     let mut written = first.clone();
     written.extend(second.iter().cloned());
-    let stored = db
-        .query::<Scalars>()
-        .order_by(|c| c.id.asc())
-        .all()
-        .await?;
+    let stored = db.query::<Scalars>().order_by(|c| c.id.asc()).all().await?;
     assert_eq!(stored, written);
 
     let docs = |names: [&str; 3]| -> Vec<Document> {
@@ -226,7 +222,13 @@ pub async fn add_all_binds_values_as_they_are(db: &Database) -> Result<()> {
     } else {
         let err = added.unwrap_err();
         assert!(
-            matches!(err, Error::InvalidValue { column: "double", .. }),
+            matches!(
+                err,
+                Error::InvalidValue {
+                    column: "double",
+                    ..
+                }
+            ),
             "{err:?}"
         );
         assert_eq!(count, 8, "nothing of the refused batch is written");
