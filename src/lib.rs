@@ -107,7 +107,7 @@ pub use om_core::{
     Driver, Error, ErrorKind, Executor, Expr, Field, IsolationLevel, JsonType, KeyArg, Model,
     Order, Pool, Query, ReferentialAction, Relation, Result, RetryPolicy, Retryable, Row,
     ServerError, SqlType, StatementCapture, StringEnum, TableMeta, Transaction,
-    TransactionExecutor, TransactionOptions, Value, ValueOf, escape_like,
+    TransactionExecutor, TransactionOptions, Value, ValueOf, ValueRef, escape_like,
 };
 pub use om_core::{
     ColumnIndex, ConnectOptions, Executed, FromRow, IntoValues, RowRef, Session, Sql, SqlRow,

@@ -263,9 +263,8 @@ impl Select {
     }
 
     /// The key's value when this query reads one row of its model by its key (of one
-    /// column) and asks nothing more: what `get` asks. The key names at most one row,
-    /// so its `LIMIT 1` is not written ([`crate::sql::paging`]); the query is still
-    /// read as [`at_most_one_row`](Self::at_most_one_row).
+    /// column, `LIMIT 1`) and asks nothing more: what `get` asks, whose text a
+    /// statement cache keeps by table.
     pub fn key_lookup(&self) -> Option<&Value> {
         let Some(Expr::Compare {
             column,
@@ -390,23 +389,21 @@ impl Insert {
 pub struct InsertRows<'a> {
     /// The table, the columns and the generated column to read back; no rows.
     pub head: Insert,
+    /// How many rows are inserted: counted, not derived from the values, as a row of a
+    /// table whose only column is generated has none (`DEFAULT VALUES`).
+    pub rows: usize,
     /// Every row's values, row after row, one per column of `head`.
     pub values: Vec<ValueRef<'a>>,
 }
 
 impl InsertRows<'_> {
-    /// How many rows are inserted.
-    pub fn rows(&self) -> usize {
-        self.values
-            .len()
-            .checked_div(self.head.columns.len())
-            .unwrap_or(0)
-    }
-
     /// The insert with owned values.
     pub fn into_owned(self) -> Insert {
-        let rows = self.rows();
-        let InsertRows { mut head, values } = self;
+        let InsertRows {
+            mut head,
+            rows,
+            values,
+        } = self;
         let width = head.columns.len();
         let mut values = values.into_iter().map(ValueRef::into_owned);
         head.rows = (0..rows)
@@ -422,6 +419,7 @@ impl From<Insert> for InsertRows<'static> {
         let rows = std::mem::take(&mut insert.rows);
         InsertRows {
             head: insert,
+            rows: rows.len(),
             values: rows.into_iter().flatten().map(ValueRef::Owned).collect(),
         }
     }

@@ -201,8 +201,12 @@ pub trait Field: Sized + Clone + Send + Sync + 'static {
     const NULLABLE: bool;
     /// The field's value, bound as a parameter.
     fn to_value(&self) -> Value;
-    /// The field's value to bind, borrowed where that saves a copy.
-    fn to_value_ref(&self) -> ValueRef<'_>;
+    /// The field's value to bind, borrowed where that saves a copy. By default
+    /// [`to_value`](Self::to_value)'s, owned.
+    #[inline]
+    fn to_value_ref(&self) -> ValueRef<'_> {
+        ValueRef::Owned(self.to_value())
+    }
     /// Reads the field from the column at `index`.
     fn decode(row: &dyn Row, index: usize) -> Result<Self, DecodeError>;
     /// The field's value from a bound value (NULL is `None` for an `Option`), `None`

@@ -83,7 +83,11 @@ pub(crate) fn insert_rows_of<M: Model>(objs: &[M], skip_generated: bool) -> Inse
             values.remove(start + i);
         }
     }
-    InsertRows { head, values }
+    InsertRows {
+        head,
+        rows: objs.len(),
+        values,
+    }
 }
 
 pub(crate) fn insert_of<M: Model>(skip_generated: bool) -> Insert {

@@ -27,7 +27,7 @@ where
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q [u8]>: Encode<'q, DB> + Type<DB>,
 {
-    if rows.head.returning.is_none() || rows.rows() < 2 {
+    if rows.head.returning.is_none() || rows.rows < 2 {
         return None;
     }
     let sql = cache.cached_insert(rows)?;

@@ -147,7 +147,7 @@ where
     let shape = InsertShape {
         table: rows.head.table,
         returning: rows.head.returning,
-        rows: rows.rows(),
+        rows: rows.rows,
     };
     let fetched =
         sqlx::query_with::<DB, _>(AssertSqlSafe(crate::traced_refs(sql, &rows.values)), args)

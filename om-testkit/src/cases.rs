@@ -103,6 +103,7 @@ macro_rules! for_each_case {
             write::add_keeps_given_value_over_default,
             write::add_all_writes_every_key,
             write::add_all_binds_values_as_they_are,
+            write::add_all_of_a_key_only_model_writes_every_row,
             write::add_all_is_atomic,
             write::update_writes_fields,
             write::update_without_changes_succeeds,

@@ -136,6 +136,15 @@ pub struct Scalars {
     pub maybe_int: Option<i32>,
 }
 
+/// A table whose only column is its generated key: each row is inserted with
+/// `DEFAULT VALUES`.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[om(table = "key_only")]
+pub struct KeyOnly {
+    #[om(primary_key)]
+    pub id: Option<i64>,
+}
+
 /// Every column type om stores, nullable.
 #[derive(Model, Debug, Clone, PartialEq, Default)]
 pub struct NullableTypes {

@@ -143,9 +143,9 @@ impl StatementCache {
         )
     }
 
-    /// A model's row by its key: `value` is the key's ([`Select::key_lookup`]), its
-    /// only bound value. Its text is kept by table, once `render` gave exactly that
-    /// value.
+    /// A model's row by its key: `value` is the key's ([`Select::key_lookup`]). Its
+    /// text is kept by table (and paging style), once `render` gave exactly these
+    /// values: the key's, then the `LIMIT 1` where it is bound.
     fn by_key<E>(
         &self,
         select: &Select,
@@ -153,10 +153,12 @@ impl StatementCache {
         literal_paging: bool,
         render: impl FnOnce() -> std::result::Result<(String, Values), E>,
     ) -> std::result::Result<(Arc<str>, Values), E> {
-        let values = vec![value.clone()];
-        // A table's address is a multiple of 8: its lowest bit is free. (The paging
-        // style makes no difference to a text without LIMIT, but a cache is not
-        // shared between styles.)
+        let mut values = Vec::with_capacity(2);
+        values.push(value.clone());
+        if !literal_paging {
+            values.push(Value::BigUnsigned(Some(1)));
+        }
+        // A table's address is a multiple of 8: its lowest bit is free.
         let slot = (select.table as *const _ as u64) | u64::from(literal_paging);
         let hit = {
             let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
@@ -285,7 +287,7 @@ impl StatementCache {
     /// values are bound in row order, so the borrowed values bind as they are.
     pub fn cached_insert(&self, rows: &InsertRows<'_>) -> Option<Arc<str>> {
         let width = rows.head.columns.len();
-        let n = rows.rows();
+        let n = rows.rows;
         if n * width != rows.values.len() {
             return None;
         }

@@ -374,12 +374,8 @@ const MAX_ROWS: u64 = i64::MAX as u64;
 
 /// The LIMIT and OFFSET a query is rendered with: clamped to what every backend
 /// accepts, and with a LIMIT whenever there is an OFFSET (SQLite and MySQL accept
-/// OFFSET only after a LIMIT, so "no limit" is the largest one). A row read by its
-/// key ([`Select::key_lookup`]) has none: the key names at most one row.
+/// OFFSET only after a LIMIT, so "no limit" is the largest one).
 pub fn paging(s: &Select) -> (Option<u64>, Option<u64>) {
-    if s.key_lookup().is_some() {
-        return (None, None);
-    }
     let limit = match (s.limit, s.offset) {
         (None, Some(_)) => Some(MAX_ROWS),
         (limit, _) => limit,

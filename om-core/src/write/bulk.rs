@@ -61,6 +61,11 @@ async fn copy<M: Model>(
     if !read_keys {
         // Every row leaves its key to the database: the key column is not sent.
         let mut insert = insert_of::<M>(true);
+        if insert.columns.is_empty() {
+            // `COPY` names at least one column: rows of nothing but a generated key
+            // go as inserts of `DEFAULT VALUES`.
+            return batched(exec, objs, false).await;
+        }
         insert.returning = None;
         insert.rows = objs.iter().map(|o| insert_row(o, true)).collect();
         return exec.copy_in(insert).await;
