@@ -257,16 +257,27 @@ fn rows_per_statement<M: Model>(exec: &dyn Executor) -> usize {
 
 /// Whether `objs` go in one insert statement whose keys come back with it: all of them
 /// need a generated key (read in the statement as an `i64`; one that does not fit the
-/// field has its rows deleted again) or none does. Not inside a transaction that an error aborts (PostgreSQL): there the
-/// insert runs in a savepoint, so that its failure leaves the transaction usable.
+/// field has its rows deleted again) or none does. Not inside a transaction that an
+/// error aborts (PostgreSQL): there the insert runs in a savepoint, so that its
+/// failure leaves the transaction usable.
 fn one_statement<M: Model>(exec: &dyn Executor, objs: &[M], generated: &[bool]) -> bool {
     let Some(&first) = generated.first() else {
         return false;
     };
-    !(exec.in_transaction() && exec.capabilities().errors_abort_transaction)
+    // Rows of nothing but a generated key go one at a time (`insert_runs`).
+    let one_by_one = first && key_only::<M>();
+    let aborting_transaction =
+        exec.in_transaction() && exec.capabilities().errors_abort_transaction;
+    !(aborting_transaction || one_by_one)
         && objs.len() <= rows_per_statement::<M>(exec)
         && generated.iter().all(|&g| g == first)
         && (!first || exec.capabilities().returning)
+}
+
+/// Whether `M`'s only column is its generated key.
+fn key_only<M: Model>() -> bool {
+    let table = M::table();
+    table.columns.len() == 1 && table.generated_column().is_some()
 }
 
 async fn add_each<M: Model>(
@@ -294,6 +305,12 @@ pub(crate) async fn insert_runs<M: Model>(
     let mut rest = objs;
     while let Some(first) = rest.first() {
         let generate = first.needs_generated_key();
+        let per_statement = match generate && key_only::<M>() {
+            // Rows of nothing but a generated key: `DEFAULT VALUES`, which not every
+            // dialect writes for several rows in one statement.
+            true => 1,
+            false => per_statement,
+        };
         let run = same_key_run(rest, per_statement);
         let (batch, after) = rest.split_at_mut(run);
         let mut rows = insert_rows_of(batch, generate);

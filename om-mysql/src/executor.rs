@@ -210,20 +210,12 @@ impl om_sqlx::Backend for MysqlBackend {
         capabilities: &'static Capabilities,
         rows: InsertRows<'_>,
     ) -> Result<Vec<i64>> {
-        if capabilities.returning
-            && let Some(rendered) = render_insert_rows_returning(&rows)?
-        {
-            let table = rows.head.table;
-            return om_sqlx::prepared::insert_rows_returning::<MySql, _>(
-                conn,
-                rendered,
-                &rows,
-                OmRow,
-                |e| map(e, Some(table)),
-            )
-            .await;
-        }
-        om_sqlx::insert_rows_owned::<Self>(conn, capabilities, rows).await
+        let bound = render_insert_rows_returning(&rows)?;
+        let table = rows.head.table;
+        om_sqlx::insert_rows_bound::<Self, _>(conn, capabilities, rows, bound, OmRow, |e| {
+            map(e, Some(table))
+        })
+        .await
     }
 
     /// Runs a query on `conn` and passes each row to `sink`.

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::ops::DerefMut;
+use std::sync::Arc;
 
 use om_core::driver::{Capabilities, RowSink, RowStream};
 use om_core::ir::{Insert, InsertRows, Statement};
@@ -163,5 +164,31 @@ pub async fn insert_rows_owned<B: Backend + ?Sized>(
         B::execute(conn, &Statement::Insert(insert))
             .await
             .map(|_| Vec::new())
+    }
+}
+
+/// [`Backend::insert_rows`] of a dialect that returns the keys of a multi-row insert:
+/// through `bound` (the cached text and the arguments bound from the borrowed values,
+/// [`crate::bind::cached_insert_returning`]) when there is one and the pool returns
+/// keys, rows read with `wrap`; else through the owned insert ([`insert_rows_owned`]).
+pub async fn insert_rows_bound<B, R>(
+    conn: &mut Conn<B>,
+    capabilities: &'static Capabilities,
+    rows: InsertRows<'_>,
+    bound: Option<(Arc<str>, <B::Db as sqlx::Database>::Arguments)>,
+    wrap: impl Fn(<B::Db as sqlx::Database>::Row) -> R,
+    map: impl Fn(sqlx::Error) -> Error + Send,
+) -> Result<Vec<i64>>
+where
+    B: Backend + ?Sized,
+    R: om_core::Row,
+    <B::Db as sqlx::Database>::Arguments: sqlx::IntoArguments<B::Db>,
+    for<'c> &'c mut Conn<B>: sqlx::Executor<'c, Database = B::Db>,
+{
+    match bound {
+        Some(bound) if capabilities.returning => {
+            crate::prepared::insert_rows_returning::<B::Db, R>(conn, bound, &rows, wrap, map).await
+        }
+        _ => insert_rows_owned::<B>(conn, capabilities, rows).await,
     }
 }
