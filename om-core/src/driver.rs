@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use futures::future::BoxFuture;
 
 use crate::error::Result;
-use crate::ir::{Insert, InsertRows, Statement};
+use crate::ir::{ByKey, Insert, InsertRows, Statement};
 use crate::model::TableMeta;
 use crate::row::Row;
 use crate::transaction::TransactionOptions;
@@ -266,6 +266,14 @@ pub trait Executor: Send + Sync + Debug {
     }
     /// Runs a query and passes each row to `sink`, in order.
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()>;
+    /// Reads the row of `lookup` (a model's row by its key) and passes it to `sink`,
+    /// if there is one. The default runs its [`Select`](crate::ir::Select)
+    /// ([`ByKey::to_select`]) with [`fetch`](Self::fetch); a driver may bind the key to
+    /// the text it keeps for that select instead.
+    async fn fetch_by_key(&self, lookup: &ByKey, sink: &mut RowSink<'_>) -> Result<()> {
+        self.fetch(&Statement::Select(lookup.to_select()), sink)
+            .await
+    }
     /// Runs a query and streams its rows through a cursor.
     fn stream(&self, stmt: Statement) -> RowStream<'_>;
     /// Opens a transaction (or, inside one, a savepoint).

@@ -278,20 +278,26 @@ impl Select {
             return None;
         };
         let key = self.table.columns.get(*key)?;
-        let plain = matches!(self.projection, Projection::Model)
+        let plain = self.reads_rows_as_they_are() && self.limit == Some(1);
+        // The names are the metadata's own `&'static str`s when om built the filter
+        // (`get`): compared by address first.
+        let same = |a: &str, b: &str| std::ptr::eq(a, b) || a == b;
+        (plain && same(column.table, self.table.name) && same(column.column, key.name))
+            .then_some(value)
+    }
+
+    /// Whether the query reads its model's rows of one table as they are, whichever
+    /// (its filter) and however many (its `LIMIT`): no join, grouping, `DISTINCT`,
+    /// order or offset.
+    pub fn reads_rows_as_they_are(&self) -> bool {
+        matches!(self.projection, Projection::Model)
             && self.joins.is_empty()
             && !self.distinct
             && self.group_by.is_empty()
             && self.having.is_none()
             && self.order.is_empty()
             && self.limit_per.is_none()
-            && self.limit == Some(1)
-            && self.offset.is_none();
-        // The names are the metadata's own `&'static str`s when om built the filter
-        // (`get`): compared by address first.
-        let same = |a: &str, b: &str| std::ptr::eq(a, b) || a == b;
-        (plain && same(column.table, self.table.name) && same(column.column, key.name))
-            .then_some(value)
+            && self.offset.is_none()
     }
 
     /// Adds a condition, AND-ed with those already there.
@@ -300,6 +306,52 @@ impl Select {
             None => expr,
             Some(existing) => existing.and(expr),
         });
+    }
+}
+
+/// One row of a model by its key of one column, and nothing more: what `get` asks of a
+/// plain query. It is the query [`to_select`](Self::to_select) gives (the one
+/// [`Select::key_lookup`] recognizes), which a driver may run as the text its statement
+/// cache keeps for that query, with the key bound as it is: no query to build, check,
+/// render or drop.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ByKey {
+    /// The model's table: one of no lineage, whose key is one column.
+    pub table: &'static TableMeta,
+    /// The key's value (never `NULL`).
+    pub key: Value,
+}
+
+impl ByKey {
+    /// The row of `table` whose key is `key`: `None` when the table's key is not one
+    /// column, or the table extends another (its rows are read with its lineage's).
+    pub fn new(table: &'static TableMeta, key: Value) -> Option<Self> {
+        Self::serves(table).then_some(ByKey { table, key })
+    }
+
+    /// Whether the rows of `table` can be read by key this way: its key is one column,
+    /// and it extends no other table.
+    pub fn serves(table: &TableMeta) -> bool {
+        table.parent.is_none() && table.primary_key.len() == 1
+    }
+
+    /// The same query as a [`Select`]: the table's columns, where the key equals the
+    /// value, `LIMIT 1`.
+    pub fn to_select(&self) -> Select {
+        let mut select = Select::new(self.table);
+        if let Some(key) = self.table.key_columns().next() {
+            select.filter = Some(Expr::Compare {
+                column: ColumnRef {
+                    table: self.table.name,
+                    column: key.name,
+                },
+                op: CmpOp::Eq,
+                value: self.key.clone(),
+            });
+        }
+        select.limit = Some(1);
+        select
     }
 }
 

@@ -28,7 +28,7 @@ use crate::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
 };
 use crate::error::Result;
-use crate::ir::{Built, Insert, InsertRows, Statement};
+use crate::ir::{Built, ByKey, Insert, InsertRows, Statement};
 use crate::model::TableMeta;
 use crate::options::ConnectOptions;
 use crate::raw::Executed;
@@ -603,6 +603,28 @@ macro_rules! logged_executor {
                         outcome.map(|_| ())
                     }),
                 }
+            }
+
+            fn fetch_by_key<'s, 'q, 'k, 'r, 'f>(
+                &'s self,
+                lookup: &'q ByKey,
+                sink: &'k mut RowSink<'r>,
+            ) -> BoxFuture<'f, Result<()>>
+            where
+                's: 'f,
+                'q: 'f,
+                'k: 'f,
+                'r: 'f,
+                Self: 'f,
+            {
+                if !self.options.watching() {
+                    return self.inner.fetch_by_key(lookup, sink);
+                }
+                // Logged and captured as the select it is.
+                Box::pin(async move {
+                    let stmt = Statement::Select(lookup.to_select());
+                    self.fetch(&stmt, sink).await
+                })
             }
 
             fn stream(&self, stmt: Statement) -> RowStream<'_> {

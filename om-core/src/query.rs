@@ -8,7 +8,7 @@ use futures::stream::{BoxStream, StreamExt};
 use crate::driver::Executor;
 use crate::error::{Error, Result};
 use crate::expr::{Expr, Order};
-use crate::ir::{Delete, JoinKind, Projection, Select, Statement, Update};
+use crate::ir::{ByKey, Delete, JoinKind, Projection, Select, Statement, Update};
 use crate::join::JoinQuery;
 use crate::model::Model;
 use crate::relation::{Load, Loaded};
@@ -167,10 +167,36 @@ impl<'a, M: Model> Query<'a, M> {
     /// ```
     pub async fn get(mut self, key: impl KeyArg<M::Key>) -> Result<Option<M>> {
         let filter = key_filter(M::table(), key.key_values(), "get")?;
-        self.select.and_where(filter);
-        self.select.limit = Some(1);
-        // `fetch_first` checks the query, with its key.
-        self.fetch_first().await
+        let plain = self.select.filter.is_none()
+            && self.select.limit.is_none()
+            && self.select.reads_rows_as_they_are();
+        let lookup = match filter {
+            // A key of one column on a query that asks nothing else: the driver may
+            // run it as it is (see `ByKey`).
+            Expr::Compare { value, .. } if plain && ByKey::serves(M::table()) => Some(ByKey {
+                table: M::table(),
+                key: value,
+            }),
+            filter => {
+                self.select.and_where(filter);
+                None
+            }
+        };
+        let Some(lookup) = lookup else {
+            self.select.limit = Some(1);
+            // `fetch_first` checks the query, with its key.
+            return self.fetch_first().await;
+        };
+        let mut out = None;
+        self.exec
+            .fetch_by_key(&lookup, &mut |row| {
+                if out.is_none() {
+                    out = Some(M::from_row(row, 0)?);
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(out)
     }
 
     /// Every matching row.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use futures::TryStreamExt;
 use futures::stream::BoxStream;
 use om_core::driver::{Capabilities, RowSink, RowStream};
-use om_core::ir::{Insert, InsertRows, Statement};
+use om_core::ir::{ByKey, Insert, InsertRows, Statement};
 use om_core::raw::Executed;
 use om_core::{Error, Result, TableMeta, TransactionOptions};
 use sea_query_sqlx::SqlxValues;
@@ -18,7 +18,7 @@ use sqlx::{AssertSqlSafe, MySql, MySqlConnection};
 use crate::CAPABILITIES;
 use crate::error::map;
 use crate::render::{
-    Protocol, protocol, render, render_insert, render_insert_returning,
+    Protocol, protocol, render, render_by_key, render_insert, render_insert_returning,
     render_insert_rows_returning, render_select,
 };
 use crate::row::OmRow;
@@ -267,6 +267,19 @@ impl om_sqlx::Backend for MysqlBackend {
             }
         }
         Ok(())
+    }
+
+    /// Reads a row by its key: the key bound to the text cached for its select.
+    async fn fetch_by_key(
+        conn: &mut MySqlConnection,
+        lookup: &ByKey,
+        sink: &mut RowSink<'_>,
+    ) -> Result<()> {
+        let bound = render_by_key(lookup);
+        om_sqlx::fetch_by_key_bound::<Self, _>(conn, lookup, bound, OmRow, sink, |e| {
+            map(e, Some(lookup.table))
+        })
+        .await
     }
 
     /// Streams the rows of a query on `conn`.

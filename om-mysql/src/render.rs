@@ -1,6 +1,6 @@
 //! om's IR → MySQL SQL, with every value bound.
 
-use om_core::ir::{Insert, InsertRows, Select, Statement};
+use om_core::ir::{ByKey, Insert, InsertRows, Select, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
 use sqlx::MySql;
 use sqlx::mysql::MySqlArguments;
@@ -239,6 +239,12 @@ pub(crate) fn render_insert_returning(insert: Insert) -> Result<Rendered> {
         Ok((text, values))
     })?;
     Ok((text, bindable(SqlxValues(values))))
+}
+
+/// A read of a row by its key, as the text cached for its select and the key bound as
+/// it is: `None` when [`om_sqlx::bind::cached_by_key`] says so, and the select runs.
+pub(crate) fn render_by_key(lookup: &ByKey) -> Option<(Arc<str>, MySqlArguments)> {
+    om_sqlx::bind::cached_by_key::<MySql>(&SELECTS, lookup)
 }
 
 /// A multi-row insert returning its keys, its values bound from where they are (text

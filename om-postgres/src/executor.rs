@@ -4,14 +4,15 @@
 use std::future::Future;
 
 use om_core::driver::{Capabilities, RowSink, RowStream};
-use om_core::ir::{Insert, InsertRows, Statement};
+use om_core::ir::{ByKey, Insert, InsertRows, Statement};
 use om_core::{Error, Result, TableMeta};
 use sqlx::{AssertSqlSafe, PgConnection, Postgres};
 
 use crate::CAPABILITIES;
 use crate::error::map;
 use crate::render::{
-    advance_sequence, render, render_insert_returning, render_insert_rows_returning, render_select,
+    advance_sequence, render, render_by_key, render_insert_returning, render_insert_rows_returning,
+    render_select,
 };
 use crate::row::OmRow;
 
@@ -120,6 +121,19 @@ impl om_sqlx::Backend for PostgresBackend {
             sink,
             |e| map(e, table),
         )
+        .await
+    }
+
+    /// Reads a row by its key: the key bound to the text cached for its select.
+    async fn fetch_by_key(
+        conn: &mut PgConnection,
+        lookup: &ByKey,
+        sink: &mut RowSink<'_>,
+    ) -> Result<()> {
+        let bound = render_by_key(lookup);
+        om_sqlx::fetch_by_key_bound::<Self, _>(conn, lookup, bound, OmRow, sink, |e| {
+            map(e, Some(lookup.table))
+        })
         .await
     }
 

@@ -1,6 +1,6 @@
 //! om's IR → PostgreSQL SQL, with every value bound as a `$n` parameter.
 
-use om_core::ir::{Insert, InsertRows, Select, Statement};
+use om_core::ir::{ByKey, Insert, InsertRows, Select, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
 use std::sync::{Arc, LazyLock};
 
@@ -229,6 +229,12 @@ pub(crate) fn render_insert_returning(insert: Insert) -> Result<Rendered> {
     let mut values = SqlxValues(values);
     bindable(&mut values)?;
     Ok((text, values))
+}
+
+/// A read of a row by its key, as the text cached for its select and the key bound as
+/// it is: `None` when [`om_sqlx::bind::cached_by_key`] says so, and the select runs.
+pub(crate) fn render_by_key(lookup: &ByKey) -> Option<(Arc<str>, PgArguments)> {
+    om_sqlx::bind::cached_by_key::<Postgres>(&SELECTS, lookup)
 }
 
 /// A multi-row insert returning its keys, its values bound from where they are (text

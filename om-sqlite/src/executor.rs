@@ -4,14 +4,16 @@
 use std::future::Future;
 
 use om_core::driver::{Capabilities, RowSink, RowStream};
-use om_core::ir::{Insert, InsertRows, Statement};
+use om_core::ir::{ByKey, Insert, InsertRows, Statement};
 use om_core::raw::{Executed, is_insert};
 use om_core::{Error, IsolationLevel, Result, TableMeta, TransactionOptions};
 use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 
 use crate::CAPABILITIES;
 use crate::error::map;
-use crate::render::{render, render_insert_returning, render_insert_rows_returning, render_select};
+use crate::render::{
+    render, render_by_key, render_insert_returning, render_insert_rows_returning, render_select,
+};
 use crate::row::OmRow;
 
 /// The SQLite dialect, plugged into om-sqlx's pool and transaction executors.
@@ -133,6 +135,19 @@ impl om_sqlx::Backend for SqliteBackend {
             sink,
             |e| map(e, table),
         )
+        .await
+    }
+
+    /// Reads a row by its key: the key bound to the text cached for its select.
+    async fn fetch_by_key(
+        conn: &mut SqliteConnection,
+        lookup: &ByKey,
+        sink: &mut RowSink<'_>,
+    ) -> Result<()> {
+        let bound = render_by_key(lookup);
+        om_sqlx::fetch_by_key_bound::<Self, _>(conn, lookup, bound, OmRow, sink, |e| {
+            map(e, Some(lookup.table))
+        })
         .await
     }
 

@@ -1,6 +1,6 @@
 //! om's IR → SQLite SQL, with every value bound.
 
-use om_core::ir::{Insert, InsertRows, Join, Select, Statement};
+use om_core::ir::{ByKey, Insert, InsertRows, Join, Select, Statement};
 use om_core::model::{ColumnMeta, ColumnType, TableMeta};
 use std::sync::{Arc, LazyLock};
 
@@ -233,6 +233,12 @@ pub(crate) fn render_insert_returning(insert: Insert) -> Result<Rendered> {
     let mut values = SqlxValues(values);
     normalize_decimals(&mut values);
     Ok((text, values))
+}
+
+/// A read of a row by its key, as the text cached for its select and the key bound as
+/// it is: `None` when [`om_sqlx::bind::cached_by_key`] says so, and the select runs.
+pub(crate) fn render_by_key(lookup: &ByKey) -> Option<(Arc<str>, SqliteArguments)> {
+    om_sqlx::bind::cached_by_key::<Sqlite>(&SELECTS, lookup)
 }
 
 /// A multi-row insert returning its keys, its values bound from where they are (text

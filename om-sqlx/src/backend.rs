@@ -5,7 +5,7 @@ use std::ops::DerefMut;
 use std::sync::Arc;
 
 use om_core::driver::{Capabilities, RowSink, RowStream};
-use om_core::ir::{Insert, InsertRows, Statement};
+use om_core::ir::{ByKey, Insert, InsertRows, Statement};
 use om_core::raw::Executed;
 use om_core::{Error, Result, TableMeta, TransactionOptions};
 
@@ -93,6 +93,18 @@ pub trait Backend: Send + Sync + 'static {
         stmt: &Statement,
         sink: &mut RowSink<'_>,
     ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Reads a row by its key and passes it, if there is one, to `sink`, as
+    /// [`Executor::fetch_by_key`](om_core::driver::Executor::fetch_by_key) says. By
+    /// default as its select; a dialect binds the key to the text it keeps for that
+    /// select ([`fetch_by_key_bound`]).
+    fn fetch_by_key(
+        conn: &mut Conn<Self>,
+        lookup: &ByKey,
+        sink: &mut RowSink<'_>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        async move { Self::fetch(conn, &Statement::Select(lookup.to_select()), sink).await }
+    }
 
     /// Streams the rows of a query through a cursor on the connection `conn` yields,
     /// which the stream holds until it ends, fails or is dropped.
@@ -190,5 +202,30 @@ where
             crate::prepared::insert_rows_returning::<B::Db, R>(conn, bound, &rows, wrap, map).await
         }
         _ => insert_rows_owned::<B>(conn, capabilities, rows).await,
+    }
+}
+
+/// [`Backend::fetch_by_key`] of a dialect that keeps the text of a read by key: through
+/// `bound` (that text and the key bound as it is, [`crate::bind::cached_by_key`]) when
+/// there is one, its row read with `wrap`; else as the select, which caches the text.
+pub async fn fetch_by_key_bound<B, R>(
+    conn: &mut Conn<B>,
+    lookup: &ByKey,
+    bound: Option<(Arc<str>, <B::Db as sqlx::Database>::Arguments)>,
+    wrap: impl Fn(<B::Db as sqlx::Database>::Row) -> R,
+    sink: &mut RowSink<'_>,
+    map: impl Fn(sqlx::Error) -> Error + Send,
+) -> Result<()>
+where
+    B: Backend + ?Sized,
+    R: om_core::Row,
+    <B::Db as sqlx::Database>::Arguments: sqlx::IntoArguments<B::Db>,
+    for<'c> &'c mut Conn<B>: sqlx::Executor<'c, Database = B::Db>,
+{
+    match bound {
+        Some(bound) => {
+            crate::prepared::fetch_by_key::<B::Db, R>(conn, bound, lookup, wrap, sink, map).await
+        }
+        None => B::fetch(conn, &Statement::Select(lookup.to_select()), sink).await,
     }
 }

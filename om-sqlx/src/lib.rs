@@ -17,7 +17,7 @@ mod pool;
 pub mod prepared;
 mod transaction;
 
-pub use backend::{Backend, Conn, insert_rows_bound, insert_rows_owned};
+pub use backend::{Backend, Conn, fetch_by_key_bound, insert_rows_bound, insert_rows_owned};
 pub use error::{Classified, connect_error, map_error, open_pool, pool_options};
 pub use pool::SqlxPool;
 pub use transaction::SqlxTransaction;

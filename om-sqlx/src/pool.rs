@@ -11,7 +11,7 @@ use futures::future::BoxFuture;
 use om_core::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
 };
-use om_core::ir::{Insert, InsertRows, Statement};
+use om_core::ir::{ByKey, Insert, InsertRows, Statement};
 use om_core::raw::Executed;
 use om_core::{Error, Result, TableMeta, TransactionOptions};
 
@@ -121,6 +121,12 @@ impl<B: Backend> Executor for SqlxPool<B> {
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
         let mut conn = checkout!(self);
         let outcome = B::fetch(&mut conn, stmt, sink).await;
+        conn.finish(outcome)
+    }
+
+    async fn fetch_by_key(&self, lookup: &ByKey, sink: &mut RowSink<'_>) -> Result<()> {
+        let mut conn = checkout!(self);
+        let outcome = B::fetch_by_key(&mut conn, lookup, sink).await;
         conn.finish(outcome)
     }
 

@@ -5,7 +5,7 @@ use std::ops::DerefMut;
 
 use futures::TryStreamExt;
 use om_core::driver::{RowSink, RowStream};
-use om_core::ir::{Insert, InsertRows, Select, Statement};
+use om_core::ir::{ByKey, Insert, InsertRows, Select, Statement};
 use om_core::model::{ColumnMeta, TableMeta};
 use om_core::{Error, Result, Row};
 use sea_query_sqlx::SqlxValues;
@@ -126,6 +126,33 @@ where
             }
         }
     })
+}
+
+/// The row of `lookup`, sent as `sql` with `args` (its key bound as it is:
+/// [`crate::bind::cached_by_key`]), wrapped by `wrap` and passed to `sink`.
+pub async fn fetch_by_key<DB, R>(
+    conn: &mut DB::Connection,
+    (sql, args): (std::sync::Arc<str>, DB::Arguments),
+    lookup: &ByKey,
+    wrap: impl Fn(DB::Row) -> R,
+    sink: &mut RowSink<'_>,
+    map: impl Fn(sqlx::Error) -> Error + Send,
+) -> Result<()>
+where
+    DB: Database,
+    R: Row,
+    DB::Arguments: IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    om_core::driver::rendered(&sql, &std::slice::from_ref(&lookup.key));
+    let row = sqlx::query_with::<DB, _>(AssertSqlSafe(sql), args)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(map)?;
+    match row {
+        Some(row) => sink(&wrap(row)),
+        None => Ok(()),
+    }
 }
 
 /// The generated keys of the multi-row insert `rows`, sent as `sql` with `args` (its

@@ -22,7 +22,7 @@ use futures::lock::{Mutex, MutexGuard};
 use om_core::driver::{
     Capabilities, Executor, RowSink, RowStream, TransactionExecutor, savepoint_end,
 };
-use om_core::ir::{Insert, InsertRows, Statement};
+use om_core::ir::{ByKey, Insert, InsertRows, Statement};
 use om_core::raw::Executed;
 use om_core::{Error, Result, TableMeta, TransactionOptions};
 use sqlx::SqlSafeStr;
@@ -402,6 +402,12 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
         let mut conn = self.lock().await?;
         let outcome = B::fetch(&mut conn, stmt, sink).await;
+        self.note(conn.finish(outcome))
+    }
+
+    async fn fetch_by_key(&self, lookup: &ByKey, sink: &mut RowSink<'_>) -> Result<()> {
+        let mut conn = self.lock().await?;
+        let outcome = B::fetch_by_key(&mut conn, lookup, sink).await;
         self.note(conn.finish(outcome))
     }
 

@@ -146,6 +146,7 @@ macro_rules! for_each_case {
             join::table_joined_again_at_depth_three_is_refused,
             write::add_all_batches_generated_keys,
             query::get_by_key,
+            query::get_by_key_of_each_kind,
             query::filters_and_together,
             query::comparison_operators,
             query::like_patterns,

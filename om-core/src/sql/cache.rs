@@ -17,9 +17,9 @@ use sea_query::Values;
 use crate::aggregate::{AggFunc, Aggregate, Having};
 use crate::error::Result;
 use crate::expr::{CmpOp, ColumnRef, Expr};
-use crate::ir::{Assign, Insert, InsertRows, Projected, Projection, Select, Statement};
+use crate::ir::{Assign, ByKey, Insert, InsertRows, Projected, Projection, Select, Statement};
 use crate::json::{JsonFilter, JsonSyntax};
-use crate::model::ColumnMeta;
+use crate::model::{ColumnMeta, TableMeta};
 use crate::sql::dml::paging;
 use crate::value::Value;
 
@@ -50,6 +50,12 @@ struct Entries {
     /// paging style in its lowest bit): found without encoding a shape.
     by_key: HashMap<u64, Arc<str>, BuildHasherDefault<WordHasher>>,
     bytes: usize,
+}
+
+/// Where the text of a read of `table`'s row by its key is kept: the table's address,
+/// a multiple of 8, with its lowest bit telling how the `LIMIT 1` is written.
+fn key_slot(table: &TableMeta, literal_paging: bool) -> u64 {
+    (table as *const TableMeta as u64) | u64::from(literal_paging)
 }
 
 /// A fast hash of the 64-bit words of a shape (the keys are om's own, not an
@@ -158,13 +164,8 @@ impl StatementCache {
         if !literal_paging {
             values.push(Value::BigUnsigned(Some(1)));
         }
-        // A table's address is a multiple of 8: its lowest bit is free.
-        let slot = (select.table as *const _ as u64) | u64::from(literal_paging);
-        let hit = {
-            let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-            map.by_key.get(&slot).cloned()
-        };
-        if let Some(sql) = hit {
+        let slot = key_slot(select.table, literal_paging);
+        if let Some(sql) = self.by_key_slot(slot) {
             return Ok((sql, Values(values)));
         }
         let (sql, rendered) = render()?;
@@ -175,6 +176,21 @@ impl StatementCache {
             map.by_key.insert(slot, sql.clone());
         }
         Ok((sql, rendered))
+    }
+
+    /// The SQL a read of a row by its key ([`ByKey`]) was cached under, by
+    /// [`select`](Self::select) of the same query ([`ByKey::to_select`]) with its
+    /// `LIMIT 1` written as a literal, as every dialect writes it
+    /// ([`small_literal_paging`](crate::sql::small_literal_paging)); `None` when it
+    /// was not: the caller then runs the select, which caches it. Its one value is the
+    /// key.
+    pub fn cached_by_key(&self, lookup: &ByKey) -> Option<Arc<str>> {
+        self.by_key_slot(key_slot(lookup.table, true))
+    }
+
+    fn by_key_slot(&self, slot: u64) -> Option<Arc<str>> {
+        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.by_key.get(&slot).cloned()
     }
 
     /// The SQL and values of an insert, an update or a delete, cached as

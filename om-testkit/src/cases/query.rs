@@ -3,7 +3,7 @@
 use futures::TryStreamExt;
 use om::{Database, Error, Expr, Model, Result, Session};
 
-use crate::models::{Account, OrmTest};
+use crate::models::{Account, MediumKey, OrmTest, SmallKey};
 
 async fn seed(db: &Database) -> Result<Vec<OrmTest>> {
     db.create_all(&[OrmTest::table()]).await?;
@@ -33,6 +33,103 @@ pub async fn get_by_key(db: &Database) -> Result<()> {
     assert_eq!(db.query::<OrmTest>().get(id + 1000).await?, None);
     assert_eq!(db.query::<OrmTest>().get(-1).await?, None);
     Ok(())
+}
+
+/// `get` reads a row by a key of each kind (64-, 32- and 16-bit integers, text), each
+/// twice: the second time its text comes from the statement cache and the key is bound
+/// as it is. A query narrowed by a filter keeps its filter; inside a transaction `get`
+/// sees the transaction's own rows; a captured `get` is the select it is.
+pub async fn get_by_key_of_each_kind(db: &Database) -> Result<()> {
+    let rows = seed(db).await?;
+    db.create_all(&[Account::table(), SmallKey::table(), MediumKey::table()])
+        .await?;
+    let mut accounts = vec![
+        account("a'1", "quote@example.com"),
+        account("ü-2", "unicode@example.com"),
+        account("%_\\", "pattern@example.com"),
+    ];
+    db.add_all(&mut accounts).await?;
+    let mut small = vec![SmallKey {
+        id: None,
+        name: "s".into(),
+    }];
+    db.add_all(&mut small).await?;
+    let mut medium = vec![MediumKey {
+        id: None,
+        name: "m".into(),
+    }];
+    db.add_all(&mut medium).await?;
+    for round in 0..2 {
+        for row in &rows {
+            let id = row.id.expect("key");
+            assert_eq!(
+                db.query::<OrmTest>().get(id).await?.as_ref(),
+                Some(row),
+                "round {round}"
+            );
+        }
+        assert_eq!(db.query::<OrmTest>().get(i64::MAX).await?, None);
+        for account in &accounts {
+            let found = db.query::<Account>().get(account.code.as_str()).await?;
+            assert_eq!(found.as_ref(), Some(account), "round {round}");
+        }
+        assert_eq!(db.query::<Account>().get("a'").await?, None);
+        assert_eq!(db.query::<Account>().get("").await?, None);
+        let small_id = small[0].id.expect("key");
+        assert_eq!(
+            db.query::<SmallKey>().get(small_id).await?.as_ref(),
+            Some(&small[0])
+        );
+        assert_eq!(db.query::<SmallKey>().get(i16::MAX).await?, None);
+        let medium_id = medium[0].id.expect("key");
+        assert_eq!(
+            db.query::<MediumKey>().get(medium_id).await?.as_ref(),
+            Some(&medium[0])
+        );
+        assert_eq!(db.query::<MediumKey>().get(i32::MIN).await?, None);
+    }
+
+    // A filter narrows `get`: the row must also match it.
+    let alpha = rows[0].id.expect("key");
+    let narrowed = |name: &'static str| {
+        db.query::<OrmTest>()
+            .filter(move |c| c.name.eq(name))
+            .get(alpha)
+    };
+    assert_eq!(narrowed("alpha").await?.as_ref(), Some(&rows[0]));
+    assert_eq!(narrowed("beta").await?, None);
+
+    // Inside a transaction, its own rows; after a rollback, none.
+    let tx = db.begin().await?;
+    assert_eq!(
+        tx.query::<OrmTest>().get(alpha).await?.as_ref(),
+        Some(&rows[0])
+    );
+    let mut fresh = OrmTest::new("in-tx", None);
+    tx.add(&mut fresh).await?;
+    let fresh_id = fresh.id.expect("key");
+    assert_eq!(tx.query::<OrmTest>().get(fresh_id).await?, Some(fresh));
+    tx.rollback().await?;
+    assert_eq!(db.query::<OrmTest>().get(fresh_id).await?, None);
+
+    // Captured (and logged) as the select it is.
+    let capture = db.capture_statements();
+    assert_eq!(
+        db.query::<OrmTest>().get(alpha).await?.as_ref(),
+        Some(&rows[0])
+    );
+    assert_eq!(capture.statements(), ["SELECT FROM orm_test"]);
+    Ok(())
+}
+
+fn account(code: &str, email: &str) -> Account {
+    Account {
+        code: code.into(),
+        email: email.into(),
+        name: code.to_uppercase(),
+        active: true,
+        balance: -7,
+    }
 }
 
 /// Several filters AND together.
