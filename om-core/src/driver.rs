@@ -294,11 +294,13 @@ pub trait Executor: Send + Sync + Debug {
             feature: "drawing generated keys ahead of a bulk load".into(),
         })
     }
-    /// Writes every row of `insert` through the database's bulk-load protocol
-    /// (PostgreSQL's `COPY ... FROM STDIN`), atomically, and returns how many rows it
-    /// wrote. Only where [`Capabilities::bulk_copy`] says so; by default `Unsupported`.
-    async fn copy_in(&self, insert: Insert) -> Result<u64> {
-        let _ = insert;
+    /// Writes every row of `rows` (values borrowed from the objects written, as
+    /// [`insert_rows`](Self::insert_rows) takes them; `rows.head.returning` is
+    /// ignored) through the database's bulk-load protocol (PostgreSQL's
+    /// `COPY ... FROM STDIN`), atomically, and returns how many rows it wrote. Only
+    /// where [`Capabilities::bulk_copy`] says so; by default `Unsupported`.
+    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<u64> {
+        let _ = rows;
         Err(crate::Error::Unsupported {
             backend: self.backend(),
             feature: "COPY ... FROM STDIN".into(),

@@ -642,13 +642,13 @@ macro_rules! logged_executor {
                 )
             }
 
-            async fn copy_in(&self, insert: Insert) -> Result<u64> {
-                let what = Described::Copy(insert.table.name, insert.rows.len());
+            async fn copy_in(&self, rows: InsertRows<'_>) -> Result<u64> {
+                let what = Described::Copy(rows.head.table.name, rows.rows);
                 logged!(
                     self.options,
                     self.inner.backend(),
                     what,
-                    self.inner.copy_in(insert)
+                    self.inner.copy_in(rows)
                 )
             }
 

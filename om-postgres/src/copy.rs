@@ -3,12 +3,13 @@
 
 use std::io::Write as _;
 
-use om_core::ir::Insert;
+use om_core::ValueRef;
+use om_core::ir::InsertRows;
 use om_core::{Error, Result, TableMeta, Value};
 use sqlx::{AssertSqlSafe, PgConnection};
 
 use crate::error::map;
-use crate::render::advance_sequence;
+use crate::render::{advance_sequence_past, as_i64, written_key};
 
 /// How many bytes of rows are gathered before they are sent.
 const CHUNK: usize = 256 * 1024;
@@ -32,25 +33,37 @@ pub(crate) async fn allocate_keys(
     let n = i64::try_from(n).map_err(|_| Error::InvalidQuery {
         reason: format!("too many keys to draw for `{}`", table.name),
     })?;
-    // The sequence is looked up once (a materialized CTE), not once per key.
-    let mut keys: Vec<i64> = sqlx::query_scalar(
+    // The sequence is looked up once (a materialized CTE), not once per key; the keys
+    // come back as one array, not one row each.
+    let mut keys: Vec<i64> = sqlx::query_scalar::<_, Vec<i64>>(
         "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq) \
-         SELECT nextval(s.seq) FROM s, generate_series(1, $3)",
+         SELECT coalesce(array_agg(nextval(s.seq)), '{}') FROM s, generate_series(1, $3)",
     )
     .bind(quoted(table.name))
     .bind(column.name)
     .bind(n)
-    .fetch_all(&mut *conn)
+    .fetch_one(&mut *conn)
     .await
     .map_err(|e| map(e, Some(table)))?;
     keys.sort_unstable();
     Ok(keys)
 }
 
-/// Writes the rows of `insert` in one `COPY table (columns) FROM STDIN`, then moves the
-/// key's sequence past the largest key written (as an insert of explicit keys does).
-pub(crate) async fn copy_in(conn: &mut PgConnection, insert: Insert) -> Result<u64> {
+/// Writes the rows of `rows` in one `COPY table (columns) FROM STDIN`, their text and
+/// bytes encoded from where they are, then moves the key's sequence past the largest
+/// key written (as an insert of explicit keys does).
+pub(crate) async fn copy_in(conn: &mut PgConnection, rows: InsertRows<'_>) -> Result<u64> {
+    let insert = &rows.head;
     let table = insert.table;
+    let width = insert.columns.len();
+    if width == 0 || rows.values.len() != width * rows.rows {
+        return Err(Error::InvalidQuery {
+            reason: format!(
+                "a COPY into `{}` needs one value per column of each row",
+                table.name
+            ),
+        });
+    }
     let columns: Vec<String> = insert.columns.iter().map(|c| quoted(c.name)).collect();
     let sql = format!(
         "COPY {} ({}) FROM STDIN",
@@ -62,12 +75,23 @@ pub(crate) async fn copy_in(conn: &mut PgConnection, insert: Insert) -> Result<u
         .await
         .map_err(|e| map(e, Some(table)))?;
     let mut buf = Vec::with_capacity(CHUNK + 4096);
-    for row in &insert.rows {
+    for row in rows.values.chunks_exact(width) {
         for (i, value) in row.iter().enumerate() {
             if i > 0 {
                 buf.push(b'\t');
             }
-            if let Err(e) = encode(value, &mut buf) {
+            let encoded = match value {
+                ValueRef::Text(s) => {
+                    text(s, &mut buf);
+                    Ok(())
+                }
+                ValueRef::Bytes(b) => {
+                    bytes(b, &mut buf);
+                    Ok(())
+                }
+                ValueRef::Owned(value) => encode(value, &mut buf),
+            };
+            if let Err(e) = encoded {
                 // The COPY is refused as a whole: nothing was written.
                 let _ = copy.abort(e.to_string()).await;
                 return Err(e);
@@ -87,7 +111,18 @@ pub(crate) async fn copy_in(conn: &mut PgConnection, insert: Insert) -> Result<u
             .map_err(|e| map(e, Some(table)))?;
     }
     let written = copy.finish().await.map_err(|e| map(e, Some(table)))?;
-    if let Some((sql, values)) = advance_sequence(&insert) {
+    let advance = written_key(insert).and_then(|(position, generated)| {
+        let max = rows
+            .values
+            .chunks_exact(width)
+            .filter_map(|row| match row.get(position) {
+                Some(ValueRef::Owned(value)) => as_i64(value),
+                _ => None,
+            })
+            .max()?;
+        Some(advance_sequence_past(table, generated, max))
+    });
+    if let Some((sql, values)) = advance {
         sqlx::query_with(AssertSqlSafe(om_sqlx::traced(sql, Some(&values))), values)
             .execute(&mut *conn)
             .await
@@ -100,6 +135,12 @@ pub(crate) async fn copy_in(conn: &mut PgConnection, insert: Insert) -> Result<u
 /// escaped.
 fn text(s: &str, buf: &mut Vec<u8>) {
     let bytes = s.as_bytes();
+    let special = |b: &u8| matches!(b, b'\\' | b'\t' | b'\n' | b'\r');
+    if !bytes.iter().any(special) {
+        // Most text: nothing to escape, copied in one go.
+        buf.extend_from_slice(bytes);
+        return;
+    }
     let mut start = 0;
     for (i, b) in bytes.iter().enumerate() {
         let escaped: &[u8] = match b {
@@ -114,6 +155,41 @@ fn text(s: &str, buf: &mut Vec<u8>) {
         start = i + 1;
     }
     buf.extend_from_slice(&bytes[start..]);
+}
+
+/// An integer in decimal, `\N` for NULL: written digit by digit rather than through
+/// `fmt`, as every generated key of a bulk load is one.
+fn integer(v: Option<i64>, buf: &mut Vec<u8>) {
+    let Some(v) = v else {
+        buf.extend_from_slice(b"\\N");
+        return;
+    };
+    if v < 0 {
+        buf.push(b'-');
+    }
+    let mut n = v.unsigned_abs();
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[at..]);
+}
+
+/// Bytes as `COPY` reads a `bytea`: its hex form, the backslash escaped.
+fn bytes(b: &[u8], buf: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    buf.extend_from_slice(b"\\\\x");
+    buf.reserve(b.len() * 2);
+    for byte in b {
+        buf.push(HEX[usize::from(byte >> 4)]);
+        buf.push(HEX[usize::from(byte & 0xf)]);
+    }
 }
 
 /// A float as PostgreSQL reads it (`NaN`, `Infinity`, `-Infinity` by name).
@@ -146,9 +222,9 @@ fn encode(value: &Value, buf: &mut Vec<u8>) -> Result<()> {
             None => buf.extend_from_slice(b"\\N"),
         },
         Value::TinyInt(v) => shown!(v),
-        Value::SmallInt(v) => shown!(v),
-        Value::Int(v) => shown!(v),
-        Value::BigInt(v) => shown!(v),
+        Value::SmallInt(v) => integer(v.map(i64::from), buf),
+        Value::Int(v) => integer(v.map(i64::from), buf),
+        Value::BigInt(v) => integer(*v, buf),
         Value::TinyUnsigned(v) => shown!(v),
         Value::SmallUnsigned(v) => shown!(v),
         Value::Unsigned(v) => shown!(v),
@@ -170,13 +246,7 @@ fn encode(value: &Value, buf: &mut Vec<u8>) -> Result<()> {
             None => buf.extend_from_slice(b"\\N"),
         },
         Value::Bytes(v) => match v {
-            Some(bytes) => {
-                // bytea's hex form, its backslash escaped for COPY.
-                buf.extend_from_slice(b"\\\\x");
-                for b in bytes {
-                    let _ = write!(buf, "{b:02x}");
-                }
-            }
+            Some(b) => bytes(b, buf),
             None => buf.extend_from_slice(b"\\N"),
         },
         #[cfg(feature = "json")]
@@ -232,5 +302,16 @@ mod tests {
         assert_eq!(encoded(Value::Bytes(Some(vec![0, 0xff]))), "\\\\x00ff");
         assert_eq!(encoded(Value::Double(Some(f64::NEG_INFINITY))), "-Infinity");
         assert_eq!(encoded(Value::Bool(Some(false))), "f");
+        assert_eq!(
+            encoded(Value::String(Some("plain text".into()))),
+            "plain text"
+        );
+        assert_eq!(encoded(Value::String(Some("a\tb\\".into()))), "a\\tb\\\\");
+        for v in [0, 7, -5, 10, 1_234_567_890_123, i64::MAX, i64::MIN] {
+            assert_eq!(encoded(Value::BigInt(Some(v))), v.to_string());
+        }
+        assert_eq!(encoded(Value::Int(Some(i32::MIN))), i32::MIN.to_string());
+        assert_eq!(encoded(Value::SmallInt(Some(-300))), "-300");
+        assert_eq!(encoded(Value::BigInt(None)), "\\N");
     }
 }

@@ -159,8 +159,8 @@ impl om_sqlx::Backend for PostgresBackend {
         crate::copy::allocate_keys(conn, table, n).await
     }
 
-    async fn copy_in(conn: &mut PgConnection, insert: Insert) -> Result<u64> {
-        crate::copy::copy_in(conn, insert).await
+    async fn copy_in(conn: &mut PgConnection, rows: InsertRows<'_>) -> Result<u64> {
+        crate::copy::copy_in(conn, rows).await
     }
 
     async fn run_plain(conn: &mut PgConnection, sql: &str) -> Result<()> {

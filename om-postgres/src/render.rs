@@ -180,6 +180,19 @@ const ADVANCE_SEQUENCE: &str = "SELECT setval(s.seq, $1) \
 /// gives no way to close short of a lock per insert: another session drawing keys
 /// between the check and the move.
 pub(crate) fn advance_sequence(insert: &Insert) -> Option<Rendered> {
+    let (position, generated) = written_key(insert)?;
+    let max = insert
+        .rows
+        .iter()
+        .filter_map(|row| row.get(position).and_then(as_i64))
+        .max()?;
+    Some(advance_sequence_past(insert.table, generated, max))
+}
+
+/// The position, among `insert`'s columns, of its table's generated key (and the key)
+/// when the insert writes it and the table's key is that one column: the values that
+/// may move the sequence ([`advance_sequence`]).
+pub(crate) fn written_key(insert: &Insert) -> Option<(usize, &'static ColumnMeta)> {
     let table = insert.table;
     if table.primary_key.len() != 1 {
         return None;
@@ -189,25 +202,30 @@ pub(crate) fn advance_sequence(insert: &Insert) -> Option<Rendered> {
         .columns
         .iter()
         .position(|c| c.name == generated.name)?;
-    let max = insert
-        .rows
-        .iter()
-        .filter_map(|row| row.get(position).and_then(as_i64))
-        .max()?;
+    Some((position, generated))
+}
+
+/// The statement that moves the sequence of `table`'s generated key column
+/// (`generated`) past `max` ([`advance_sequence`]).
+pub(crate) fn advance_sequence_past(
+    table: &TableMeta,
+    generated: &ColumnMeta,
+    max: i64,
+) -> Rendered {
     let quoted = format!("\"{}\"", table.name.replace('"', "\"\""));
     let values = vec![
         Value::BigInt(Some(max)),
         Value::String(Some(quoted)),
         Value::String(Some(generated.name.to_string())),
     ];
-    Some((
+    (
         ADVANCE_SEQUENCE.into(),
         SqlxValues(sea_query::Values(values)),
-    ))
+    )
 }
 
 /// An integer value, `None` for NULL or another type.
-fn as_i64(value: &Value) -> Option<i64> {
+pub(crate) fn as_i64(value: &Value) -> Option<i64> {
     match value {
         Value::BigInt(v) => *v,
         Value::Int(v) => v.map(i64::from),

@@ -129,10 +129,14 @@ pub trait Backend: Send + Sync + 'static {
         }))
     }
 
-    /// Writes every row of `insert` through the backend's bulk-load protocol and
-    /// returns how many it wrote. By default `Unsupported`.
-    fn copy_in(conn: &mut Conn<Self>, insert: Insert) -> impl Future<Output = Result<u64>> + Send {
-        let _ = (conn, insert);
+    /// Writes every row of `rows` (values borrowed from the objects) through the
+    /// backend's bulk-load protocol and returns how many it wrote. By default
+    /// `Unsupported`.
+    fn copy_in(
+        conn: &mut Conn<Self>,
+        rows: InsertRows<'_>,
+    ) -> impl Future<Output = Result<u64>> + Send {
+        let _ = (conn, rows);
         std::future::ready(Err(Error::Unsupported {
             backend: Self::NAME,
             feature: "COPY ... FROM STDIN".into(),

@@ -112,9 +112,9 @@ impl<B: Backend> Executor for SqlxPool<B> {
         conn.finish(outcome)
     }
 
-    async fn copy_in(&self, insert: Insert) -> Result<u64> {
+    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<u64> {
         let mut conn = checkout!(self);
-        let outcome = B::copy_in(&mut conn, insert).await;
+        let outcome = B::copy_in(&mut conn, rows).await;
         conn.finish(outcome)
     }
 

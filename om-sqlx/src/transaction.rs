@@ -393,9 +393,9 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
         self.note(conn.finish(outcome))
     }
 
-    async fn copy_in(&self, insert: Insert) -> Result<u64> {
+    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<u64> {
         let mut conn = self.lock().await?;
-        let outcome = B::copy_in(&mut conn, insert).await;
+        let outcome = B::copy_in(&mut conn, rows).await;
         self.note(conn.finish(outcome))
     }
 

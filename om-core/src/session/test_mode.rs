@@ -205,8 +205,8 @@ impl Executor for ForceRollback {
         self.run(true, |tx| tx.allocate_keys(table, n)).await
     }
 
-    async fn copy_in(&self, insert: Insert) -> Result<u64> {
-        self.run(true, |tx| tx.copy_in(insert)).await
+    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<u64> {
+        self.run(true, |tx| tx.copy_in(rows)).await
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
@@ -343,8 +343,8 @@ impl Executor for Savepoint<'_> {
         self.owner.run(false, |tx| tx.allocate_keys(table, n)).await
     }
 
-    async fn copy_in(&self, insert: Insert) -> Result<u64> {
-        self.owner.run(false, |tx| tx.copy_in(insert)).await
+    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<u64> {
+        self.owner.run(false, |tx| tx.copy_in(rows)).await
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {

@@ -8,7 +8,7 @@ use crate::driver::Executor;
 use crate::error::{Error, Result};
 use crate::model::{Model, Undo};
 
-use super::{insert_of, insert_row, insert_runs};
+use super::{insert_of, insert_rows_of, insert_runs};
 
 /// Inserts every object of `objs`, all of them or none, and returns how many rows were
 /// written. Defaults and on-update values are applied and, when `read_keys`, generated
@@ -60,15 +60,14 @@ async fn copy<M: Model>(
 ) -> Result<u64> {
     if !read_keys {
         // Every row leaves its key to the database: the key column is not sent.
-        let mut insert = insert_of::<M>(true);
-        if insert.columns.is_empty() {
+        if insert_of::<M>(true).columns.is_empty() {
             // `COPY` names at least one column: rows of nothing but a generated key
             // go as inserts of `DEFAULT VALUES`.
             return batched(exec, objs, false).await;
         }
-        insert.returning = None;
-        insert.rows = objs.iter().map(|o| insert_row(o, true)).collect();
-        return exec.copy_in(insert).await;
+        let mut rows = insert_rows_of(objs, true);
+        rows.head.returning = None;
+        return exec.copy_in(rows).await;
     }
     let wanted = generated.iter().filter(|g| **g).count();
     if wanted > 0 {
@@ -83,9 +82,7 @@ async fn copy<M: Model>(
             obj.set_generated_key(keys.next())?;
         }
     }
-    let mut insert = insert_of::<M>(false);
-    insert.rows = objs.iter().map(|o| insert_row(o, false)).collect();
-    exec.copy_in(insert).await
+    exec.copy_in(insert_rows_of(objs, false)).await
 }
 
 /// The most rows one statement of a batched bulk load carries.

@@ -72,8 +72,8 @@ impl Executor for Routed {
         self.route.primary().allocate_keys(table, n).await
     }
 
-    async fn copy_in(&self, insert: Insert) -> Result<u64> {
-        let n = self.route.primary().copy_in(insert).await?;
+    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<u64> {
+        let n = self.route.primary().copy_in(rows).await?;
         self.route.wrote().await;
         Ok(n)
     }
@@ -259,8 +259,8 @@ impl Executor for RoutedTx<'_> {
         self.inner.allocate_keys(table, n).await
     }
 
-    async fn copy_in(&self, insert: Insert) -> Result<u64> {
-        self.inner.copy_in(insert).await
+    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<u64> {
+        self.inner.copy_in(rows).await
     }
 }
 
