@@ -12,7 +12,7 @@ use crate::ir::{ByKey, Delete, JoinKind, Projection, Select, Statement, Update};
 use crate::join::JoinQuery;
 use crate::model::Model;
 use crate::relation::{Load, Loaded};
-use crate::value::KeyArg;
+use crate::value::{KeyArg, is_null};
 use crate::write::key_filter;
 
 /// A query on model `M`, built step by step and run by one of its async methods.
@@ -166,37 +166,35 @@ impl<'a, M: Model> Query<'a, M> {
     /// # Ok(()) }
     /// ```
     pub async fn get(mut self, key: impl KeyArg<M::Key>) -> Result<Option<M>> {
-        let filter = key_filter(M::table(), key.key_values(), "get")?;
+        let table = M::table();
+        let mut values = key.key_values();
         let plain = self.select.filter.is_none()
             && self.select.limit.is_none()
-            && self.select.reads_rows_as_they_are();
-        let lookup = match filter {
+            && self.select.reads_rows_as_they_are()
+            && ByKey::serves(table);
+        let first = match values.next() {
             // A key of one column on a query that asks nothing else: the driver may
-            // run it as it is (see `ByKey`).
-            Expr::Compare { value, .. } if plain && ByKey::serves(M::table()) => Some(ByKey {
-                table: M::table(),
-                key: value,
-            }),
-            filter => {
-                self.select.and_where(filter);
-                None
+            // run it as it is (see `ByKey`), with no query to build.
+            Some(value) if plain && !is_null(&value) => {
+                let lookup = ByKey { table, key: value };
+                let mut out = None;
+                self.exec
+                    .fetch_by_key(&lookup, &mut |row| {
+                        if out.is_none() {
+                            out = Some(M::from_row(row, 0)?);
+                        }
+                        Ok(())
+                    })
+                    .await?;
+                return Ok(out);
             }
+            first => first,
         };
-        let Some(lookup) = lookup else {
-            self.select.limit = Some(1);
-            // `fetch_first` checks the query, with its key.
-            return self.fetch_first().await;
-        };
-        let mut out = None;
-        self.exec
-            .fetch_by_key(&lookup, &mut |row| {
-                if out.is_none() {
-                    out = Some(M::from_row(row, 0)?);
-                }
-                Ok(())
-            })
-            .await?;
-        Ok(out)
+        let filter = key_filter(table, first.into_iter().chain(values), "get")?;
+        self.select.and_where(filter);
+        self.select.limit = Some(1);
+        // `fetch_first` checks the query, with its key.
+        self.fetch_first().await
     }
 
     /// Every matching row.
