@@ -319,15 +319,16 @@ impl Select {
 pub struct ByKey {
     /// The model's table: one of no lineage, whose key is one column.
     pub table: &'static TableMeta,
-    /// The key's value (never `NULL`).
+    /// The key's value, not `NULL`.
     pub key: Value,
 }
 
 impl ByKey {
     /// The row of `table` whose key is `key`: `None` when the table's key is not one
-    /// column, or the table extends another (its rows are read with its lineage's).
+    /// column, the table extends another (its rows are read with its lineage's), or
+    /// `key` is `NULL` (which no row's key equals: `get` refuses it as `KeyNotSet`).
     pub fn new(table: &'static TableMeta, key: Value) -> Option<Self> {
-        Self::serves(table).then_some(ByKey { table, key })
+        (Self::serves(table) && !crate::value::is_null(&key)).then_some(ByKey { table, key })
     }
 
     /// Whether the rows of `table` can be read by key this way: its key is one column,

@@ -34,7 +34,8 @@ pub(crate) async fn allocate_keys(
         reason: format!("too many keys to draw for `{}`", table.name),
     })?;
     // The sequence is looked up once (a materialized CTE), not once per key; the keys
-    // come back as one array, not one row each.
+    // come back as one array, not one row each (an array holds up to about 134
+    // million values: far more rows than one load sends).
     let mut keys: Vec<i64> = sqlx::query_scalar::<_, Vec<i64>>(
         "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq) \
          SELECT coalesce(array_agg(nextval(s.seq)), '{}') FROM s, generate_series(1, $3)",

@@ -22,7 +22,7 @@ use crate::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
 };
 use crate::error::{Error, Result};
-use crate::ir::{Insert, InsertRows, Statement};
+use crate::ir::{ByKey, Insert, InsertRows, Statement};
 use crate::model::TableMeta;
 use crate::raw::Executed;
 use crate::transaction::TransactionOptions;
@@ -213,6 +213,10 @@ impl Executor for ForceRollback {
         self.run(true, |tx| tx.fetch(stmt, sink)).await
     }
 
+    async fn fetch_by_key(&self, lookup: &ByKey, sink: &mut RowSink<'_>) -> Result<()> {
+        self.run(true, |tx| tx.fetch_by_key(lookup, sink)).await
+    }
+
     fn stream(&self, stmt: Statement) -> RowStream<'_> {
         self.stream_on(true, stmt)
     }
@@ -349,6 +353,12 @@ impl Executor for Savepoint<'_> {
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
         self.owner.run(false, |tx| tx.fetch(stmt, sink)).await
+    }
+
+    async fn fetch_by_key(&self, lookup: &ByKey, sink: &mut RowSink<'_>) -> Result<()> {
+        self.owner
+            .run(false, |tx| tx.fetch_by_key(lookup, sink))
+            .await
     }
 
     fn stream(&self, stmt: Statement) -> RowStream<'_> {

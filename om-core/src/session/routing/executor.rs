@@ -16,7 +16,7 @@ use crate::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
 };
 use crate::error::Result;
-use crate::ir::{Insert, InsertRows, Statement};
+use crate::ir::{ByKey, Insert, InsertRows, Statement};
 use crate::model::TableMeta;
 use crate::raw::Executed;
 use crate::row::Row;
@@ -241,6 +241,10 @@ impl Executor for RoutedTx<'_> {
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
         self.inner.fetch(stmt, sink).await
+    }
+
+    async fn fetch_by_key(&self, lookup: &ByKey, sink: &mut RowSink<'_>) -> Result<()> {
+        self.inner.fetch_by_key(lookup, sink).await
     }
 
     fn stream(&self, stmt: Statement) -> RowStream<'_> {
