@@ -18,8 +18,7 @@ use async_trait::async_trait;
 use futures::future::BoxFuture;
 
 use crate::error::Result;
-use crate::ir::{ByKey, Insert, InsertRows, Statement};
-use crate::model::TableMeta;
+use crate::ir::{ByKey, Copied, Insert, InsertRows, Statement};
 use crate::row::Row;
 use crate::transaction::TransactionOptions;
 use crate::url::DatabaseUrl;
@@ -95,8 +94,8 @@ pub struct Capabilities {
     /// ([`ConnectOptions::read_your_writes_window`](crate::ConnectOptions::read_your_writes_window)).
     pub replication_positions: bool,
     /// Whether the backend has a bulk-load protocol of its own
-    /// ([`Executor::copy_in`], with keys drawn ahead by [`Executor::allocate_keys`]),
-    /// which `bulk_insert` uses; otherwise `bulk_insert` writes multi-row inserts of up
+    /// ([`Executor::copy_in`], which draws the generated keys as the rows go), which
+    /// `bulk_insert` uses; otherwise `bulk_insert` writes multi-row inserts of up
     /// to 1,000 rows inside one transaction.
     pub bulk_copy: bool,
 }
@@ -284,22 +283,19 @@ pub trait Executor: Send + Sync + Debug {
     async fn execute_reporting(&self, stmt: &Statement) -> Result<crate::raw::Executed> {
         Ok(crate::raw::Executed::new(self.execute(stmt).await?, None))
     }
-    /// Draws `n` keys for the generated key column of `table` from the database, ahead
-    /// of the rows that will carry them (a bulk load that writes its keys itself).
-    /// Only where [`Capabilities::bulk_copy`] says so; by default `Unsupported`.
-    async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
-        let _ = (table, n);
-        Err(crate::Error::Unsupported {
-            backend: self.backend(),
-            feature: "drawing generated keys ahead of a bulk load".into(),
-        })
-    }
     /// Writes every row of `rows` (values borrowed from the objects written, as
-    /// [`insert_rows`](Self::insert_rows) takes them; `rows.head.returning` is
-    /// ignored) through the database's bulk-load protocol (PostgreSQL's
-    /// `COPY ... FROM STDIN`), atomically, and returns how many rows it wrote. Only
-    /// where [`Capabilities::bulk_copy`] says so; by default `Unsupported`.
-    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<u64> {
+    /// [`insert_rows`](Self::insert_rows) takes them) through the database's bulk-load
+    /// protocol (PostgreSQL's `COPY ... FROM STDIN`), atomically, and returns how many
+    /// rows it wrote.
+    ///
+    /// Where [`InsertRows::drawn_key`] names the generated column, each row that
+    /// leaves it NULL gets a key drawn from the column's sequence as the rows go (a key
+    /// that does not fit the column's type,
+    /// [`ColumnType::holds_integer`](crate::ColumnType::holds_integer), fails the
+    /// load before it is committed: `InvalidValue`), and [`Copied::keys`] lists them
+    /// in row order. Only where [`Capabilities::bulk_copy`] says so; by default
+    /// `Unsupported`.
+    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<Copied> {
         let _ = rows;
         Err(crate::Error::Unsupported {
             backend: self.backend(),

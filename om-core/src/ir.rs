@@ -449,7 +449,50 @@ pub struct InsertRows<'a> {
     pub values: Vec<ValueRef<'a>>,
 }
 
+/// What a bulk load ([`Executor::copy_in`](crate::driver::Executor::copy_in)) did: how
+/// many rows it wrote and the keys it drew, in the order of the rows that left theirs
+/// NULL.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Copied {
+    /// The rows written.
+    pub rows: u64,
+    /// The keys drawn for the rows whose generated key was NULL, in row order.
+    pub keys: Vec<i64>,
+}
+
+impl Copied {
+    /// `rows` written, with the keys drawn for them.
+    pub fn new(rows: u64, keys: Vec<i64>) -> Self {
+        Copied { rows, keys }
+    }
+}
+
 impl InsertRows<'_> {
+    /// Where a bulk load draws keys: the position among `head.columns` of the
+    /// generated column `head.returning` names, when that column is written. Each row
+    /// whose value there is NULL gets a key drawn from the database
+    /// ([`Executor::copy_in`](crate::driver::Executor::copy_in)).
+    pub fn drawn_key(&self) -> Option<usize> {
+        let generated = self.head.returning?;
+        self.head
+            .columns
+            .iter()
+            .position(|c| c.name == generated.name)
+    }
+
+    /// How many rows leave the column at `position` NULL: the keys a bulk load draws.
+    pub fn nulls_at(&self, position: usize) -> usize {
+        let width = self.head.columns.len();
+        if width == 0 {
+            return 0;
+        }
+        self.values
+            .chunks_exact(width)
+            .filter(|row| row.get(position).is_some_and(ValueRef::is_null))
+            .count()
+    }
+
     /// The insert with owned values.
     pub fn into_owned(self) -> Insert {
         let InsertRows {

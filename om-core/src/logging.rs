@@ -28,8 +28,7 @@ use crate::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
 };
 use crate::error::Result;
-use crate::ir::{Built, ByKey, Insert, InsertRows, Statement};
-use crate::model::TableMeta;
+use crate::ir::{Built, ByKey, Copied, Insert, InsertRows, Statement};
 use crate::options::ConnectOptions;
 use crate::raw::Executed;
 use crate::transaction::TransactionOptions;
@@ -80,6 +79,11 @@ impl Rows for i64 {
 impl Rows for Vec<i64> {
     fn rows(&self) -> (Option<u64>, Option<u64>) {
         (None, Some(self.len() as u64))
+    }
+}
+impl Rows for Copied {
+    fn rows(&self) -> (Option<u64>, Option<u64>) {
+        (None, Some(self.rows))
     }
 }
 impl Rows for () {}
@@ -218,10 +222,9 @@ enum Described<'a> {
     Statement(&'a Statement),
     Insert(&'a Insert),
     Plain(&'static str),
-    /// A bulk load: the table and its number of rows (never their values).
-    Copy(&'static str, usize),
-    /// Keys drawn ahead of a bulk load: the table and how many.
-    Keys(&'static str, usize),
+    /// A bulk load: the table, its number of rows (never their values) and how many
+    /// keys it draws.
+    Copy(&'static str, usize, usize),
 }
 
 impl Described<'_> {
@@ -230,7 +233,6 @@ impl Described<'_> {
         let verb = match self {
             Described::Plain(what) => what,
             Described::Copy(..) => "COPY",
-            Described::Keys(..) => "SELECT",
             Described::Insert(_) => "INSERT",
             Described::Statement(stmt) => match stmt {
                 Statement::Select(_) => "SELECT",
@@ -260,7 +262,7 @@ impl Described<'_> {
     fn table(&self) -> Option<&'static str> {
         match self {
             Described::Plain(_) => None,
-            Described::Copy(table, _) | Described::Keys(table, _) => Some(table),
+            Described::Copy(table, ..) => Some(table),
             Described::Insert(insert) => Some(insert.table.name),
             Described::Statement(stmt) => stmt.table().map(|t| t.name),
         }
@@ -278,8 +280,10 @@ impl fmt::Display for Display<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let stmt = match self.what {
             Described::Plain(what) => return f.write_str(what),
-            Described::Copy(table, rows) => return write!(f, "COPY {table} ({rows} rows)"),
-            Described::Keys(table, n) => return write!(f, "SELECT {n} keys FOR {table}"),
+            Described::Copy(table, rows, 0) => return write!(f, "COPY {table} ({rows} rows)"),
+            Described::Copy(table, rows, keys) => {
+                return write!(f, "COPY {table} ({rows} rows, {keys} keys drawn)");
+            }
             Described::Insert(insert) => {
                 write!(
                     f,
@@ -633,17 +637,9 @@ macro_rules! logged_executor {
                 })
             }
 
-            async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
-                logged!(
-                    self.options,
-                    self.inner.backend(),
-                    Described::Keys(table.name, n),
-                    self.inner.allocate_keys(table, n)
-                )
-            }
-
-            async fn copy_in(&self, rows: InsertRows<'_>) -> Result<u64> {
-                let what = Described::Copy(rows.head.table.name, rows.rows);
+            async fn copy_in(&self, rows: InsertRows<'_>) -> Result<Copied> {
+                let keys = rows.drawn_key().map_or(0, |k| rows.nulls_at(k));
+                let what = Described::Copy(rows.head.table.name, rows.rows, keys);
                 logged!(
                     self.options,
                     self.inner.backend(),

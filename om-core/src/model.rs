@@ -42,6 +42,18 @@ pub enum ColumnType {
 }
 
 impl ColumnType {
+    /// Whether the integer `value` fits a column (and the field) of this type: always
+    /// for `BigInt`, within range for `Integer` and `SmallInt`, never for a type that
+    /// is not an integer. How a driver checks a key it draws for a generated column.
+    pub const fn holds_integer(self, value: i64) -> bool {
+        match self {
+            ColumnType::BigInt => true,
+            ColumnType::Integer => value >= i32::MIN as i64 && value <= i32::MAX as i64,
+            ColumnType::SmallInt => value >= i16::MIN as i64 && value <= i16::MAX as i64,
+            _ => false,
+        }
+    }
+
     /// The same type with a maximum length, for text columns; other types are unchanged.
     pub const fn with_size(self, size: u32) -> Self {
         match self {

@@ -104,7 +104,8 @@ pub trait Session: Send + Sync {
 
     /// Loads many objects at once (tens of thousands and up): all of them or none,
     /// through the backend's fastest path (PostgreSQL: `COPY ... FROM STDIN`, with the
-    /// generated keys drawn from the sequence first; SQLite and MySQL: multi-row
+    /// generated keys drawn from the sequence as the rows go, on a second connection of
+    /// the pool when it has one to spare; SQLite and MySQL: multi-row
     /// inserts of up to 1,000 rows, in one transaction). Defaults and on-update values
     /// are applied and generated keys written back, as by [`add_all`](Self::add_all).
     /// Returns how many rows were written.
@@ -114,7 +115,7 @@ pub trait Session: Send + Sync {
 
     /// [`bulk_insert`](Self::bulk_insert) without reading generated keys back: objects
     /// whose key the database generates keep `None` (on PostgreSQL the key column is
-    /// left out of the `COPY` and no key is drawn ahead; elsewhere no `RETURNING`).
+    /// left out of the `COPY` and no key is drawn; elsewhere no `RETURNING`).
     /// Defaults are applied and written back all the same. When some objects carry
     /// their key and others do not, the keys are read back as by `bulk_insert`.
     fn bulk_load<M: Model>(&self, objs: &mut [M]) -> impl Future<Output = Result<u64>> + Send {

@@ -3,9 +3,10 @@
 
 use std::io::Write as _;
 
-use om_core::ValueRef;
-use om_core::ir::InsertRows;
-use om_core::{Error, Result, TableMeta, Value};
+use om_core::ir::{Copied, InsertRows};
+use om_core::value::is_null;
+use om_core::{ColumnMeta, Error, Result, TableMeta, Value, ValueRef};
+use sqlx::postgres::PgCopyIn;
 use sqlx::{AssertSqlSafe, PgConnection};
 
 use crate::error::map;
@@ -19,18 +20,24 @@ fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Draws `n` values from the sequence of `table`'s generated key column, ascending.
-pub(crate) async fn allocate_keys(
+/// The keys drawn before the rows start when a spare connection draws the rest: few,
+/// so that the rows start soon.
+const FIRST_DRAW: usize = 2048;
+
+/// How much larger each later draw is than the one before. Drawing a key costs the
+/// server about a quarter of what writing its row does, so a draw three times the
+/// size of the rows being written ends before they do.
+const GROWTH: usize = 3;
+
+/// Draws `n` values from the sequence of `column` (`table`'s generated key),
+/// ascending, and checks that each fits the column's type.
+async fn draw_keys(
     conn: &mut PgConnection,
     table: &'static TableMeta,
+    column: &'static ColumnMeta,
     n: usize,
 ) -> Result<Vec<i64>> {
-    let Some((_, column)) = table.generated_column() else {
-        return Err(Error::InvalidQuery {
-            reason: format!("`{}` has no generated key to draw", table.name),
-        });
-    };
-    let n = i64::try_from(n).map_err(|_| Error::InvalidQuery {
+    let count = i64::try_from(n).map_err(|_| Error::InvalidQuery {
         reason: format!("too many keys to draw for `{}`", table.name),
     })?;
     // The sequence is looked up once (a materialized CTE), not once per key; the keys
@@ -42,18 +49,91 @@ pub(crate) async fn allocate_keys(
     )
     .bind(quoted(table.name))
     .bind(column.name)
-    .bind(n)
+    .bind(count)
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| map(e, Some(table)))?;
+    if keys.len() != n {
+        return Err(Error::Driver(
+            format!("{} keys were drawn for {n} rows", keys.len()).into(),
+        ));
+    }
+    if let Some(&key) = keys.iter().find(|k| !column.ty.holds_integer(**k)) {
+        return Err(Error::InvalidValue {
+            table: table.name,
+            column: column.name,
+            reason: format!("the generated key {key} does not fit the field's type"),
+        });
+    }
     keys.sort_unstable();
     Ok(keys)
 }
 
+/// The rows of a `COPY` as they are encoded: the next row to go, and the keys drawn
+/// for the rows that leave theirs NULL (all of them, in row order, and how many are
+/// used).
+struct Encoder<'r, 'a> {
+    rows: &'r InsertRows<'a>,
+    width: usize,
+    /// The position of the column whose NULLs take drawn keys.
+    key: Option<usize>,
+    next: usize,
+    keys: Vec<i64>,
+    used: usize,
+    buf: Vec<u8>,
+}
+
+impl Encoder<'_, '_> {
+    /// Encodes rows until every row is encoded or the next one needs a key not drawn
+    /// yet, sending them `CHUNK` bytes at a time.
+    async fn send(&mut self, copy: &mut PgCopyIn<&mut PgConnection>) -> Result<()> {
+        let table = self.rows.head.table;
+        while self.next < self.rows.rows {
+            let start = self.next * self.width;
+            let row = &self.rows.values[start..start + self.width];
+            let row_start = self.buf.len();
+            for (i, value) in row.iter().enumerate() {
+                if i > 0 {
+                    self.buf.push(b'\t');
+                }
+                match value {
+                    ValueRef::Text(s) => text(s, &mut self.buf),
+                    ValueRef::Bytes(b) => bytes(b, &mut self.buf),
+                    ValueRef::Owned(value) if Some(i) == self.key && is_null(value) => {
+                        let Some(&key) = self.keys.get(self.used) else {
+                            // Not drawn yet: the row waits, unwritten.
+                            self.buf.truncate(row_start);
+                            return Ok(());
+                        };
+                        self.used += 1;
+                        integer(Some(key), &mut self.buf);
+                    }
+                    ValueRef::Owned(value) => encode(value, &mut self.buf)?,
+                }
+            }
+            self.buf.push(b'\n');
+            self.next += 1;
+            if self.buf.len() >= CHUNK {
+                copy.send(self.buf.as_slice())
+                    .await
+                    .map_err(|e| map(e, Some(table)))?;
+                self.buf.clear();
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Writes the rows of `rows` in one `COPY table (columns) FROM STDIN`, their text and
-/// bytes encoded from where they are, then moves the key's sequence past the largest
-/// key written (as an insert of explicit keys does).
-pub(crate) async fn copy_in(conn: &mut PgConnection, rows: InsertRows<'_>) -> Result<u64> {
+/// bytes encoded from where they are, drawing the keys `rows` asks for: all of them
+/// first on `conn`, or, with a `spare` connection, a few first and the rest on
+/// `spare` while the rows go, each draw larger than the one before. Then moves the
+/// key's sequence past the largest key given (as an insert of explicit keys does).
+pub(crate) async fn copy_in(
+    conn: &mut PgConnection,
+    mut spare: Option<&mut PgConnection>,
+    rows: InsertRows<'_>,
+) -> Result<Copied> {
     let insert = &rows.head;
     let table = insert.table;
     let width = insert.columns.len();
@@ -65,6 +145,26 @@ pub(crate) async fn copy_in(conn: &mut PgConnection, rows: InsertRows<'_>) -> Re
             ),
         });
     }
+    let key = rows.drawn_key();
+    let wanted = key.map_or(0, |k| rows.nulls_at(k));
+    let column = key.map(|k| insert.columns[k]);
+    let mut encoder = Encoder {
+        rows: &rows,
+        width,
+        key,
+        next: 0,
+        keys: Vec::with_capacity(wanted),
+        used: 0,
+        buf: Vec::with_capacity(CHUNK + 4096),
+    };
+    if let Some(column) = column.filter(|_| wanted > 0) {
+        let first = match spare {
+            Some(_) => wanted.min(FIRST_DRAW),
+            None => wanted,
+        };
+        encoder.keys = draw_keys(conn, table, column, first).await?;
+    }
+
     let columns: Vec<String> = insert.columns.iter().map(|c| quoted(c.name)).collect();
     let sql = format!(
         "COPY {} ({}) FROM STDIN",
@@ -75,39 +175,41 @@ pub(crate) async fn copy_in(conn: &mut PgConnection, rows: InsertRows<'_>) -> Re
         .copy_in_raw(om_sqlx::traced(&sql, None))
         .await
         .map_err(|e| map(e, Some(table)))?;
-    let mut buf = Vec::with_capacity(CHUNK + 4096);
-    for row in rows.values.chunks_exact(width) {
-        for (i, value) in row.iter().enumerate() {
-            if i > 0 {
-                buf.push(b'\t');
+    loop {
+        let drawn = encoder.keys.len();
+        let more = match (column, spare.as_deref_mut()) {
+            (Some(column), Some(spare)) if drawn < wanted => {
+                let n = (wanted - drawn).min(drawn.max(1) * GROWTH);
+                Some((column, spare, n))
             }
-            let encoded = match value {
-                ValueRef::Text(s) => {
-                    text(s, &mut buf);
-                    Ok(())
-                }
-                ValueRef::Bytes(b) => {
-                    bytes(b, &mut buf);
-                    Ok(())
-                }
-                ValueRef::Owned(value) => encode(value, &mut buf),
-            };
-            if let Err(e) = encoded {
-                // The COPY is refused as a whole: nothing was written.
-                let _ = copy.abort(e.to_string()).await;
-                return Err(e);
+            _ => None,
+        };
+        let (sent, drawn) = match more {
+            Some((column, spare, n)) => {
+                let (sent, drawn) =
+                    futures::join!(encoder.send(&mut copy), draw_keys(spare, table, column, n));
+                (sent, Some(drawn))
             }
+            None => (encoder.send(&mut copy).await, None),
+        };
+        let outcome = sent.and_then(|()| match drawn {
+            Some(keys) => keys.map(|keys| encoder.keys.extend(keys)),
+            None if encoder.next < rows.rows => Err(Error::Driver(
+                format!("a COPY into `{}` ran out of drawn keys", table.name).into(),
+            )),
+            None => Ok(()),
+        });
+        if let Err(e) = outcome {
+            // The COPY is refused as a whole: nothing was written.
+            let _ = copy.abort(e.to_string()).await;
+            return Err(e);
         }
-        buf.push(b'\n');
-        if buf.len() >= CHUNK {
-            copy.send(buf.as_slice())
-                .await
-                .map_err(|e| map(e, Some(table)))?;
-            buf.clear();
+        if encoder.next == rows.rows {
+            break;
         }
     }
-    if !buf.is_empty() {
-        copy.send(buf.as_slice())
+    if !encoder.buf.is_empty() {
+        copy.send(encoder.buf.as_slice())
             .await
             .map_err(|e| map(e, Some(table)))?;
     }
@@ -129,7 +231,7 @@ pub(crate) async fn copy_in(conn: &mut PgConnection, rows: InsertRows<'_>) -> Re
             .await
             .map_err(|e| map(e, Some(table)))?;
     }
-    Ok(written)
+    Ok(Copied::new(written, encoder.keys))
 }
 
 /// Text as `COPY`'s text format reads it: backslash, tab, newline and carriage return

@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use om_core::driver::{Capabilities, RowSink, RowStream};
-use om_core::ir::{ByKey, Insert, InsertRows, Statement};
+use om_core::ir::{ByKey, Copied, Insert, InsertRows, Statement};
 use om_core::{Error, Result, TableMeta};
 use sqlx::{AssertSqlSafe, PgConnection, Postgres};
 
@@ -151,16 +151,12 @@ impl om_sqlx::Backend for PostgresBackend {
         })
     }
 
-    async fn allocate_keys(
+    async fn copy_in(
         conn: &mut PgConnection,
-        table: &'static TableMeta,
-        n: usize,
-    ) -> Result<Vec<i64>> {
-        crate::copy::allocate_keys(conn, table, n).await
-    }
-
-    async fn copy_in(conn: &mut PgConnection, rows: InsertRows<'_>) -> Result<u64> {
-        crate::copy::copy_in(conn, rows).await
+        spare: Option<&mut PgConnection>,
+        rows: InsertRows<'_>,
+    ) -> Result<Copied> {
+        crate::copy::copy_in(conn, spare, rows).await
     }
 
     async fn run_plain(conn: &mut PgConnection, sql: &str) -> Result<()> {

@@ -5,7 +5,7 @@ use std::ops::DerefMut;
 use std::sync::Arc;
 
 use om_core::driver::{Capabilities, RowSink, RowStream};
-use om_core::ir::{ByKey, Insert, InsertRows, Statement};
+use om_core::ir::{ByKey, Copied, Insert, InsertRows, Statement};
 use om_core::raw::Executed;
 use om_core::{Error, Result, TableMeta, TransactionOptions};
 
@@ -115,28 +115,17 @@ pub trait Backend: Send + Sync + 'static {
     where
         C: DerefMut<Target = Conn<Self>> + Send + 'c;
 
-    /// Draws `n` keys for `table`'s generated key column ahead of a bulk load. By
-    /// default `Unsupported` (a backend whose capabilities say `bulk_copy` has it).
-    fn allocate_keys(
-        conn: &mut Conn<Self>,
-        table: &'static TableMeta,
-        n: usize,
-    ) -> impl Future<Output = Result<Vec<i64>>> + Send {
-        let _ = (conn, table, n);
-        std::future::ready(Err(Error::Unsupported {
-            backend: Self::NAME,
-            feature: "drawing generated keys ahead of a bulk load".into(),
-        }))
-    }
-
     /// Writes every row of `rows` (values borrowed from the objects) through the
-    /// backend's bulk-load protocol and returns how many it wrote. By default
-    /// `Unsupported`.
+    /// backend's bulk-load protocol, drawing the keys [`InsertRows::drawn_key`] asks
+    /// for (see [`Executor::copy_in`](om_core::driver::Executor::copy_in)). `spare`, when
+    /// given, is a second connection of the same database, idle, on which the keys
+    /// may be drawn while the rows go on `conn`. By default `Unsupported`.
     fn copy_in(
         conn: &mut Conn<Self>,
+        spare: Option<&mut Conn<Self>>,
         rows: InsertRows<'_>,
-    ) -> impl Future<Output = Result<u64>> + Send {
-        let _ = (conn, rows);
+    ) -> impl Future<Output = Result<Copied>> + Send {
+        let _ = (conn, spare, rows);
         std::future::ready(Err(Error::Unsupported {
             backend: Self::NAME,
             feature: "COPY ... FROM STDIN".into(),

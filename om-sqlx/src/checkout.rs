@@ -113,10 +113,16 @@ impl<B: Backend> Checkout<B> {
     /// Ends an operation with `outcome`: unless the outcome broke the connection, it is
     /// clean again.
     pub(crate) fn finish<T>(&mut self, outcome: om_core::Result<T>) -> om_core::Result<T> {
-        if !matches!(&outcome, Err(e) if breaks_connection(e)) {
+        self.settle(&outcome);
+        outcome
+    }
+
+    /// [`finish`](Self::finish) for a connection that took part in an operation whose
+    /// outcome is returned by another.
+    pub(crate) fn settle<T>(&mut self, outcome: &om_core::Result<T>) {
+        if !matches!(outcome, Err(e) if breaks_connection(e)) {
             self.set(false);
         }
-        outcome
     }
 }
 

@@ -11,9 +11,9 @@ use futures::future::BoxFuture;
 use om_core::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
 };
-use om_core::ir::{ByKey, Insert, InsertRows, Statement};
+use om_core::ir::{ByKey, Copied, Insert, InsertRows, Statement};
 use om_core::raw::Executed;
-use om_core::{Error, Result, TableMeta, TransactionOptions};
+use om_core::{Error, Result, TransactionOptions};
 
 use crate::backend::{Backend, insert_keys};
 use crate::checkout::{Checkout, tracked};
@@ -43,7 +43,27 @@ pub struct SqlxPool<B: Backend> {
     capabilities: &'static Capabilities,
 }
 
+/// A bulk load of at least this many rows that draws keys takes a second connection,
+/// when the pool has one to spare, to draw them while the rows go on the first.
+const SPARE_FROM: usize = 4096;
+
 impl<B: Backend> SqlxPool<B> {
+    /// A second connection, for work alongside one already checked out: an idle one,
+    /// or a new one while the pool has room for it; `None` rather than waiting for
+    /// one to come back.
+    async fn spare(&self) -> Option<Checkout<B>> {
+        let conn = match self.pool.try_acquire() {
+            Some(conn) => conn,
+            // Room for one more: opened now (it waits only if another task took the
+            // room meanwhile, and then at most the pool's acquire timeout).
+            None if self.pool.size() < self.pool.options().get_max_connections() => {
+                self.pool.acquire().await.ok()?
+            }
+            None => return None,
+        };
+        Some(Checkout::new(conn))
+    }
+
     /// Wraps a sqlx pool, with the backend's capabilities.
     pub fn new(pool: sqlx::Pool<B::Db>) -> Self {
         Self::with_capabilities(pool, B::capabilities())
@@ -106,15 +126,16 @@ impl<B: Backend> Executor for SqlxPool<B> {
         conn.finish(outcome)
     }
 
-    async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
+    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<Copied> {
         let mut conn = checkout!(self);
-        let outcome = B::allocate_keys(&mut conn, table, n).await;
-        conn.finish(outcome)
-    }
-
-    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<u64> {
-        let mut conn = checkout!(self);
-        let outcome = B::copy_in(&mut conn, rows).await;
+        let mut spare = match rows.drawn_key() {
+            Some(_) if rows.rows >= SPARE_FROM => self.spare().await,
+            _ => None,
+        };
+        let outcome = B::copy_in(&mut conn, spare.as_deref_mut(), rows).await;
+        if let Some(spare) = &mut spare {
+            spare.settle(&outcome);
+        }
         conn.finish(outcome)
     }
 

@@ -22,9 +22,9 @@ use futures::lock::{Mutex, MutexGuard};
 use om_core::driver::{
     Capabilities, Executor, RowSink, RowStream, TransactionExecutor, savepoint_end,
 };
-use om_core::ir::{ByKey, Insert, InsertRows, Statement};
+use om_core::ir::{ByKey, Copied, Insert, InsertRows, Statement};
 use om_core::raw::Executed;
-use om_core::{Error, Result, TableMeta, TransactionOptions};
+use om_core::{Error, Result, TransactionOptions};
 use sqlx::SqlSafeStr;
 use sqlx_core::transaction::TransactionManager;
 
@@ -387,15 +387,10 @@ impl<B: Backend> Executor for SqlxTransaction<'_, B> {
         self.note(conn.finish(outcome))
     }
 
-    async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
+    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<Copied> {
         let mut conn = self.lock().await?;
-        let outcome = B::allocate_keys(&mut conn, table, n).await;
-        self.note(conn.finish(outcome))
-    }
-
-    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<u64> {
-        let mut conn = self.lock().await?;
-        let outcome = B::copy_in(&mut conn, rows).await;
+        // One connection: the keys are drawn on it before the rows go.
+        let outcome = B::copy_in(&mut conn, None, rows).await;
         self.note(conn.finish(outcome))
     }
 

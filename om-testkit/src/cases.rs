@@ -189,6 +189,7 @@ macro_rules! for_each_case {
             bulk_load::bulk_insert_applies_defaults_and_keys,
             bulk_load::bulk_insert_failure_leaves_nothing,
             bulk_load::bulk_insert_key_too_large_leaves_nothing,
+            bulk_load::bulk_insert_draws_keys_as_the_rows_go,
             bulk_load::bulk_insert_path_is_declared,
             bulk_load::bulk_load_leaves_keys_to_the_database,
             types::integer_limits,

@@ -122,6 +122,19 @@ static SMALL_TABLE: TableMeta = TableMeta {
     parent: None,
 };
 
+/// `BIG_TABLE` seen through a field of 32 bits.
+static NARROW: [ColumnMeta; 2] = [
+    key("id", ColumnType::Integer),
+    ColumnMeta::new("name", "name", ColumnType::Text(Some(20))),
+];
+static NARROW_VIEW: TableMeta = TableMeta {
+    name: "Big Keys",
+    model: "Narrow",
+    columns: &NARROW,
+    primary_key: &[0],
+    parent: None,
+};
+
 fn insert(table: &'static TableMeta, keys: &[Option<i64>]) -> Insert {
     let explicit = keys.iter().any(Option::is_some);
     let columns: Vec<&'static ColumnMeta> = if explicit {
@@ -830,4 +843,97 @@ mod tls {
         );
         assert_hidden(&err);
     }
+}
+
+/// `rows` rows of `table` (a generated key, then text), every key left NULL for the
+/// `COPY` to draw.
+fn keyless_rows(table: &'static TableMeta, rows: usize) -> om::ir::InsertRows<'static> {
+    use om::ValueRef;
+    let values = (0..rows)
+        .flat_map(|_| [ValueRef::Owned(Value::BigInt(None)), ValueRef::Text("x")])
+        .collect();
+    om::ir::InsertRows {
+        head: Insert {
+            table,
+            columns: table.columns.iter().collect(),
+            rows: Vec::new(),
+            returning: Some(&table.columns[0]),
+        },
+        rows,
+        values,
+    }
+}
+
+/// How many connections are open to the database `name`.
+async fn connections_to(admin: &dyn Executor, name: &str) -> i64 {
+    let sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = $1";
+    rows(admin, &raw(sql, vec![Value::from(name)]), |r| {
+        r.get_i64(0).unwrap().unwrap()
+    })
+    .await
+    .unwrap()[0]
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(any(om_test_postgres, om_require_all)),
+    ignore = "OM_TEST_POSTGRES_URL is not set: the PostgreSQL driver tests need a server"
+)]
+async fn a_large_copy_draws_its_keys_on_a_spare_connection() {
+    let Some(db) = fresh().await else {
+        panic!("OM_TEST_POSTGRES_URL is not set")
+    };
+    let exec: &dyn Executor = &*db.pool;
+    exec.execute(&Statement::CreateTable(&BIG_TABLE))
+        .await
+        .unwrap();
+    let copied = exec
+        .copy_in(keyless_rows(&BIG_TABLE, 10_000))
+        .await
+        .unwrap();
+    assert_eq!(copied.rows, 10_000);
+    assert_eq!(copied.keys, (1..=10_000).collect::<Vec<i64>>());
+    assert_eq!(
+        connections_to(&*db.admin, &db.name).await,
+        2,
+        "the keys were drawn on a second connection"
+    );
+
+    // A pool with no connection to spare draws them first, on its one connection.
+    let mut url = url::Url::parse(&std::env::var("OM_TEST_POSTGRES_URL").unwrap()).unwrap();
+    url.set_path(&format!("/{}", db.name));
+    url.query_pairs_mut().append_pair("max_connections", "1");
+    let single = connect(url.as_str()).await.unwrap();
+    let copied = single
+        .copy_in(keyless_rows(&BIG_TABLE, 10_000))
+        .await
+        .unwrap();
+    assert_eq!(copied.keys, (10_001..=20_000).collect::<Vec<i64>>());
+    assert_eq!(count(exec, &BIG_TABLE).await, 20_000);
+    single.close().await;
+
+    // A key too large for the column in a later draw, after rows have gone: the COPY
+    // is refused whole. The sequence's own limit
+    // (`smallserial`) is the server's error...
+    exec.execute(&Statement::CreateTable(&SMALL_TABLE))
+        .await
+        .unwrap();
+    let setval = "SELECT setval(pg_get_serial_sequence('small', 'Id'), 30000)";
+    exec.execute(&raw(setval, vec![])).await.unwrap();
+    let err = exec
+        .copy_in(keyless_rows(&SMALL_TABLE, 10_000))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Value, "{err:?}");
+    assert_eq!(count(exec, &SMALL_TABLE).await, 0, "no row was written");
+    // ... and a field narrower than its column (`INTEGER` over a `bigint`) is om's.
+    let setval = "SELECT setval(pg_get_serial_sequence('\"Big Keys\"', 'id'), 2147480000)";
+    exec.execute(&raw(setval, vec![])).await.unwrap();
+    let err = exec
+        .copy_in(keyless_rows(&NARROW_VIEW, 10_000))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidValue { .. }), "{err:?}");
+    assert_eq!(count(exec, &BIG_TABLE).await, 20_000, "no row was written");
+    db.cleanup().await;
 }

@@ -22,8 +22,7 @@ use crate::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
 };
 use crate::error::{Error, Result};
-use crate::ir::{ByKey, Insert, InsertRows, Statement};
-use crate::model::TableMeta;
+use crate::ir::{ByKey, Copied, Insert, InsertRows, Statement};
 use crate::raw::Executed;
 use crate::transaction::TransactionOptions;
 
@@ -201,11 +200,7 @@ impl Executor for ForceRollback {
         self.run(true, |tx| tx.insert_rows(rows)).await
     }
 
-    async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
-        self.run(true, |tx| tx.allocate_keys(table, n)).await
-    }
-
-    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<u64> {
+    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<Copied> {
         self.run(true, |tx| tx.copy_in(rows)).await
     }
 
@@ -343,11 +338,7 @@ impl Executor for Savepoint<'_> {
         self.owner.run(false, |tx| tx.insert_rows(rows)).await
     }
 
-    async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
-        self.owner.run(false, |tx| tx.allocate_keys(table, n)).await
-    }
-
-    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<u64> {
+    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<Copied> {
         self.owner.run(false, |tx| tx.copy_in(rows)).await
     }
 

@@ -30,6 +30,14 @@ impl ValueRef<'_> {
         }
     }
 
+    /// Whether this is SQL NULL (text and bytes never are).
+    pub fn is_null(&self) -> bool {
+        match self {
+            ValueRef::Owned(v) => crate::value::is_null(v),
+            ValueRef::Text(_) | ValueRef::Bytes(_) => false,
+        }
+    }
+
     /// Whether this is the same value as `value` (what [`into_owned`](Self::into_owned)
     /// would give), without copying it.
     pub fn same_as(&self, value: &Value) -> bool {

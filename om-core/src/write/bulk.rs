@@ -1,6 +1,6 @@
 //! Bulk loads (`bulk_insert`): tens of thousands of rows and more, through the fastest
 //! path each backend has: its own bulk-load protocol where it has one (PostgreSQL's
-//! `COPY ... FROM STDIN`, with generated keys drawn ahead), else multi-row inserts of up
+//! `COPY ... FROM STDIN`, with generated keys drawn as the rows go), else multi-row inserts of up
 //! to 1,000 rows (fewer where its limit on bound parameters says so), inside one
 //! transaction.
 
@@ -49,9 +49,10 @@ pub(crate) async fn bulk_insert<M: Model>(
     outcome
 }
 
-/// The backend's bulk-load protocol: the keys that must come back are drawn first (a
-/// key that does not fit its field fails here, before any row is written), then every
-/// row goes in one `COPY`, which is atomic by itself.
+/// The backend's bulk-load protocol: every row in one `COPY`, which is atomic by
+/// itself; the keys that must come back are drawn by the driver as the rows go (a key
+/// that does not fit its field fails the load before it is committed), then written to
+/// the objects.
 async fn copy<M: Model>(
     exec: &dyn Executor,
     objs: &mut [M],
@@ -67,22 +68,25 @@ async fn copy<M: Model>(
         }
         let mut rows = insert_rows_of(objs, true);
         rows.head.returning = None;
-        return exec.copy_in(rows).await;
+        return Ok(exec.copy_in(rows).await?.rows);
     }
+    let mut rows = insert_rows_of(objs, false);
+    // The generated column is written: its NULLs are the keys to draw.
+    rows.head.returning = M::table().generated_column().map(|(_, c)| c);
+    let copied = exec.copy_in(rows).await?;
     let wanted = generated.iter().filter(|g| **g).count();
-    if wanted > 0 {
-        let keys = exec.allocate_keys(M::table(), wanted).await?;
-        if keys.len() != wanted {
-            return Err(Error::Driver(
-                format!("{} keys were drawn for {wanted} rows", keys.len()).into(),
-            ));
-        }
-        let mut keys = keys.into_iter();
-        for (obj, _) in objs.iter_mut().zip(generated).filter(|(_, g)| **g) {
-            obj.set_generated_key(keys.next())?;
-        }
+    if copied.keys.len() != wanted {
+        return Err(Error::Driver(
+            format!("{} keys were drawn for {wanted} rows", copied.keys.len()).into(),
+        ));
     }
-    exec.copy_in(insert_rows_of(objs, false)).await
+    let mut keys = copied.keys.into_iter();
+    for (obj, _) in objs.iter_mut().zip(generated).filter(|(_, g)| **g) {
+        // The driver checked that each key fits the column's type, which is the
+        // field's: this does not fail.
+        obj.set_generated_key(keys.next())?;
+    }
+    Ok(copied.rows)
 }
 
 /// The most rows one statement of a batched bulk load carries.

@@ -16,8 +16,7 @@ use crate::driver::{
     Capabilities, Executor, Pool, PoolStatus, RowSink, RowStream, TransactionExecutor,
 };
 use crate::error::Result;
-use crate::ir::{ByKey, Insert, InsertRows, Statement};
-use crate::model::TableMeta;
+use crate::ir::{ByKey, Copied, Insert, InsertRows, Statement};
 use crate::raw::Executed;
 use crate::row::Row;
 use crate::transaction::TransactionOptions;
@@ -68,14 +67,10 @@ impl Executor for Routed {
         Ok(out)
     }
 
-    async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
-        self.route.primary().allocate_keys(table, n).await
-    }
-
-    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<u64> {
-        let n = self.route.primary().copy_in(rows).await?;
+    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<Copied> {
+        let copied = self.route.primary().copy_in(rows).await?;
         self.route.wrote().await;
-        Ok(n)
+        Ok(copied)
     }
 
     async fn fetch(&self, stmt: &Statement, sink: &mut RowSink<'_>) -> Result<()> {
@@ -259,11 +254,7 @@ impl Executor for RoutedTx<'_> {
         self.inner.execute_reporting(stmt).await
     }
 
-    async fn allocate_keys(&self, table: &'static TableMeta, n: usize) -> Result<Vec<i64>> {
-        self.inner.allocate_keys(table, n).await
-    }
-
-    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<u64> {
+    async fn copy_in(&self, rows: InsertRows<'_>) -> Result<Copied> {
         self.inner.copy_in(rows).await
     }
 }
