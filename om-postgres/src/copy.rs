@@ -22,12 +22,14 @@ fn quoted(name: &str) -> String {
 
 /// The keys drawn before the rows start when a spare connection draws the rest: few,
 /// so that the rows start soon.
-const FIRST_DRAW: usize = 2048;
+const FIRST_DRAW: usize = 512;
 
-/// How much larger each later draw is than the one before. Drawing a key costs the
-/// server about a quarter of what writing its row does, so a draw three times the
-/// size of the rows being written ends before they do.
-const GROWTH: usize = 3;
+/// How many keys each later draw asks for, as a multiple of those drawn so far (512,
+/// then 1,024 more, 3,072, 9,216, ...). Drawing a key costs the server about a quarter
+/// of what writing its row does, so each draw ends while the rows before it are still
+/// being written. (Measured on 50,000 rows against raw `COPY`: 512 and twice ran at
+/// 0.84–1.00, 2,048 and three times at 0.73–0.94.)
+const GROWTH: usize = 2;
 
 /// Draws `n` values from the sequence of `column` (`table`'s generated key),
 /// ascending, and checks that each fits the column's type.
@@ -186,8 +188,10 @@ pub(crate) async fn copy_in(
         };
         let (sent, drawn) = match more {
             Some((column, spare, n)) => {
-                let (sent, drawn) =
-                    futures::join!(encoder.send(&mut copy), draw_keys(spare, table, column, n));
+                // The draw first: polled first, its statement is on the wire before
+                // the rows are encoded.
+                let (drawn, sent) =
+                    futures::join!(draw_keys(spare, table, column, n), encoder.send(&mut copy));
                 (sent, Some(drawn))
             }
             None => (encoder.send(&mut copy).await, None),
