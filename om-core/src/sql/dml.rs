@@ -211,6 +211,28 @@ fn model_columns(s: &Select) -> impl Iterator<Item = (&'static str, &'static str
     })
 }
 
+/// A read of one row of a table of its own by its key (`get`, [`Select::key_lookup`]):
+/// `SELECT a, b FROM t WHERE k = ? LIMIT 1`, its columns unqualified, as short as the
+/// statement a user would write by hand (the driver's statement cache hashes the text
+/// at every read).
+fn select_by_key(s: &Select) -> Option<SelectStatement> {
+    if s.table.parent.is_some() {
+        return None;
+    }
+    let value = s.key_lookup()?;
+    let key = s.table.columns.get(*s.table.primary_key.first()?)?;
+    let mut stmt = Query::select();
+    stmt.from(s.table.name)
+        .columns(s.table.columns.iter().map(|c| c.name))
+        .and_where(compare(
+            SqExpr::col(key.name),
+            CmpOp::Eq,
+            SqExpr::val(value.clone()),
+        ));
+    limit_offset(&mut stmt, s);
+    Some(stmt)
+}
+
 /// Whether the query's limit and offset apply per group of rows ([`Select::limit_per`]).
 fn ranked(s: &Select) -> bool {
     s.limit_per.is_some()
@@ -223,6 +245,9 @@ fn ranked(s: &Select) -> bool {
 pub fn select(s: &Select, json: &dyn JsonSyntax) -> SelectStatement {
     if ranked(s) {
         return select_ranked(s, json);
+    }
+    if let Some(stmt) = select_by_key(s) {
+        return stmt;
     }
     let table = s.table.name;
     let mut stmt = Query::select();
