@@ -104,8 +104,8 @@ pub trait Session: Send + Sync {
 
     /// Loads many objects at once (tens of thousands and up): all of them or none,
     /// through the backend's fastest path (PostgreSQL: `COPY ... FROM STDIN`, with the
-    /// generated keys drawn from the sequence as the rows go, on a second connection of
-    /// the pool when it has one to spare; SQLite and MySQL: multi-row
+    /// generated keys drawn from the sequence as the rows go, for 4,096 keys or more on a
+    /// second connection of the pool when it has one to spare; SQLite and MySQL: multi-row
     /// inserts of up to 1,000 rows, in one transaction). Defaults and on-update values
     /// are applied and generated keys written back, as by [`add_all`](Self::add_all).
     /// Returns how many rows were written.

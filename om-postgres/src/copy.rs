@@ -1,5 +1,5 @@
 //! Bulk loads through `COPY ... FROM STDIN` (text format), and the generated keys drawn
-//! from the sequence ahead of them.
+//! from the sequence as the rows go.
 
 use std::io::Write as _;
 
@@ -126,6 +126,24 @@ impl Encoder<'_, '_> {
     }
 }
 
+/// Refuses the `COPY` as a whole (nothing is written) for `error`, which it returns.
+/// When the server had already refused it (a row it could not take: it then ignores
+/// the refusal and sqlx leaves its last reply unread), the connection is out of step:
+/// the error returned is then one that gives the connection up, naming both.
+async fn abort(copy: PgCopyIn<&mut PgConnection>, error: Error, table: &TableMeta) -> Error {
+    match copy.abort(error.to_string()).await {
+        Ok(()) => error,
+        Err(refused) => Error::Driver(
+            format!(
+                "a COPY into `{}` failed ({error}), and the server had refused it first: {}",
+                table.name,
+                map(refused, Some(table))
+            )
+            .into(),
+        ),
+    }
+}
+
 /// Writes the rows of `rows` in one `COPY table (columns) FROM STDIN`, their text and
 /// bytes encoded from where they are, drawing the keys `rows` asks for: all of them
 /// first on `conn`, or, with a `spare` connection, a few first and the rest on
@@ -188,25 +206,29 @@ pub(crate) async fn copy_in(
         };
         let (sent, drawn) = match more {
             Some((column, spare, n)) => {
-                // The draw first: polled first, its statement is on the wire before
-                // the rows are encoded.
+                // The draw first: polled first, its statement (once prepared on the
+                // spare connection) is on the wire before the rows are encoded.
                 let (drawn, sent) =
                     futures::join!(draw_keys(spare, table, column, n), encoder.send(&mut copy));
                 (sent, Some(drawn))
             }
             None => (encoder.send(&mut copy).await, None),
         };
-        let outcome = sent.and_then(|()| match drawn {
-            Some(keys) => keys.map(|keys| encoder.keys.extend(keys)),
-            None if encoder.next < rows.rows => Err(Error::Driver(
+        let outcome = match (sent, drawn) {
+            // Both failed: the error that gives up a connection (so that neither goes
+            // back to the pool broken), else the rows'.
+            (Err(_), Some(Err(draw_error))) if om_sqlx::breaks_connection(&draw_error) => {
+                Err(draw_error)
+            }
+            (Err(e), _) => Err(e),
+            (Ok(()), Some(keys)) => keys.map(|keys| encoder.keys.extend(keys)),
+            (Ok(()), None) if encoder.next < rows.rows => Err(Error::Driver(
                 format!("a COPY into `{}` ran out of drawn keys", table.name).into(),
             )),
-            None => Ok(()),
-        });
+            (Ok(()), None) => Ok(()),
+        };
         if let Err(e) = outcome {
-            // The COPY is refused as a whole: nothing was written.
-            let _ = copy.abort(e.to_string()).await;
-            return Err(e);
+            return Err(abort(copy, e, table).await);
         }
         if encoder.next == rows.rows {
             break;

@@ -30,7 +30,7 @@ use crate::backend::{Backend, Conn};
 /// expect, MySQL's "prepared statement expected N parameters", after which the
 /// connection does not answer). Errors om raises before sending anything
 /// (`InvalidQuery`, `BindCount`, `InvalidValue`) are not.
-pub(crate) fn breaks_connection(error: &Error) -> bool {
+pub fn breaks_connection(error: &Error) -> bool {
     match error {
         Error::Io(_) | Error::Driver(_) | Error::CommitOutcomeUnknown { .. } => true,
         Error::Database(server) => server.kind() == ErrorKind::Connection,

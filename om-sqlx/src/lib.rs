@@ -18,6 +18,7 @@ pub mod prepared;
 mod transaction;
 
 pub use backend::{Backend, Conn, fetch_by_key_bound, insert_rows_bound, insert_rows_owned};
+pub use checkout::breaks_connection;
 pub use error::{Classified, connect_error, map_error, open_pool, pool_options};
 pub use pool::SqlxPool;
 pub use transaction::SqlxTransaction;

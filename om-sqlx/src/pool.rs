@@ -43,24 +43,23 @@ pub struct SqlxPool<B: Backend> {
     capabilities: &'static Capabilities,
 }
 
-/// A bulk load of at least this many rows that draws keys takes a second connection,
-/// when the pool has one to spare, to draw them while the rows go on the first.
+/// A bulk load that draws at least this many keys takes a second connection, when the
+/// pool has one to spare, to draw them while the rows go on the first.
 const SPARE_FROM: usize = 4096;
 
 impl<B: Backend> SqlxPool<B> {
-    /// A second connection, for work alongside one already checked out: an idle one,
-    /// or a new one while the pool has room for it; `None` rather than waiting for
-    /// one to come back.
+    /// A second connection, for work alongside one already checked out: an idle one
+    /// (checked as [`sqlx::Pool::acquire`] checks it), or a new one while the pool has
+    /// room for it; `None` when the pool has neither, rather than waiting for a
+    /// connection to come back, or when it cannot give one.
     async fn spare(&self) -> Option<Checkout<B>> {
-        let conn = match self.pool.try_acquire() {
-            Some(conn) => conn,
-            // Room for one more: opened now (it waits only if another task took the
-            // room meanwhile, and then at most the pool's acquire timeout).
-            None if self.pool.size() < self.pool.options().get_max_connections() => {
-                self.pool.acquire().await.ok()?
-            }
-            None => return None,
-        };
+        let room = self.pool.size() < self.pool.options().get_max_connections();
+        if self.pool.num_idle() == 0 && !room {
+            return None;
+        }
+        // It waits only if another task took the idle connection or the room
+        // meanwhile, and then at most the pool's acquire timeout.
+        let conn = self.pool.acquire().await.ok()?;
         Some(Checkout::new(conn))
     }
 
@@ -128,9 +127,10 @@ impl<B: Backend> Executor for SqlxPool<B> {
 
     async fn copy_in(&self, rows: InsertRows<'_>) -> Result<Copied> {
         let mut conn = checkout!(self);
-        let mut spare = match rows.drawn_key() {
-            Some(_) if rows.rows >= SPARE_FROM => self.spare().await,
-            _ => None,
+        let keys = rows.drawn_key().map_or(0, |k| rows.nulls_at(k));
+        let mut spare = match keys >= SPARE_FROM {
+            true => self.spare().await,
+            false => None,
         };
         let outcome = B::copy_in(&mut conn, spare.as_deref_mut(), rows).await;
         if let Some(spare) = &mut spare {
