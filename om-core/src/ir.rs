@@ -481,12 +481,12 @@ impl InsertRows<'_> {
             .position(|c| c.name == generated.name)
     }
 
-    /// How many rows leave the column at `position` NULL: the keys a bulk load draws.
-    pub fn nulls_at(&self, position: usize) -> usize {
-        let width = self.head.columns.len();
-        if width == 0 {
+    /// How many keys a bulk load draws: the rows that leave the column
+    /// [`drawn_key`](Self::drawn_key) names NULL (0 when it names none).
+    pub fn keys_to_draw(&self) -> usize {
+        let (Some(position), width) = (self.drawn_key(), self.head.columns.len()) else {
             return 0;
-        }
+        };
         self.values
             .chunks_exact(width)
             .filter(|row| row.get(position).is_some_and(ValueRef::is_null))

@@ -638,7 +638,7 @@ macro_rules! logged_executor {
             }
 
             async fn copy_in(&self, rows: InsertRows<'_>) -> Result<Copied> {
-                let keys = rows.drawn_key().map_or(0, |k| rows.nulls_at(k));
+                let keys = rows.keys_to_draw();
                 let what = Described::Copy(rows.head.table.name, rows.rows, keys);
                 logged!(
                     self.options,

@@ -166,7 +166,7 @@ pub(crate) async fn copy_in(
         });
     }
     let key = rows.drawn_key();
-    let wanted = key.map_or(0, |k| rows.nulls_at(k));
+    let wanted = rows.keys_to_draw();
     let column = key.map(|k| insert.columns[k]);
     let mut encoder = Encoder {
         rows: &rows,

@@ -127,7 +127,7 @@ impl<B: Backend> Executor for SqlxPool<B> {
 
     async fn copy_in(&self, rows: InsertRows<'_>) -> Result<Copied> {
         let mut conn = checkout!(self);
-        let keys = rows.drawn_key().map_or(0, |k| rows.nulls_at(k));
+        let keys = rows.keys_to_draw();
         let mut spare = match keys >= SPARE_FROM {
             true => self.spare().await,
             false => None,
