@@ -33,8 +33,14 @@ iterations() { # backend workload
         *) echo 4 ;;
     esac
 }
+# Pinned to one CPU: valgrind runs one thread at a time anyway, but a thread woken on
+# another CPU races for its lock, which decides whether a read finds sqlx's SQLite worker
+# done or parks to wait (each park is some 800 instructions): unpinned, a count moves by up
+# to 7% from run to run; pinned, by under 1%.
+pin=()
+command -v taskset >/dev/null && pin=(taskset -c "$(( $(nproc) - 1 ))")
 count() { # backend workload side iterations -> instructions of the whole run
-    valgrind --tool=callgrind --fair-sched=yes --callgrind-out-file=/dev/null "$bin" "$@" 2>&1 >/dev/null \
+    "${pin[@]}" valgrind --tool=callgrind --fair-sched=yes --callgrind-out-file=/dev/null "$bin" "$@" 2>&1 >/dev/null \
         | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 per_op() { # backend workload side -> instructions per operation, the median of REPS runs

@@ -1,8 +1,10 @@
 //! `db.query::<M>()`: filters, ordering, paging, and the ways to read the result.
 
 use std::fmt;
+use std::future::Future;
 use std::marker::PhantomData;
 
+use futures::future::Either;
 use futures::stream::{BoxStream, StreamExt};
 
 use crate::driver::Executor;
@@ -165,36 +167,47 @@ impl<'a, M: Model> Query<'a, M> {
     /// assert_eq!(db.query::<User>().get(id + 1).await?, None);
     /// # Ok(()) }
     /// ```
-    pub async fn get(mut self, key: impl KeyArg<M::Key>) -> Result<Option<M>> {
+    ///
+    /// The key is read when `get` is called. A read by a plain key (one column, nothing
+    /// else asked of the query) holds only the executor and the key while it runs.
+    pub fn get(self, key: impl KeyArg<M::Key>) -> impl Future<Output = Result<Option<M>>> + Send {
         let table = M::table();
         let mut values = key.key_values();
         let plain = self.select.filter.is_none()
             && self.select.limit.is_none()
             && self.select.reads_rows_as_they_are()
             && ByKey::serves(table);
-        let first = match values.next() {
+        match values.next() {
             // A key of one column on a query that asks nothing else: the driver may
             // run it as it is (see `ByKey`), with no query to build.
             Some(value) if plain && !is_null(&value) => {
-                let lookup = ByKey { table, key: value };
-                let mut out = None;
-                self.exec
-                    .fetch_by_key(&lookup, &mut |row| {
+                let exec = self.exec;
+                Either::Left(async move {
+                    let lookup = ByKey { table, key: value };
+                    let mut out = None;
+                    exec.fetch_by_key(&lookup, &mut |row| {
                         if out.is_none() {
                             out = Some(M::from_row(row, 0)?);
                         }
                         Ok(())
                     })
                     .await?;
-                return Ok(out);
+                    Ok(out)
+                })
             }
-            first => first,
-        };
-        let filter = key_filter(table, first.into_iter().chain(values), "get")?;
-        self.select.and_where(filter);
-        self.select.limit = Some(1);
-        // `fetch_first` checks the query, with its key.
-        self.fetch_first().await
+            first => {
+                let filter = key_filter(table, first.into_iter().chain(values), "get");
+                // Boxed: a query's future is large, and would make every read by key
+                // as large to move.
+                Either::Right(Box::pin(async move {
+                    let mut query = self;
+                    query.select.and_where(filter?);
+                    query.select.limit = Some(1);
+                    // `fetch_first` checks the query, with its key.
+                    query.fetch_first().await
+                }))
+            }
+        }
     }
 
     /// Every matching row.
