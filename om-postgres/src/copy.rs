@@ -20,8 +20,8 @@ fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// The keys drawn before the rows start when a spare connection draws the rest: few,
-/// so that the rows start soon.
+/// The keys the spare connection draws while the `COPY` starts: few, so that the rows
+/// start soon.
 const FIRST_DRAW: usize = 512;
 
 /// How many keys each later draw asks for, as a multiple of those drawn so far (512,
@@ -146,8 +146,8 @@ async fn abort(copy: PgCopyIn<&mut PgConnection>, error: Error, table: &TableMet
 
 /// Writes the rows of `rows` in one `COPY table (columns) FROM STDIN`, their text and
 /// bytes encoded from where they are, drawing the keys `rows` asks for: all of them
-/// first on `conn`, or, with a `spare` connection, a few first and the rest on
-/// `spare` while the rows go, each draw larger than the one before. Then moves the
+/// first on `conn`, or, with a `spare` connection, all on `spare`: a few while the
+/// `COPY` starts, the rest while the rows go, each draw larger than the one before. Then moves the
 /// key's sequence past the largest key given (as an insert of explicit keys does).
 pub(crate) async fn copy_in(
     conn: &mut PgConnection,
@@ -177,24 +177,45 @@ pub(crate) async fn copy_in(
         used: 0,
         buf: Vec::with_capacity(CHUNK + 4096),
     };
-    if let Some(column) = column.filter(|_| wanted > 0) {
-        let first = match spare {
-            Some(_) => wanted.min(FIRST_DRAW),
-            None => wanted,
-        };
-        encoder.keys = draw_keys(conn, table, column, first).await?;
-    }
-
     let columns: Vec<String> = insert.columns.iter().map(|c| quoted(c.name)).collect();
     let sql = format!(
         "COPY {} ({}) FROM STDIN",
         quoted(table.name),
         columns.join(", ")
     );
-    let mut copy = conn
-        .copy_in_raw(om_sqlx::traced(&sql, None))
-        .await
-        .map_err(|e| map(e, Some(table)))?;
+    let sql = om_sqlx::traced(&sql, None);
+    let column = column.filter(|_| wanted > 0);
+    let mut copy = match (column, spare.as_deref_mut()) {
+        // The first keys drawn on the spare connection while the `COPY` starts.
+        (Some(column), Some(spare)) => {
+            let (copy, drawn) = futures::join!(
+                conn.copy_in_raw(sql),
+                draw_keys(spare, table, column, wanted.min(FIRST_DRAW))
+            );
+            match (copy.map_err(|e| map(e, Some(table))), drawn) {
+                (Ok(copy), Ok(keys)) => {
+                    encoder.keys = keys;
+                    copy
+                }
+                (Ok(copy), Err(e)) => return Err(abort(copy, e, table).await),
+                (Err(_), Err(draw_error)) if om_sqlx::breaks_connection(&draw_error) => {
+                    return Err(draw_error);
+                }
+                (Err(e), _) => return Err(e),
+            }
+        }
+        // Without one, every key first, on the connection of the `COPY`.
+        (Some(column), None) => {
+            encoder.keys = draw_keys(conn, table, column, wanted).await?;
+            conn.copy_in_raw(sql)
+                .await
+                .map_err(|e| map(e, Some(table)))?
+        }
+        (None, _) => conn
+            .copy_in_raw(sql)
+            .await
+            .map_err(|e| map(e, Some(table)))?,
+    };
     loop {
         let drawn = encoder.keys.len();
         let more = match (column, spare.as_deref_mut()) {

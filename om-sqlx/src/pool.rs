@@ -126,12 +126,12 @@ impl<B: Backend> Executor for SqlxPool<B> {
     }
 
     async fn copy_in(&self, rows: InsertRows<'_>) -> Result<Copied> {
-        let mut conn = checkout!(self);
-        let keys = rows.keys_to_draw();
-        let mut spare = match keys >= SPARE_FROM {
-            true => self.spare().await,
-            false => None,
+        let (conn, mut spare) = match rows.keys_to_draw() >= SPARE_FROM {
+            // Both at once: each is checked (a round trip) as it is taken.
+            true => futures::join!(self.pool.acquire(), self.spare()),
+            false => (self.pool.acquire().await, None),
         };
+        let mut conn = Checkout::<B>::new(conn.map_err(|e| B::map_error(e, None))?);
         let outcome = B::copy_in(&mut conn, spare.as_deref_mut(), rows).await;
         if let Some(spare) = &mut spare {
             spare.settle(&outcome);

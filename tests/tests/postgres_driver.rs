@@ -929,6 +929,18 @@ async fn a_large_copy_draws_its_keys_on_a_spare_connection() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Value, "{err:?}");
     assert_eq!(count(exec, &SMALL_TABLE).await, 0, "no row was written");
+    // The same in the first draw, made while the COPY starts: the COPY is refused
+    // before any row goes, and both connections are fit to use again.
+    let setval = "SELECT setval(pg_get_serial_sequence('small', 'Id'), 32700)";
+    exec.execute(&raw(setval, vec![])).await.unwrap();
+    let err = exec
+        .copy_in(keyless_rows(&SMALL_TABLE, 10_000))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Value, "{err:?}");
+    assert_eq!(count(exec, &SMALL_TABLE).await, 0, "no row was written");
+    let copied = exec.copy_in(keyless_rows(&BIG_TABLE, 5_000)).await.unwrap();
+    assert_eq!(copied.keys, (20_001..=25_000).collect::<Vec<i64>>());
     // ... and a field narrower than its column (`INTEGER` over a `bigint`) is om's.
     let setval = "SELECT setval(pg_get_serial_sequence('\"Big Keys\"', 'id'), 2147480000)";
     exec.execute(&raw(setval, vec![])).await.unwrap();
@@ -937,6 +949,6 @@ async fn a_large_copy_draws_its_keys_on_a_spare_connection() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidValue { .. }), "{err:?}");
-    assert_eq!(count(exec, &BIG_TABLE).await, 20_000, "no row was written");
+    assert_eq!(count(exec, &BIG_TABLE).await, 25_000, "no row was written");
     db.cleanup().await;
 }
