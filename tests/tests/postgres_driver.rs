@@ -915,30 +915,27 @@ async fn a_large_copy_draws_its_keys_on_a_spare_connection() {
     assert_eq!(count(exec, &BIG_TABLE).await, 20_000);
     single.close().await;
 
-    // A key too large for the column in a later draw, after rows have gone: the COPY
-    // is refused whole. The sequence's own limit
-    // (`smallserial`) is the server's error...
+    // A key too large for the column: the COPY is refused whole, in a later draw
+    // (after rows have gone) as in the first (made while the COPY starts). The
+    // sequence's own limit (`smallserial`) is the server's error...
     exec.execute(&Statement::CreateTable(&SMALL_TABLE))
         .await
         .unwrap();
-    let setval = "SELECT setval(pg_get_serial_sequence('small', 'Id'), 30000)";
-    exec.execute(&raw(setval, vec![])).await.unwrap();
-    let err = exec
-        .copy_in(keyless_rows(&SMALL_TABLE, 10_000))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Value, "{err:?}");
-    assert_eq!(count(exec, &SMALL_TABLE).await, 0, "no row was written");
-    // The same in the first draw, made while the COPY starts: the COPY is refused
-    // before any row goes, and both connections are fit to use again.
-    let setval = "SELECT setval(pg_get_serial_sequence('small', 'Id'), 32700)";
-    exec.execute(&raw(setval, vec![])).await.unwrap();
-    let err = exec
-        .copy_in(keyless_rows(&SMALL_TABLE, 10_000))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Value, "{err:?}");
-    assert_eq!(count(exec, &SMALL_TABLE).await, 0, "no row was written");
+    for (from, draw) in [(30_000, "a later draw"), (32_700, "the first draw")] {
+        let setval = format!("SELECT setval(pg_get_serial_sequence('small', 'Id'), {from})");
+        exec.execute(&raw(&setval, vec![])).await.unwrap();
+        let err = exec
+            .copy_in(keyless_rows(&SMALL_TABLE, 10_000))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Value, "{draw}: {err:?}");
+        assert_eq!(
+            count(exec, &SMALL_TABLE).await,
+            0,
+            "{draw}: no row was written"
+        );
+    }
+    // Both connections are fit to use again.
     let copied = exec.copy_in(keyless_rows(&BIG_TABLE, 5_000)).await.unwrap();
     assert_eq!(copied.keys, (20_001..=25_000).collect::<Vec<i64>>());
     // ... and a field narrower than its column (`INTEGER` over a `bigint`) is om's.
