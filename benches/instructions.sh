@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source benches/args.sh
 [ ${#workloads[@]} -eq 0 ] && workloads=(trivial_1 trivial_100 trivial_10000 medium get \
-    insert_1 insert_to_end_1 insert_100 insert_10000 insert_each_100 insert_int_1 insert_int_100 insert_plain_100 \
+    insert_1 insert_to_end_1 insert_100 insert_10000 insert_each_100 insert_int_1 insert_int_to_end_1 insert_int_100 insert_plain_100 \
     stream_10000 inherit_1000 eager_3)
 
 iterations() { # backend workload
@@ -26,7 +26,7 @@ iterations() { # backend workload
     # little per operation.
     [ "$1" = sqlite ] && [ "$2" = get ] && { echo 10000; return; }
     case $2 in
-        trivial_1 | get | insert_1 | insert_to_end_1 | insert_int_1) echo 1000 ;;
+        trivial_1 | get | insert_1 | insert_to_end_1 | insert_int_1 | insert_int_to_end_1) echo 1000 ;;
         trivial_100 | insert_100 | insert_int_100 | insert_plain_100) echo 100 ;;
         medium | inherit_1000) echo 20 ;;
         eager_3) echo 10 ;;

@@ -222,6 +222,8 @@ pub enum Workload {
     /// end, as `add` does (on SQLite, sqlx's `fetch_one` stops after the first row and
     /// ignores an error of finishing the statement: a deferred constraint's, say).
     InsertToEnd,
+    /// [`InsertToEnd`](Self::InsertToEnd) into the table with an `INT` key.
+    InsertIntToEnd,
     /// Every row of `users` (of this many) through a stream.
     Stream(usize),
     /// This many employees (people joined with employees: joined-table inheritance).
@@ -233,7 +235,7 @@ pub enum Workload {
 
 impl Workload {
     /// Every workload, in report order.
-    pub const ALL: [Workload; 16] = [
+    pub const ALL: [Workload; 17] = [
         Workload::Trivial(1),
         Workload::Trivial(100),
         Workload::Trivial(10_000),
@@ -245,6 +247,7 @@ impl Workload {
         Workload::Insert(10_000),
         Workload::InsertEach(100),
         Workload::InsertInt(1),
+        Workload::InsertIntToEnd,
         Workload::InsertInt(100),
         Workload::InsertPlain(100),
         Workload::Stream(10_000),
@@ -263,6 +266,7 @@ impl Workload {
             Workload::InsertInt(n) => format!("insert_int_{n}"),
             Workload::InsertPlain(n) => format!("insert_plain_{n}"),
             Workload::InsertToEnd => "insert_to_end_1".into(),
+            Workload::InsertIntToEnd => "insert_int_to_end_1".into(),
             Workload::Stream(n) => format!("stream_{n}"),
             Workload::Inherit(n) => format!("inherit_{n}"),
             Workload::Eager3 => "eager_3".into(),
@@ -363,6 +367,7 @@ pub async fn setup(backend: Backend, workload: Workload) -> om::Result<Database>
         | Workload::InsertInt(_)
         | Workload::InsertPlain(_)
         | Workload::InsertToEnd
+        | Workload::InsertIntToEnd
         | Workload::Inherit(_) => 0,
     };
     let mut rows: Vec<User> = (0..users).map(new_user).collect();
@@ -500,7 +505,7 @@ pub async fn run_om(db: &Database, workload: Workload, i: usize) -> om::Result<u
             db.add_all(&mut users).await?;
             users.len()
         }
-        Workload::InsertInt(1) => {
+        Workload::InsertInt(1) | Workload::InsertIntToEnd => {
             let mut user = new_int_user(i);
             db.add(&mut user).await?;
             user.id.map_or(0, |_| 1)
@@ -542,6 +547,7 @@ pub async fn run_sqlx(
     // Elsewhere than on SQLite the one-row insert already reads to its statement's end.
     let workload = match (backend, workload) {
         (Backend::Postgres | Backend::Mysql, Workload::InsertToEnd) => Workload::Insert(1),
+        (Backend::Postgres | Backend::Mysql, Workload::InsertIntToEnd) => Workload::InsertInt(1),
         (_, workload) => workload,
     };
     match backend {
@@ -549,8 +555,12 @@ pub async fn run_sqlx(
             let pool = db
                 .raw_pool::<om::sqlite::RawPool>()
                 .ok_or(sqlx::Error::PoolClosed)?;
-            if workload == Workload::InsertToEnd {
-                return sqlx_side::sqlite_insert_to_end(pool, i).await;
+            match workload {
+                Workload::InsertToEnd => return sqlx_side::sqlite_insert_to_end(pool, i).await,
+                Workload::InsertIntToEnd => {
+                    return sqlx_side::sqlite_insert_int_to_end(pool, i).await;
+                }
+                _ => {}
             }
             sqlx_side::sqlite::run(pool, workload, by_name, i).await
         }

@@ -297,8 +297,9 @@ macro_rules! sqlx_workloads {
                         }
                         users.len()
                     }
-                    // `run_sqlx` runs it as `insert_1`, or SQLite's `sqlite_insert_to_end`.
-                    Workload::InsertToEnd => 0,
+                    // `run_sqlx` runs them as `insert_1` and `insert_int_1`, or SQLite's
+                    // `sqlite_insert_to_end` and `sqlite_insert_int_to_end`.
+                    Workload::InsertToEnd | Workload::InsertIntToEnd => 0,
                     Workload::InsertInt(1) => {
                         let mut user = new_int_user(i);
                         let key = {
@@ -467,6 +468,21 @@ pub async fn sqlite_insert_to_end(pool: &sqlx::SqlitePool, i: usize) -> sqlx::Re
     let mut user = super::new_user(i);
     let keys = sqlx::query_scalar::<_, i64>(
         "INSERT INTO bench_users (name, hair_color) VALUES (?, ?) RETURNING id",
+    )
+    .bind(&user.name)
+    .bind(&user.hair_color)
+    .fetch_all(pool)
+    .await?;
+    user.id = Some(keys.first().copied().ok_or(sqlx::Error::RowNotFound)?);
+    Ok(1)
+}
+
+/// SQLite's `insert_int_to_end_1`: [`sqlite_insert_to_end`] into the table with an `INT`
+/// key.
+pub async fn sqlite_insert_int_to_end(pool: &sqlx::SqlitePool, i: usize) -> sqlx::Result<usize> {
+    let mut user = super::new_int_user(i);
+    let keys = sqlx::query_scalar::<_, i32>(
+        "INSERT INTO bench_int_users (name, hair_color) VALUES (?, ?) RETURNING id",
     )
     .bind(&user.name)
     .bind(&user.hair_color)
