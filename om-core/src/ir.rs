@@ -120,19 +120,29 @@ impl Select {
     /// Every row of `table`, as models. The table of a model that extends another is
     /// read with its ancestors': from the root of its lineage, joined with each
     /// descendant down to `table` on the shared key.
+    #[inline]
     pub fn new(table: &'static TableMeta) -> Self {
-        let (table, joins) = match table.parent {
-            None => (table, Vec::new()),
-            Some(_) => {
-                let lineage = table.lineage();
-                let root = lineage[0];
-                let joins = lineage[1..]
-                    .iter()
-                    .map(|&level| Join::new(JoinKind::Inner, level, key_eq(level, root)))
-                    .collect();
-                (root, joins)
-            }
-        };
+        // Inlined, so that a query of a model without a parent, read by key at once,
+        // builds and drops nothing (the model's table is a constant).
+        match table.parent {
+            None => Select::of(table, Vec::new()),
+            Some(_) => Select::of_lineage(table),
+        }
+    }
+
+    /// [`Select::new`] of a model that extends another.
+    fn of_lineage(table: &'static TableMeta) -> Self {
+        let lineage = table.lineage();
+        let root = lineage[0];
+        let joins = lineage[1..]
+            .iter()
+            .map(|&level| Join::new(JoinKind::Inner, level, key_eq(level, root)))
+            .collect();
+        Select::of(root, joins)
+    }
+
+    #[inline]
+    fn of(table: &'static TableMeta, joins: Vec<Join>) -> Self {
         Select {
             table,
             joins,
@@ -289,6 +299,7 @@ impl Select {
     /// Whether the query reads its model's rows of one table as they are, whichever
     /// (its filter) and however many (its `LIMIT`): no join, grouping, `DISTINCT`,
     /// order or offset.
+    #[inline]
     pub fn reads_rows_as_they_are(&self) -> bool {
         matches!(self.projection, Projection::Model)
             && self.joins.is_empty()
@@ -333,6 +344,7 @@ impl ByKey {
 
     /// Whether the rows of `table` can be read by key this way: its key is one column,
     /// and it extends no other table.
+    #[inline]
     pub fn serves(table: &TableMeta) -> bool {
         table.parent.is_none() && table.primary_key.len() == 1
     }

@@ -47,6 +47,7 @@ impl<M> Clone for Query<'_, M> {
 }
 
 impl<'a, M: Model> Query<'a, M> {
+    #[inline]
     pub(crate) fn new(exec: &'a dyn Executor) -> Self {
         Query {
             exec,
