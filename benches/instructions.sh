@@ -38,7 +38,10 @@ iterations() { # backend workload
 # done or parks to wait (each park is some 800 instructions): unpinned, a count moves by up
 # to 7% from run to run; pinned, by under 1%.
 pin=()
-command -v taskset >/dev/null && pin=(taskset -c "$(( $(nproc) - 1 ))")
+# The last CPU this process may use (not `nproc - 1`: under a CPU set the ids need not
+# start at 0).
+cpu=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status 2>/dev/null | tr ',-' '\n\n' | tail -1)
+command -v taskset >/dev/null && [ -n "$cpu" ] && pin=(taskset -c "$cpu")
 count() { # backend workload side iterations -> instructions of the whole run
     "${pin[@]}" valgrind --tool=callgrind --fair-sched=yes --callgrind-out-file=/dev/null "$bin" "$@" 2>&1 >/dev/null \
         | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'

@@ -131,7 +131,16 @@ impl<B: Backend> Executor for SqlxPool<B> {
             true => futures::join!(self.pool.acquire(), self.spare()),
             false => (self.pool.acquire().await, None),
         };
-        let mut conn = Checkout::<B>::new(conn.map_err(|e| B::map_error(e, None))?);
+        let mut conn = match conn {
+            Ok(conn) => Checkout::<B>::new(conn),
+            Err(e) => {
+                // The spare, taken for nothing, goes back to the pool as it came.
+                if let Some(spare) = &mut spare {
+                    spare.settle(&Ok(()));
+                }
+                return Err(B::map_error(e, None));
+            }
+        };
         let outcome = B::copy_in(&mut conn, spare.as_deref_mut(), rows).await;
         if let Some(spare) = &mut spare {
             spare.settle(&outcome);

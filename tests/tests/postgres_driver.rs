@@ -864,11 +864,13 @@ fn keyless_rows(table: &'static TableMeta, rows: usize) -> om::ir::InsertRows<'s
     }
 }
 
-/// The last statement of each connection open to the database `name`.
-async fn last_statements(admin: &dyn Executor, name: &str) -> Vec<String> {
-    let sql = "SELECT query FROM pg_stat_activity WHERE datname = $1";
+/// Each connection open to the database `name`: its server process and its last
+/// statement, by process.
+async fn activity(admin: &dyn Executor, name: &str) -> Vec<(i64, String)> {
+    let sql = "SELECT pid::bigint, query FROM pg_stat_activity WHERE datname = $1 ORDER BY pid";
     rows(admin, &raw(sql, vec![Value::from(name)]), |r| {
-        r.get_string(0).unwrap().unwrap_or_default()
+        let pid = r.get_i64(0).unwrap().unwrap_or_default();
+        (pid, r.get_string(1).unwrap().unwrap_or_default())
     })
     .await
     .unwrap()
@@ -895,10 +897,10 @@ async fn a_large_copy_draws_its_keys_on_a_spare_connection() {
     assert_eq!(copied.keys, (1..=10_000).collect::<Vec<i64>>());
     // The connection of the `COPY` ran it last; another one ran the draws last.
     assert!(
-        last_statements(&*db.admin, &db.name)
+        activity(&*db.admin, &db.name)
             .await
             .iter()
-            .any(|q| q.contains("nextval")),
+            .any(|(_, q)| q.contains("nextval")),
         "the keys were drawn on a second connection"
     );
 
@@ -915,12 +917,17 @@ async fn a_large_copy_draws_its_keys_on_a_spare_connection() {
     assert_eq!(count(exec, &BIG_TABLE).await, 20_000);
     single.close().await;
 
-    // A key too large for the column: the COPY is refused whole, in a later draw
-    // (after rows have gone) as in the first (made while the COPY starts). The
-    // sequence's own limit (`smallserial`) is the server's error...
+    // A key too large for the column: the COPY is refused whole, in a later draw (the
+    // COPY under way) as in the first (made on the spare connection while the COPY
+    // starts). The sequence's own limit (`smallserial`) is the server's error...
     exec.execute(&Statement::CreateTable(&SMALL_TABLE))
         .await
         .unwrap();
+    let before: Vec<i64> = activity(&*db.admin, &db.name)
+        .await
+        .iter()
+        .map(|(pid, _)| *pid)
+        .collect();
     for (from, draw) in [(30_000, "a later draw"), (32_700, "the first draw")] {
         let setval = format!("SELECT setval(pg_get_serial_sequence('small', 'Id'), {from})");
         exec.execute(&raw(&setval, vec![])).await.unwrap();
@@ -934,10 +941,24 @@ async fn a_large_copy_draws_its_keys_on_a_spare_connection() {
             0,
             "{draw}: no row was written"
         );
+        // The COPY had started on one connection, the failing draw ran on the other.
+        let last = activity(&*db.admin, &db.name).await;
+        assert!(
+            last.iter().any(|(_, q)| q.starts_with("COPY"))
+                && last.iter().any(|(_, q)| q.contains("nextval")),
+            "{draw}: {last:?}"
+        );
     }
-    // Both connections are fit to use again.
+    // Both connections went back to the pool, not closed: the same server processes
+    // load again.
     let copied = exec.copy_in(keyless_rows(&BIG_TABLE, 5_000)).await.unwrap();
     assert_eq!(copied.keys, (20_001..=25_000).collect::<Vec<i64>>());
+    let after: Vec<i64> = activity(&*db.admin, &db.name)
+        .await
+        .iter()
+        .map(|(pid, _)| *pid)
+        .collect();
+    assert_eq!(before, after, "the same two connections");
     // ... and a field narrower than its column (`INTEGER` over a `bigint`) is om's.
     let setval = "SELECT setval(pg_get_serial_sequence('\"Big Keys\"', 'id'), 2147480000)";
     exec.execute(&raw(setval, vec![])).await.unwrap();
