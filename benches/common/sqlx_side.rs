@@ -466,7 +466,8 @@ sqlx_workloads!(
 /// `execute` already read to the end: there the workload is `insert_1`'s.
 pub async fn sqlite_insert_to_end(pool: &sqlx::SqlitePool, i: usize) -> sqlx::Result<usize> {
     let mut user = super::new_user(i);
-    user.id = Some(sqlite_key_to_end(pool, "bench_users", &user.name, &user.hair_color).await?);
+    let sql = "INSERT INTO bench_users (name, hair_color) VALUES (?, ?) RETURNING id";
+    user.id = Some(sqlite_key_to_end(pool, sql, &user.name, &user.hair_color).await?);
     Ok(1)
 }
 
@@ -474,26 +475,21 @@ pub async fn sqlite_insert_to_end(pool: &sqlx::SqlitePool, i: usize) -> sqlx::Re
 /// key.
 pub async fn sqlite_insert_int_to_end(pool: &sqlx::SqlitePool, i: usize) -> sqlx::Result<usize> {
     let mut user = super::new_int_user(i);
-    user.id = Some(sqlite_key_to_end(pool, "bench_int_users", &user.name, &user.hair_color).await?);
+    let sql = "INSERT INTO bench_int_users (name, hair_color) VALUES (?, ?) RETURNING id";
+    user.id = Some(sqlite_key_to_end(pool, sql, &user.name, &user.hair_color).await?);
     Ok(1)
 }
 
-/// The key of one new row of `table`, its insert read to the end.
+/// The key of the one row `sql` inserts, the insert read to its end.
 async fn sqlite_key_to_end<K>(
     pool: &sqlx::SqlitePool,
-    table: &'static str,
+    sql: &'static str,
     name: &str,
     hair_color: &Option<String>,
 ) -> sqlx::Result<K>
 where
     K: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send + Unpin + Copy,
 {
-    let sql = match table {
-        "bench_int_users" => {
-            "INSERT INTO bench_int_users (name, hair_color) VALUES (?, ?) RETURNING id"
-        }
-        _ => "INSERT INTO bench_users (name, hair_color) VALUES (?, ?) RETURNING id",
-    };
     let keys = sqlx::query_scalar::<_, K>(sql)
         .bind(name)
         .bind(hair_color)

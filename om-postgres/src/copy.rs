@@ -3,7 +3,7 @@
 
 use std::io::Write as _;
 
-use om_core::ir::{Copied, InsertRows};
+use om_core::ir::{Copied, Insert, InsertRows};
 use om_core::value::is_null;
 use om_core::{ColumnMeta, Error, Result, TableMeta, Value, ValueRef};
 use sqlx::postgres::PgCopyIn;
@@ -144,11 +144,28 @@ async fn abort(copy: PgCopyIn<&mut PgConnection>, error: Error, table: &TableMet
     }
 }
 
+/// Starts `COPY table (columns) FROM STDIN` on `conn`.
+async fn start<'c>(
+    conn: &'c mut PgConnection,
+    insert: &Insert,
+) -> Result<PgCopyIn<&'c mut PgConnection>> {
+    let columns: Vec<String> = insert.columns.iter().map(|c| quoted(c.name)).collect();
+    let sql = format!(
+        "COPY {} ({}) FROM STDIN",
+        quoted(insert.table.name),
+        columns.join(", ")
+    );
+    conn.copy_in_raw(om_sqlx::traced(sql.as_str(), None))
+        .await
+        .map_err(|e| map(e, Some(insert.table)))
+}
+
 /// Writes the rows of `rows` in one `COPY table (columns) FROM STDIN`, their text and
 /// bytes encoded from where they are, drawing the keys `rows` asks for: all of them
-/// first on `conn`, or, with a `spare` connection, all on `spare`: a few while the
-/// `COPY` starts, the rest while the rows go, each draw larger than the one before. Then moves the
-/// key's sequence past the largest key given (as an insert of explicit keys does).
+/// first on `conn`, or, with a `spare` connection, all on `spare` (a few while the
+/// `COPY` starts, the rest while the rows go, each draw larger than the one before).
+/// Then moves the key's sequence past the largest key given (as an insert of explicit
+/// keys does).
 pub(crate) async fn copy_in(
     conn: &mut PgConnection,
     mut spare: Option<&mut PgConnection>,
@@ -177,22 +194,15 @@ pub(crate) async fn copy_in(
         used: 0,
         buf: Vec::with_capacity(CHUNK + 4096),
     };
-    let columns: Vec<String> = insert.columns.iter().map(|c| quoted(c.name)).collect();
-    let sql = format!(
-        "COPY {} ({}) FROM STDIN",
-        quoted(table.name),
-        columns.join(", ")
-    );
-    let sql = om_sqlx::traced(&sql, None);
     let column = column.filter(|_| wanted > 0);
     let mut copy = match (column, spare.as_deref_mut()) {
         // The first keys drawn on the spare connection while the `COPY` starts.
         (Some(column), Some(spare)) => {
             let (copy, drawn) = futures::join!(
-                conn.copy_in_raw(sql),
+                start(conn, insert),
                 draw_keys(spare, table, column, wanted.min(FIRST_DRAW))
             );
-            match (copy.map_err(|e| map(e, Some(table))), drawn) {
+            match (copy, drawn) {
                 (Ok(copy), Ok(keys)) => {
                     encoder.keys = keys;
                     copy
@@ -207,14 +217,9 @@ pub(crate) async fn copy_in(
         // Without one, every key first, on the connection of the `COPY`.
         (Some(column), None) => {
             encoder.keys = draw_keys(conn, table, column, wanted).await?;
-            conn.copy_in_raw(sql)
-                .await
-                .map_err(|e| map(e, Some(table)))?
+            start(conn, insert).await?
         }
-        (None, _) => conn
-            .copy_in_raw(sql)
-            .await
-            .map_err(|e| map(e, Some(table)))?,
+        (None, _) => start(conn, insert).await?,
     };
     loop {
         let drawn = encoder.keys.len();

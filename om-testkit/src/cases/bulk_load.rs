@@ -247,7 +247,7 @@ pub async fn bulk_insert_draws_keys_as_the_rows_go(db: &Database) -> Result<()> 
     assert!(stored == given, "each object holds the key of its own row");
 
     // The sequence is near the field's limit: the first keys fit, a later draw's do
-    // not, after rows have started to go.
+    // not, after the COPY has started.
     narrow_load_leaves_nothing(db, i64::from(i32::MAX) - 3000, 10_000).await
 }
 
